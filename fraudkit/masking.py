@@ -1,0 +1,35 @@
+"""Masking of personal data (phones, ID numbers, account numbers) for reports and logs.
+
+Everything a user sees is masked unless a command is explicitly asked to reveal it.
+"""
+
+from __future__ import annotations
+
+import re
+
+_DIGIT_RUN = re.compile(r"\d{7,}")
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """Keep the first three and last four digits: 138****5678."""
+    if phone is None:
+        return None
+    if len(phone) <= 7:
+        return phone[:1] + "*" * max(len(phone) - 2, 0) + phone[-1:] if len(phone) > 2 else "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_account(account: str | None) -> str | None:
+    """Keep the first four and last four characters of an account or ID number."""
+    if account is None:
+        return None
+    if len(account) <= 8:
+        return account[:2] + "*" * max(len(account) - 4, 0) + account[-2:] if len(account) > 4 else "*" * len(account)
+    return account[:4] + "*" * (len(account) - 8) + account[-4:]
+
+
+def mask_text(text: str | None) -> str | None:
+    """Mask every run of seven or more digits in free text (raw reject lines, notes)."""
+    if text is None:
+        return None
+    return _DIGIT_RUN.sub(lambda m: mask_phone(m.group(0)) or "", text)

@@ -1,0 +1,75 @@
+"""Terminal rendering of results with Rich; no computation lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+
+from fraudkit.masking import mask_text
+
+if TYPE_CHECKING:
+    from fraudkit.ingest import IngestSummary
+
+
+@contextmanager
+def stage_status(console: Console, title: str) -> Iterator[Any]:
+    """A spinner whose text follows the stage being worked on; call the yielded function with a stage name."""
+    with console.status(f"{title}…") as status:
+
+        def update(stage: str) -> None:
+            status.update(f"{title}: {stage}…")
+
+        yield update
+
+
+def counts_table(title: str, counts: Mapping[str, int], *, unit: str = "rows") -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("table")
+    table.add_column(unit, justify="right")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    return table
+
+
+def ingest_table(summary: IngestSummary) -> Table:
+    table = Table(title=f"ingest {summary.kind}", title_justify="left")
+    for col in ("file", "read", "loaded", "rejected", "duplicates", "note"):
+        table.add_column(col, justify="left" if col in ("file", "note") else "right")
+    for f in summary.files:
+        note = "already ingested, skipped" if f.skipped else ""
+        table.add_row(str(f.path), f"{f.rows_read:,}", f"{f.loaded:,}", f"{f.rejected:,}", f"{f.duplicates:,}", note)
+    if len(summary.files) > 1:
+        table.add_row(
+            "[bold]total",
+            f"{summary.rows_read:,}",
+            f"{summary.loaded:,}",
+            f"{summary.rejected:,}",
+            f"{summary.duplicates:,}",
+            "",
+        )
+    return table
+
+
+def rejects_table(rows: list[dict], *, reveal: bool) -> Table:
+    table = Table(title="rejects (newest first)", title_justify="left")
+    for col in ("kind", "where", "column", "reason", "raw line"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        where = f"{Path(r['source_file']).name}:{r['line']}" if r["line"] is not None else Path(r["source_file"]).name
+        raw = r["raw"] if reveal else mask_text(r["raw"])
+        table.add_row(r["kind"], where, r["column"] or "", r["reason"], raw or "")
+    return table
+
+
+def paths_table(title: str, paths: Mapping[str, Path]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("what")
+    table.add_column("where", overflow="fold")
+    for name, path in paths.items():
+        table.add_row(name, str(path))
+    return table
