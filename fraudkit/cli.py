@@ -80,8 +80,12 @@ def synth(
         world = generate_world(cfg, progress=update)
         update("writing files")
         write_world(world, out, fmt=fmt)
-    console.print(counts_table(f"world (seed {cfg.seed}) written to {out}", {k: v.height for k, v in world.tables.items()}))
-    console.print(counts_table("ground truth (kept apart, under truth/)", {k: v.height for k, v in world.truth.items()}))
+    console.print(
+        counts_table(f"world (seed {cfg.seed}) written to {out}", {k: v.height for k, v in world.tables.items()})
+    )
+    console.print(
+        counts_table("ground truth (kept apart, under truth/)", {k: v.height for k, v in world.truth.items()})
+    )
 
 
 @app.command()

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import polars as pl
 
-from fraudkit.errors import NotReadyError, StoreError
 from fraudkit.audit import AUDIT_DDL
+from fraudkit.errors import NotReadyError, StoreError
 from fraudkit.schema import INGEST_LOG_DDL, REJECTS_DDL, TABLES
 
 DEFAULT_DB = Path("fraudkit.duckdb")
@@ -25,7 +27,9 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def connect(path: str | Path = DEFAULT_DB, *, read_only: bool = False, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str | Path = DEFAULT_DB, *, read_only: bool = False, threads: int | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the store and make sure the canonical tables exist."""
     path = Path(path)
     if read_only and not path.exists():
@@ -62,21 +66,31 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(AUDIT_DDL)
 
 
+def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> Any:
+    """First value of a query's only row. DuckDB 2.0 blocks a connection whose result is not
+    fetched to the end, so never use ``fetchone()`` on a shared connection: fetch all."""
+    rows = con.execute(query, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
+def frame(con: duckdb.DuckDBPyConnection, query: str, params: list | dict | None = None) -> pl.DataFrame:
+    """A query's result as a Polars frame, through Arrow without a DB-API copy."""
+    return con.sql(query, params=params).pl() if params else con.sql(query).pl()
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchone()
-    return bool(row and row[0])
+    return bool(scalar(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
 
 
 def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     if not table_exists(con, table):
         return 0
-    row = con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()
-    return int(row[0]) if row else 0
+    return int(scalar(con, f"SELECT count(*) FROM {quote_ident(table)}") or 0)
 
 
-def run(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None, *, table: str | None = None) -> duckdb.DuckDBPyConnection:
+def run(
+    con: duckdb.DuckDBPyConnection, query: str, params: list | None = None, *, table: str | None = None
+) -> duckdb.DuckDBPyConnection:
     """Execute a query, wrapping engine errors with the logical table's name and the query."""
     try:
         return con.execute(query, params or [])
@@ -86,9 +100,12 @@ def run(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None, 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rows in every table of the store, canonical tables first."""
-    names = [r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name"
-    ).fetchall()]
+    names = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name"
+        ).fetchall()
+    ]
     ordered = [n for n in TABLES if n in names] + [n for n in names if n not in TABLES]
     return {n: row_count(con, n) for n in ordered}
 
@@ -97,7 +114,7 @@ def list_rejects(con: duckdb.DuckDBPyConnection, *, kind: str | None = None, lim
     """The most recent rejected rows, optionally of one kind."""
     where, params = ("WHERE kind = ?", [kind]) if kind else ("", [])
     cur = con.execute(
-        f"SELECT kind, source_file, line, \"column\", reason, raw FROM rejects {where} "
+        f'SELECT kind, source_file, line, "column", reason, raw FROM rejects {where} '
         "ORDER BY ingested_at DESC, source_file, line LIMIT ?",
         [*params, limit],
     )

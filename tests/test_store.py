@@ -34,4 +34,6 @@ def test_reveal_is_recorded_with_who_and_what(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("FRAUDKIT_USER", "officer.li")
     con = connect(tmp_path / "s.duckdb")
     record_reveal(con, command="rejects", what="raw reject lines", rows=3)
-    assert con.execute("SELECT user_name, command, row_count FROM audit_log").fetchall() == [("officer.li", "rejects", 3)]
+    assert con.execute("SELECT user_name, command, row_count FROM audit_log").fetchall() == [
+        ("officer.li", "rejects", 3)
+    ]
