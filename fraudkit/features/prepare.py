@@ -1,0 +1,193 @@
+"""Canonical frames cut to the point in time, typed one way, and turned into per-entity legs.
+
+Every producer goes through these, so "strictly before as_of" is enforced in one place:
+events need ts in [T - history, T), reports reported_at < T, accounts and SIMs must
+exist before T. Extra columns are ignored and optional ones may be missing.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from fraudkit.features.params import FeatureParams, TimeFrame
+
+TS = pl.Datetime("us")
+
+
+def _optional(schema: pl.Schema, name: str, dtype: pl.DataType) -> pl.Expr:
+    """The column when the frame has it, else a typed null, so optional contract columns may be absent."""
+    return pl.col(name).cast(dtype) if name in schema else pl.lit(None, dtype).alias(name)
+
+
+def transactions_in_history(transactions: pl.LazyFrame, tf: TimeFrame) -> pl.LazyFrame:
+    """Successful transfers between two different accounts with ts in [T - history, T).
+
+    Failed, reversed and pending transfers moved no money, so they feed no feature.
+    Columns: ts, src, dst, amount (Float64), channel.
+    """
+    schema = transactions.collect_schema()
+    status = _optional(schema, "status", pl.String())
+    ts = pl.col("ts").cast(TS)
+    return (
+        transactions.select(
+            ts.alias("ts"),
+            pl.col("src_account").cast(pl.String).alias("src"),
+            pl.col("dst_account").cast(pl.String).alias("dst"),
+            pl.col("amount").cast(pl.Float64).alias("amount"),
+            _optional(schema, "channel", pl.String()).alias("channel"),
+            status.alias("status"),
+        )
+        .filter(
+            (pl.col("ts") >= tf.history_start)
+            & (pl.col("ts") < tf.as_of)
+            & (pl.col("status").is_null() | (pl.col("status") == "success"))
+            & pl.col("src").is_not_null()
+            & pl.col("dst").is_not_null()
+            & (pl.col("src") != pl.col("dst"))
+            & pl.col("amount").is_not_null()
+        )
+        .drop("status")
+    )
+
+
+def calls_in_history(calls: pl.LazyFrame, tf: TimeFrame) -> pl.LazyFrame:
+    """Calls between two different numbers that started in [T - history, T).
+
+    Columns: ts, caller, callee, duration_s (Int64, 0 when missing), is_voice, roaming
+    (False when missing), imei.
+    """
+    schema = calls.collect_schema()
+    return calls.select(
+        pl.col("start_time").cast(TS).alias("ts"),
+        pl.col("caller").cast(pl.String),
+        pl.col("callee").cast(pl.String),
+        pl.col("duration_s").cast(pl.Int64).fill_null(0),
+        (_optional(schema, "kind", pl.String()).fill_null("voice") == "voice").alias("is_voice"),
+        _optional(schema, "roaming", pl.Boolean()).fill_null(False).alias("roaming"),
+        _optional(schema, "caller_imei", pl.String()).alias("imei"),
+    ).filter(
+        (pl.col("ts") >= tf.history_start)
+        & (pl.col("ts") < tf.as_of)
+        & pl.col("caller").is_not_null()
+        & pl.col("callee").is_not_null()
+        & (pl.col("caller") != pl.col("callee"))
+    )
+
+
+def accounts_at(accounts: pl.LazyFrame, tf: TimeFrame) -> pl.LazyFrame:
+    """Accounts known at T (opened before T, or opening date unknown): account_id, holder_id, phone, opened_at."""
+    schema = accounts.collect_schema()
+    opened = _optional(schema, "opened_at", TS)
+    return accounts.select(
+        pl.col("account_id").cast(pl.String),
+        _optional(schema, "holder_id", pl.String()).alias("holder_id"),
+        _optional(schema, "phone", pl.String()).alias("phone"),
+        opened.alias("opened_at"),
+    ).filter(pl.col("opened_at").is_null() | (pl.col("opened_at") < tf.as_of))
+
+
+def subscribers_at(subscribers: pl.LazyFrame, tf: TimeFrame) -> pl.LazyFrame:
+    """SIMs known at T (activated before T, or date unknown): phone, holder_id, activated_at."""
+    schema = subscribers.collect_schema()
+    return subscribers.select(
+        pl.col("phone").cast(pl.String),
+        _optional(schema, "holder_id", pl.String()).alias("holder_id"),
+        _optional(schema, "activated_at", TS).alias("activated_at"),
+    ).filter(pl.col("activated_at").is_null() | (pl.col("activated_at") < tf.as_of))
+
+
+def reports_before(reports: pl.LazyFrame | None, tf: TimeFrame) -> pl.LazyFrame:
+    """Reports filed strictly before T; an empty frame when there are none."""
+    cols = {
+        "reported_at": TS,
+        "victim_phone": pl.String(),
+        "victim_account": pl.String(),
+        "fraud_phone": pl.String(),
+        "fraud_account": pl.String(),
+    }
+    if reports is None:
+        return pl.LazyFrame(schema=cols)
+    schema = reports.collect_schema()
+    return reports.select(
+        [pl.col("reported_at").cast(TS)]
+        + [_optional(schema, name, dtype).alias(name) for name, dtype in cols.items() if name != "reported_at"]
+    ).filter(pl.col("reported_at") < tf.as_of)
+
+
+def reported_set(reports: pl.LazyFrame, column: str, flag: str) -> pl.LazyFrame:
+    """Distinct non-null values of one report column, with a True flag column for left joins."""
+    return reports.select(pl.col(column).alias("value")).drop_nulls().unique().with_columns(pl.lit(True).alias(flag))
+
+
+def transfer_legs(txns: pl.LazyFrame) -> pl.LazyFrame:
+    """Each transfer seen from both ends: account, counterparty, is_out, ts, amount, channel."""
+    common = [pl.col("ts"), pl.col("amount"), pl.col("channel")]
+    out = txns.select(
+        pl.col("src").alias("account"), pl.col("dst").alias("counterparty"), pl.lit(True).alias("is_out"), *common
+    )
+    inc = txns.select(
+        pl.col("dst").alias("account"), pl.col("src").alias("counterparty"), pl.lit(False).alias("is_out"), *common
+    )
+    return pl.concat([out, inc], how="vertical")
+
+
+def call_legs(calls: pl.LazyFrame) -> pl.LazyFrame:
+    """Each call seen from both ends: phone, other, is_out, ts, duration_s, is_voice, roaming.
+
+    ``roaming`` is the phone's own roaming, known on outgoing legs only (False on incoming).
+    """
+    common = [pl.col("ts"), pl.col("duration_s"), pl.col("is_voice")]
+    out = calls.select(
+        pl.col("caller").alias("phone"),
+        pl.col("callee").alias("other"),
+        pl.lit(True).alias("is_out"),
+        *common,
+        pl.col("roaming"),
+    )
+    inc = calls.select(
+        pl.col("callee").alias("phone"),
+        pl.col("caller").alias("other"),
+        pl.lit(False).alias("is_out"),
+        *common,
+        pl.lit(False).alias("roaming"),
+    )
+    return pl.concat([out, inc], how="vertical")
+
+
+def unordered_pair(a: str, b: str) -> list[pl.Expr]:
+    """The pair {a, b} as (lo, hi) so that contact in either direction matches."""
+    return [
+        pl.min_horizontal(pl.col(a), pl.col(b)).alias("_lo"),
+        pl.max_horizontal(pl.col(a), pl.col(b)).alias("_hi"),
+    ]
+
+
+def prior_pairs(
+    events: pl.LazyFrame, a: str, b: str, tf: TimeFrame, *, among: pl.LazyFrame | None = None
+) -> pl.LazyFrame:
+    """Unordered pairs in contact in [T - history, T - window): they are not new in the window.
+
+    ``among`` (columns _lo, _hi) restricts the answer to candidate pairs first, which is
+    cheaper when the candidates are few. Columns _lo, _hi, _prior (True).
+    """
+    before = events.filter(pl.col("ts") < tf.window_start).select(unordered_pair(a, b))
+    if among is not None:
+        before = before.join(among.select("_lo", "_hi").unique(), on=["_lo", "_hi"], how="semi")
+    return before.unique().with_columns(pl.lit(True).alias("_prior"))
+
+
+def is_night(ts: pl.Expr, params: FeatureParams) -> pl.Expr:
+    """Local hour in the night span; the span may wrap midnight (e.g. 22 to 6)."""
+    start, end = params.night_hours
+    hour = ts.dt.hour()
+    if start <= end:
+        return (hour >= start) & (hour < end)
+    return (hour >= start) | (hour < end)
+
+
+def hours_between(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
+    return (later - earlier).dt.total_microseconds() / 3_600_000_000.0
+
+
+def days_between(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
+    return (later - earlier).dt.total_microseconds() / 86_400_000_000.0

@@ -1,0 +1,297 @@
+"""Mapping files: how a user's export (its headers, formats, codes) lands on the canonical tables.
+
+A mapping is a small TOML file, so a new bank or operator export loads without code.
+Every key is checked: a typo must fail loudly, not silently drop a column.
+
+Format (all keys optional except what the export needs)::
+
+    kind = "transactions"        # canonical table this export feeds; checked at ingest
+    description = "..."          # free text for people
+    encoding = "gb18030"         # "auto" (default: UTF-8 if valid, else GB18030), or any
+                                 # Python codec: "utf-8", "utf-8-sig", "gbk", "utf-16", ...
+    delimiter = ","              # one character, or "tab"; default: guessed from the header
+    skip_rows = 0                # lines before the header row (report titles, account banners)
+    amount_unit = "yuan"         # unit of amount columns: "yuan"/"unit" (1), "jiao" (0.1),
+                                 # "fen"/"cent" (0.01), "wan" (10000)
+
+    [columns]                    # canonical column = header in the file
+    ts = "交易时间"               # or a list of headers tried in order: ["交易时间", "交易日期"]
+    src_account = "付款账号"
+
+    [timestamps]                 # canonical timestamp column = strptime format, or a list
+    ts = "%Y-%m-%d %H:%M:%S"     # tried in order; "epoch" / "epoch_ms" for Unix times.
+                                 # ISO 8601 is always accepted as a fallback.
+
+    [defaults]                   # value for a column the file lacks or leaves empty
+    currency = "CNY"
+
+    [values.channel]             # codes in the file -> canonical values, for enum, yes/no
+    "手机银行" = "mobile"          # and text columns (matched trimmed, case-insensitively)
+
+Without a mapping the file's headers must be the canonical names (case-insensitive,
+surrounding space trimmed).
+"""
+
+from __future__ import annotations
+
+import codecs
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from fraudkit.errors import ConfigError
+from fraudkit.schema import TABLES, Table
+
+AMOUNT_UNITS: dict[str, Decimal] = {
+    "yuan": Decimal(1),
+    "unit": Decimal(1),
+    "jiao": Decimal("0.1"),
+    "fen": Decimal("0.01"),
+    "cent": Decimal("0.01"),
+    "wan": Decimal(10000),
+}
+EPOCH_FORMATS = ("epoch", "epoch_ms")
+DELIMITER_NAMES = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+TOP_LEVEL_KEYS = (
+    "kind", "description", "encoding", "delimiter", "skip_rows", "amount_unit",
+    "columns", "timestamps", "defaults", "values",
+)
+VALUE_MAP_ROLES = ("enum", "bool", "text")
+BOOL_VALUES = ("true", "false")
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A validated mapping file; treat the dict fields as read-only."""
+
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    timestamps: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    defaults: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    kind: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    skip_rows: int = 0
+    amount_unit: str = "yuan"
+    description: str = ""
+    source: str = "<mapping>"
+
+    def __post_init__(self) -> None:
+        where = self.source
+        if self.kind is not None and self.kind not in TABLES:
+            raise ConfigError(
+                f"{where}: unknown kind {self.kind!r}", hint=f"use one of {', '.join(TABLES)}"
+            )
+        if self.encoding is not None and self.encoding != "auto":
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                raise ConfigError(
+                    f"{where}: unknown encoding {self.encoding!r}",
+                    hint="use auto, utf-8, gbk, gb18030, utf-16 or another Python codec name",
+                ) from None
+        if self.delimiter is not None and (len(self.delimiter) != 1 or self.delimiter in "\r\n\""):
+            raise ConfigError(
+                f"{where}: delimiter must be one character (not a quote or newline), "
+                f"got {self.delimiter!r}",
+                hint='e.g. delimiter = "," or delimiter = "tab"',
+            )
+        if self.skip_rows < 0:
+            raise ConfigError(f"{where}: skip_rows must be >= 0, got {self.skip_rows}")
+        if self.amount_unit not in AMOUNT_UNITS:
+            raise ConfigError(
+                f"{where}: unknown amount_unit {self.amount_unit!r}",
+                hint=f"use one of {', '.join(AMOUNT_UNITS)}",
+            )
+        for column, formats in self.timestamps.items():
+            _check_formats(where, column, formats)
+        if self.kind is not None:
+            self.check_for(TABLES[self.kind])
+        else:
+            known = {c for t in TABLES.values() for c in t.column_names}
+            for section in ("columns", "timestamps", "defaults", "values"):
+                unknown = sorted(set(getattr(self, section)) - known)
+                if unknown:
+                    raise ConfigError(
+                        f"{where}: [{section}] names unknown canonical column(s) "
+                        f"{', '.join(map(repr, unknown))}",
+                        hint="set kind = ... in the mapping to see that table's columns",
+                    )
+
+    @property
+    def amount_scale(self) -> Decimal:
+        return AMOUNT_UNITS[self.amount_unit]
+
+    def check_for(self, table: Table) -> None:
+        """Raise ConfigError unless every canonical name and setting fits ``table``."""
+        where = self.source
+        if self.kind is not None and self.kind != table.name:
+            raise ConfigError(
+                f"{where}: mapping is for {self.kind!r}, not {table.name!r}",
+                hint=f"ingest it as {self.kind} or use another mapping",
+            )
+        names = table.column_names
+        for section in ("columns", "timestamps", "defaults", "values"):
+            unknown = [c for c in getattr(self, section) if c not in names]
+            if unknown:
+                raise ConfigError(
+                    f"{where}: [{section}] names unknown {table.name} column(s) "
+                    f"{', '.join(map(repr, unknown))}",
+                    hint=f"{table.name} columns are {', '.join(names)}",
+                )
+        for name in self.timestamps:
+            if table.column(name).role != "timestamp":
+                raise ConfigError(
+                    f"{where}: [timestamps] {name!r} is not a timestamp column of {table.name}"
+                )
+        for name, value_map in self.values.items():
+            column = table.column(name)
+            if column.role not in VALUE_MAP_ROLES:
+                raise ConfigError(
+                    f"{where}: [values.{name}] maps values of a {column.role} column",
+                    hint="value maps apply to enum, yes/no and text columns",
+                )
+            if column.role == "text":
+                continue
+            allowed = column.allowed if column.role == "enum" else BOOL_VALUES
+            bad = sorted({v for v in value_map.values() if v.lower() not in allowed})
+            if bad:
+                raise ConfigError(
+                    f"{where}: [values.{name}] maps onto unknown value(s) {', '.join(map(repr, bad))}",
+                    hint=f"{name} takes {', '.join(allowed)}",
+                )
+        for name, value in self.defaults.items():
+            column = table.column(name)
+            if column.role == "enum":
+                mapped = self.values.get(name, {}).get(value.strip().lower(), value.strip())
+                if mapped.lower() not in column.allowed:
+                    raise ConfigError(
+                        f"{where}: [defaults] {name} = {value!r} is not a valid {name}",
+                        hint=f"{name} takes {', '.join(column.allowed)}",
+                    )
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    """Read and validate a mapping file; a bare name like ``bank_cn`` finds a shipped example."""
+    candidate = Path(path)
+    if not candidate.is_file():
+        shipped = resources.files("fraudkit") / "mappings" / f"{path}.toml"
+        if candidate.suffix == "" and shipped.is_file():
+            return parse_mapping(shipped.read_text(encoding="utf-8"), source=f"mappings/{path}.toml")
+        raise ConfigError(
+            f"mapping file {str(path)!r} not found",
+            hint=f"give a path to a .toml file or one of: {', '.join(shipped_mappings())}",
+        )
+    try:
+        text = candidate.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{candidate}: cannot read mapping file: {exc}", hint="save it as UTF-8") from exc
+    return parse_mapping(text, source=str(candidate))
+
+
+def shipped_mappings() -> list[str]:
+    """Names of the example mappings shipped in ``fraudkit/mappings``."""
+    folder = resources.files("fraudkit") / "mappings"
+    if not folder.is_dir():
+        return []
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def parse_mapping(text: str, *, source: str = "<mapping>") -> Mapping:
+    """Parse mapping TOML text; every problem is a ConfigError naming ``source``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+    return mapping_from_dict(data, source=source)
+
+
+def mapping_from_dict(data: dict[str, Any], *, source: str = "<mapping>") -> Mapping:
+    """Build a Mapping from already-parsed TOML (or a dict written in code)."""
+    unknown = sorted(set(data) - set(TOP_LEVEL_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown key(s) {', '.join(map(repr, unknown))}",
+            hint=f"known keys: {', '.join(TOP_LEVEL_KEYS)}",
+        )
+    delimiter = _opt_str(data, "delimiter", source)
+    if delimiter is not None:
+        delimiter = DELIMITER_NAMES.get(delimiter.lower(), delimiter)
+    skip_rows = data.get("skip_rows", 0)
+    if not isinstance(skip_rows, int) or isinstance(skip_rows, bool):
+        raise ConfigError(f"{source}: skip_rows must be an integer, got {skip_rows!r}")
+    return Mapping(
+        columns={k: _str_list(v, f"[columns] {k}", source) for k, v in _table(data, "columns", source).items()},
+        timestamps={
+            k: _str_list(v, f"[timestamps] {k}", source)
+            for k, v in _table(data, "timestamps", source).items()
+        },
+        defaults={k: _str(v, f"[defaults] {k}", source) for k, v in _table(data, "defaults", source).items()},
+        values={
+            k: {
+                _str(code, f"[values.{k}] key", source).strip().lower(): _str(
+                    target, f"[values.{k}] {code!r}", source
+                ).strip()
+                for code, target in _table(data["values"], k, source, prefix="values.").items()
+            }
+            for k in _table(data, "values", source)
+        },
+        kind=_opt_str(data, "kind", source),
+        encoding=_opt_str(data, "encoding", source),
+        delimiter=delimiter,
+        skip_rows=skip_rows,
+        amount_unit=(_opt_str(data, "amount_unit", source) or "yuan").lower(),
+        description=_opt_str(data, "description", source) or "",
+        source=source,
+    )
+
+
+def _table(data: dict[str, Any], key: str, source: str, prefix: str = "") -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: [{prefix}{key}] must be a table of key = value lines")
+    return value
+
+
+def _str(value: Any, what: str, source: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{source}: {what} must be a string, got {value!r}")
+    return value
+
+
+def _opt_str(data: dict[str, Any], key: str, source: str) -> str | None:
+    return None if key not in data else _str(data[key], key, source)
+
+
+def _str_list(value: Any, what: str, source: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items or not all(isinstance(v, str) and v for v in items):
+        raise ConfigError(f"{source}: {what} must be a non-empty string or list of strings")
+    return tuple(items)
+
+
+def _check_formats(source: str, column: str, formats: tuple[str, ...]) -> None:
+    """Reject format strings DuckDB's strptime would not understand, naming the bad one."""
+    con = duckdb.connect()
+    try:
+        for fmt in formats:
+            if fmt in EPOCH_FORMATS:
+                continue
+            if "%" not in fmt:
+                raise ConfigError(
+                    f"{source}: [timestamps] {column} = {fmt!r} is not a strptime format",
+                    hint='e.g. "%Y-%m-%d %H:%M:%S", "%Y%m%d%H%M%S", "epoch" or "epoch_ms"',
+                )
+            try:
+                con.execute("SELECT try_strptime('2000-01-01', $f)", {"f": fmt})
+            except duckdb.Error as exc:
+                raise ConfigError(
+                    f"{source}: [timestamps] {column} = {fmt!r}: {str(exc).splitlines()[0]}"
+                ) from exc
+    finally:
+        con.close()

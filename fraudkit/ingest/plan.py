@@ -1,0 +1,221 @@
+"""Check a file before anything is loaded: readable, decodable, header resolvable.
+
+``plan_file`` does every check that can fail for a whole file, so ``ingest_paths`` can
+plan all files first and load none if any is unusable. The plan records where each
+canonical column comes from (a file column, a default, a derived key, or nowhere).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from fraudkit.errors import InputFileError
+from fraudkit.ingest.encoding import resolve_encoding, scan_file, transcode_to_utf8
+from fraudkit.ingest.mapping import Mapping
+from fraudkit.ingest.sources import FileFormat, detect_format
+from fraudkit.ingest.validate import IngestSettings
+from fraudkit.schema import Table
+
+# Defaults the schema promises ("CNY by default", "success unless stated"); a mapping wins.
+BUILTIN_DEFAULTS: dict[str, dict[str, str]] = {"transactions": {"currency": "CNY", "status": "success"}}
+DELIMITER_CANDIDATES = (",", "\t", ";", "|")
+MAX_HEADER_BYTES = 1 << 20
+TIMESTAMP_TYPES = ("TIMESTAMP", "DATE")
+Origin = Literal["file", "default", "derived", "absent"]
+
+
+@dataclass(frozen=True)
+class SourceColumn:
+    """Where one canonical column's values come from."""
+
+    canonical: str
+    origin: Origin
+    index: int | None = None  # position among the file's columns
+    header: str | None = None  # the file's name for it
+    default: str | None = None
+    typed_timestamp: bool = False  # a Parquet TIMESTAMP/DATE column: no parsing needed
+
+    @property
+    def label(self) -> str:
+        """The name to show in rejects: the file's header when the value came from the file."""
+        return self.header if self.header is not None else self.canonical
+
+
+@dataclass(frozen=True)
+class FilePlan:
+    """Everything needed to load one file, decided before loading any."""
+
+    path: Path
+    kind: str
+    format: FileFormat
+    sha256: str
+    skipped: bool  # already in ingest_log: nothing to do
+    read_path: Path = Path()
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    skip_rows: int = 0
+    header: tuple[str, ...] = ()
+    columns: tuple[SourceColumn, ...] = ()
+    ignored: tuple[str, ...] = ()
+
+    @property
+    def header_line(self) -> int:
+        """1-based line of the header row (CSV); data starts on the next line."""
+        return self.skip_rows + 1
+
+    @property
+    def derived_key(self) -> bool:
+        return any(c.origin == "derived" for c in self.columns)
+
+
+def already_ingested(con: duckdb.DuckDBPyConnection, sha256: str, kind: str) -> bool:
+    rows = con.execute(
+        "SELECT count(*) FROM ingest_log WHERE file_sha256 = $sha AND kind = $kind",
+        {"sha": sha256, "kind": kind},
+    ).fetchall()
+    return bool(rows[0][0])
+
+
+def plan_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    table: Table,
+    mapping: Mapping | None,
+    *,
+    encoding: str | None,
+    settings: IngestSettings,
+    workdir: Path,
+) -> FilePlan:
+    """Check ``path`` fully (raising InputFileError) and return how to load it."""
+    fmt = detect_format(path)
+    scan = scan_file(path, settings.chunk_bytes)
+    if scan.size == 0:
+        raise InputFileError(path, "file is empty", hint="export the data again")
+    if already_ingested(con, scan.sha256, table.name):
+        return FilePlan(path, table.name, fmt, scan.sha256, skipped=True)
+    if fmt == "parquet":
+        header, types = _parquet_schema(con, path)
+        columns, ignored = resolve_columns(path, table, header, types, mapping)
+        return FilePlan(
+            path, table.name, fmt, scan.sha256, skipped=False, read_path=path,
+            encoding="parquet", header=header, columns=columns, ignored=ignored,
+        )
+    requested = encoding or (mapping.encoding if mapping else None)
+    codec = resolve_encoding(path, scan, requested)
+    read_path = path
+    if codec != "utf-8":
+        read_path = workdir / f"{scan.sha256[:24]}.utf8.csv"
+        transcode_to_utf8(path, codec, read_path, settings.chunk_bytes)
+    skip_rows = mapping.skip_rows if mapping else 0
+    header_text = _header_line(path, read_path, skip_rows)
+    delimiter = (mapping.delimiter if mapping else None) or guess_delimiter(header_text)
+    header = tuple(h.strip().lstrip("\ufeff").strip() for h in next(csv.reader([header_text], delimiter=delimiter)))
+    columns, ignored = resolve_columns(path, table, header, ("VARCHAR",) * len(header), mapping)
+    return FilePlan(
+        path, table.name, fmt, scan.sha256, skipped=False, read_path=read_path, encoding=codec,
+        delimiter=delimiter, skip_rows=skip_rows, header=header, columns=columns,
+        ignored=ignored,
+    )
+
+
+def guess_delimiter(header_line: str) -> str:
+    """The candidate that splits the header most; a comma when none does."""
+    counts = {d: header_line.count(d) for d in DELIMITER_CANDIDATES}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def resolve_columns(
+    path: Path,
+    table: Table,
+    header: tuple[str, ...],
+    types: tuple[str, ...],
+    mapping: Mapping | None,
+) -> tuple[tuple[SourceColumn, ...], tuple[str, ...]]:
+    """Match canonical columns to the file's header; raise naming every unresolvable one."""
+    exact = {}
+    folded = {}
+    for i, h in enumerate(header):
+        exact.setdefault(h, i)
+        folded.setdefault(h.casefold(), i)
+    defaults = {**BUILTIN_DEFAULTS.get(table.name, {}), **(mapping.defaults if mapping else {})}
+    resolved: list[SourceColumn] = []
+    not_found: list[str] = []
+    missing: list[str] = []
+    for column in table.columns:
+        name = column.name
+        candidates = mapping.columns.get(name) if mapping else None
+        index = None
+        for cand in candidates or (name,):
+            index = exact.get(cand.strip(), folded.get(cand.strip().casefold()))
+            if index is not None:
+                break
+        if index is not None:
+            typed = column.role == "timestamp" and types[index].upper().startswith(TIMESTAMP_TYPES)
+            resolved.append(
+                SourceColumn(name, "file", index, header[index], defaults.get(name), typed)
+            )
+        elif candidates:
+            not_found.append(f"{' / '.join(map(repr, candidates))} (for {name})")
+        elif name in defaults:
+            resolved.append(SourceColumn(name, "default", default=defaults[name]))
+        elif name in table.key and table.hash_key_from:
+            resolved.append(SourceColumn(name, "derived"))
+        elif column.required:
+            missing.append(name)
+        else:
+            resolved.append(SourceColumn(name, "absent"))
+    used = {c.index for c in resolved if c.index is not None}
+    unused = tuple(h for i, h in enumerate(header) if i not in used)
+    shown = ", ".join(repr(h) for h in header[:15]) + (", ..." if len(header) > 15 else "")
+    if not_found:
+        where = mapping.source if mapping else "the mapping"
+        raise InputFileError(
+            path,
+            f"column(s) named in the mapping are not in the file: {', '.join(not_found)}",
+            hint=f"the file's columns are {shown}; fix [columns] in {where}",
+        )
+    if missing:
+        names = ", ".join(repr(m) for m in missing)
+        spare = ", ".join(repr(h) for h in unused[:8]) or "none"
+        if mapping:
+            hint = f"add a [columns] entry for {names} to {mapping.source} (unused file columns: {spare})"
+        else:
+            example = f'{missing[0]} = "<header in your file>"'
+            hint = (
+                f"the file's columns are {shown}; rename the header to the canonical names "
+                f"or give a mapping file with [columns] {example}"
+            )
+        raise InputFileError(path, f"missing required column(s) {names}", hint=hint)
+    return tuple(resolved), unused
+
+
+def _header_line(path: Path, read_path: Path, skip_rows: int) -> str:
+    with read_path.open("r", encoding="utf-8-sig", newline="") as fh:
+        for _ in range(skip_rows):
+            fh.readline(MAX_HEADER_BYTES)
+        line = fh.readline(MAX_HEADER_BYTES).rstrip("\r\n")
+    if not line.strip():
+        raise InputFileError(
+            path, "no header row", line=skip_rows + 1,
+            hint="the first line must name the columns (set skip_rows in the mapping to skip titles)",
+        )
+    if "\x00" in line:
+        raise InputFileError(path, "binary data where the header should be", line=skip_rows + 1,
+                             hint="give CSV or Parquet files")
+    return line
+
+
+def _parquet_schema(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    try:
+        rows = con.execute("DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()
+    except duckdb.Error as exc:
+        raise InputFileError(
+            path, f"unreadable Parquet file: {str(exc).splitlines()[0]}", hint="export it again"
+        ) from exc
+    return tuple(str(r[0]) for r in rows), tuple(str(r[1]) for r in rows)

@@ -1,0 +1,383 @@
+"""SynthConfig: every knob of the synthetic world in one frozen, validated dataclass.
+
+Built once at the entry point (CLI flags, a dict or a TOML file) and checked there,
+so a bad value fails with a message naming the field instead of deep inside numpy.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from fraudkit.errors import ConfigError
+
+Typology = Literal["fan_in", "fan_out", "chain", "scatter_gather", "layered_split", "cycle"]
+TYPOLOGIES: tuple[Typology, ...] = (
+    "fan_in",
+    "fan_out",
+    "chain",
+    "scatter_gather",
+    "layered_split",
+    "cycle",
+)
+PresetName = Literal["default", "alt"]
+
+MAX_DWELL_STEPS = 7
+"""Longest chain of waits money goes through in a ring (cycle: 6 hops and the cash-out)."""
+
+ATM_QUEUE_HOURS = 2.0
+"""Upper bound on the time a cash-out mule spends on a series of ATM withdrawals."""
+
+MIN_RING_SIZE = 4
+"""Smallest ring every typology can be laid out in (collector, two layers, cash-out)."""
+
+
+def _default_typologies() -> dict[str, float]:
+    return {
+        "fan_in": 0.22,
+        "fan_out": 0.14,
+        "chain": 0.2,
+        "scatter_gather": 0.14,
+        "layered_split": 0.2,
+        "cycle": 0.1,
+    }
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    """Parameters of a synthetic world; the same config always yields the same tables."""
+
+    seed: int = 7
+    subscribers: int = 20_000
+    days: int = 30
+    start: datetime = datetime(2026, 10, 1)
+
+    # ordinary life: people, calls, money
+    offnet_share: float = 0.08
+    unbanked_share: float = 0.2
+    community_size_range: tuple[int, int] = (20, 150)
+    contacts_per_person: int = 12
+    calls_per_person_day: float = 0.23
+    callback_rate: float = 0.35
+    sms_share: float = 0.12
+    travel_rate: float = 0.03
+    new_sim_rate: float = 0.02
+    shopping_per_person_month: float = 7.0
+    p2p_per_person_month: float = 2.0
+    bills_per_person_month: float = 1.5
+    atm_per_person_month: float = 0.5
+    topups_per_person_month: float = 0.6
+    employment_rate: float = 0.6
+    renter_share: float = 0.3
+
+    # legitimate look-alikes, per 10,000 subscribers
+    merchants_per_10k: float = 40.0
+    utilities_per_10k: float = 2.0
+    employers_per_10k: float = 20.0
+    call_centres_per_10k: float = 0.75
+    couriers_per_10k: float = 8.0
+    phone_changers_per_10k: float = 30.0
+    fast_forwarders_per_10k: float = 8.0
+    big_purchases_per_10k: float = 15.0
+
+    # fraud operations and their numbers
+    fraud_operations_per_100k: float = 60.0
+    fraud_numbers_per_operation: tuple[int, int] = (2, 6)
+    rings_per_operation: tuple[int, int] = (1, 4)
+    operation_days_range: tuple[float, float] = (5.0, 20.0)
+    fraud_calls_per_number_day: tuple[int, int] = (30, 150)
+    fraud_number_lifetime_days: tuple[float, float] = (1.0, 6.0)
+    aged_sim_share: float = 0.2
+    sims_per_imei: tuple[int, int] = (2, 6)
+    fraud_roaming_share: float = 0.35
+    hook_rate: float = 0.06
+    victim_conversion_rate: float = 0.6
+    victim_payments_range: tuple[int, int] = (1, 4)
+    loss_median: float = 6_000.0
+    loss_sigma: float = 1.0
+
+    # water houses (mule rings)
+    typology_weights: dict[str, float] = field(default_factory=_default_typologies)
+    ring_size_range: tuple[int, int] = (4, 16)
+    dwell_minutes_range: tuple[float, float] = (3.0, 360.0)
+    fee_range: tuple[float, float] = (0.0, 0.03)
+    split_threshold: float = 50_000.0
+    mule_from_population_share: float = 0.4
+    mule_shared_holder_rate: float = 0.2
+    mule_shared_phone_rate: float = 0.25
+    mule_account_age_days: tuple[float, float] = (3.0, 60.0)
+    mule_aged_account_share: float = 0.25
+    mule_camouflage_rate: float = 0.3
+    atm_cashout_share: float = 0.6
+
+    # reports and the noise of reality
+    report_rate: float = 0.5
+    report_delay_hours: tuple[float, float] = (2.0, 168.0)
+    report_missing_rate: float = 0.1
+    report_wrong_rate: float = 0.05
+    failed_txn_rate: float = 0.01
+    duplicate_payment_rate: float = 0.003
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, list):  # lists from TOML/JSON stand for ranges
+                object.__setattr__(self, f.name, tuple(value))
+        if isinstance(self.typology_weights, Mapping):
+            weights = {str(k): v for k, v in self.typology_weights.items()}
+            object.__setattr__(self, "typology_weights", weights)
+        _validate(self)
+
+    @property
+    def end_seconds(self) -> int:
+        """Length of the world in seconds from ``start``."""
+        return self.days * 86_400
+
+    @property
+    def max_flow_hours(self) -> float:
+        """Money entering a ring has been cashed out at most this many hours later."""
+        return MAX_DWELL_STEPS * self.dwell_minutes_range[1] / 60.0 + ATM_QUEUE_HOURS
+
+    def typology_probabilities(self) -> list[float]:
+        """Weights in the fixed order of TYPOLOGIES, normalised (never dict order)."""
+        raw = [float(self.typology_weights.get(t, 0.0)) for t in TYPOLOGIES]
+        total = sum(raw)
+        return [w / total for w in raw]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON/TOML-friendly values; ``from_dict(to_dict())`` gives an equal config."""
+        out = asdict(self)
+        out["start"] = self.start.isoformat()
+        for key, value in out.items():
+            if isinstance(value, tuple):
+                out[key] = list(value)
+        out["typology_weights"] = {t: self.typology_weights.get(t, 0.0) for t in TYPOLOGIES}
+        return out
+
+    def replace(self, **changes: Any) -> SynthConfig:
+        """A copy with some fields changed, validated like any other."""
+        return SynthConfig.from_dict({**self.to_dict(), **changes})
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SynthConfig:
+        """Build from plain values; unknown keys and ill-typed values raise ConfigError."""
+        known = {f.name for f in fields(cls)}
+        for key in data:
+            if key not in known:
+                raise ConfigError(
+                    f"unknown synth setting {key!r}",
+                    hint=f"known settings: {', '.join(sorted(known))}",
+                )
+        values = dict(data)
+        start = values.get("start")
+        if isinstance(start, str):
+            try:
+                values["start"] = datetime.fromisoformat(start)
+            except ValueError as exc:
+                raise ConfigError(f"start: {start!r} is not an ISO date-time") from exc
+        return cls(**values)
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> SynthConfig:
+        """Read a TOML file: settings at top level or under a ``[synth]`` table."""
+        path = Path(path)
+        try:
+            with path.open("rb") as fh:
+                doc = tomllib.load(fh)
+        except FileNotFoundError as exc:
+            raise ConfigError(f"no such config file: {path}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        section = doc.get("synth", doc)
+        if not isinstance(section, dict):
+            raise ConfigError(f"{path}: [synth] must be a table")
+        return cls.from_dict(section)
+
+    @classmethod
+    def preset(cls, name: PresetName | str = "default", **overrides: Any) -> SynthConfig:
+        """A named world: ``default`` or ``alt`` (another typology mix and parameters)."""
+        if name not in PRESETS:
+            raise ConfigError(f"unknown synth preset {name!r}", hint=f"choose one of {sorted(PRESETS)}")
+        return cls.from_dict({**PRESETS[name], **overrides})
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "default": {},
+    # A world for generalisation tests: other typologies dominate, bigger and slower rings,
+    # higher fees, fewer and later reports, more camouflage and more look-alikes.
+    "alt": {
+        "typology_weights": {
+            "fan_in": 0.05,
+            "fan_out": 0.1,
+            "chain": 0.1,
+            "scatter_gather": 0.25,
+            "layered_split": 0.3,
+            "cycle": 0.2,
+        },
+        "ring_size_range": (6, 24),
+        "rings_per_operation": (1, 3),
+        "fraud_numbers_per_operation": (3, 9),
+        "fraud_operations_per_100k": 50.0,
+        "dwell_minutes_range": (1.0, 720.0),
+        "fee_range": (0.01, 0.05),
+        "split_threshold": 20_000.0,
+        "hook_rate": 0.06,
+        "victim_conversion_rate": 0.45,
+        "victim_payments_range": (1, 6),
+        "loss_median": 12_000.0,
+        "fraud_roaming_share": 0.6,
+        "aged_sim_share": 0.4,
+        "mule_camouflage_rate": 0.6,
+        "mule_shared_holder_rate": 0.35,
+        "mule_aged_account_share": 0.5,
+        "atm_cashout_share": 0.3,
+        "report_rate": 0.35,
+        "report_delay_hours": (12.0, 336.0),
+        "report_missing_rate": 0.2,
+        "report_wrong_rate": 0.1,
+        "couriers_per_10k": 14.0,
+        "fast_forwarders_per_10k": 16.0,
+        "big_purchases_per_10k": 25.0,
+        "call_centres_per_10k": 1.0,
+    },
+}
+
+
+# --- validation -------------------------------------------------------------------------
+
+_RATES = (
+    "offnet_share",
+    "unbanked_share",
+    "callback_rate",
+    "sms_share",
+    "travel_rate",
+    "new_sim_rate",
+    "employment_rate",
+    "renter_share",
+    "aged_sim_share",
+    "fraud_roaming_share",
+    "hook_rate",
+    "victim_conversion_rate",
+    "mule_from_population_share",
+    "mule_shared_holder_rate",
+    "mule_shared_phone_rate",
+    "mule_aged_account_share",
+    "mule_camouflage_rate",
+    "atm_cashout_share",
+    "report_rate",
+    "report_missing_rate",
+    "report_wrong_rate",
+    "failed_txn_rate",
+    "duplicate_payment_rate",
+)
+_NON_NEGATIVE = (
+    "calls_per_person_day",
+    "shopping_per_person_month",
+    "p2p_per_person_month",
+    "bills_per_person_month",
+    "atm_per_person_month",
+    "topups_per_person_month",
+    "merchants_per_10k",
+    "utilities_per_10k",
+    "employers_per_10k",
+    "call_centres_per_10k",
+    "couriers_per_10k",
+    "phone_changers_per_10k",
+    "fast_forwarders_per_10k",
+    "big_purchases_per_10k",
+    "fraud_operations_per_100k",
+)
+_POSITIVE = ("loss_median", "loss_sigma", "split_threshold")
+# range name -> (smallest allowed low end, largest allowed high end, integral?)
+_RANGES: dict[str, tuple[float, float, bool]] = {
+    "community_size_range": (2, 100_000, True),
+    "fraud_numbers_per_operation": (1, 1_000, True),
+    "rings_per_operation": (1, 100, True),
+    "operation_days_range": (0.5, 366, False),
+    "fraud_calls_per_number_day": (1, 10_000, True),
+    "fraud_number_lifetime_days": (0.1, 366, False),
+    "sims_per_imei": (1, 100, True),
+    "victim_payments_range": (1, 50, True),
+    "ring_size_range": (MIN_RING_SIZE, 200, True),
+    "dwell_minutes_range": (1, 10_080, False),
+    "fee_range": (0, 0.5, False),
+    "mule_account_age_days": (0, 3_650, False),
+    "report_delay_hours": (0, 24 * 366, False),
+}
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _validate(cfg: SynthConfig) -> None:
+    """Raise ConfigError naming the first field that is out of its domain."""
+    for name in ("seed", "subscribers", "days", "contacts_per_person"):
+        value = getattr(cfg, name)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"{name} must be an integer, got {value!r}")
+    if cfg.seed < 0:
+        raise ConfigError(f"seed must be >= 0, got {cfg.seed}")
+    if not 500 <= cfg.subscribers <= 50_000_000:
+        raise ConfigError(
+            f"subscribers must be between 500 and 50,000,000, got {cfg.subscribers}",
+            hint="smaller worlds have too few people to hold communities and rings",
+        )
+    if not 1 <= cfg.days <= 366:
+        raise ConfigError(f"days must be between 1 and 366, got {cfg.days}")
+    if not 2 <= cfg.contacts_per_person <= 64:
+        raise ConfigError(f"contacts_per_person must be between 2 and 64, got {cfg.contacts_per_person}")
+    if not isinstance(cfg.start, datetime):
+        raise ConfigError(f"start must be a datetime, got {cfg.start!r}")
+    if cfg.start.tzinfo is not None:
+        raise ConfigError("start must be a naive datetime (local time, no time zone)")
+    for name in _RATES:
+        value = getattr(cfg, name)
+        if not _is_number(value) or not 0.0 <= value <= 1.0:
+            raise ConfigError(f"{name} must be a number between 0 and 1, got {value!r}")
+    for name, most in (("offnet_share", 0.5), ("unbanked_share", 0.8)):
+        if getattr(cfg, name) > most:
+            raise ConfigError(
+                f"{name} must be at most {most}, got {getattr(cfg, name)!r}",
+                hint="the world needs people on this operator and with bank accounts",
+            )
+    for name in _NON_NEGATIVE:
+        value = getattr(cfg, name)
+        if not _is_number(value) or value < 0:
+            raise ConfigError(f"{name} must be a number >= 0, got {value!r}")
+    for name in _POSITIVE:
+        value = getattr(cfg, name)
+        if not _is_number(value) or value <= 0:
+            raise ConfigError(f"{name} must be a number > 0, got {value!r}")
+    for name, (lowest, highest, integral) in _RANGES.items():
+        _check_range(name, getattr(cfg, name), lowest, highest, integral)
+    _check_typologies(cfg.typology_weights)
+
+
+def _check_range(name: str, value: object, lowest: float, highest: float, integral: bool) -> None:
+    if not isinstance(value, tuple) or len(value) != 2 or not all(_is_number(v) for v in value):
+        raise ConfigError(f"{name} must be a pair [low, high] of numbers, got {value!r}")
+    if integral and not all(isinstance(v, int) for v in value):
+        raise ConfigError(f"{name} must be a pair of integers, got {value!r}")
+    low, high = value
+    if low > high:
+        raise ConfigError(f"{name}: low end {low} is above high end {high}")
+    if low < lowest or high > highest:
+        raise ConfigError(f"{name} must lie within [{lowest}, {highest}], got {value!r}")
+
+
+def _check_typologies(weights: object) -> None:
+    if not isinstance(weights, dict) or not weights:
+        raise ConfigError(f"typology_weights must be a table of typology -> weight, got {weights!r}")
+    for key, value in weights.items():
+        if key not in TYPOLOGIES:
+            raise ConfigError(f"typology_weights: unknown typology {key!r}", hint=f"known: {', '.join(TYPOLOGIES)}")
+        if not _is_number(value) or value < 0:
+            raise ConfigError(f"typology_weights[{key!r}] must be a number >= 0, got {value!r}")
+    if sum(weights.values()) <= 0:
+        raise ConfigError("typology_weights: at least one typology needs a positive weight")

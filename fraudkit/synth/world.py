@@ -1,0 +1,138 @@
+"""generate_world: the whole synthetic world, stage by stage, from one SynthConfig.
+
+Each stage draws from its own seeded stream, so the same config always gives the
+same tables, and the stages run in a fixed order with no dependence on wall time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from fraudkit.synth.calls import (
+    big_purchase_calls,
+    call_centre_calls,
+    courier_calls,
+    finish_calls,
+    ordinary_calls,
+)
+from fraudkit.synth.config import SynthConfig
+from fraudkit.synth.economy import build_economy
+from fraudkit.synth.frames import (
+    accounts_table,
+    calls_table,
+    draw_identifiers,
+    reports_table,
+    subscribers_table,
+    transactions_table,
+)
+from fraudkit.synth.fraud import build_fraud
+from fraudkit.synth.lookalikes import build_lookalikes
+from fraudkit.synth.money import TxnBatch, ordinary_transactions
+from fraudkit.synth.population import build_population
+from fraudkit.synth.rand import stream
+from fraudkit.synth.registry import Registry
+from fraudkit.synth.reports import build_reports, victim_losses
+from fraudkit.synth.rings import build_rings
+from fraudkit.synth.truth import (
+    fraud_numbers_frame,
+    fraud_transactions_frame,
+    lookalikes_frame,
+    mules_frame,
+    rings_frame,
+    victims_frame,
+)
+
+TABLE_NAMES = ("calls", "transactions", "accounts", "subscribers", "reports")
+TRUTH_NAMES = ("victims", "fraud_numbers", "mules", "rings", "fraud_transactions", "lookalikes")
+STAGE_NAMES = ("population", "fraud", "rings", "calls", "transactions", "reports", "tables")
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class World:
+    """The canonical tables, the ground truth beside them, and the config that made them."""
+
+    config: SynthConfig
+    tables: dict[str, pl.DataFrame]
+    truth: dict[str, pl.DataFrame]
+
+    def row_counts(self) -> dict[str, dict[str, int]]:
+        """Rows per table and per truth table (what world.json records)."""
+        return {
+            "tables": {k: v.height for k, v in self.tables.items()},
+            "truth": {k: v.height for k, v in self.truth.items()},
+        }
+
+
+def _finish_transactions(cfg: SynthConfig, batches: list[TxnBatch]) -> TxnBatch:
+    """Keep transfers inside the window, sorted by time (ids follow that order)."""
+    txns = TxnBatch.concat(batches)
+    keep = (txns.t >= 0) & (txns.t < cfg.end_seconds) & (txns.src != txns.dst) & (txns.cents > 0)
+    txns = txns.take(np.flatnonzero(keep))
+    return txns.take(np.lexsort((txns.cents, txns.dst, txns.src, txns.t)))
+
+
+def generate_world(cfg: SynthConfig, progress: Progress | None = None) -> World:
+    """Make the world ``cfg`` describes; ``progress`` is told each stage's name as it starts."""
+    say: Progress = progress or (lambda _stage: None)
+    seed = cfg.seed
+    reg = Registry()
+
+    say("population")
+    pop = build_population(cfg, reg, stream(seed, "population"))
+    econ = build_economy(cfg, pop, reg, stream(seed, "economy"))
+    looks = build_lookalikes(cfg, pop, econ, reg, stream(seed, "lookalikes"))
+
+    say("fraud")
+    plan, fraud_calls = build_fraud(cfg, pop, reg, stream(seed, "fraud"), looks.people)
+
+    say("rings")
+    rings, fraud_txns, mule_calls = build_rings(cfg, plan, pop, econ, reg, stream(seed, "rings"), looks.people)
+
+    say("calls")
+    batches = [
+        ordinary_calls(cfg, pop, stream(seed, "calls.ordinary")),
+        courier_calls(cfg, pop, looks, stream(seed, "calls.couriers")),
+        call_centre_calls(cfg, pop, looks, stream(seed, "calls.call_centres")),
+        big_purchase_calls(pop, looks, stream(seed, "calls.big_purchases")),
+        fraud_calls,
+        mule_calls,
+    ]
+    log = finish_calls(cfg, batches, reg, stream(seed, "calls.cells"))
+    del batches
+
+    say("transactions")
+    legit = ordinary_transactions(cfg, pop, econ, looks, reg, stream(seed, "money"))
+    txns = _finish_transactions(cfg, [legit, fraud_txns])
+    del legit, fraud_txns
+
+    say("reports")
+    losses = victim_losses(plan, rings.pay_dst)
+    reports, reported_at = build_reports(cfg, plan, losses, reg.n_phones, stream(seed, "reports"))
+
+    say("tables")
+    ids = draw_identifiers(reg, stream(seed, "ids"))
+    calls = calls_table(cfg, log, ids)
+    del log
+    transactions = transactions_table(cfg, txns, ids)
+    tables = {
+        "calls": calls,
+        "transactions": transactions,
+        "accounts": accounts_table(cfg, reg, ids),
+        "subscribers": subscribers_table(cfg, reg, ids),
+        "reports": reports_table(cfg, reports, ids, stream(seed, "reports.typos")),
+    }
+    truth = {
+        "victims": victims_frame(cfg, plan, losses, reported_at, ids, reg.phones().holder),
+        "fraud_numbers": fraud_numbers_frame(cfg, plan, reg, ids),
+        "mules": mules_frame(rings, reg, ids),
+        "rings": rings_frame(rings),
+        "fraud_transactions": fraud_transactions_frame(txns, transactions["txn_id"]),
+        "lookalikes": lookalikes_frame(pop, econ, looks, reg, ids),
+    }
+    return World(config=cfg, tables=tables, truth=truth)

@@ -1,0 +1,53 @@
+"""write_world: tables beside a ``truth/`` folder and a world.json describing both.
+
+Keeping the ground truth in its own folder means ``fraudkit ingest out_dir`` never
+loads the answers by accident.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from fraudkit import __version__
+from fraudkit.errors import ConfigError
+from fraudkit.synth.world import World
+
+Format = Literal["parquet", "csv"]
+CSV_DATETIME = "%Y-%m-%d %H:%M:%S"
+
+
+def _write(df: pl.DataFrame, path: Path, fmt: Format) -> None:
+    if fmt == "parquet":
+        df.write_parquet(path, compression="zstd", statistics=True)
+    else:
+        df.write_csv(path, datetime_format=CSV_DATETIME, include_header=True)
+
+
+def write_world(world: World, out_dir: str | Path, fmt: Format | str = "parquet") -> dict[str, Path]:
+    """Write every table and truth table; returns name -> path (truth as ``truth/<name>``)."""
+    if fmt not in ("parquet", "csv"):
+        raise ConfigError(f"unknown output format {fmt!r}", hint="use parquet or csv")
+    out = Path(out_dir)
+    truth_dir = out / "truth"
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    for name, df in world.tables.items():
+        paths[name] = out / f"{name}.{fmt}"
+        _write(df, paths[name], fmt)  # type: ignore[arg-type]
+    for name, df in world.truth.items():
+        paths[f"truth/{name}"] = truth_dir / f"{name}.{fmt}"
+        _write(df, paths[f"truth/{name}"], fmt)  # type: ignore[arg-type]
+    meta = {
+        "generator": "fraudkit.synth",
+        "fraudkit_version": __version__,
+        "format": fmt,
+        "config": world.config.to_dict(),
+        "rows": world.row_counts(),
+    }
+    paths["world.json"] = out / "world.json"
+    paths["world.json"].write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return paths
