@@ -21,6 +21,7 @@ from fraudkit.features.prepare import (
     prior_pairs,
     reported_set,
     reports_before,
+    to_cents,
     transactions_in_history,
     transfer_legs,
     unordered_pair,
@@ -31,13 +32,13 @@ ACCOUNT = FeatureSet(entity="account", key="account_id", producer="account_featu
 _f = ACCOUNT.define
 c = pl.col
 
-_f("amount_in", c("_in_amount"), "money received in the window", window=WINDOW, kind="amount")
-_f("amount_out", c("_out_amount"), "money paid out in the window", window=WINDOW, kind="amount")
+_f("amount_in", c("_in_cents") / 100, "money received in the window", window=WINDOW, kind="amount")
+_f("amount_out", c("_out_cents") / 100, "money paid out in the window", window=WINDOW, kind="amount")
 _f("transfers_in", c("_in_n"), "transfers received in the window", window=WINDOW, kind="count")
 _f("transfers_out", c("_out_n"), "transfers paid out in the window", window=WINDOW, kind="count")
 _f(
     "pass_through_ratio",
-    ratio(c("_out_amount"), c("_in_amount")),
+    ratio(c("_out_cents"), c("_in_cents")),
     "money out / money in within the window; mules forward nearly all (about 1); 0 when nothing came in",
     window=WINDOW,
     kind="ratio",
@@ -61,7 +62,7 @@ _f(
 )
 _f(
     "fast_forward_share",
-    ratio(c("_fast_in_amount"), c("_in_amount")),
+    ratio(c("_fast_in_cents"), c("_in_cents")),
     "share of the inflow amount whose next transfer out followed within forward_within (default 2 h); "
     "0 when nothing came in",
     window=WINDOW,
@@ -103,7 +104,7 @@ _f(
 )
 _f(
     "max_new_payee_amount",
-    c("_new_max"),
+    c("_new_max_cents") / 100,
     "largest single transfer out in the window to a new payee (as above, any amount); 0 when none",
     window=NEW_IN_WINDOW,
     kind="amount",
@@ -125,14 +126,14 @@ _f(
 )
 _f(
     "cash_out_share",
-    ratio(c("_cash_out_amount"), c("_out_amount")),
+    ratio(c("_cash_out_cents"), c("_out_cents")),
     "share of the outflow amount through cash-out channels (default atm, third_party); 0 when nothing went out",
     window=WINDOW,
     kind="ratio",
 )
 _f(
     "inflow_from_reported_victims",
-    c("_victim_inflow"),
+    c("_victim_inflow_cents") / 100,
     "money received in the window from accounts named as victim_account in reports before T (one hop)",
     window=f"{WINDOW}; {REPORTS}",
     kind="amount",
@@ -167,15 +168,14 @@ _f(
 )
 
 
-def _is_round(amount: pl.Expr, unit: float) -> pl.Expr:
-    rem = amount % unit
-    return (rem < 0.005) | (rem > unit - 0.005)
+def _is_round(cents: pl.Expr, unit: float) -> pl.Expr:
+    return (cents % to_cents(unit)) == 0
 
 
-def _is_just_under(amount: pl.Expr, params: FeatureParams) -> pl.Expr:
+def _is_just_under(cents: pl.Expr, params: FeatureParams) -> pl.Expr:
     hit = pl.lit(False)
     for t in params.thresholds:
-        hit = hit | ((amount >= t * (1.0 - params.under_band)) & (amount < t))
+        hit = hit | ((cents >= to_cents(t * (1.0 - params.under_band))) & (cents < to_cents(t)))
     return hit
 
 
@@ -186,7 +186,7 @@ def _activity(window_legs: pl.LazyFrame, params: FeatureParams) -> pl.LazyFrame:
     leg of the same account is a backward fill away: no per-row loops, no as-of join.
     """
     is_out = c("is_out")
-    amount = c("amount")
+    cents = c("cents")
     ordered = window_legs.sort("account", "ts", "is_out")
     next_out_ts = pl.when(is_out).then(c("ts")).backward_fill()
     next_out_account = pl.when(is_out).then(c("account")).backward_fill()
@@ -202,17 +202,17 @@ def _activity(window_legs: pl.LazyFrame, params: FeatureParams) -> pl.LazyFrame:
     fast_minutes = params.forward_within.total_seconds() / 60.0
     cash_out = is_out & c("channel").is_in(list(params.cash_out_channels))
     return ordered.group_by("account").agg(
-        amount.filter(~is_out).sum().alias("_in_amount"),
-        amount.filter(is_out).sum().alias("_out_amount"),
+        cents.filter(~is_out).sum().alias("_in_cents"),
+        cents.filter(is_out).sum().alias("_out_cents"),
         (~is_out).sum().alias("_in_n"),
         is_out.sum().alias("_out_n"),
         pl.len().alias("_n"),
         c("_dwell").median().alias("_median_dwell"),
         c("_dwell").min().alias("_min_dwell"),
-        amount.filter(c("_dwell") <= fast_minutes).sum().alias("_fast_in_amount"),
-        _is_round(amount, params.round_unit).sum().alias("_round_n"),
-        _is_just_under(amount, params).sum().alias("_under_n"),
-        amount.filter(cash_out).sum().alias("_cash_out_amount"),
+        cents.filter(c("_dwell") <= fast_minutes).sum().alias("_fast_in_cents"),
+        _is_round(cents, params.round_unit).sum().alias("_round_n"),
+        _is_just_under(cents, params).sum().alias("_under_n"),
+        cents.filter(cash_out).sum().alias("_cash_out_cents"),
         is_night(c("ts"), params).sum().alias("_night_n"),
         c("_in_burst").max().alias("_burst"),
     )
@@ -231,9 +231,9 @@ def _counterparties(
     pairs = window_legs.group_by("account", "counterparty").agg(
         (~is_out).any().alias("_sent_to_us"),
         is_out.any().alias("_paid_by_us"),
-        c("amount").filter(~is_out).sum().alias("_in_amount"),
-        c("amount").filter(is_out).max().alias("_out_max"),
-        (is_out & (c("amount") >= params.large_amount)).sum().alias("_out_large_n"),
+        c("cents").filter(~is_out).sum().alias("_in_cents"),
+        c("cents").filter(is_out).max().alias("_out_max_cents"),
+        (is_out & (c("cents") >= to_cents(params.large_amount))).sum().alias("_out_large_n"),
     )
     holders = accounts.select(c("account_id"), c("holder_id"))
     pairs = (
@@ -261,8 +261,8 @@ def _counterparties(
         (c("_sent_to_us") & unrelated).sum().alias("_unrelated_senders"),
         (c("_paid_by_us") & unrelated).sum().alias("_unrelated_receivers"),
         c("_out_large_n").filter(unrelated).sum().alias("_new_large_n"),
-        c("_out_max").filter(unrelated).max().alias("_new_max"),
-        c("_in_amount").filter(c("_victim").fill_null(False)).sum().alias("_victim_inflow"),
+        c("_out_max_cents").filter(unrelated).max().alias("_new_max_cents"),
+        c("_in_cents").filter(c("_victim").fill_null(False)).sum().alias("_victim_inflow_cents"),
         c("_fraud").fill_null(False).sum().alias("_fraud_counterparties"),
     )
 

@@ -22,6 +22,7 @@ from fraudkit.features.prepare import (
     reported_set,
     reports_before,
     subscribers_at,
+    to_cents,
     transactions_in_history,
     unordered_pair,
 )
@@ -40,7 +41,7 @@ _f(
 )
 _f(
     "linked_amount_out",
-    c("_out_amount"),
+    c("_out_cents") / 100,
     "money paid out in the window by the linked accounts",
     window=WINDOW,
     kind="amount",
@@ -63,14 +64,14 @@ _f(
 )
 _f(
     "first_new_payee_large_amount",
-    c("_first_amount"),
+    c("_first_cents") / 100,
     "amount of the first such large transfer to a new payee; 0 when none",
     window=NEW_IN_WINDOW,
     kind="amount",
 )
 _f(
     "first_new_payee_large_vs_history",
-    ratio(c("_first_amount"), c("_baseline")),
+    ratio(c("_first_cents"), c("_baseline_cents")),
     "that amount / the largest single transfer out of the linked accounts in the history before the "
     "window (at least baseline_floor, default 1,000, so it stays defined without history); 0 when none",
     window=f"{NEW_IN_WINDOW}; {HISTORY}",
@@ -112,9 +113,9 @@ def _first_new_large(
     paying account in the history before the window: moving money between one's own
     accounts, or paying the usual landlord, is not the pattern.
     """
-    large = window_out.filter(c("amount") >= params.large_amount).with_columns(unordered_pair("src", "dst"))
+    large = window_out.filter(c("cents") >= to_cents(params.large_amount)).with_columns(unordered_pair("src", "dst"))
     prior = prior_pairs(txns, "src", "dst", tf, among=large)
-    order = [c("ts"), -c("amount")]
+    order = [c("ts"), -c("cents")]
     same_holder = (c("_h1") == c("_h2")).fill_null(False)
     return (
         large.join(prior, on=["_lo", "_hi"], how="left")
@@ -125,7 +126,7 @@ def _first_new_large(
         .agg(
             pl.len().alias("_new_large_n"),
             c("ts").sort_by(order).first().alias("_first_ts"),
-            c("amount").sort_by(order).first().alias("_first_amount"),
+            c("cents").sort_by(order).first().alias("_first_cents"),
         )
     )
 
@@ -137,7 +138,7 @@ def _baseline(first: pl.LazyFrame, links: pl.LazyFrame, txns: pl.LazyFrame, tf: 
         txns.filter(c("ts") < tf.window_start)
         .join(accounts, on="src", how="inner")
         .group_by("phone")
-        .agg(c("amount").max().alias("_prior_max"))
+        .agg(c("cents").max().alias("_prior_max_cents"))
     )
 
 
@@ -222,7 +223,7 @@ def subscriber_money_features_lazy(
         window_out.join(fraud, on="dst", how="left")
         .group_by("phone")
         .agg(
-            c("amount").sum().alias("_out_amount"),
+            c("cents").sum().alias("_out_cents"),
             pl.len().alias("_out_n"),
             c("_fraud").fill_null(False).sum().alias("_to_fraud_n"),
         )
@@ -234,7 +235,7 @@ def subscriber_money_features_lazy(
         .join(_baseline(first, links, txns, tf), on="phone", how="left")
         .join(_first_new_long_call(first, hist_calls, tf, params), on="phone", how="left")
         .with_columns(
-            pl.max_horizontal(c("_prior_max"), pl.lit(params.baseline_floor)).alias("_baseline"),
+            pl.max_horizontal(c("_prior_max_cents"), pl.lit(to_cents(params.baseline_floor))).alias("_baseline_cents"),
             pl.lit(tf.as_of).alias("_as_of"),
         )
     )

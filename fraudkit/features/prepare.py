@@ -23,7 +23,8 @@ def transactions_in_history(transactions: pl.LazyFrame, tf: TimeFrame) -> pl.Laz
     """Successful transfers between two different accounts with ts in [T - history, T).
 
     Failed, reversed and pending transfers moved no money, so they feed no feature.
-    Columns: ts, src, dst, amount (Float64), channel.
+    Columns: ts, src, dst, cents (Int64), channel. Amounts are whole cents (the store keeps
+    DECIMAL(18,2)) so that sums are exact and do not depend on row order or threads.
     """
     schema = transactions.collect_schema()
     status = _optional(schema, "status", pl.String())
@@ -33,7 +34,7 @@ def transactions_in_history(transactions: pl.LazyFrame, tf: TimeFrame) -> pl.Laz
             ts.alias("ts"),
             pl.col("src_account").cast(pl.String).alias("src"),
             pl.col("dst_account").cast(pl.String).alias("dst"),
-            pl.col("amount").cast(pl.Float64).alias("amount"),
+            (pl.col("amount").cast(pl.Float64) * 100).round(0).cast(pl.Int64).alias("cents"),
             _optional(schema, "channel", pl.String()).alias("channel"),
             status.alias("status"),
         )
@@ -44,7 +45,7 @@ def transactions_in_history(transactions: pl.LazyFrame, tf: TimeFrame) -> pl.Laz
             & pl.col("src").is_not_null()
             & pl.col("dst").is_not_null()
             & (pl.col("src") != pl.col("dst"))
-            & pl.col("amount").is_not_null()
+            & pl.col("cents").is_not_null()
         )
         .drop("status")
     )
@@ -120,8 +121,8 @@ def reported_set(reports: pl.LazyFrame, column: str, flag: str) -> pl.LazyFrame:
 
 
 def transfer_legs(txns: pl.LazyFrame) -> pl.LazyFrame:
-    """Each transfer seen from both ends: account, counterparty, is_out, ts, amount, channel."""
-    common = [pl.col("ts"), pl.col("amount"), pl.col("channel")]
+    """Each transfer seen from both ends: account, counterparty, is_out, ts, cents, channel."""
+    common = [pl.col("ts"), pl.col("cents"), pl.col("channel")]
     out = txns.select(
         pl.col("src").alias("account"), pl.col("dst").alias("counterparty"), pl.lit(True).alias("is_out"), *common
     )
@@ -174,6 +175,11 @@ def prior_pairs(
     if among is not None:
         before = before.join(among.select("_lo", "_hi").unique(), on=["_lo", "_hi"], how="semi")
     return before.unique().with_columns(pl.lit(True).alias("_prior"))
+
+
+def to_cents(amount: float) -> int:
+    """A money threshold in whole cents, to compare with the ``cents`` column exactly."""
+    return round(amount * 100)
 
 
 def is_night(ts: pl.Expr, params: FeatureParams) -> pl.Expr:

@@ -134,7 +134,7 @@ def column_sql(
         cleaned = p(default) if cleaned is None else f"coalesce({cleaned}, {p(default)})"
     out.cleaned = cleaned or "NULL"
     missing = Check(f"{r} IS NULL", f"{name}: missing value")
-    if parsed:
+    if parsed and not typed_timestamp:
         missing = Check(f"{n} IS NULL AND ({r} IS NULL OR trim({r}) = '')", missing.reason)
 
     if role == "phone":

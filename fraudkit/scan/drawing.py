@@ -68,9 +68,8 @@ def flow_svg(
     parts: list[str] = []
     for i, name in enumerate(columns):
         x = col_w * i + col_w / 2
-        parts.append(
-            f'<text x="{x:.0f}" y="18" text-anchor="middle" class="colhead">{html.escape(name.replace("_", " "))}</text>'
-        )
+        heading = html.escape(name.replace("_", " "))
+        parts.append(f'<text x="{x:.0f}" y="18" text-anchor="middle" class="colhead">{heading}</text>')
     for col, members in by_col.items():
         x = col_w * col + col_w / 2
         for r, node in enumerate(members):
@@ -111,12 +110,13 @@ def flow_svg(
 
 
 PAGE_STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;margin:24px;color:#222;max-width:1100px}
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;margin:24px;color:#222}
 h1{font-size:22px} h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0} td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}
 th{background:#f4f4f4} td.num{text-align:right;font-variant-numeric:tabular-nums}
 .edge{fill:none;stroke:#999;stroke-opacity:.6} .lbl{font-size:10px;fill:#333} .colhead{font-size:12px;font-weight:bold}
-.more{font-size:11px;fill:#777} .note{color:#666;font-size:12px} .tag{display:inline-block;padding:1px 6px;border-radius:3px;background:#fee6ce}
+.more{font-size:11px;fill:#777} .note{color:#666;font-size:12px}
+.tag{display:inline-block;padding:1px 6px;border-radius:3px;background:#fee6ce}
 """
 
 

@@ -93,7 +93,10 @@ def fast_flow_edges(con: duckdb.DuckDBPyConnection, hot_accounts: pl.DataFrame, 
             ),
             inflow AS (SELECT dst AS account, ts FROM scan_tx WHERE dst IN (SELECT account FROM scan_hot)),
             outflow AS (SELECT src AS account, ts FROM scan_tx WHERE src IN (SELECT account FROM scan_hot)),
-            e1 AS (SELECT h.*, i.ts AS prev_in FROM hot_tx h ASOF LEFT JOIN inflow i ON h.src = i.account AND h.ts >= i.ts),
+            e1 AS (
+                SELECT h.*, i.ts AS prev_in
+                FROM hot_tx h ASOF LEFT JOIN inflow i ON h.src = i.account AND h.ts >= i.ts
+            ),
             e2 AS (
                 SELECT e1.*, o.ts AS next_out
                 FROM e1 ASOF LEFT JOIN outflow o ON e1.dst = o.account AND o.ts >= e1.ts

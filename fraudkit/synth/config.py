@@ -323,9 +323,9 @@ def _validate(cfg: SynthConfig) -> None:
             raise ConfigError(f"{name} must be an integer, got {value!r}")
     if cfg.seed < 0:
         raise ConfigError(f"seed must be >= 0, got {cfg.seed}")
-    if not 500 <= cfg.subscribers <= 50_000_000:
+    if not 200 <= cfg.subscribers <= 50_000_000:
         raise ConfigError(
-            f"subscribers must be between 500 and 50,000,000, got {cfg.subscribers}",
+            f"subscribers must be between 200 and 50,000,000, got {cfg.subscribers}",
             hint="smaller worlds have too few people to hold communities and rings",
         )
     if not 1 <= cfg.days <= 366:

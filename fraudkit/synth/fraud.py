@@ -65,10 +65,6 @@ class FraudPlan:
     pay_channel: np.ndarray
     pay_failed: np.ndarray  # a failed attempt, not a flow of money
 
-    @property
-    def n_ops(self) -> int:
-        return len(self.op_start_s)
-
 
 def build_fraud(
     cfg: SynthConfig, pop: Population, reg: Registry, rng: Rng, spared: np.ndarray
@@ -77,8 +73,8 @@ def build_fraud(
     (never among the ``spared`` people, the look-alikes, so each label means one thing)."""
     n_ops = scaled(cfg.fraud_operations_per_100k, pop.n / 100_000, minimum=1)
     op_len = uniform(rng, cfg.operation_days_range, n_ops) * DAY
-    # stratified starts: operations are spread over the whole window, not bunched by chance
-    # every operation overlaps the window; those at the edges started before or run on after it
+    # stratified starts spread operations over the whole window instead of bunching by chance;
+    # every operation overlaps the window, those at its edges begin before or run on after it
     u = (rng.permutation(n_ops) + rng.random(n_ops)) / n_ops
     op_start = (u * cfg.end_seconds - op_len * 0.5).astype(np.int64)
     op_end = (op_start + op_len).astype(np.int64)

@@ -450,11 +450,18 @@ def build_rings(
         slot[flows],
         collector[flows],
     )
-    for code, name in enumerate(TYPOLOGIES):
+    routes: dict[str, Callable[[Pieces], None]] = {
+        "fan_in": engine.fan_in,
+        "fan_out": engine.fan_out,
+        "chain": engine.chain,
+        "scatter_gather": engine.scatter_gather,
+        "layered_split": engine.layered_split,
+        "cycle": engine.cycle,
+    }
+    for code, name in enumerate(TYPOLOGIES):  # six typologies, each routed in one vectorised pass
         mine = np.flatnonzero(plan.ring_typology[pieces.ring] == code)
         if len(mine):
-            route: Callable[[Pieces], None] = getattr(engine, name)
-            route(pieces.take(mine))
+            routes[name](pieces.take(mine))
 
     camouflage = _camouflage(cfg, rng, members, econ, reg)
     n_victims = np.bincount(plan.v_ring, minlength=n_rings)

@@ -1,0 +1,92 @@
+"""`fraudkit scan`: find water-house clusters as of a point in time, from a window of transfers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import duckdb
+import polars as pl
+
+from fraudkit.backend import Backend, get_backend
+from fraudkit.scan.clusters import ClusterParams, clusters_from_edges, guess_typology
+from fraudkit.scan.evidence import cluster_evidence, member_evidence, score_clusters
+from fraudkit.scan.flows import (
+    FlowParams,
+    account_flows,
+    fast_flow_edges,
+    hot_accounts,
+    window_bounds,
+    window_transactions,
+)
+
+
+@dataclass(frozen=True)
+class ScanParams:
+    flow: FlowParams = field(default_factory=FlowParams)
+    cluster: ClusterParams = field(default_factory=ClusterParams)
+    flag_threshold: float = 0.6
+    """Clusters scoring at least this are flagged as water houses."""
+
+
+@dataclass
+class ScanResult:
+    run_id: str
+    as_of: datetime
+    window: timedelta
+    clusters: pl.DataFrame  # one row per cluster, ranked by score
+    members: pl.DataFrame  # one row per member account
+    edges: pl.DataFrame  # fast-flow edges inside clusters
+
+    @property
+    def flagged(self) -> pl.DataFrame:
+        return self.clusters.filter(pl.col("flagged"))
+
+
+def run_id_for(as_of: datetime, window: timedelta) -> str:
+    return f"scan-{as_of:%Y%m%dT%H%M}-{int(window.total_seconds() // 3600)}h"
+
+
+def run_scan(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: datetime,
+    window: timedelta = timedelta(days=7),
+    params: ScanParams | None = None,
+    backend: Backend | None = None,
+) -> ScanResult:
+    """Pre-filter in DuckDB, components on the backend, NetworkX per component, evidence and score."""
+    params = params or ScanParams()
+    backend = backend or get_backend()
+    start, end = window_bounds(as_of, window)
+    window_transactions(con, start, end)
+    flows = account_flows(con, params.flow)
+    hot = hot_accounts(flows, params.flow)
+    edges = fast_flow_edges(con, hot, params.flow)
+    clusters = clusters_from_edges(edges, backend, params.cluster)
+    members = member_evidence(con, clusters, flows)
+    evidence = score_clusters(cluster_evidence(con, members, as_of))
+    cluster_edges = edges.join(clusters.rename({"account": "src"}), on="src").join(
+        clusters.rename({"account": "dst", "cluster_id": "dst_cluster"}), on="dst"
+    )
+    cluster_edges = cluster_edges.filter(pl.col("cluster_id") == pl.col("dst_cluster")).drop("dst_cluster")
+    typologies = []
+    for cluster_id, just_under in evidence.select("cluster_id", "just_under_share").iter_rows():
+        roles = dict(members.filter(pl.col("cluster_id") == cluster_id).select("account", "role").iter_rows())
+        typologies.append(
+            guess_typology(cluster_edges.filter(pl.col("cluster_id") == cluster_id), roles, just_under or 0.0)
+        )
+    ranked = (
+        evidence.with_columns(typology=pl.Series(typologies, dtype=pl.Utf8))
+        .sort(["score", "money_in", "cluster_id"], descending=[True, True, False])
+        .with_row_index("rank", offset=1)
+        .with_columns(flagged=pl.col("score") >= params.flag_threshold)
+    )
+    return ScanResult(
+        run_id=run_id_for(as_of, window),
+        as_of=as_of,
+        window=window,
+        clusters=ranked,
+        members=members,
+        edges=cluster_edges,
+    )
