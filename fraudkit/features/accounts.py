@@ -28,6 +28,7 @@ from fraudkit.features.prepare import (
 )
 from fraudkit.features.spec import NEW_IN_WINDOW, POINT, REPORTS, WINDOW, FeatureSet, ratio
 
+MICROS_PER_MINUTE = 60_000_000
 ACCOUNT = FeatureSet(entity="account", key="account_id", producer="account_features")
 _f = ACCOUNT.define
 c = pl.col
@@ -45,7 +46,7 @@ _f(
 )
 _f(
     "median_dwell_minutes",
-    c("_median_dwell"),
+    c("_median_dwell_us") / MICROS_PER_MINUTE,
     "median minutes from a transfer in to the account's next transfer out, over transfers in "
     "that were followed by one before T; -1 when none was",
     window=WINDOW,
@@ -54,7 +55,7 @@ _f(
 )
 _f(
     "min_dwell_minutes",
-    c("_min_dwell"),
+    c("_min_dwell_us") / MICROS_PER_MINUTE,
     "shortest minutes from a transfer in to the next transfer out; -1 when no transfer in was followed by one",
     window=WINDOW,
     kind="duration",
@@ -184,6 +185,7 @@ def _activity(window_legs: pl.LazyFrame, params: FeatureParams) -> pl.LazyFrame:
 
     Legs are sorted by account, time, in-before-out, so each incoming leg's next outgoing
     leg of the same account is a backward fill away: no per-row loops, no as-of join.
+    Dwell stays in integer microseconds until the end so results do not depend on threads.
     """
     is_out = c("is_out")
     cents = c("cents")
@@ -192,14 +194,14 @@ def _activity(window_legs: pl.LazyFrame, params: FeatureParams) -> pl.LazyFrame:
     next_out_account = pl.when(is_out).then(c("account")).backward_fill()
     dwell = (
         pl.when(~is_out & (next_out_account == c("account")))
-        .then((next_out_ts - c("ts")).dt.total_microseconds() / 60_000_000.0)
-        .alias("_dwell")
+        .then((next_out_ts - c("ts")).dt.total_microseconds())
+        .alias("_dwell_us")
     )
     burst = pl.lit(1, pl.Int32).alias("_one")
     ordered = ordered.with_columns(dwell, burst).with_columns(
         c("_one").rolling_sum_by("ts", params.burst_period).over("account").alias("_in_burst")
     )
-    fast_minutes = params.forward_within.total_seconds() / 60.0
+    fast_us = params.forward_within // timedelta(microseconds=1)
     cash_out = is_out & c("channel").is_in(list(params.cash_out_channels))
     return ordered.group_by("account").agg(
         cents.filter(~is_out).sum().alias("_in_cents"),
@@ -207,9 +209,9 @@ def _activity(window_legs: pl.LazyFrame, params: FeatureParams) -> pl.LazyFrame:
         (~is_out).sum().alias("_in_n"),
         is_out.sum().alias("_out_n"),
         pl.len().alias("_n"),
-        c("_dwell").median().alias("_median_dwell"),
-        c("_dwell").min().alias("_min_dwell"),
-        cents.filter(c("_dwell") <= fast_minutes).sum().alias("_fast_in_cents"),
+        c("_dwell_us").median().alias("_median_dwell_us"),
+        c("_dwell_us").min().alias("_min_dwell_us"),
+        cents.filter(c("_dwell_us") <= fast_us).sum().alias("_fast_in_cents"),
         _is_round(cents, params.round_unit).sum().alias("_round_n"),
         _is_just_under(cents, params).sum().alias("_under_n"),
         cents.filter(cash_out).sum().alias("_cash_out_cents"),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
-ENGINE = "streaming"
+# The in-memory engine: measured as fast as streaming on 10M-row shards, and it runs the
+# order-dependent steps (backward fill after a sort, rolling counts) on whole columns.
+ENGINE = "in-memory"
 
 
 def collect(plan: pl.LazyFrame) -> pl.DataFrame:

@@ -17,6 +17,8 @@ Format (all keys optional except what the export needs)::
     [columns]                    # canonical column = header in the file
     ts = "交易时间"               # or a list of headers tried in order: ["交易时间", "交易日期"]
     src_account = "付款账号"
+                                 # a mapped header missing from a file is an error, except for
+    optional = ["status"]        # these (top-level key, before the tables): absent -> NULL
 
     [timestamps]                 # canonical timestamp column = strptime format, or a list
     ts = "%Y-%m-%d %H:%M:%S"     # tried in order; "epoch" / "epoch_ms" for Unix times.
@@ -58,9 +60,10 @@ AMOUNT_UNITS: dict[str, Decimal] = {
 EPOCH_FORMATS = ("epoch", "epoch_ms")
 DELIMITER_NAMES = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 TOP_LEVEL_KEYS = (
-    "kind", "description", "encoding", "delimiter", "skip_rows", "amount_unit",
+    "kind", "description", "encoding", "delimiter", "skip_rows", "amount_unit", "optional",
     "columns", "timestamps", "defaults", "values",
 )
+SECTIONS = ("columns", "timestamps", "defaults", "values", "optional")
 VALUE_MAP_ROLES = ("enum", "bool", "text")
 BOOL_VALUES = ("true", "false")
 
@@ -73,6 +76,7 @@ class Mapping:
     timestamps: dict[str, tuple[str, ...]] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    optional: tuple[str, ...] = ()
     kind: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
@@ -114,7 +118,7 @@ class Mapping:
             self.check_for(TABLES[self.kind])
         else:
             known = {c for t in TABLES.values() for c in t.column_names}
-            for section in ("columns", "timestamps", "defaults", "values"):
+            for section in SECTIONS:
                 unknown = sorted(set(getattr(self, section)) - known)
                 if unknown:
                     raise ConfigError(
@@ -136,7 +140,7 @@ class Mapping:
                 hint=f"ingest it as {self.kind} or use another mapping",
             )
         names = table.column_names
-        for section in ("columns", "timestamps", "defaults", "values"):
+        for section in SECTIONS:
             unknown = [c for c in getattr(self, section) if c not in names]
             if unknown:
                 raise ConfigError(
@@ -232,6 +236,7 @@ def mapping_from_dict(data: dict[str, Any], *, source: str = "<mapping>") -> Map
             for k, v in _table(data, "timestamps", source).items()
         },
         defaults={k: _str(v, f"[defaults] {k}", source) for k, v in _table(data, "defaults", source).items()},
+        optional=_str_list(data["optional"], "optional", source) if "optional" in data else (),
         values={
             k: {
                 _str(code, f"[values.{k}] key", source).strip().lower(): _str(

@@ -160,7 +160,7 @@ def resolve_columns(
             resolved.append(
                 SourceColumn(name, "file", index, header[index], defaults.get(name), typed)
             )
-        elif candidates:
+        elif candidates and not (mapping and name in mapping.optional):
             not_found.append(f"{' / '.join(map(repr, candidates))} (for {name})")
         elif name in defaults:
             resolved.append(SourceColumn(name, "default", default=defaults[name]))
@@ -178,7 +178,8 @@ def resolve_columns(
         raise InputFileError(
             path,
             f"column(s) named in the mapping are not in the file: {', '.join(not_found)}",
-            hint=f"the file's columns are {shown}; fix [columns] in {where}",
+            hint=f"the file's columns are {shown}; fix [columns] in {where} "
+            "(or list the column in `optional` if some files lack it)",
         )
     if missing:
         names = ", ".join(repr(m) for m in missing)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 import polars as pl
 import pytest
 from feature_builders import HISTORY, WINDOW, T, accounts, at, reports, txns, value
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fraudkit.errors import ConfigError
 from fraudkit.features import FeatureParams, account_features
@@ -212,3 +214,54 @@ def test_empty_input_gives_empty_typed_frame() -> None:
 def test_bad_windows_are_refused(window, history) -> None:
     with pytest.raises(ConfigError):
         account_features(txns(), accounts(), as_of=T, window=window, history=history)
+
+
+def _naive_dwell_and_burst(rows: list[tuple]) -> dict[str, dict[str, float]]:
+    """The definitions, written the slow obvious way: per account, per leg, scan all legs."""
+    legs: dict[str, list[tuple]] = {}
+    for ts, src, dst, amount in rows:
+        legs.setdefault(src, []).append((ts, True, amount))
+        legs.setdefault(dst, []).append((ts, False, amount))
+    out = {}
+    for account, mine in legs.items():
+        dwells, fast, inflow = [], 0.0, 0.0
+        for ts, is_out, amount in mine:
+            if is_out:
+                continue
+            inflow += amount
+            later = [t for t, o, _ in mine if o and t >= ts]
+            if later:
+                minutes = (min(later) - ts).total_seconds() / 60
+                dwells.append(minutes)
+                fast += amount if minutes <= 120 else 0.0
+        burst = max(sum(1 for u, _, _ in mine if t - timedelta(hours=1) < u <= t) for t, _, _ in mine)
+        dwells.sort()
+        mid = len(dwells) // 2
+        median = (dwells[mid] if len(dwells) % 2 else (dwells[mid - 1] + dwells[mid]) / 2) if dwells else -1.0
+        out[account] = {
+            "median_dwell_minutes": median,
+            "min_dwell_minutes": min(dwells) if dwells else -1.0,
+            "fast_forward_share": fast / inflow if inflow else 0.0,
+            "max_transfers_per_hour": burst,
+        }
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 24 * 60).map(lambda m: at(8) + timedelta(minutes=m)),
+            st.sampled_from("ABCD"),
+            st.sampled_from("ABCD"),
+            st.sampled_from([100, 2_500, 7_000]),
+        ).filter(lambda r: r[1] != r[2]),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_dwell_and_burst_match_the_naive_definitions(rows: list[tuple]) -> None:
+    frame = account_features(txns(*rows), accounts(), as_of=T)
+    for account, expected in _naive_dwell_and_burst(rows).items():
+        for feature, want in expected.items():
+            assert value(frame, "account_id", account, feature) == pytest.approx(want), (account, feature)
