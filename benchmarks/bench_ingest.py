@@ -83,8 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         if not csv.exists():
             started = time.perf_counter()
             generate_transactions(csv, args.rows, args.seed)
-            print(f"generated {args.rows:,} rows ({csv.stat().st_size / 1e6:,.0f} MB) "
-                  f"in {time.perf_counter() - started:.1f} s")
+            print(
+                f"generated {args.rows:,} rows ({csv.stat().st_size / 1e6:,.0f} MB) "
+                f"in {time.perf_counter() - started:.1f} s"
+            )
         for name in ("bare.duckdb", "ingest.duckdb"):
             (workdir / name).unlink(missing_ok=True)
         bare = time_bare(csv, workdir / "bare.duckdb")

@@ -80,12 +80,9 @@ def synth(
         world = generate_world(cfg, progress=update)
         update("writing files")
         write_world(world, out, fmt=fmt)
-    console.print(
-        counts_table(f"world (seed {cfg.seed}) written to {out}", {k: v.height for k, v in world.tables.items()})
-    )
-    console.print(
-        counts_table("ground truth (kept apart, under truth/)", {k: v.height for k, v in world.truth.items()})
-    )
+    console.print(f"world (seed {cfg.seed}) written to [bold]{out}[/]; ground truth kept apart in {out / 'truth'}")
+    console.print(counts_table("tables", {k: v.height for k, v in world.tables.items()}))
+    console.print(counts_table("ground truth", {k: v.height for k, v in world.truth.items()}))
 
 
 @app.command()
@@ -96,7 +93,10 @@ def ingest(
         typer.Option("--kind", "-k", help="transactions, calls, accounts, subscribers, reports or outcomes."),
     ],
     mapping: Annotated[
-        Path | None, typer.Option("--mapping", "-m", help="TOML file mapping your columns onto the canonical ones.")
+        str | None,
+        typer.Option(
+            "--mapping", "-m", help="TOML file mapping your columns onto the canonical ones, or a shipped one: bank_cn."
+        ),
     ] = None,
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="utf-8, utf-8-sig, gbk or gb18030 [default: detect].")
@@ -107,27 +107,18 @@ def ingest(
 
     Example: [bold]fraudkit ingest exports/*.csv --kind transactions --mapping bank_cn.toml[/]
     """
-    from fraudkit.ingest import ingest_paths, load_mapping
+    from fraudkit.ingest import ingest_paths
     from fraudkit.schema import TABLES
     from fraudkit.store import open_store
     from fraudkit.views import ingest_table, stage_status
 
     if kind not in TABLES:
         raise ConfigError(f"unknown --kind {kind!r}", hint="one of " + ", ".join(TABLES))
-    loaded_mapping = load_mapping(mapping) if mapping else None
-    if encoding:
-        loaded_mapping = _with_encoding(loaded_mapping, encoding)
     with open_store(db) as con, stage_status(console, f"ingesting {kind}") as update:
-        summary = ingest_paths(con, paths, kind, loaded_mapping, progress=lambda event: update(str(event)))
+        summary = ingest_paths(con, paths, kind, mapping, encoding=encoding, progress=lambda event: update(str(event)))
     console.print(ingest_table(summary))
     if summary.rejected:
         console.print(f"{summary.rejected:,} rows rejected: see [bold]fraudkit rejects --kind {kind}[/]")
-
-
-def _with_encoding(mapping: Any, encoding: str) -> Any:
-    from fraudkit.ingest import Mapping, with_encoding
-
-    return with_encoding(mapping if mapping is not None else Mapping(), encoding)
 
 
 @app.command()
@@ -141,7 +132,8 @@ def status(db: DbOption = Path("fraudkit.duckdb")) -> None:
 
     with open_store(db, read_only=True) as con:
         counts = table_counts(con)
-    console.print(counts_table(f"store {db}", counts))
+    console.print(f"store [bold]{db}[/]")
+    console.print(counts_table("tables", counts))
 
 
 @app.command()

@@ -132,7 +132,7 @@ def _first_new_large(
 
 
 def _baseline(first: pl.LazyFrame, links: pl.LazyFrame, txns: pl.LazyFrame, tf: TimeFrame) -> pl.LazyFrame:
-    """Largest transfer out of the phone's linked accounts before the window, floored."""
+    """Largest transfer out of the phone's linked accounts before the window (floored by the caller)."""
     accounts = links.join(first.select("phone"), on="phone", how="semi").rename({"account_id": "src"})
     return (
         txns.filter(c("ts") < tf.window_start)

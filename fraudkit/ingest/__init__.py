@@ -7,7 +7,14 @@ one transaction: good rows into the canonical table (deduplicated by key), bad r
 the mapping-file format.
 """
 
-from fraudkit.ingest.mapping import Mapping, load_mapping, mapping_from_dict, parse_mapping, shipped_mappings
+from fraudkit.ingest.mapping import (
+    Mapping,
+    load_mapping,
+    mapping_from_dict,
+    parse_mapping,
+    shipped_mappings,
+    with_encoding,
+)
 from fraudkit.ingest.pipeline import FileResult, IngestSummary, ProgressEvent, ingest_paths
 from fraudkit.ingest.validate import IngestSettings
 
@@ -22,4 +29,5 @@ __all__ = [
     "mapping_from_dict",
     "parse_mapping",
     "shipped_mappings",
+    "with_encoding",
 ]

@@ -28,7 +28,7 @@ class LineCounter:
     def __init__(self) -> None:
         self.newlines = 0
         self.blank_lines: list[int] = []
-        self._tail = b""
+        self._tail = b"\n"  # a virtual line end before the start, so an empty line 1 counts
 
     def feed(self, chunk: bytes) -> None:
         data = self._tail + chunk
@@ -125,7 +125,9 @@ def resolve_encoding(path: Path, scan: Scan, requested: str | None) -> str:
         if not scan.utf8:
             line = None if scan.bad_utf8_offset is None else line_of_offset(path, scan.bad_utf8_offset)
             raise InputFileError(
-                path, "not valid UTF-8 text", line=line,
+                path,
+                "not valid UTF-8 text",
+                line=line,
                 hint="try --encoding gb18030 (or set encoding in the mapping)",
             )
         return "utf-8"

@@ -100,8 +100,13 @@ def load_file(
             _exec(
                 con,
                 "INSERT INTO ingest_log VALUES ($sha, $kind, $src, $read, $loaded, $rejected, $dups, $now)",
-                {**common, "read": counts.rows_read, "loaded": counts.loaded,
-                 "rejected": counts.rejected, "dups": counts.duplicates},
+                {
+                    **common,
+                    "read": counts.rows_read,
+                    "loaded": counts.loaded,
+                    "rejected": counts.rejected,
+                    "dups": counts.duplicates,
+                },
                 table="ingest_log",
             )
             _exec(con, "COMMIT", table=table.name)
@@ -148,8 +153,15 @@ def stage_sql(
         if source.index is not None:
             raw = src[source.index] if source.typed_timestamp else as_text[source.index]
         rule = column_sql(
-            column, f"k{j}", raw, typed_timestamp=source.typed_timestamp, default=source.default,
-            mapping=mapping, settings=settings, now=now, p=p,
+            column,
+            f"k{j}",
+            raw,
+            typed_timestamp=source.typed_timestamp,
+            default=source.default,
+            mapping=mapping,
+            settings=settings,
+            now=now,
+            p=p,
         )
         if rule.cleaned is not None:
             cleaned.append(f"{rule.cleaned} AS r_k{j}")
@@ -257,7 +269,7 @@ def _find_duplicates(con: duckdb.DuckDBPyConnection, table: Table) -> int:
     keys = [quote_ident(k) for k in table.key]
     on = " AND ".join(f"s.{k} = d.{k}" for k in keys)
     within = f"""SELECT s.rowid AS rid FROM {STAGE} s JOIN (
-            SELECT {', '.join(keys)}, min(rowid) AS keep FROM {STAGE}
+            SELECT {", ".join(keys)}, min(rowid) AS keep FROM {STAGE}
             WHERE fault IS NULL GROUP BY ALL HAVING count(*) > 1) d
         ON {on} AND s.rowid <> d.keep WHERE s.fault IS NULL"""
     target = quote_ident(table.name)

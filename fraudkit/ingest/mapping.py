@@ -37,6 +37,7 @@ surrounding space trimmed).
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -60,8 +61,17 @@ AMOUNT_UNITS: dict[str, Decimal] = {
 EPOCH_FORMATS = ("epoch", "epoch_ms")
 DELIMITER_NAMES = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 TOP_LEVEL_KEYS = (
-    "kind", "description", "encoding", "delimiter", "skip_rows", "amount_unit", "optional",
-    "columns", "timestamps", "defaults", "values",
+    "kind",
+    "description",
+    "encoding",
+    "delimiter",
+    "skip_rows",
+    "amount_unit",
+    "optional",
+    "columns",
+    "timestamps",
+    "defaults",
+    "values",
 )
 SECTIONS = ("columns", "timestamps", "defaults", "values", "optional")
 VALUE_MAP_ROLES = ("enum", "bool", "text")
@@ -88,9 +98,7 @@ class Mapping:
     def __post_init__(self) -> None:
         where = self.source
         if self.kind is not None and self.kind not in TABLES:
-            raise ConfigError(
-                f"{where}: unknown kind {self.kind!r}", hint=f"use one of {', '.join(TABLES)}"
-            )
+            raise ConfigError(f"{where}: unknown kind {self.kind!r}", hint=f"use one of {', '.join(TABLES)}")
         if self.encoding is not None and self.encoding != "auto":
             try:
                 codecs.lookup(self.encoding)
@@ -99,10 +107,9 @@ class Mapping:
                     f"{where}: unknown encoding {self.encoding!r}",
                     hint="use auto, utf-8, gbk, gb18030, utf-16 or another Python codec name",
                 ) from None
-        if self.delimiter is not None and (len(self.delimiter) != 1 or self.delimiter in "\r\n\""):
+        if self.delimiter is not None and (len(self.delimiter) != 1 or self.delimiter in '\r\n"'):
             raise ConfigError(
-                f"{where}: delimiter must be one character (not a quote or newline), "
-                f"got {self.delimiter!r}",
+                f"{where}: delimiter must be one character (not a quote or newline), got {self.delimiter!r}",
                 hint='e.g. delimiter = "," or delimiter = "tab"',
             )
         if self.skip_rows < 0:
@@ -122,8 +129,7 @@ class Mapping:
                 unknown = sorted(set(getattr(self, section)) - known)
                 if unknown:
                     raise ConfigError(
-                        f"{where}: [{section}] names unknown canonical column(s) "
-                        f"{', '.join(map(repr, unknown))}",
+                        f"{where}: [{section}] names unknown canonical column(s) {', '.join(map(repr, unknown))}",
                         hint="set kind = ... in the mapping to see that table's columns",
                     )
 
@@ -144,15 +150,12 @@ class Mapping:
             unknown = [c for c in getattr(self, section) if c not in names]
             if unknown:
                 raise ConfigError(
-                    f"{where}: [{section}] names unknown {table.name} column(s) "
-                    f"{', '.join(map(repr, unknown))}",
+                    f"{where}: [{section}] names unknown {table.name} column(s) {', '.join(map(repr, unknown))}",
                     hint=f"{table.name} columns are {', '.join(names)}",
                 )
         for name in self.timestamps:
             if table.column(name).role != "timestamp":
-                raise ConfigError(
-                    f"{where}: [timestamps] {name!r} is not a timestamp column of {table.name}"
-                )
+                raise ConfigError(f"{where}: [timestamps] {name!r} is not a timestamp column of {table.name}")
         for name, value_map in self.values.items():
             column = table.column(name)
             if column.role not in VALUE_MAP_ROLES:
@@ -180,13 +183,19 @@ class Mapping:
                     )
 
 
+def with_encoding(mapping: Mapping | None, encoding: str) -> Mapping:
+    """A copy of ``mapping`` (or of an empty one) that reads files as ``encoding``."""
+    return dataclasses.replace(mapping if mapping is not None else Mapping(), encoding=encoding)
+
+
 def load_mapping(path: str | Path) -> Mapping:
-    """Read and validate a mapping file; a bare name like ``bank_cn`` finds a shipped example."""
+    """Read and validate a mapping file; a name like ``bank_cn`` finds a shipped example."""
     candidate = Path(path)
     if not candidate.is_file():
-        shipped = resources.files("fraudkit") / "mappings" / f"{path}.toml"
-        if candidate.suffix == "" and shipped.is_file():
-            return parse_mapping(shipped.read_text(encoding="utf-8"), source=f"mappings/{path}.toml")
+        name = candidate.stem if candidate.suffix in ("", ".toml") and candidate.parent == Path() else ""
+        shipped = resources.files("fraudkit") / "mappings" / f"{name}.toml"
+        if name and shipped.is_file():
+            return parse_mapping(shipped.read_text(encoding="utf-8"), source=f"mappings/{name}.toml")
         raise ConfigError(
             f"mapping file {str(path)!r} not found",
             hint=f"give a path to a .toml file or one of: {', '.join(shipped_mappings())}",
@@ -232,8 +241,7 @@ def mapping_from_dict(data: dict[str, Any], *, source: str = "<mapping>") -> Map
     return Mapping(
         columns={k: _str_list(v, f"[columns] {k}", source) for k, v in _table(data, "columns", source).items()},
         timestamps={
-            k: _str_list(v, f"[timestamps] {k}", source)
-            for k, v in _table(data, "timestamps", source).items()
+            k: _str_list(v, f"[timestamps] {k}", source) for k, v in _table(data, "timestamps", source).items()
         },
         defaults={k: _str(v, f"[defaults] {k}", source) for k, v in _table(data, "defaults", source).items()},
         optional=_str_list(data["optional"], "optional", source) if "optional" in data else (),
@@ -295,8 +303,6 @@ def _check_formats(source: str, column: str, formats: tuple[str, ...]) -> None:
             try:
                 con.execute("SELECT try_strptime('2000-01-01', $f)", {"f": fmt})
             except duckdb.Error as exc:
-                raise ConfigError(
-                    f"{source}: [timestamps] {column} = {fmt!r}: {str(exc).splitlines()[0]}"
-                ) from exc
+                raise ConfigError(f"{source}: [timestamps] {column} = {fmt!r}: {str(exc).splitlines()[0]}") from exc
     finally:
         con.close()

@@ -101,6 +101,18 @@ class ProgressEvent:
     path: Path
     result: FileResult | None = None
 
+    def __str__(self) -> str:
+        where = f"{self.index}/{self.total} {self.path.name}"
+        if self.stage == "check":
+            return f"checking {where}"
+        if self.stage == "start":
+            return f"loading {where}"
+        if self.result is not None and self.result.skipped:
+            return f"skipped {where} (already ingested)"
+        loaded = self.result.loaded if self.result else 0
+        rejected = self.result.rejected if self.result else 0
+        return f"loaded {where}: {loaded:,} rows, {rejected:,} rejected"
+
 
 ProgressFn = Callable[[ProgressEvent], None]
 
@@ -140,9 +152,7 @@ def ingest_paths(
         plans: list[FilePlan] = []
         for index, path in enumerate(files, start=1):
             _emit(progress, ProgressEvent("check", index, total, path))
-            plans.append(
-                plan_file(con, path, table, mapping, encoding=encoding, settings=settings, workdir=Path(tmp))
-            )
+            plans.append(plan_file(con, path, table, mapping, encoding=encoding, settings=settings, workdir=Path(tmp)))
         now = datetime.now()
         with _insertion_order_kept(con):
             for index, plan in enumerate(plans, start=1):

@@ -102,8 +102,16 @@ def plan_file(
         header, types = _parquet_schema(con, path)
         columns, ignored = resolve_columns(path, table, header, types, mapping)
         return FilePlan(
-            path, table.name, fmt, scan.sha256, skipped=False, read_path=path,
-            encoding="parquet", header=header, columns=columns, ignored=ignored,
+            path,
+            table.name,
+            fmt,
+            scan.sha256,
+            skipped=False,
+            read_path=path,
+            encoding="parquet",
+            header=header,
+            columns=columns,
+            ignored=ignored,
         )
     requested = encoding or (mapping.encoding if mapping else None)
     codec = resolve_encoding(path, scan, requested)
@@ -117,8 +125,17 @@ def plan_file(
     header = tuple(h.strip().lstrip("\ufeff").strip() for h in next(csv.reader([header_text], delimiter=delimiter)))
     columns, ignored = resolve_columns(path, table, header, ("VARCHAR",) * len(header), mapping)
     return FilePlan(
-        path, table.name, fmt, scan.sha256, skipped=False, read_path=read_path, encoding=codec,
-        delimiter=delimiter, skip_rows=skip_rows, header=header, columns=columns,
+        path,
+        table.name,
+        fmt,
+        scan.sha256,
+        skipped=False,
+        read_path=read_path,
+        encoding=codec,
+        delimiter=delimiter,
+        skip_rows=skip_rows,
+        header=header,
+        columns=columns,
         ignored=ignored,
     )
 
@@ -157,9 +174,7 @@ def resolve_columns(
                 break
         if index is not None:
             typed = column.role == "timestamp" and types[index].upper().startswith(TIMESTAMP_TYPES)
-            resolved.append(
-                SourceColumn(name, "file", index, header[index], defaults.get(name), typed)
-            )
+            resolved.append(SourceColumn(name, "file", index, header[index], defaults.get(name), typed))
         elif candidates and not (mapping and name in mapping.optional):
             not_found.append(f"{' / '.join(map(repr, candidates))} (for {name})")
         elif name in defaults:
@@ -203,12 +218,15 @@ def _header_line(path: Path, read_path: Path, skip_rows: int) -> str:
         line = fh.readline(MAX_HEADER_BYTES).rstrip("\r\n")
     if not line.strip():
         raise InputFileError(
-            path, "no header row", line=skip_rows + 1,
+            path,
+            "no header row",
+            line=skip_rows + 1,
             hint="the first line must name the columns (set skip_rows in the mapping to skip titles)",
         )
     if "\x00" in line:
-        raise InputFileError(path, "binary data where the header should be", line=skip_rows + 1,
-                             hint="give CSV or Parquet files")
+        raise InputFileError(
+            path, "binary data where the header should be", line=skip_rows + 1, hint="give CSV or Parquet files"
+        )
     return line
 
 

@@ -36,12 +36,12 @@ def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
         path = Path(text)
         if path.is_dir():
             files = sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in CSV_SUFFIXES + PARQUET_SUFFIXES
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in CSV_SUFFIXES + PARQUET_SUFFIXES
             )
             if not files:
                 raise InputFileError(
-                    path, "folder holds no CSV or Parquet files",
+                    path,
+                    "folder holds no CSV or Parquet files",
                     hint="name the files or point at the folder that holds them",
                 )
             found.extend(files)
@@ -77,6 +77,4 @@ def detect_format(path: Path) -> FileFormat:
         raise InputFileError(path, "not a Parquet file (no PAR1 header)", hint="is it a CSV with the wrong name?")
     if suffix in CSV_SUFFIXES or suffix == "":
         return "csv"
-    raise InputFileError(
-        path, f"unsupported file type {suffix!r}", hint="give CSV (.csv, .tsv, .txt) or Parquet files"
-    )
+    raise InputFileError(path, f"unsupported file type {suffix!r}", hint="give CSV (.csv, .tsv, .txt) or Parquet files")

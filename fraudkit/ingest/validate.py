@@ -48,8 +48,7 @@ class IngestSettings:
             raise ConfigError(f"max_amount must be in (0, 1e12), got {self.max_amount}")
         if not 1 <= self.phone_min_digits <= self.phone_max_digits <= 30:
             raise ConfigError(
-                f"phone digits must satisfy 1 <= min <= max <= 30, "
-                f"got {self.phone_min_digits}..{self.phone_max_digits}"
+                f"phone digits must satisfy 1 <= min <= max <= 30, got {self.phone_min_digits}..{self.phone_max_digits}"
             )
         if self.max_duration_s < 0 or self.max_duration_s > 2**31 - 1:
             raise ConfigError(f"max_duration_s must be in [0, 2^31), got {self.max_duration_s}")
@@ -102,8 +101,7 @@ def value_map(expr: str, codes: dict[str, str], p: Params, *, lower_targets: boo
     if not codes:
         return expr
     whens = " ".join(
-        f"WHEN {p(code)} THEN {p(target.lower() if lower_targets else target)}"
-        for code, target in codes.items()
+        f"WHEN {p(code)} THEN {p(target.lower() if lower_targets else target)}" for code, target in codes.items()
     )
     return f"CASE lower({expr}) {whens} ELSE {expr} END"
 
@@ -147,8 +145,10 @@ def column_sql(
             f"WHEN regexp_full_match({normal}, {pattern}) THEN {normal} END"
         )
         out.checks.append(
-            Check(f"{r} IS NOT NULL AND {n} IS NULL", f"{name}: malformed phone number "
-                  f"(want {lo}-{hi} digits after removing spaces, dashes and +86)")
+            Check(
+                f"{r} IS NOT NULL AND {n} IS NULL",
+                f"{name}: malformed phone number (want {lo}-{hi} digits after removing spaces, dashes and +86)",
+            )
         )
         out.value = n
     elif role == "account":
@@ -158,10 +158,8 @@ def column_sql(
         )
         out.checks.append(
             Check(
-                f"(contains({n}, 'E+') OR contains({n}, 'e+')) "
-                f"AND regexp_full_match({n}, {p(EXCEL_SCIENTIFIC)})",
-                f"{name}: account number in scientific notation (digits lost by Excel); "
-                "export the column as text",
+                f"(contains({n}, 'E+') OR contains({n}, 'e+')) AND regexp_full_match({n}, {p(EXCEL_SCIENTIFIC)})",
+                f"{name}: account number in scientific notation (digits lost by Excel); export the column as text",
             )
         )
         missing = Check(f"{n} IS NULL", f"{name}: missing value")
@@ -193,7 +191,8 @@ def column_sql(
         ]
         out.value = f"try_cast({n} AS {column.sql_type})"
     elif role == "duration":
-        out.parsed = f"try_cast({r} AS BIGINT)"
+        seconds = f"try_cast({r} AS DECIMAL(18,3))"  # "60.0" from Excel is fine, "1.5" is not
+        out.parsed = f"CASE WHEN {seconds} = trunc({seconds}) THEN CAST({seconds} AS BIGINT) END"
         out.checks += [
             Check(f"{r} IS NOT NULL AND {n} IS NULL", f"{name}: not a whole number of seconds"),
             Check(f"{n} < 0", f"{name}: negative"),
@@ -227,9 +226,7 @@ def column_sql(
     return out
 
 
-def _timestamp(
-    r: str, raw: str | None, typed: bool, mapping: Mapping | None, name: str, p: Params
-) -> str:
+def _timestamp(r: str, raw: str | None, typed: bool, mapping: Mapping | None, name: str, p: Params) -> str:
     """Parse with the mapping's formats first, ISO 8601 always as the fallback."""
     if typed and raw is not None:
         return f"CAST({raw} AS TIMESTAMP)"

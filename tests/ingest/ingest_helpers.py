@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
+
 from fraudkit.store import quote_ident
 
 HEADERS = {

@@ -61,8 +61,10 @@ def test_headers_match_case_insensitively_in_any_order_and_extras_are_reported(
 
 def test_utf8_bom_and_crlf(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     path = write(
-        tmp_path / "bom.csv", [HEADERS["transactions"], *GOOD_ROWS["transactions"]],
-        encoding="utf-8-sig", newline="\r\n",
+        tmp_path / "bom.csv",
+        [HEADERS["transactions"], *GOOD_ROWS["transactions"]],
+        encoding="utf-8-sig",
+        newline="\r\n",
     )
     summary = ingest_paths(con, path, "transactions")
     assert summary.loaded == 2
@@ -154,7 +156,8 @@ def test_shipped_cdr_mapping_derives_call_ids(con: duckdb.DuckDBPyConnection, tm
 
 def test_title_rows_above_the_header_are_skipped(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     mapping = parse_mapping('skip_rows = 2\ndelimiter = ";"')
-    lines = ["账户交易明细", "查询日期: 2024-03-05", *(r.replace(",", ";") for r in [HEADERS["outcomes"], *GOOD_ROWS["outcomes"]])]
+    table = [HEADERS["outcomes"], *GOOD_ROWS["outcomes"]]
+    lines = ["账户交易明细", "查询日期: 2024-03-05", *(r.replace(",", ";") for r in table)]
     lines.append("bad;2024-03-01 11:00:00;reached;")  # 6th line: a malformed phone
     path = write(tmp_path / "o.csv", lines)
     summary = ingest_paths(con, path, "outcomes", mapping)
@@ -189,7 +192,14 @@ def test_folder_and_glob_inputs_and_progress_events(con: duckdb.DuckDBPyConnecti
     assert [f.path.name for f in summary.files] == ["a.csv", "b.csv"]  # each file once
     assert summary.loaded == 2
     assert [(e.stage, e.index) for e in events] == [
-        ("check", 1), ("check", 2), ("start", 1), ("finish", 1), ("start", 2), ("finish", 2),
+        ("check", 1),
+        ("check", 2),
+        ("start", 1),
+        ("finish", 1),
+        ("start", 2),
+        ("finish", 2),
     ]
     assert events[-1].result is summary.files[1]
+    assert [str(e) for e in events[:3]] == ["checking 1/2 a.csv", "checking 2/2 b.csv", "loading 1/2 a.csv"]
+    assert str(events[-1]) == "loaded 2/2 b.csv: 1 rows, 0 rejected"
     assert "2 loaded" in summary.describe()

@@ -1,0 +1,595 @@
+"""Money trace: follow a victim's money forward, hop by hop, to where it was cashed out.
+
+Semantics, chosen so that money is conserved and every number can be checked by hand:
+
+- Time-respecting: money that reached an account at time ``t`` can only leave by a
+  transfer with ``t <= ts <= t + within``. Each hop has its own window (the bound is
+  per hop, not ``start + within * hops``), so a slow ring is followed as long as every
+  account moves the money on within ``within``.
+- Traced money leaves first (FIFO on the traced balance): an account's outgoing
+  transfers, in time order, carry the traced money it holds until that runs out, so
+  the traced amount out of an account never exceeds the traced amount that came in.
+  Within one hop the arrivals at an account form one pool: a transfer may carry any
+  traced money that arrived before it, provided some arrival is within ``within``.
+- A transfer's traced amounts over all hops never exceed its amount, so money that
+  comes back round a cycle is attributed again only to transfers with money left in
+  them; the trace ends after ``hops`` hops in any case.
+- It stops at cash-out: a transfer through an ``atm`` or ``third_party`` channel, or
+  into a cash point (an account that never sends money and receives withdrawals).
+- Only transfers with status ``success`` (or no status) move money; pieces smaller
+  than ``min_amount`` are not followed and count as held where they were.
+
+Each hop is one DuckDB query (outgoing transfers of the frontier accounts, joined to a
+registered frame of their windows) and one Polars allocation, never a Python loop
+over transfers. Account numbers are masked in every rendering unless ``reveal``.
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+from rich.text import Text
+from rich.tree import Tree
+
+from fraudkit.errors import ConfigError, NotReadyError
+from fraudkit.masking import mask_account
+from fraudkit.scan.drawing import DrawEdge, DrawNode, flow_svg, html_table, page
+from fraudkit.store import frame, quote_ident, scalar, table_exists
+
+CASH_OUT_CHANNELS = ("atm", "third_party")
+DEFAULT_HOPS = 6
+DEFAULT_WITHIN = timedelta(hours=48)
+REPORT_LOOKBACK = timedelta(days=7)
+"""Without a known fraud account, a report's trace starts from the victim's transfers this long before it."""
+
+Shower = Callable[[str | None], str]
+_EPS = 1e-9
+_SUCCESS = "coalesce(t.status, 'success') = 'success'"
+_TXN_COLUMNS = "t.txn_id, t.ts, t.src_account, t.dst_account, CAST(t.amount AS DOUBLE) AS amount, t.channel"
+FLOW_SCHEMA: dict[str, pl.DataType] = {
+    "hop": pl.Int32(),
+    "parent_account": pl.Utf8(),
+    "account": pl.Utf8(),
+    "txn_id": pl.Utf8(),
+    "ts": pl.Datetime("us"),
+    "amount": pl.Float64(),
+    "traced_amount": pl.Float64(),
+    "channel": pl.Utf8(),
+    "is_cash_out": pl.Boolean(),
+}
+REACHED_SCHEMA: dict[str, pl.DataType] = {
+    "account": pl.Utf8(),
+    "min_hop": pl.Int32(),
+    "traced_amount_in": pl.Float64(),
+    "traced_amount_out": pl.Float64(),
+    "held": pl.Float64(),
+    "is_cash_out_point": pl.Boolean(),
+}
+_CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
+    "txn_id": pl.Utf8(),
+    "ts": pl.Datetime("us"),
+    "src_account": pl.Utf8(),
+    "dst_account": pl.Utf8(),
+    "amount": pl.Float64(),
+    "channel": pl.Utf8(),
+}
+
+
+@dataclass
+class TraceResult:
+    """Where a victim's money went: one row per traced hop, and the totals per account."""
+
+    origin: str
+    start: datetime
+    flows: pl.DataFrame
+    reached: pl.DataFrame
+    total_out: float
+    hops: int = DEFAULT_HOPS
+    within: timedelta = DEFAULT_WITHIN
+
+    @property
+    def cashed_out(self) -> float:
+        """Traced money that ended in cash-out transfers (ATM, third-party platform, cash point)."""
+        return float(self.flows.filter(pl.col("is_cash_out"))["traced_amount"].sum())
+
+    @property
+    def at_hop_limit(self) -> float:
+        """Traced money the trace stopped following because it reached the last hop."""
+        last = self.flows.filter((pl.col("hop") == self.hops) & ~pl.col("is_cash_out"))
+        return float(last["traced_amount"].sum())
+
+    @property
+    def held(self) -> float:
+        """Traced money left in accounts: not moved on within the window, or dust below min_amount."""
+        return self.total_out - self.cashed_out - self.at_hop_limit
+
+
+# --- public API ----------------------------------------------------------------------------
+
+
+def trace_account(
+    con: duckdb.DuckDBPyConnection,
+    account_id: str,
+    *,
+    hops: int = DEFAULT_HOPS,
+    within: timedelta = DEFAULT_WITHIN,
+    since: datetime | None = None,
+    min_amount: float = 1.0,
+) -> TraceResult:
+    """Trace the money ``account_id`` sent: with ``since``, its transfers in ``[since, since + within]``
+    (the origin is treated as having received the money at ``since``); without, all of them."""
+    _check_options(hops, within, min_amount)
+    _require_transactions(con)
+    hi = since + within if since is not None else None
+    seeds = _seed_transfers(con, account_id, lo=since, hi=hi)
+    if seeds.is_empty():
+        when = f" between {since:%Y-%m-%d %H:%M} and {hi:%Y-%m-%d %H:%M}" if since is not None and hi else ""
+        raise NotReadyError(
+            f"account {mask_account(account_id)} sent no successful transfers{when}",
+            hint="check the account number, or start earlier (since) or with a wider window (--within)",
+        )
+    return _follow(con, account_id, seeds, hops=hops, within=within, min_amount=min_amount)
+
+
+def trace_report(
+    con: duckdb.DuckDBPyConnection,
+    report_id: str,
+    *,
+    hops: int = DEFAULT_HOPS,
+    within: timedelta = DEFAULT_WITHIN,
+    min_amount: float = 1.0,
+    lookback: timedelta = REPORT_LOOKBACK,
+) -> TraceResult:
+    """Trace a reported case from the victim's account: its transfers to the reported fraud account
+    up to ``reported_at`` when there are any, else all its transfers in ``lookback`` before the report."""
+    _check_options(hops, within, min_amount)
+    _require_transactions(con)
+    report = _report(con, report_id)
+    victim, reported_at = report["victim_account"], report["reported_at"]
+    seeds = pl.DataFrame(schema=_CANDIDATE_SCHEMA)
+    if report["fraud_account"]:
+        seeds = _seed_transfers(con, victim, lo=None, hi=reported_at, dst=report["fraud_account"])
+    if seeds.is_empty():
+        seeds = _seed_transfers(con, victim, lo=reported_at - lookback, hi=reported_at)
+    if seeds.is_empty():
+        raise NotReadyError(
+            f"report {report_id!r}: victim account {mask_account(victim)} sent no successful transfers "
+            f"in the {lookback.days} days before {reported_at:%Y-%m-%d %H:%M}",
+            hint="check that the bank's transfers for that period are ingested, or trace with --account",
+        )
+    return _follow(con, victim, seeds, hops=hops, within=within, min_amount=min_amount)
+
+
+def trace_tree(result: TraceResult, *, reveal: bool = False, max_children: int = 12) -> Tree:
+    """The trace as a terminal tree: each account once per hop, under the parent that sent it most."""
+    show = _shower(reveal)
+    root = Tree(
+        Text(f"{show(result.origin)}  sent {result.total_out:,.2f} from {result.start:%Y-%m-%d %H:%M}", style="bold")
+    )
+    nodes = _hop_nodes(result.flows)
+    children: dict[tuple[int, str], list[dict]] = {}
+    for node in nodes.iter_rows(named=True):
+        children.setdefault((node["hop"] - 1, node["parent_account"]), []).append(node)
+    stack: list[tuple[Tree, int, str]] = [(root, 0, result.origin)]
+    while stack:
+        branch, hop, account = stack.pop()
+        kids = children.get((hop, account), [])
+        for node in kids[:max_children]:
+            sub = branch.add(_tree_label(node, show))
+            stack.append((sub, node["hop"], node["account"]))
+        if len(kids) > max_children:
+            rest = sum(k["traced_in"] for k in kids[max_children:])
+            branch.add(Text(f"+{len(kids) - max_children} more accounts, {rest:,.2f}", style="dim"))
+    return root
+
+
+def trace_html(result: TraceResult, *, reveal: bool = False, max_rows: int = 500) -> str:
+    """A self-contained page: the flow drawn in columns by hop, a summary and the tables."""
+    show = _shower(reveal)
+    summary = html_table(
+        ["origin", "start", "traced out", "cashed out", "held in accounts", "at hop limit", "accounts", "hops"],
+        [
+            [
+                show(result.origin),
+                f"{result.start:%Y-%m-%d %H:%M:%S}",
+                result.total_out,
+                result.cashed_out,
+                result.held,
+                result.at_hop_limit,
+                max(result.reached.height - 1, 0),
+                f"{int(result.flows['hop'].max() or 0)} of {result.hops}, each within {result.within}",
+            ]
+        ],
+    )
+    reached = result.reached.sort("traced_amount_in", descending=True).head(max_rows)
+    reached_rows = [
+        [
+            show(r["account"]),
+            r["min_hop"],
+            r["traced_amount_in"],
+            r["traced_amount_out"],
+            r["held"],
+            "cash-out" if r["is_cash_out_point"] else "",
+        ]
+        for r in reached.iter_rows(named=True)
+    ]
+    flows = result.flows.head(max_rows)
+    flow_rows = [
+        [
+            r["hop"],
+            show(r["parent_account"]),
+            show(r["account"]),
+            r["txn_id"],
+            f"{r['ts']:%Y-%m-%d %H:%M:%S}",
+            r["amount"],
+            r["traced_amount"],
+            r["channel"],
+            "cash-out" if r["is_cash_out"] else "",
+        ]
+        for r in flows.iter_rows(named=True)
+    ]
+    body = (
+        summary
+        + "<h2>Flow</h2>"
+        + _trace_svg(result, show)
+        + '<p class="note">Columns are hops; edge width follows the traced amount. Traced money leaves an account '
+        "first (FIFO) and only within the time window after it arrived.</p>"
+        + f"<h2>Accounts reached ({result.reached.height})</h2>"
+        + html_table(["account", "first hop", "traced in", "traced out", "held", ""], reached_rows)
+        + _truncated_note(result.reached.height, max_rows)
+        + f"<h2>Traced transfers ({result.flows.height})</h2>"
+        + html_table(["hop", "from", "to", "transfer", "time", "amount", "traced", "channel", ""], flow_rows)
+        + _truncated_note(result.flows.height, max_rows)
+    )
+    return page(f"Money trace from {show(result.origin)}", body)
+
+
+def write_trace(result: TraceResult, out: Path, *, reveal: bool = False) -> Path:
+    """Write the traced transfers to ``.csv`` or ``.parquet`` (by suffix), accounts masked unless ``reveal``."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise ConfigError(f"cannot write a trace to {out}: name it .csv or .parquet", hint="e.g. --out trace.csv")
+    flows = result.flows
+    if not reveal:
+        flows = flows.with_columns(pl.col("parent_account", "account").map_elements(mask_account, return_dtype=pl.Utf8))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        flows.write_csv(out)
+    else:
+        flows.write_parquet(out)
+    return out
+
+
+def allocate(lots: pl.DataFrame, candidates: pl.DataFrame, within: timedelta) -> pl.DataFrame:
+    """Attribute traced money to outgoing transfers, FIFO per account (pure function of two frames).
+
+    ``lots`` (account, arrived, traced) is the traced money arriving this hop; ``candidates`` holds
+    the accounts' outgoing transfers with ``capacity`` (amount not yet attributed by earlier hops).
+    With I the traced money arrived by each transfer and A the running capacity, the traced money
+    out up to a transfer is ``T = A + min(0, cummin(I - A))``: the clipped running balance.
+    """
+    pooled = (
+        lots.group_by("account", "arrived")
+        .agg(pl.col("traced").sum())
+        .sort("account", "arrived")
+        .with_columns(pl.col("traced").cum_sum().over("account").alias("arrived_total"))
+        .sort("arrived")
+    )
+    eligible = (
+        candidates.sort("ts")
+        .join_asof(
+            pooled.select("account", "arrived", "arrived_total"),
+            left_on="ts",
+            right_on="arrived",
+            by_left="src_account",
+            by_right="account",
+            strategy="backward",
+            check_sortedness=False,
+        )
+        .filter(
+            pl.col("arrived").is_not_null() & (pl.col("ts") <= pl.col("arrived") + within) & (pl.col("capacity") > _EPS)
+        )
+        .sort("src_account", "ts", "txn_id")
+    )
+    running = pl.col("capacity").cum_sum().over("src_account")
+    shortfall = pl.min_horizontal(0.0, (pl.col("arrived_total") - pl.col("_a")).cum_min().over("src_account"))
+    return (
+        eligible.with_columns(running.alias("_a"))
+        .with_columns((pl.col("_a") + shortfall).alias("_t"))
+        .with_columns(
+            (pl.col("_t") - pl.col("_t").shift(1, fill_value=0.0).over("src_account"))
+            .clip(0.0, pl.col("capacity"))
+            .alias("traced_amount")
+        )
+        .drop("_a", "_t", "arrived", "arrived_total", "account", strict=False)
+    )
+
+
+# --- the walk ------------------------------------------------------------------------------
+
+
+def _follow(
+    con: duckdb.DuckDBPyConnection,
+    origin: str,
+    seeds: pl.DataFrame,
+    *,
+    hops: int,
+    within: timedelta,
+    min_amount: float,
+) -> TraceResult:
+    """Walk hop by hop from the seed transfers (hop 1, traced in full) until cash-out or ``hops``."""
+    seeds = seeds.filter(pl.col("amount") >= min_amount)
+    if seeds.is_empty():
+        raise NotReadyError(
+            f"account {mask_account(origin)} sent nothing of at least {min_amount:,.2f} to trace",
+            hint="lower min_amount",
+        )
+    hop_rows = _as_flows(seeds.with_columns(pl.col("amount").alias("traced_amount")), 1)
+    parts = [hop_rows]
+    used = hop_rows.select("txn_id", pl.col("traced_amount").alias("used"))
+    for hop in range(2, hops + 1):
+        lots = hop_rows.filter(~pl.col("is_cash_out")).select(
+            pl.col("account"), pl.col("ts").alias("arrived"), pl.col("traced_amount").alias("traced")
+        )
+        if lots.is_empty():
+            break
+        candidates = (
+            _outgoing(con, lots, within)
+            .join(used, on="txn_id", how="left")
+            .with_columns((pl.col("amount") - pl.col("used").fill_null(0.0)).alias("capacity"))
+        )
+        moved = allocate(lots, candidates, within).filter(pl.col("traced_amount") >= max(min_amount, _EPS))
+        hop_rows = _as_flows(moved, hop)
+        parts.append(hop_rows)
+        used = (
+            pl.concat([used, hop_rows.select("txn_id", pl.col("traced_amount").alias("used"))])
+            .group_by("txn_id")
+            .agg(pl.col("used").sum())
+        )
+    flows = _mark_cash_points(con, pl.concat(parts).sort("hop", "ts", "txn_id"))
+    total_out = float(seeds["amount"].sum())
+    return TraceResult(
+        origin=origin,
+        start=seeds["ts"].min(),  # type: ignore[arg-type]
+        flows=flows,
+        reached=_reached(origin, flows, total_out),
+        total_out=total_out,
+        hops=hops,
+        within=within,
+    )
+
+
+def _as_flows(rows: pl.DataFrame, hop: int) -> pl.DataFrame:
+    """Transfers with their traced amount, shaped as flow rows of one hop."""
+    return rows.select(
+        pl.lit(hop, dtype=pl.Int32).alias("hop"),
+        pl.col("src_account").alias("parent_account"),
+        pl.col("dst_account").alias("account"),
+        "txn_id",
+        "ts",
+        "amount",
+        "traced_amount",
+        "channel",
+        pl.col("channel").is_in(CASH_OUT_CHANNELS).fill_null(False).alias("is_cash_out"),
+    ).cast(FLOW_SCHEMA)  # type: ignore[arg-type]
+
+
+def _reached(origin: str, flows: pl.DataFrame, total_out: float) -> pl.DataFrame:
+    """Per account: first hop, traced in and out, held. The origin's "in" is the money it sent
+    plus any that came back, so held sums to ``total_out`` over all accounts."""
+    into = flows.group_by("account").agg(
+        pl.col("hop").min().alias("min_hop"),
+        pl.col("traced_amount").sum().alias("traced_amount_in"),
+        pl.col("is_cash_out").any().alias("is_cash_out_point"),
+    )
+    out = flows.group_by(pl.col("parent_account").alias("account")).agg(
+        pl.col("traced_amount").sum().alias("traced_amount_out")
+    )
+    seed = pl.DataFrame(
+        {"account": [origin], "min_hop": [0], "traced_amount_in": [total_out], "is_cash_out_point": [False]},
+        schema={k: REACHED_SCHEMA[k] for k in ("account", "min_hop", "traced_amount_in", "is_cash_out_point")},
+    )
+    accounts = (
+        pl.concat([seed, into.cast({"min_hop": pl.Int32})])
+        .group_by("account")
+        .agg(
+            pl.col("min_hop").min(),
+            pl.col("traced_amount_in").sum(),
+            pl.col("is_cash_out_point").any(),
+        )
+    )
+    return (
+        accounts.join(out, on="account", how="left")
+        .with_columns(pl.col("traced_amount_out").fill_null(0.0))
+        .with_columns((pl.col("traced_amount_in") - pl.col("traced_amount_out")).alias("held"))
+        .select(list(REACHED_SCHEMA))
+        .sort(["min_hop", "traced_amount_in", "account"], descending=[False, True, False])
+    )
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, data: pl.DataFrame) -> Iterator[str]:
+    """Expose a small frame to DuckDB under a unique name for one query, then drop it."""
+    name = f"_trace_{uuid.uuid4().hex}"
+    con.register(name, data)
+    try:
+        yield quote_ident(name)
+    finally:
+        con.unregister(name)
+
+
+def _seed_transfers(
+    con: duckdb.DuckDBPyConnection,
+    account: str,
+    *,
+    lo: datetime | None,
+    hi: datetime | None,
+    dst: str | None = None,
+) -> pl.DataFrame:
+    """The origin's successful outgoing transfers in ``[lo, hi]`` (open ends when None), optionally to ``dst``."""
+    where = ["t.src_account = ?", "t.dst_account <> t.src_account", "t.amount > 0", _SUCCESS]
+    params: list = [account]
+    for clause, value in (("t.ts >= ?", lo), ("t.ts <= ?", hi), ("t.dst_account = ?", dst)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    query = f"SELECT {_TXN_COLUMNS} FROM transactions AS t WHERE {' AND '.join(where)} ORDER BY t.ts, t.txn_id"
+    return _typed(frame(con, query, params), _CANDIDATE_SCHEMA)
+
+
+def _outgoing(con: duckdb.DuckDBPyConnection, lots: pl.DataFrame, within: timedelta) -> pl.DataFrame:
+    """Successful transfers out of the lots' accounts inside each account's windows of this hop."""
+    windows = lots.group_by("account").agg(
+        pl.col("arrived").min().alias("lo"), (pl.col("arrived").max() + within).alias("hi")
+    )
+    lo, hi = windows["lo"].min(), windows["hi"].max()
+    with _registered(con, windows) as name:
+        query = (
+            f"SELECT {_TXN_COLUMNS} FROM transactions AS t JOIN {name} AS w ON t.src_account = w.account "
+            f"WHERE t.ts >= w.lo AND t.ts <= w.hi AND t.ts >= ? AND t.ts <= ? "
+            f"AND t.dst_account <> t.src_account AND t.amount > 0 AND {_SUCCESS}"
+        )
+        return _typed(frame(con, query, [lo, hi]), _CANDIDATE_SCHEMA)
+
+
+def _mark_cash_points(con: duckdb.DuckDBPyConnection, flows: pl.DataFrame) -> pl.DataFrame:
+    """Flag transfers into cash points: accounts that never send money and receive ATM or
+    third-party withdrawals (a bank's cash account, a platform's settlement account)."""
+    candidates = flows.filter(~pl.col("is_cash_out")).select("account").unique()
+    if candidates.is_empty():
+        return flows
+    with _registered(con, candidates) as name:
+        query = (
+            f"SELECT c.account FROM {name} AS c "
+            "WHERE NOT EXISTS (SELECT 1 FROM transactions AS t WHERE t.src_account = c.account AND "
+            f"{_SUCCESS}) AND EXISTS (SELECT 1 FROM transactions AS t WHERE t.dst_account = c.account "
+            "AND t.channel IN ('atm', 'third_party'))"
+        )
+        points = frame(con, query)["account"]
+    return flows.with_columns(pl.col("is_cash_out") | pl.col("account").is_in(points.implode()))
+
+
+def _report(con: duckdb.DuckDBPyConnection, report_id: str) -> dict:
+    """The report's victim account, fraud account and time, or a clear error saying what is missing."""
+    if not table_exists(con, "reports") or not scalar(con, "SELECT count(*) FROM reports"):
+        raise NotReadyError(
+            f"no report {report_id!r}: the store holds no reports",
+            hint="ingest the reports file first: `fraudkit ingest reports FILE`",
+        )
+    rows = frame(
+        con,
+        "SELECT report_id, reported_at, victim_account, fraud_account FROM reports WHERE report_id = ? "
+        "ORDER BY reported_at LIMIT 1",
+        [report_id],
+    )
+    if rows.is_empty():
+        raise ConfigError(f"no report {report_id!r} in the store", hint="check the case number (report_id)")
+    report = rows.row(0, named=True)
+    if not report["victim_account"]:
+        raise NotReadyError(
+            f"report {report_id!r} has no victim account to trace from",
+            hint="trace the account the victim paid instead, with --account",
+        )
+    return report
+
+
+def _require_transactions(con: duckdb.DuckDBPyConnection) -> None:
+    if not table_exists(con, "transactions") or not scalar(con, "SELECT count(*) FROM transactions"):
+        raise NotReadyError("no transactions to trace", hint="ingest the bank transfers first: `fraudkit ingest`")
+
+
+def _typed(data: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Cast a query result to a fixed schema (an empty result comes back with loose types)."""
+    if data.is_empty():
+        return pl.DataFrame(schema=schema)
+    return data.select(list(schema)).cast(schema)  # type: ignore[arg-type]
+
+
+def _check_options(hops: int, within: timedelta, min_amount: float) -> None:
+    if hops < 1:
+        raise ConfigError(f"hops must be at least 1, not {hops}", hint="e.g. --hops 6")
+    if within <= timedelta(0):
+        raise ConfigError(f"the time window must be positive, not {within}", hint="e.g. --within 48h")
+    if min_amount < 0:
+        raise ConfigError(f"min_amount must not be negative, not {min_amount}")
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def _shower(reveal: bool) -> Shower:
+    """How account numbers are shown: as they are with ``reveal``, masked otherwise."""
+    if reveal:
+        return lambda account: account or ""
+    return lambda account: mask_account(account) or ""
+
+
+def _hop_nodes(flows: pl.DataFrame) -> pl.DataFrame:
+    """One node per (hop, account): traced money in at that hop, the parent that sent most of it."""
+    return (
+        flows.group_by("hop", "account", "parent_account")
+        .agg(pl.col("traced_amount").sum().alias("sent"), pl.col("is_cash_out").any().alias("cash_out"))
+        .sort(["hop", "sent", "parent_account"], descending=[False, True, False])
+        .group_by("hop", "account", maintain_order=True)
+        .agg(
+            pl.col("parent_account").first(),
+            pl.col("sent").sum().alias("traced_in"),
+            pl.col("cash_out").any(),
+            pl.len().alias("parents"),
+        )
+        .sort(["hop", "traced_in", "account"], descending=[False, True, False])
+    )
+
+
+def _tree_label(node: dict, show: Shower) -> Text:
+    label = Text(f"{show(node['account'])}  {node['traced_in']:,.2f}")
+    if node["parents"] > 1:
+        label.append(f"  (from {node['parents']} accounts)", style="dim")
+    if node["cash_out"]:
+        label.append("  cash-out", style="bold red")
+    return label
+
+
+def _trace_svg(result: TraceResult, show: Shower) -> str:
+    """The flow drawing: one column per hop, one node per (hop, account)."""
+    nodes = _hop_nodes(result.flows)
+    last = int(nodes["hop"].max() or 0)
+    columns = ["origin", *(f"hop {h}" for h in range(1, last + 1))]
+    draw_nodes = [DrawNode(f"0:{result.origin}", show(result.origin), "origin", result.total_out)]
+    draw_nodes += [
+        DrawNode(
+            f"{n['hop']}:{n['account']}",
+            show(n["account"]) + (" (cash-out)" if n["cash_out"] else ""),
+            f"hop {n['hop']}",
+            n["traced_in"],
+        )
+        for n in nodes.iter_rows(named=True)
+    ]
+    edges = (
+        result.flows.group_by("hop", "parent_account", "account")
+        .agg(pl.col("traced_amount").sum())
+        .iter_rows(named=True)
+    )
+    draw_edges = [
+        DrawEdge(f"{e['hop'] - 1}:{e['parent_account']}", f"{e['hop']}:{e['account']}", e["traced_amount"])
+        for e in edges
+    ]
+    return flow_svg(draw_nodes, draw_edges, columns=columns, width=max(960, 170 * len(columns)))
+
+
+def _truncated_note(total: int, shown: int) -> str:
+    if total <= shown:
+        return ""
+    return f'<p class="note">{html.escape(f"showing the first {shown:,} of {total:,} rows")}</p>'
