@@ -290,7 +290,7 @@ def _insert_good(con: duckdb.DuckDBPyConnection, table: Table, has_duplicates: b
         f"SELECT {', '.join('s.' + quote_ident(c) for c in table.column_names)} "
         f"FROM {STAGE} s {anti} WHERE s.fault IS NULL"
     )
-    return int(_exec(con, query, table=table.name).fetchall()[0][0])
+    return int(_exec(con, query, table=table.name)[0][0])
 
 
 def _drop_temps(con: duckdb.DuckDBPyConnection, table: Table) -> None:
@@ -304,7 +304,7 @@ def _name(qualified: str) -> str:
 
 
 def _one(con: duckdb.DuckDBPyConnection, query: str, *, table: str) -> tuple[int, ...]:
-    return tuple(int(v) for v in _exec(con, query, table=table).fetchall()[0])
+    return tuple(int(v) for v in _exec(con, query, table=table)[0])
 
 
 def _exec(
@@ -313,9 +313,10 @@ def _exec(
     params: dict[str, Any] | None = None,
     *,
     table: str,
-) -> duckdb.DuckDBPyConnection:
-    """Run a statement, wrapping engine errors with the logical table and the query."""
+) -> list[tuple[Any, ...]]:
+    """Run a statement and drain its result (DuckDB 2.0 holds the connection until then),
+    wrapping engine errors with the logical table and the query."""
     try:
-        return con.execute(query, params or {})
+        return con.execute(query, params or {}).fetchall()
     except duckdb.Error as exc:
         raise StoreError(str(exc).splitlines()[0], table=table, query=query) from exc

@@ -13,12 +13,12 @@ Format (all keys optional except what the export needs)::
     skip_rows = 0                # lines before the header row (report titles, account banners)
     amount_unit = "yuan"         # unit of amount columns: "yuan"/"unit" (1), "jiao" (0.1),
                                  # "fen"/"cent" (0.01), "wan" (10000)
+    optional = ["status"]        # mapped columns some files lack (absent -> NULL); any other
+                                 # mapped header missing from a file is an error
 
     [columns]                    # canonical column = header in the file
     ts = "交易时间"               # or a list of headers tried in order: ["交易时间", "交易日期"]
     src_account = "付款账号"
-                                 # a mapped header missing from a file is an error, except for
-    optional = ["status"]        # these (top-level key, before the tables): absent -> NULL
 
     [timestamps]                 # canonical timestamp column = strptime format, or a list
     ts = "%Y-%m-%d %H:%M:%S"     # tried in order; "epoch" / "epoch_ms" for Unix times.
@@ -151,7 +151,7 @@ class Mapping:
             if unknown:
                 raise ConfigError(
                     f"{where}: [{section}] names unknown {table.name} column(s) {', '.join(map(repr, unknown))}",
-                    hint=f"{table.name} columns are {', '.join(names)}",
+                    hint=_misplaced_hint(unknown) or f"{table.name} columns are {', '.join(names)}",
                 )
         for name in self.timestamps:
             if table.column(name).role != "timestamp":
@@ -262,6 +262,14 @@ def mapping_from_dict(data: dict[str, Any], *, source: str = "<mapping>") -> Map
         description=_opt_str(data, "description", source) or "",
         source=source,
     )
+
+
+def _misplaced_hint(unknown: list[str]) -> str | None:
+    """A top-level key written below a [table] header lands in that table: say so."""
+    misplaced = [k for k in unknown if k in TOP_LEVEL_KEYS]
+    if not misplaced:
+        return None
+    return f"move {', '.join(misplaced)} above the first [table] header: TOML puts later keys in that table"
 
 
 def _table(data: dict[str, Any], key: str, source: str, prefix: str = "") -> dict[str, Any]:

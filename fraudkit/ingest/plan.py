@@ -115,15 +115,15 @@ def plan_file(
         )
     requested = encoding or (mapping.encoding if mapping else None)
     codec = resolve_encoding(path, scan, requested)
-    read_path = path
-    if codec != "utf-8":
-        read_path = workdir / f"{scan.sha256[:24]}.utf8.csv"
-        transcode_to_utf8(path, codec, read_path, settings.chunk_bytes)
     skip_rows = mapping.skip_rows if mapping else 0
-    header_text = _header_line(path, read_path, skip_rows)
+    header_text = _header_line(path, codec, skip_rows)
     delimiter = (mapping.delimiter if mapping else None) or guess_delimiter(header_text)
     header = tuple(h.strip().lstrip("\ufeff").strip() for h in next(csv.reader([header_text], delimiter=delimiter)))
     columns, ignored = resolve_columns(path, table, header, ("VARCHAR",) * len(header), mapping)
+    read_path = path
+    if codec != "utf-8":  # only once the header is known to resolve: transcoding is the slow part
+        read_path = workdir / f"{scan.sha256[:24]}.utf8.csv"
+        transcode_to_utf8(path, codec, read_path, settings.chunk_bytes)
     return FilePlan(
         path,
         table.name,
@@ -211,11 +211,19 @@ def resolve_columns(
     return tuple(resolved), unused
 
 
-def _header_line(path: Path, read_path: Path, skip_rows: int) -> str:
-    with read_path.open("r", encoding="utf-8-sig", newline="") as fh:
-        for _ in range(skip_rows):
-            fh.readline(MAX_HEADER_BYTES)
-        line = fh.readline(MAX_HEADER_BYTES).rstrip("\r\n")
+def _header_line(path: Path, codec: str, skip_rows: int) -> str:
+    try:
+        with path.open("r", encoding="utf-8-sig" if codec == "utf-8" else codec, newline="") as fh:
+            for _ in range(skip_rows):
+                fh.readline(MAX_HEADER_BYTES)
+            line = fh.readline(MAX_HEADER_BYTES).rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise InputFileError(
+            path,
+            f"header is not valid {codec} text",
+            line=skip_rows + 1,
+            hint="try --encoding gb18030 or --encoding utf-8",
+        ) from None
     if not line.strip():
         raise InputFileError(
             path,

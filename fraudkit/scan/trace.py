@@ -359,7 +359,7 @@ def _follow(
     total_out = float(seeds["amount"].sum())
     return TraceResult(
         origin=origin,
-        start=seeds["ts"].min(),  # type: ignore[arg-type]
+        start=seeds["ts"].min(),
         flows=flows,
         reached=_reached(origin, flows, total_out),
         total_out=total_out,
@@ -380,7 +380,7 @@ def _as_flows(rows: pl.DataFrame, hop: int) -> pl.DataFrame:
         "traced_amount",
         "channel",
         pl.col("channel").is_in(CASH_OUT_CHANNELS).fill_null(False).alias("is_cash_out"),
-    ).cast(FLOW_SCHEMA)  # type: ignore[arg-type]
+    ).cast(FLOW_SCHEMA)
 
 
 def _reached(origin: str, flows: pl.DataFrame, total_out: float) -> pl.DataFrame:
@@ -514,7 +514,7 @@ def _typed(data: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """Cast a query result to a fixed schema (an empty result comes back with loose types)."""
     if data.is_empty():
         return pl.DataFrame(schema=schema)
-    return data.select(list(schema)).cast(schema)  # type: ignore[arg-type]
+    return data.select(list(schema)).cast(schema)
 
 
 def _check_options(hops: int, within: timedelta, min_amount: float) -> None:

@@ -133,3 +133,9 @@ def test_with_encoding_overrides_and_validates() -> None:
     assert with_encoding(load_mapping("bank_cn.toml"), "gb18030").columns["ts"][0] == "交易时间"
     with pytest.raises(ConfigError, match="unknown encoding"):
         with_encoding(None, "latin-99")
+
+
+def test_top_level_key_written_inside_a_table_gets_a_hint() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_mapping('kind = "calls"\n[columns]\ncaller = "主叫"\noptional = ["cell_id"]')
+    assert "move optional above the first [table] header" in (info.value.hint or "")

@@ -7,6 +7,7 @@ world checks that a victim's money is followed through its ring to the ring's ca
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from collections import defaultdict
@@ -368,7 +369,7 @@ def test_tree_is_masked_unless_revealed(long_trace: TraceResult) -> None:
     from rich.console import Console
 
     def render(reveal: bool) -> str:
-        console = Console(width=200, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+        console = Console(width=200, record=True, file=io.StringIO())
         console.print(trace_tree(long_trace, reveal=reveal))
         return console.export_text()
 
