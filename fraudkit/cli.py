@@ -160,6 +160,186 @@ def rejects(
     console.print(rejects_table(rows, reveal=reveal))
 
 
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="Point in time (YYYY-MM-DD[THH:MM]) [default: midnight after the data].")
+]
+RevealOption = Annotated[
+    bool, typer.Option("--reveal", help="Show account numbers and phones unmasked (recorded in the audit log).")
+]
+
+
+@app.command()
+def scan(
+    as_of: AsOfOption = None,
+    window: Annotated[str, typer.Option("--window", help="How much history before --as-of to scan.")] = "7d",
+    top: Annotated[int, typer.Option("--top", min=1, help="Clusters to show and to draw in the report.")] = 15,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the Parquet files and HTML report.")] = Path(
+        "reports"
+    ),
+    reveal: RevealOption = False,
+    db: DbOption = Path("fraudkit.duckdb"),
+) -> None:
+    """Find water-house (mule ring) clusters: fast pass-through money flows, ranked with evidence.
+
+    Example: [bold]fraudkit scan --as-of 2026-10-31 --window 7d --out reports[/]
+    """
+    from fraudkit.audit import record_reveal
+    from fraudkit.scan.outputs import html_report, save_scan, write_parquet
+    from fraudkit.scan.scan import run_scan
+    from fraudkit.store import open_store
+    from fraudkit.timeutil import default_as_of, parse_as_of, parse_duration
+    from fraudkit.views import clusters_table, stage_status
+
+    span = parse_duration(window)
+    with open_store(db) as con, stage_status(console, "scanning") as update:
+        when = parse_as_of(as_of) if as_of else default_as_of(con)
+        update(f"as of {when:%Y-%m-%d %H:%M}, window {window}")
+        result = run_scan(con, as_of=when, window=span)
+        save_scan(con, result)
+        write_parquet(result, out)
+        report = out / f"{result.run_id}.html"
+        report.write_text(html_report(result, top=top, reveal=reveal), encoding="utf-8")
+        if reveal:
+            record_reveal(
+                con, command="scan", what="cluster report", rows=result.clusters.height, details={"out": str(report)}
+            )
+    console.print(clusters_table(result, top=top, reveal=reveal))
+    console.print(
+        f"{result.flagged.height} of {result.clusters.height} clusters flagged. "
+        f"Report: [bold]{report}[/]; tables: scan_clusters, scan_members, scan_flows; Parquet in {out}"
+    )
+
+
+@app.command()
+def trace(
+    account: Annotated[str | None, typer.Option("--account", help="Victim account to follow.")] = None,
+    report: Annotated[str | None, typer.Option("--report", help="Report id whose victim payment to follow.")] = None,
+    hops: Annotated[int, typer.Option("--hops", min=1, max=20, help="How many hops to follow.")] = 8,
+    within: Annotated[str, typer.Option("--within", help="How long money may rest in an account per hop.")] = "48h",
+    since: AsOfOption = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the flows to .csv, .parquet or .html as well.")
+    ] = None,
+    reveal: RevealOption = False,
+    db: DbOption = Path("fraudkit.duckdb"),
+) -> None:
+    """Follow a victim's money forward through time-respecting hops to where it was cashed out.
+
+    Example: [bold]fraudkit trace --report R00000001 --hops 8 --out trace.html[/]
+    """
+    from fraudkit.audit import record_reveal
+    from fraudkit.scan.trace import trace_account, trace_html, trace_report, trace_tree, write_trace
+    from fraudkit.store import open_store
+    from fraudkit.timeutil import parse_as_of, parse_duration
+
+    if (account is None) == (report is None):
+        raise ConfigError("give exactly one of --account or --report")
+    span = parse_duration(within, option="--within")
+    with open_store(db, read_only=not reveal) as con:
+        if account is not None:
+            since_at = parse_as_of(since, option="--as-of") if since else None
+            result = trace_account(con, account, hops=hops, within=span, since=since_at)
+        else:
+            result = trace_report(con, str(report), hops=hops, within=span)
+        if reveal:
+            record_reveal(con, command="trace", what="money trace", rows=result.flows.height, details={"out": str(out)})
+    console.print(trace_tree(result, reveal=reveal))
+    console.print(
+        f"traced {result.total_out:,.2f} out of the origin; cashed out {result.cashed_out:,.2f}, "
+        f"still held {result.held:,.2f}, beyond the hop limit {result.at_hop_limit:,.2f}"
+    )
+    if out is not None:
+        if out.suffix == ".html":
+            out.write_text(trace_html(result, reveal=reveal), encoding="utf-8")
+        else:
+            write_trace(result, out, reveal=reveal)
+        console.print(f"written to [bold]{out}[/]")
+
+
+@app.command()
+def features(
+    list_only: Annotated[bool, typer.Option("--list", help="Print the feature catalogue and exit.")] = False,
+    as_of: AsOfOption = None,
+    window: Annotated[str, typer.Option("--window", help="Window of activity the features describe.")] = "7d",
+    history: Annotated[str, typer.Option("--history", help="Look-back for 'first seen' and baselines.")] = "30d",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the feature Parquet files.")] = Path("features"),
+    db: DbOption = Path("fraudkit.duckdb"),
+) -> None:
+    """Compute per-account and per-phone features as of a point in time, or list them.
+
+    Example: [bold]fraudkit features --as-of 2026-10-24 --window 7d --out features[/]
+    """
+    from fraudkit.features import FEATURE_CATALOGUE
+
+    if list_only:
+        console.print(feature_catalogue_table(FEATURE_CATALOGUE))
+        return
+    from fraudkit.features import build_features
+    from fraudkit.store import open_store
+    from fraudkit.timeutil import default_as_of, parse_as_of, parse_duration
+
+    with open_store(db, read_only=True) as con, stage_status_ctx("computing features") as update:
+        when = parse_as_of(as_of) if as_of else default_as_of(con)
+        update(f"as of {when:%Y-%m-%d %H:%M}")
+        frames = build_features(
+            con,
+            as_of=when,
+            window=parse_duration(window),
+            history=parse_duration(history, option="--history"),
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    for entity, frame in frames.items():
+        path = out / f"{entity}_features_{when:%Y%m%dT%H%M}.parquet"
+        frame.write_parquet(path)
+        console.print(f"{entity}: {frame.height:,} rows x {frame.width - 1} features -> [bold]{path}[/]")
+
+
+def feature_catalogue_table(catalogue: Any) -> Any:
+    from rich.table import Table
+
+    table = Table(title="feature catalogue", title_justify="left")
+    for col in ("name", "entity", "window", "meaning"):
+        table.add_column(col, overflow="fold")
+    for spec in catalogue:
+        table.add_row(spec.name, spec.entity, spec.window, spec.meaning)
+    return table
+
+
+def stage_status_ctx(title: str) -> Any:
+    from fraudkit.views import stage_status
+
+    return stage_status(console, title)
+
+
+eval_app = typer.Typer(help="Measure quality against a synthetic world's ground truth.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("scan")
+def eval_scan(
+    truth: Annotated[Path, typer.Option("--truth", help="The truth/ folder `fraudkit synth` wrote.")],
+    as_of: AsOfOption = None,
+    window: Annotated[str, typer.Option("--window", help="Window the scan looks at.")] = "7d",
+    db: DbOption = Path("fraudkit.duckdb"),
+) -> None:
+    """Scan and compare the clusters with ground truth: mule precision/recall, rings found, look-alikes flagged.
+
+    Example: [bold]fraudkit eval scan --truth demo/world/truth --db demo/fraudkit.duckdb[/]
+    """
+    from fraudkit.scan.evaluate import evaluate_scan, read_truth
+    from fraudkit.scan.scan import run_scan
+    from fraudkit.store import open_store
+    from fraudkit.timeutil import default_as_of, parse_as_of, parse_duration
+    from fraudkit.views import scan_quality_table
+
+    truth_frames = read_truth(truth)
+    with open_store(db) as con:
+        when = parse_as_of(as_of) if as_of else default_as_of(con)
+        result = run_scan(con, as_of=when, window=parse_duration(window))
+        quality = evaluate_scan(con, result, truth_frames)
+    console.print(scan_quality_table(quality, title=f"scan as of {when:%Y-%m-%d %H:%M}, window {window}"))
+
+
 @app.command()
 def demo(
     workdir: Annotated[Path, typer.Option("--workdir", help="Folder for the world, the database and outputs.")] = Path(

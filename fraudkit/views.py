@@ -73,3 +73,52 @@ def paths_table(title: str, paths: Mapping[str, Path]) -> Table:
     for name, path in paths.items():
         table.add_row(name, str(path))
     return table
+
+
+def clusters_table(result: Any, *, top: int, reveal: bool) -> Table:
+    """The ranked clusters of a scan, as an investigator reads them first."""
+    from fraudkit.masking import mask_account
+
+    table = Table(title=f"water-house clusters (top {top})", title_justify="left")
+    for col in (
+        "rank",
+        "cluster",
+        "score",
+        "looks like",
+        "members",
+        "victims",
+        "reports",
+        "money in",
+        "cashed out",
+        "dwell min",
+        "flag",
+    ):
+        table.add_column(col, justify="right" if col not in ("cluster", "looks like", "flag") else "left")
+    for r in result.clusters.head(top).iter_rows(named=True):
+        table.add_row(
+            str(r["rank"]),
+            r["cluster_id"] if reveal else (mask_account(r["cluster_id"]) or ""),
+            f"{r['score']:.2f}",
+            r["typology"],
+            str(r["size"]),
+            str(r["victims"]),
+            str(r["reports"]),
+            f"{r['money_in']:,.0f}",
+            f"{r['cash_out']:,.0f}",
+            f"{(r['median_dwell_minutes'] or 0):.0f}",
+            "[bold red]yes[/]" if r["flagged"] else "no",
+        )
+    return table
+
+
+def scan_quality_table(quality: Any, *, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("mule precision", f"{quality.mule_precision:.3f}")
+    table.add_row("mule recall", f"{quality.mule_recall:.3f}")
+    table.add_row("rings found (Jaccard >= 0.5)", f"{quality.rings_found} of {quality.rings_active}")
+    table.add_row("accounts flagged / mules active", f"{quality.flagged_accounts} / {quality.active_mules}")
+    looks = ", ".join(f"{k}: {v}" for k, v in quality.lookalike_false_positives.items()) or "none"
+    table.add_row("look-alikes flagged", looks)
+    return table

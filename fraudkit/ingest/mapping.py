@@ -130,7 +130,7 @@ class Mapping:
                 if unknown:
                     raise ConfigError(
                         f"{where}: [{section}] names unknown canonical column(s) {', '.join(map(repr, unknown))}",
-                        hint="set kind = ... in the mapping to see that table's columns",
+                        hint=_misplaced_hint(unknown) or "set kind = ... in the mapping to see that table's columns",
                     )
 
     @property

@@ -164,11 +164,11 @@ def ingest_paths(
                     kind=kind,
                     sha256=plan.sha256,
                     skipped=counts is None,
-                    encoding=plan.encoding if counts else "",
+                    encoding=plan.encoding if counts is not None else "",
                     derived_key=plan.derived_key,
                     ignored_columns=plan.ignored,
                     seconds=time.perf_counter() - started,
-                    **(asdict(counts) if counts else {}),
+                    **(asdict(counts) if counts is not None else {}),
                 )
                 summary.files.append(result)
                 _emit(progress, ProgressEvent("finish", index, total, plan.path, result))

@@ -116,9 +116,9 @@ def plan_file(
     requested = encoding or (mapping.encoding if mapping else None)
     codec = resolve_encoding(path, scan, requested)
     skip_rows = mapping.skip_rows if mapping else 0
-    header_text = _header_line(path, codec, skip_rows)
-    delimiter = (mapping.delimiter if mapping else None) or guess_delimiter(header_text)
-    header = tuple(h.strip().lstrip("\ufeff").strip() for h in next(csv.reader([header_text], delimiter=delimiter)))
+    header_line, first_line = _first_lines(path, codec, skip_rows)
+    delimiter = (mapping.delimiter if mapping else None) or guess_delimiter(header_line)
+    header = split_header(header_line, first_line, delimiter)
     columns, ignored = resolve_columns(path, table, header, ("VARCHAR",) * len(header), mapping)
     read_path = path
     if codec != "utf-8":  # only once the header is known to resolve: transcoding is the slow part
@@ -186,7 +186,7 @@ def resolve_columns(
         else:
             resolved.append(SourceColumn(name, "absent"))
     used = {c.index for c in resolved if c.index is not None}
-    unused = tuple(h for i, h in enumerate(header) if i not in used)
+    unused = tuple(h for i, h in enumerate(header) if i not in used and h)
     shown = ", ".join(repr(h) for h in header[:15]) + (", ..." if len(header) > 15 else "")
     if not_found:
         where = mapping.source if mapping else "the mapping"
@@ -211,31 +211,49 @@ def resolve_columns(
     return tuple(resolved), unused
 
 
-def _header_line(path: Path, codec: str, skip_rows: int) -> str:
+def _first_lines(path: Path, codec: str, skip_rows: int) -> tuple[str, str | None]:
+    """The header line and the first data line (if any), decoded; errors name the line."""
+    wide = codec.startswith(("utf-16", "utf-32"))  # newline is not one byte: decode as text
+    lines: list[str] = []
     try:
-        with path.open("r", encoding="utf-8-sig" if codec == "utf-8" else codec, newline="") as fh:
-            for _ in range(skip_rows):
-                fh.readline(MAX_HEADER_BYTES)
-            line = fh.readline(MAX_HEADER_BYTES).rstrip("\r\n")
+        if wide:
+            with path.open("r", encoding=codec, newline="") as fh:
+                lines = [fh.readline(MAX_HEADER_BYTES) for _ in range(skip_rows + 2)]
+        else:
+            with path.open("rb") as fh:
+                for _ in range(skip_rows + 2):
+                    lines.append(fh.readline(MAX_HEADER_BYTES).decode("utf-8-sig" if codec == "utf-8" else codec))
     except UnicodeDecodeError:
         raise InputFileError(
             path,
-            f"header is not valid {codec} text",
-            line=skip_rows + 1,
+            f"not valid {codec} text",
+            line=len(lines) + 1,
             hint="try --encoding gb18030 or --encoding utf-8",
         ) from None
-    if not line.strip():
+    header, first = lines[skip_rows].rstrip("\r\n").lstrip("\ufeff"), lines[skip_rows + 1].rstrip("\r\n")
+    if not header.strip():
         raise InputFileError(
             path,
             "no header row",
             line=skip_rows + 1,
             hint="the first line must name the columns (set skip_rows in the mapping to skip titles)",
         )
-    if "\x00" in line:
+    if "\x00" in header:
         raise InputFileError(
             path, "binary data where the header should be", line=skip_rows + 1, hint="give CSV or Parquet files"
         )
-    return line
+    return header, first or None
+
+
+def split_header(header_line: str, first_line: str | None, delimiter: str) -> tuple[str, ...]:
+    """Header names, trimmed; an unnamed column is added when data rows end in a delimiter
+    the header lacks ("a,b,c," under "a,b,c"), a habit of some bank systems."""
+    header = tuple(h.strip() for h in next(csv.reader([header_line], delimiter=delimiter)))
+    if first_line:
+        fields = next(csv.reader([first_line], delimiter=delimiter), [])
+        if len(fields) == len(header) + 1 and not fields[-1].strip():
+            header += ("",)
+    return header
 
 
 def _parquet_schema(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -146,3 +146,26 @@ def score_clusters(evidence: pl.DataFrame) -> pl.DataFrame:
             + pl.when(pl.col("reports") > 0).then(0.1).otherwise(0.0)
         ).clip(upper_bound=1.0)
     )
+
+
+def cluster_flow_edges(con: duckdb.DuckDBPyConnection, members: pl.DataFrame) -> pl.DataFrame:
+    """Every transfer touching a cluster in the window, summed per pair and tagged entry, internal or exit."""
+    con.register("scan_fm", members.select("cluster_id", "account"))
+    try:
+        return con.sql(
+            """
+            SELECT coalesce(s.cluster_id, d.cluster_id) AS cluster_id, t.src, t.dst,
+                   CASE WHEN s.account IS NULL THEN 'entry' WHEN d.account IS NULL THEN 'exit' ELSE 'internal' END
+                       AS flow,
+                   any_value(t.channel) AS channel, sum(t.amount) AS amount, count(*) AS n_txns,
+                   min(t.ts) AS first_ts, max(t.ts) AS last_ts
+            FROM scan_tx t
+            LEFT JOIN scan_fm s ON s.account = t.src
+            LEFT JOIN scan_fm d ON d.account = t.dst AND (s.cluster_id IS NULL OR d.cluster_id = s.cluster_id)
+            WHERE s.account IS NOT NULL OR d.account IS NOT NULL
+            GROUP BY ALL
+            ORDER BY cluster_id, flow, src, dst
+            """
+        ).pl()
+    finally:
+        con.unregister("scan_fm")

@@ -10,7 +10,7 @@ import polars as pl
 
 from fraudkit.backend import Backend, get_backend
 from fraudkit.scan.clusters import ClusterParams, clusters_from_edges, guess_typology
-from fraudkit.scan.evidence import cluster_evidence, member_evidence, score_clusters
+from fraudkit.scan.evidence import cluster_evidence, cluster_flow_edges, member_evidence, score_clusters
 from fraudkit.scan.flows import (
     FlowParams,
     account_flows,
@@ -37,6 +37,7 @@ class ScanResult:
     clusters: pl.DataFrame  # one row per cluster, ranked by score
     members: pl.DataFrame  # one row per member account
     edges: pl.DataFrame  # fast-flow edges inside clusters
+    flow_edges: pl.DataFrame  # every transfer touching a cluster: entry (victims), internal, exit (cash-out)
 
     @property
     def flagged(self) -> pl.DataFrame:
@@ -89,4 +90,5 @@ def run_scan(
         clusters=ranked,
         members=members,
         edges=cluster_edges,
+        flow_edges=cluster_flow_edges(con, members),
     )

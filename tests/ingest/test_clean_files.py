@@ -203,3 +203,9 @@ def test_folder_and_glob_inputs_and_progress_events(con: duckdb.DuckDBPyConnecti
     assert [str(e) for e in events[:3]] == ["checking 1/2 a.csv", "checking 2/2 b.csv", "loading 1/2 a.csv"]
     assert str(events[-1]) == "loaded 2/2 b.csv: 1 rows, 0 rejected"
     assert "2 loaded" in summary.describe()
+
+
+def test_trailing_delimiter_on_data_rows_is_tolerated(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    lines = [HEADERS["transactions"], *(row + "," for row in GOOD_ROWS["transactions"])]
+    summary = ingest_paths(con, write(tmp_path / "t.csv", lines), "transactions")
+    assert (summary.loaded, summary.rejected, summary.files[0].ignored_columns) == (2, 0, ())

@@ -139,3 +139,6 @@ def test_top_level_key_written_inside_a_table_gets_a_hint() -> None:
     with pytest.raises(ConfigError) as info:
         parse_mapping('kind = "calls"\n[columns]\ncaller = "主叫"\noptional = ["cell_id"]')
     assert "move optional above the first [table] header" in (info.value.hint or "")
+    with pytest.raises(ConfigError) as info:
+        parse_mapping('[defaults]\ncurrency = "CNY"\nencoding = "gbk"')
+    assert "move encoding above" in (info.value.hint or "")

@@ -1,0 +1,157 @@
+"""Where a scan's results go: DuckDB tables, Parquet files and a self-contained HTML report."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from fraudkit.masking import mask_account, mask_phone
+from fraudkit.scan.drawing import DrawEdge, DrawNode, flow_svg, html_table, page
+from fraudkit.scan.scan import ScanResult
+
+SCAN_TABLES = {"clusters": "scan_clusters", "members": "scan_members", "flow_edges": "scan_flows"}
+
+
+def save_scan(con: duckdb.DuckDBPyConnection, result: ScanResult) -> None:
+    """Write the scan into the store; a rerun with the same as-of and window replaces its rows."""
+    for attr, table in SCAN_TABLES.items():
+        frame = getattr(result, attr).with_columns(
+            run_id=pl.lit(result.run_id), as_of=pl.lit(result.as_of), window_hours=pl.lit(_hours(result))
+        )
+        con.register("scan_out", frame)
+        try:
+            con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM scan_out LIMIT 0")
+            con.execute(f"DELETE FROM {table} WHERE run_id = ?", [result.run_id])
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM scan_out")
+        finally:
+            con.unregister("scan_out")
+
+
+def write_parquet(result: ScanResult, out_dir: Path) -> dict[str, Path]:
+    """Clusters, members and flows as Parquet files (account numbers in full: these are case files)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for attr in SCAN_TABLES:
+        path = out_dir / f"{result.run_id}-{attr}.parquet"
+        getattr(result, attr).write_parquet(path)
+        paths[attr] = path
+    return paths
+
+
+def _hours(result: ScanResult) -> int:
+    return int(result.window.total_seconds() // 3600)
+
+
+def _label(account: str, reveal: bool) -> str:
+    return account if reveal else (mask_account(account) or "")
+
+
+def cluster_drawing(result: ScanResult, cluster_id: str, *, reveal: bool = False) -> str:
+    """SVG of one cluster: victims on the left, collectors, layers, cash-out mules, cash points on the right."""
+    members = result.members.filter(pl.col("cluster_id") == cluster_id)
+    flows = result.flow_edges.filter(pl.col("cluster_id") == cluster_id)
+    nodes: dict[str, DrawNode] = {}
+    for account, role, money_in in members.select("account", "role", "money_in").iter_rows():
+        nodes[account] = DrawNode(account, _label(account, reveal), role, money_in or 0.0)
+    edges = []
+    for src, dst, flow, amount in flows.select("src", "dst", "flow", "amount").iter_rows():
+        if flow == "entry" and src not in nodes:
+            nodes[src] = DrawNode(src, _label(src, reveal), "victim", amount)
+        if flow == "exit" and dst not in nodes:
+            nodes[dst] = DrawNode(dst, _label(dst, reveal), "cash_point", amount)
+        edges.append(DrawEdge(src, dst, amount, f"{amount:,.2f}"))
+    return flow_svg(list(nodes.values()), edges)
+
+
+def html_report(result: ScanResult, *, top: int = 10, reveal: bool = False) -> str:
+    """A report an investigator can open offline: ranked clusters, then evidence and a drawing per top cluster."""
+    clusters = result.clusters
+    summary_rows = [
+        (
+            r["rank"],
+            _label(r["cluster_id"], reveal),
+            f"{r['score']:.2f}",
+            r["typology"],
+            r["size"],
+            r["victims"],
+            r["reports"],
+            float(r["money_in"]),
+            float(r["cash_out"]),
+            round(float(r["median_dwell_minutes"] or 0.0), 1),
+            "yes" if r["flagged"] else "no",
+        )
+        for r in clusters.iter_rows(named=True)
+    ]
+    body = [
+        f'<p class="note">As of {result.as_of:%Y-%m-%d %H:%M}, window {_hours(result)} h, '
+        f"run {html.escape(result.run_id)}. "
+        f"{clusters.filter(pl.col('flagged')).height} of {clusters.height} clusters flagged. "
+        "Account numbers are masked unless the report was made with --reveal.</p>",
+        "<h2>Clusters, most suspicious first</h2>",
+        html_table(
+            [
+                "rank",
+                "cluster",
+                "score",
+                "looks like",
+                "members",
+                "victims in",
+                "reports",
+                "money in",
+                "cashed out",
+                "median dwell (min)",
+                "flagged",
+            ],
+            summary_rows,
+        ),
+    ]
+    for r in clusters.head(top).iter_rows(named=True):
+        cid = r["cluster_id"]
+        members = result.members.filter(pl.col("cluster_id") == cid)
+        body.append(f"<h2>#{r['rank']} cluster {html.escape(_label(cid, reveal))}: {html.escape(r['typology'])}</h2>")
+        body.append(
+            html_table(
+                ["evidence", "value"],
+                [
+                    ("score", f"{r['score']:.2f}"),
+                    ("members / distinct holders", f"{r['size']} / {r['holders']}"),
+                    ("collectors / cash-out mules", f"{r['collectors']} / {r['cashouts']}"),
+                    ("victims paying in", r["victims"]),
+                    ("money in", float(r["money_in"])),
+                    ("cashed out (ATM, third party)", float(r["cash_out"])),
+                    ("other money out", float(r["other_out"])),
+                    ("cash-out points", r["cash_out_points"]),
+                    ("median dwell, minutes", round(float(r["median_dwell_minutes"] or 0.0), 1)),
+                    ("share of inflow forwarded fast", f"{float(r['pass_through_ratio'] or 0.0):.0%}"),
+                    ("members opened within a year", f"{float(r['young_share'] or 0.0):.0%}"),
+                    ("reports naming it or its victims", r["reports"]),
+                    ("fraud numbers in those reports", r["fraud_phones"] if reveal else _mask_list(r["fraud_phones"])),
+                    ("first money in / last money out", f"{r['first_seen']} / {r['last_seen']}"),
+                ],
+            )
+        )
+        body.append(cluster_drawing(result, cid, reveal=reveal))
+        body.append(
+            html_table(
+                ["account", "role", "money in", "money out", "dwell (min)", "opened"],
+                [
+                    (
+                        _label(m["account"], reveal),
+                        m["role"],
+                        float(m["money_in"]),
+                        float(m["money_out"]),
+                        round(float(m["median_dwell_minutes"] or 0.0), 1),
+                        str(m["opened_at"] or ""),
+                    )
+                    for m in members.iter_rows(named=True)
+                ],
+            )
+        )
+    return page("fraudkit scan: water-house clusters", "".join(body))
+
+
+def _mask_list(phones: str | None) -> str:
+    return ", ".join(mask_phone(p) or "" for p in (phones or "").split(",") if p)
