@@ -26,6 +26,9 @@ class FlowParams:
     edge_dwell_hours: float = 6.0
     min_pass_through: float = 0.6
     min_inflow: float = 1_000.0
+    min_edge_share: float = 0.1
+    """An edge must carry this share of its sender's outflow or its receiver's inflow: ring hops do,
+    a mule's camouflage purchase at a busy merchant does not."""
 
 
 def window_transactions(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> None:
@@ -112,6 +115,22 @@ def fast_flow_edges(con: duckdb.DuckDBPyConnection, hot_accounts: pl.DataFrame, 
         ).pl()
     finally:
         con.unregister("scan_hot")
+
+
+def significant_edges(edges: pl.DataFrame, flows: pl.DataFrame, params: FlowParams) -> pl.DataFrame:
+    """Drop edges that are a sliver of both ends' money (small payments into hubs that sweep fast)."""
+    out = flows.select(pl.col("account").alias("src"), pl.col("money_out").alias("src_out"))
+    into = flows.select(pl.col("account").alias("dst"), pl.col("money_in").alias("dst_in"))
+    share = pl.max_horizontal(
+        pl.col("amount") / pl.col("src_out").clip(lower_bound=1.0),
+        pl.col("amount") / pl.col("dst_in").clip(lower_bound=1.0),
+    )
+    return (
+        edges.join(out, on="src", how="left")
+        .join(into, on="dst", how="left")
+        .filter(share >= params.min_edge_share)
+        .drop("src_out", "dst_in")
+    )
 
 
 def hot_accounts(flows: pl.DataFrame, params: FlowParams) -> pl.DataFrame:

@@ -16,6 +16,7 @@ from fraudkit.scan.flows import (
     account_flows,
     fast_flow_edges,
     hot_accounts,
+    significant_edges,
     window_bounds,
     window_transactions,
 )
@@ -63,7 +64,7 @@ def run_scan(
     window_transactions(con, start, end)
     flows = account_flows(con, params.flow)
     hot = hot_accounts(flows, params.flow)
-    edges = fast_flow_edges(con, hot, params.flow)
+    edges = significant_edges(fast_flow_edges(con, hot, params.flow), flows, params.flow)
     clusters = clusters_from_edges(edges, backend, params.cluster)
     members = member_evidence(con, clusters, flows)
     evidence = score_clusters(cluster_evidence(con, members, as_of))
