@@ -92,7 +92,7 @@ def load_file(
                 return None
             common = {"kind": table.name, "src": str(plan.path.resolve()), "sha": plan.sha256, "now": now}
             _insert_rejects(con, plan, table, stage, broken, faulty, common, settings)
-            duplicates = _find_duplicates(con, table)
+            duplicates = _find_duplicates(con, table, staged - faulty)
             loaded = _insert_good(con, table, duplicates > 0)
             counts = LoadCounts(staged + broken, loaded, faulty + broken, duplicates)
             if counts.loaded + counts.duplicates != staged - faulty:
@@ -264,21 +264,34 @@ def _insert_rejects(
         )
 
 
-def _find_duplicates(con: duckdb.DuckDBPyConnection, table: Table) -> int:
-    """Mark good rows whose key came earlier in the file or is already stored."""
+def _find_duplicates(con: duckdb.DuckDBPyConnection, table: Table, good: int) -> int:
+    """Mark good rows whose key came earlier in the file or is already stored.
+
+    A distinct count settles the usual case (no repeats in the file) at half the cost of
+    grouping with row positions, which only files with repeats pay for.
+    """
     keys = [quote_ident(k) for k in table.key]
-    on = " AND ".join(f"s.{k} = d.{k}" for k in keys)
-    within = f"""SELECT s.rowid AS rid FROM {STAGE} s JOIN (
-            SELECT {", ".join(keys)}, min(rowid) AS keep FROM {STAGE}
-            WHERE fault IS NULL GROUP BY ALL HAVING count(*) > 1) d
-        ON {on} AND s.rowid <> d.keep WHERE s.fault IS NULL"""
+    if len(keys) == 1:
+        distinct_sql = f"SELECT count(DISTINCT {keys[0]}) FROM {STAGE} WHERE fault IS NULL"
+    else:
+        distinct_sql = f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(keys)} FROM {STAGE} WHERE fault IS NULL)"
+    repeats = good - _one(con, distinct_sql, table=table.name)[0]
+    parts = []
+    if repeats:
+        on = " AND ".join(f"s.{k} = d.{k}" for k in keys)
+        parts.append(
+            f"""SELECT s.rowid AS rid FROM {STAGE} s JOIN (
+                SELECT {", ".join(keys)}, min(rowid) AS keep FROM {STAGE}
+                WHERE fault IS NULL GROUP BY ALL HAVING count(*) > 1) d
+            ON {on} AND s.rowid <> d.keep WHERE s.fault IS NULL"""
+        )
     target = quote_ident(table.name)
-    stored = _one(con, f"SELECT count(*) FROM (SELECT 1 FROM {target} LIMIT 1)", table=table.name)[0]
-    if stored:
+    if _one(con, f"SELECT count(*) FROM (SELECT 1 FROM {target} LIMIT 1)", table=table.name)[0]:
         on_t = " AND ".join(f"s.{k} = t.{k}" for k in keys)
-        within += f""" UNION SELECT s.rowid AS rid FROM {STAGE} s SEMI JOIN {target} t ON {on_t}
-            WHERE s.fault IS NULL"""
-    _exec(con, f"CREATE TEMP TABLE {_name(DUPES)} AS {within}", table=table.name)
+        parts.append(f"SELECT s.rowid AS rid FROM {STAGE} s SEMI JOIN {target} t ON {on_t} WHERE s.fault IS NULL")
+    if not parts:
+        return 0
+    _exec(con, f"CREATE TEMP TABLE {_name(DUPES)} AS {' UNION '.join(parts)}", table=table.name)
     return _one(con, f"SELECT count(*) FROM {DUPES}", table=table.name)[0]
 
 

@@ -30,8 +30,11 @@ PARSED_ROLES = ("timestamp", "amount", "duration")
 class IngestSettings:
     """Bounds that decide when a value is absurd; defaults suit Chinese bank and CDR data.
 
-    Timestamps must lie in [earliest, now + future_slack]: exports are of past events,
-    and a day of slack absorbs clock and time-zone skew.
+    Timestamps must lie in [earliest, now + future_slack] (default 1990-01-01 .. now + 1 day):
+    exports are of past events, and a day of slack absorbs clock and time-zone skew.
+    Timestamps are wall-clock times as written; a UTC offset in the text is ignored.
+    Amounts must be > 0 and <= max_amount (1e10) after the mapping's unit, and are rounded
+    to cents; durations are whole seconds in [0, max_duration_s]; phones keep 5-15 digits.
     """
 
     earliest: datetime = datetime(1990, 1, 1)
