@@ -270,6 +270,7 @@ def features(
     Example: [bold]fraudkit features --as-of 2026-10-24 --window 7d --out features[/]
     """
     from fraudkit.features import FEATURE_CATALOGUE
+    from fraudkit.views import feature_catalogue_table, stage_status
 
     if list_only:
         console.print(feature_catalogue_table(FEATURE_CATALOGUE))
@@ -278,7 +279,7 @@ def features(
     from fraudkit.store import open_store
     from fraudkit.timeutil import default_as_of, parse_as_of, parse_duration
 
-    with open_store(db, read_only=True) as con, stage_status_ctx("computing features") as update:
+    with open_store(db, read_only=True) as con, stage_status(console, "computing features") as update:
         when = parse_as_of(as_of) if as_of else default_as_of(con)
         update(f"as of {when:%Y-%m-%d %H:%M}")
         frames = build_features(
@@ -292,23 +293,6 @@ def features(
         path = out / f"{entity}_features_{when:%Y%m%dT%H%M}.parquet"
         frame.write_parquet(path)
         console.print(f"{entity}: {frame.height:,} rows x {frame.width - 1} features -> [bold]{path}[/]")
-
-
-def feature_catalogue_table(catalogue: Any) -> Any:
-    from rich.table import Table
-
-    table = Table(title="feature catalogue", title_justify="left")
-    for col in ("name", "entity", "window", "meaning"):
-        table.add_column(col, overflow="fold")
-    for spec in catalogue:
-        table.add_row(spec.name, spec.entity, spec.window, spec.meaning)
-    return table
-
-
-def stage_status_ctx(title: str) -> Any:
-    from fraudkit.views import stage_status
-
-    return stage_status(console, title)
 
 
 eval_app = typer.Typer(help="Measure quality against a synthetic world's ground truth.", no_args_is_help=True)

@@ -122,3 +122,13 @@ def scan_quality_table(quality: Any, *, title: str) -> Table:
     looks = ", ".join(f"{k}: {v}" for k, v in quality.lookalike_false_positives.items()) or "none"
     table.add_row("look-alikes flagged", looks)
     return table
+
+
+def feature_catalogue_table(catalogue: Any) -> Table:
+    """The feature catalogue: name, entity, window and meaning of every feature."""
+    table = Table(title="feature catalogue", title_justify="left")
+    for col in ("name", "entity", "window", "meaning"):
+        table.add_column(col, overflow="fold")
+    for spec in catalogue:
+        table.add_row(spec.name, spec.entity, spec.window, spec.meaning)
+    return table

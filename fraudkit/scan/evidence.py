@@ -11,9 +11,8 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from fraudkit.features.params import DEFAULT_PARAMS
 from fraudkit.scan.flows import CASH_OUT_CHANNELS
-
-JUST_UNDER_THRESHOLDS = (5_000.0, 10_000.0, 20_000.0, 50_000.0)
 
 
 def member_evidence(con: duckdb.DuckDBPyConnection, clusters: pl.DataFrame, flows: pl.DataFrame) -> pl.DataFrame:
@@ -121,8 +120,10 @@ def cluster_evidence(con: duckdb.DuckDBPyConnection, members: pl.DataFrame, as_o
 
 
 def _just_under_sql(column: str) -> str:
-    """SQL predicate: amount within 2% below a reporting threshold (fixed constants, no user text)."""
-    return "(" + " OR ".join(f"({column} >= {t * 0.98} AND {column} < {t})" for t in JUST_UNDER_THRESHOLDS) + ")"
+    """SQL predicate: amount just under a reporting threshold, by the features' definition (numbers, no user text)."""
+    low = 1.0 - DEFAULT_PARAMS.under_band
+    bands = (f"({column} >= {t * low} AND {column} < {t})" for t in DEFAULT_PARAMS.thresholds)
+    return "(" + " OR ".join(bands) + ")"
 
 
 def score_clusters(evidence: pl.DataFrame) -> pl.DataFrame:

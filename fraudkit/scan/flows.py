@@ -15,7 +15,10 @@ from datetime import datetime, timedelta
 import duckdb
 import polars as pl
 
-CASH_OUT_CHANNELS = ("atm", "third_party")
+from fraudkit.features.params import DEFAULT_PARAMS
+
+CASH_OUT_CHANNELS = DEFAULT_PARAMS.cash_out_channels
+"""Channels that turn money into cash or leave the banking system: one definition, the features'."""
 
 
 @dataclass(frozen=True)

@@ -42,9 +42,9 @@ from rich.tree import Tree
 from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.masking import mask_account
 from fraudkit.scan.drawing import DrawEdge, DrawNode, flow_svg, html_table, page
+from fraudkit.scan.flows import CASH_OUT_CHANNELS
 from fraudkit.store import frame, quote_ident, scalar, table_exists
 
-CASH_OUT_CHANNELS = ("atm", "third_party")
 DEFAULT_HOPS = 6
 DEFAULT_WITHIN = timedelta(hours=48)
 REPORT_LOOKBACK = timedelta(days=7)
