@@ -1,10 +1,13 @@
-"""Load one planned file in one transaction: stage, reject, deduplicate, insert, log.
+"""Load one planned file in one transaction: insert, reject, deduplicate, log.
 
-One pass of the reader fills a temporary staging table with the typed canonical columns
-and a ``fault`` code (the first failing check, NULL for good rows), so the file is parsed
-and validated once. Good rows go to the canonical table minus duplicates (same key
-earlier in the file or already stored); faulty rows and the reader's structural errors
-go to ``rejects`` with their line. ``rows_read == loaded + rejected + duplicates``.
+The usual file is clean, so the fast path reads it once: the reader's SELECT types and
+checks every row (a ``fault`` code, NULL for good rows) and good rows go straight into
+the canonical table. The file's line count (taken while hashing it) then says whether
+every non-blank line became a good row or one of the reader's structural rejects; if so,
+no row can have failed a check. Otherwise a second read, on a separate connection,
+stages just each row's ``fault`` and raw text to find the faulty rows and their lines.
+Duplicates (a key earlier in the file or already stored) are then deleted from the rows
+this transaction added. ``rows_read == loaded + rejected + duplicates``.
 
 Line numbers: CSV has no row-number column, so a staged row's line is recovered from
 its position (``rowid``; insertion order is preserved) plus the lines that produced no
@@ -35,9 +38,10 @@ STAGE = "temp._fk_stage"
 BROKEN = "temp._fk_broken"
 GAPS = "temp._fk_gaps"
 DUPES = "temp._fk_dupes"
+FAULTY = "temp._fk_faulty"
 CSV_ERRORS = "_fk_csv_errors"  # DuckDB's reject tables (temporary), one pair per file
 CSV_SCANS = "_fk_csv_scans"
-TEMP_TABLES = (STAGE, BROKEN, GAPS, DUPES, f"temp.{CSV_ERRORS}", f"temp.{CSV_SCANS}")
+TEMP_TABLES = (STAGE, BROKEN, GAPS, DUPES, FAULTY, f"temp.{CSV_ERRORS}", f"temp.{CSV_SCANS}")
 MAX_LINE_BYTES = 8 << 20
 
 # DuckDB's structural error types -> what a user should read (our text, not user input).
@@ -74,29 +78,27 @@ def load_file(
     settings: IngestSettings,
     now: datetime,
 ) -> LoadCounts | None:
-    """Load ``plan`` atomically; None when the same content was ingested meanwhile.
-
-    The staging tables are temporary and built before the transaction: rows staged
-    inside one get transaction-local rowids, and rowid is how lines are recovered.
-    """
+    """Load ``plan`` atomically; None when the same content was ingested meanwhile."""
     try:
         _drop_temps(con, table)
         stage = stage_sql(plan, table, mapping, settings, now)
-        _exec(con, f"CREATE TEMP TABLE {_name(STAGE)} AS {stage.query}", stage.params, table=table.name)
-        broken = _collect_structural(con, plan, table)
-        staged, faulty = _one(con, f"SELECT count(*), count(fault) FROM {STAGE}", table=table.name)
         _exec(con, "BEGIN TRANSACTION", table=table.name)
         try:
             if already_ingested(con, plan.sha256, table.name):
                 _exec(con, "ROLLBACK", table=table.name)
                 return None
             common = {"kind": table.name, "src": str(plan.path.resolve()), "sha": plan.sha256, "now": now}
-            _insert_rejects(con, plan, table, stage, broken, faulty, common, settings)
-            duplicates = _find_duplicates(con, table, staged - faulty)
-            loaded = _insert_good(con, table, duplicates > 0)
-            counts = LoadCounts(staged + broken, loaded, faulty + broken, duplicates)
-            if counts.loaded + counts.duplicates != staged - faulty:
-                raise StoreError(f"{plan.path}: row counts do not add up: {counts}", table=table.name)
+            first_new = _one(
+                con, f"SELECT coalesce(max(rowid) + 1, 0) FROM {quote_ident(table.name)}", table=table.name
+            )[0]
+            inserted = _insert_good(con, table, stage)
+            broken = _collect_structural(con, plan, table)
+            faulty = 0
+            if plan.expected_rows is None or inserted + broken != plan.expected_rows:
+                faulty = _stage_faulty(con, plan, table, stage, inserted)
+            _insert_rejects(con, plan, table, broken, faulty, common, stage, settings)
+            duplicates = _delete_duplicates(con, table, first_new, inserted)
+            counts = LoadCounts(inserted + faulty + broken, inserted - duplicates, faulty + broken, duplicates)
             _exec(
                 con,
                 "INSERT INTO ingest_log VALUES ($sha, $kind, $src, $read, $loaded, $rejected, $dups, $now)",
@@ -211,49 +213,88 @@ def _collect_structural(con: duckdb.DuckDBPyConnection, plan: FilePlan, table: T
     return _one(con, f"SELECT count(*) FROM {BROKEN}", table=table.name)[0]
 
 
+def _stage_faulty(con: duckdb.DuckDBPyConnection, plan: FilePlan, table: Table, stage: StageSql, inserted: int) -> int:
+    """Read the file again to find rows that failed a check, keeping their positions.
+
+    Runs on a cursor (its own connection, outside this transaction) because rows staged
+    inside a transaction get transaction-local rowids, and rowid is the row's position.
+    Only ``fault`` and ``raw`` are kept, mostly NULL, so this costs a read, not a copy.
+    """
+    cursor = con.cursor()
+    try:
+        _exec(cursor, "SET preserve_insertion_order = true", table=table.name)
+        _exec(
+            cursor,
+            f"CREATE TEMP TABLE {_name(STAGE)} AS SELECT fault, raw FROM ({stage.query})",
+            stage.params,
+            table=table.name,
+        )
+        staged = _one(cursor, f"SELECT count(*) FROM {STAGE}", table=table.name)[0]
+        faulty_rows = cursor.sql(
+            f"SELECT rowid AS pos, fault, raw FROM {STAGE} WHERE fault IS NOT NULL"
+        ).to_arrow_table()
+    except duckdb.Error as exc:
+        raise StoreError(str(exc).splitlines()[0], table=table.name) from exc
+    finally:
+        cursor.close()
+    if staged != inserted + faulty_rows.num_rows:
+        raise StoreError(
+            f"{plan.path}: the file changed while loading ({staged} rows on the second read, "
+            f"{inserted + faulty_rows.num_rows} on the first)",
+            table=table.name,
+        )
+    con.register("_fk_faulty_rows", faulty_rows)
+    try:
+        _exec(con, f"CREATE TEMP TABLE {_name(FAULTY)} AS SELECT * FROM _fk_faulty_rows", table=table.name)
+    finally:
+        con.unregister("_fk_faulty_rows")
+    return faulty_rows.num_rows
+
+
 def _insert_rejects(
     con: duckdb.DuckDBPyConnection,
     plan: FilePlan,
     table: Table,
-    stage: StageSql,
     broken: int,
     faulty: int,
     common: dict[str, Any],
+    stage: StageSql,
     settings: IngestSettings,
 ) -> None:
-    """Write every faulty staged row and every structurally broken line to ``rejects``."""
-    params = {**common, "reasons": stage.reasons, "labels": stage.labels}
-    line = "s.rowid + 1"
-    join = ""
-    if plan.format == "csv" and faulty:
-        line = f"{plan.header_line + 1} + s.rowid"
-        blanks = [b for b in blank_lines(plan.read_path, settings.chunk_bytes) if b > plan.header_line]
-        if broken or blanks:
-            _exec(
-                con,
-                f"""CREATE TEMP TABLE {_name(GAPS)} AS
-                WITH g AS (
-                    SELECT DISTINCT line FROM (
-                        SELECT line FROM {BROKEN}
-                        UNION ALL SELECT unnest(CAST($blanks AS BIGINT[])) AS line)
-                    WHERE line > $header_line),
-                n AS (SELECT line - $header_line - row_number() OVER (ORDER BY line) AS acc_before,
-                             row_number() OVER (ORDER BY line) AS cum FROM g)
-                SELECT acc_before, max(cum) AS cum FROM n GROUP BY acc_before""",
-                {"blanks": blanks, "header_line": plan.header_line},
-                table=table.name,
-            )
-            line += " + coalesce(g.cum, 0)"
-            join = f"ASOF LEFT JOIN {GAPS} g ON s.rowid >= g.acc_before"
-    _exec(
-        con,
-        f"""INSERT INTO rejects
-        SELECT $kind, $src, {line}, list_extract($labels, s.fault), list_extract($reasons, s.fault),
-               s.raw, $sha, $now
-        FROM {STAGE} s {join} WHERE s.fault IS NOT NULL""",
-        params,
-        table="rejects",
-    )
+    """Write every faulty row and every structurally broken line to ``rejects``."""
+    if faulty:
+        params = {**common, "reasons": stage.reasons, "labels": stage.labels}
+        line = "s.pos + 1"
+        join = ""
+        if plan.format == "csv":
+            line = f"{plan.header_line + 1} + s.pos"
+            blanks = [b for b in blank_lines(plan.read_path, settings.chunk_bytes) if b > plan.header_line]
+            if broken or blanks:
+                _exec(
+                    con,
+                    f"""CREATE TEMP TABLE {_name(GAPS)} AS
+                    WITH g AS (
+                        SELECT DISTINCT line FROM (
+                            SELECT line FROM {BROKEN}
+                            UNION ALL SELECT unnest(CAST($blanks AS BIGINT[])) AS line)
+                        WHERE line > $header_line),
+                    n AS (SELECT line - $header_line - row_number() OVER (ORDER BY line) AS acc_before,
+                                 row_number() OVER (ORDER BY line) AS cum FROM g)
+                    SELECT acc_before, max(cum) AS cum FROM n GROUP BY acc_before""",
+                    {"blanks": blanks, "header_line": plan.header_line},
+                    table=table.name,
+                )
+                line += " + coalesce(g.cum, 0)"
+                join = f"ASOF LEFT JOIN {GAPS} g ON s.pos >= g.acc_before"
+        _exec(
+            con,
+            f"""INSERT INTO rejects
+            SELECT $kind, $src, {line}, list_extract($labels, s.fault), list_extract($reasons, s.fault),
+                   s.raw, $sha, $now
+            FROM {FAULTY} s {join}""",
+            params,
+            table="rejects",
+        )
     if broken:
         _exec(
             con,
@@ -264,46 +305,56 @@ def _insert_rejects(
         )
 
 
-def _find_duplicates(con: duckdb.DuckDBPyConnection, table: Table, good: int) -> int:
-    """Mark good rows whose key came earlier in the file or is already stored.
+def _delete_duplicates(con: duckdb.DuckDBPyConnection, table: Table, first_new: int, inserted: int) -> int:
+    """Delete the rows just added whose key came earlier in the file or was already stored.
 
-    A distinct count settles the usual case (no repeats in the file) at half the cost of
-    grouping with row positions, which only files with repeats pay for.
+    Rows added by this transaction are those with ``rowid >= first_new``, in file order.
+    Distinct key hashes settle the usual case (no repeats in the file) cheaply; equal
+    hashes are only a hint, so repeats are then confirmed on the keys themselves.
     """
+    target = quote_ident(table.name)
     keys = [quote_ident(k) for k in table.key]
-    if len(keys) == 1:
-        distinct_sql = f"SELECT count(DISTINCT {keys[0]}) FROM {STAGE} WHERE fault IS NULL"
-    else:
-        distinct_sql = f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(keys)} FROM {STAGE} WHERE fault IS NULL)"
-    repeats = good - _one(con, distinct_sql, table=table.name)[0]
+    new = {"first": first_new}
+    distinct = _one(
+        con,
+        f"SELECT count(DISTINCT hash({', '.join(keys)})) FROM {target} WHERE rowid >= $first",
+        new,
+        table=table.name,
+    )[0]
     parts = []
-    if repeats:
+    if distinct < inserted:
         on = " AND ".join(f"s.{k} = d.{k}" for k in keys)
         parts.append(
-            f"""SELECT s.rowid AS rid FROM {STAGE} s JOIN (
-                SELECT {", ".join(keys)}, min(rowid) AS keep FROM {STAGE}
-                WHERE fault IS NULL GROUP BY ALL HAVING count(*) > 1) d
-            ON {on} AND s.rowid <> d.keep WHERE s.fault IS NULL"""
+            f"""SELECT s.rowid AS rid FROM {target} s JOIN (
+                SELECT {", ".join(keys)}, min(rowid) AS keep FROM {target}
+                WHERE rowid >= $first GROUP BY ALL HAVING count(*) > 1) d
+            ON {on} AND s.rowid <> d.keep WHERE s.rowid >= $first"""
         )
-    target = quote_ident(table.name)
-    if _one(con, f"SELECT count(*) FROM (SELECT 1 FROM {target} LIMIT 1)", table=table.name)[0]:
+    if _one(con, f"SELECT count(*) FROM (SELECT 1 FROM {target} WHERE rowid < $first LIMIT 1)", new, table=table.name)[
+        0
+    ]:
         on_t = " AND ".join(f"s.{k} = t.{k}" for k in keys)
-        parts.append(f"SELECT s.rowid AS rid FROM {STAGE} s SEMI JOIN {target} t ON {on_t} WHERE s.fault IS NULL")
+        parts.append(
+            f"""SELECT s.rowid AS rid FROM {target} s
+            SEMI JOIN (SELECT {", ".join(keys)} FROM {target} WHERE rowid < $first) t ON {on_t}
+            WHERE s.rowid >= $first"""
+        )
     if not parts:
         return 0
-    _exec(con, f"CREATE TEMP TABLE {_name(DUPES)} AS {' UNION '.join(parts)}", table=table.name)
-    return _one(con, f"SELECT count(*) FROM {DUPES}", table=table.name)[0]
+    _exec(con, f"CREATE TEMP TABLE {_name(DUPES)} AS {' UNION '.join(parts)}", new, table=table.name)
+    deleted = _one(con, f"DELETE FROM {target} WHERE rowid IN (SELECT rid FROM {DUPES})", table=table.name)[0]
+    return deleted
 
 
-def _insert_good(con: duckdb.DuckDBPyConnection, table: Table, has_duplicates: bool) -> int:
+def _insert_good(con: duckdb.DuckDBPyConnection, table: Table, stage: StageSql) -> int:
+    """Good rows straight from the reader into the canonical table, in file order."""
     columns = ", ".join(quote_ident(c) for c in table.column_names)
-    anti = f"ANTI JOIN {DUPES} d ON s.rowid = d.rid" if has_duplicates else ""
     query = (
         f"INSERT INTO {quote_ident(table.name)} ({columns}) "
         f"SELECT {', '.join('s.' + quote_ident(c) for c in table.column_names)} "
-        f"FROM {STAGE} s {anti} WHERE s.fault IS NULL"
+        f"FROM ({stage.query}) s WHERE s.fault IS NULL"
     )
-    return int(_exec(con, query, table=table.name)[0][0])
+    return int(_exec(con, query, stage.params, table=table.name)[0][0])
 
 
 def _drop_temps(con: duckdb.DuckDBPyConnection, table: Table) -> None:
@@ -316,8 +367,10 @@ def _name(qualified: str) -> str:
     return qualified.removeprefix("temp.")
 
 
-def _one(con: duckdb.DuckDBPyConnection, query: str, *, table: str) -> tuple[int, ...]:
-    return tuple(int(v) for v in _exec(con, query, table=table)[0])
+def _one(
+    con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any] | None = None, *, table: str
+) -> tuple[int, ...]:
+    return tuple(int(v) for v in _exec(con, query, params, table=table)[0])
 
 
 def _exec(

@@ -62,6 +62,9 @@ class FilePlan:
     header: tuple[str, ...] = ()
     columns: tuple[SourceColumn, ...] = ()
     ignored: tuple[str, ...] = ()
+    # Rows the reader yields if every record is one line (CSV) or the file's row count
+    # (Parquet); None when unknown. Lets a clean file load in one pass (see load.py).
+    expected_rows: int | None = None
 
     @property
     def header_line(self) -> int:
@@ -112,6 +115,7 @@ def plan_file(
             header=header,
             columns=columns,
             ignored=ignored,
+            expected_rows=_parquet_rows(con, path),
         )
     requested = encoding or (mapping.encoding if mapping else None)
     codec = resolve_encoding(path, scan, requested)
@@ -120,10 +124,10 @@ def plan_file(
     delimiter = (mapping.delimiter if mapping else None) or guess_delimiter(header_line)
     header = split_header(header_line, first_line, delimiter)
     columns, ignored = resolve_columns(path, table, header, ("VARCHAR",) * len(header), mapping)
-    read_path = path
+    read_path, lines = path, scan.lines
     if codec != "utf-8":  # only once the header is known to resolve: transcoding is the slow part
         read_path = workdir / f"{scan.sha256[:24]}.utf8.csv"
-        transcode_to_utf8(path, codec, read_path, settings.chunk_bytes)
+        lines = transcode_to_utf8(path, codec, read_path, settings.chunk_bytes)
     return FilePlan(
         path,
         table.name,
@@ -137,6 +141,7 @@ def plan_file(
         header=header,
         columns=columns,
         ignored=ignored,
+        expected_rows=None if lines is None else lines.rows_if_one_per_line(skip_rows + 1),
     )
 
 
@@ -254,6 +259,15 @@ def split_header(header_line: str, first_line: str | None, delimiter: str) -> tu
         if len(fields) == len(header) + 1 and not fields[-1].strip():
             header += ("",)
     return header
+
+
+def _parquet_rows(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
+    """Row count from the Parquet footer (no data read)."""
+    try:
+        rows = con.execute("SELECT sum(num_rows) FROM parquet_file_metadata($path)", {"path": str(path)}).fetchall()
+    except duckdb.Error:
+        return None
+    return None if rows[0][0] is None else int(rows[0][0])
 
 
 def _parquet_schema(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
