@@ -332,7 +332,7 @@ def demo(
     subscribers: Annotated[int, typer.Option("--subscribers", "-n", min=200, help="Size of the world.")] = 20_000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the world.")] = 7,
 ) -> None:
-    """Run the whole chain on a synthetic world: synth, ingest, and every later stage.
+    """Run the whole chain on a synthetic world: synth, ingest, scan for water houses, and every later stage.
 
     Example: [bold]fraudkit demo --workdir demo --subscribers 20000[/]
     """
@@ -342,6 +342,8 @@ def demo(
     with stage_status(console, "demo") as update:
         result = run_demo(workdir=workdir, subscribers=subscribers, seed=seed, progress=update)
     console.print(counts_table("loaded into the store", result.table_counts))
+    for step in result.steps:
+        console.print(f"[bold]{step.name}[/] ({step.seconds:.1f} s): {step.summary}", highlight=False)
     console.print(paths_table("outputs", result.outputs))
 
 

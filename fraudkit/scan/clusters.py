@@ -62,11 +62,45 @@ def clusters_from_edges(edges: pl.DataFrame, backend: Backend, params: ClusterPa
 
 
 def guess_typology(edges: pl.DataFrame, roles: dict[str, str], just_under_share: float) -> str:
-    """The typology a cluster's internal flow looks like, from its shape: a hint for the investigator."""
-    graph = nx.DiGraph()
-    graph.add_edges_from(edges.select("src", "dst").iter_rows())
+    """The typology one cluster's internal flow looks like, from its shape: a hint for the investigator."""
+    graph = _digraph(edges)
     if graph.number_of_nodes() == 0:
         return "unknown"
+    counts = {role: sum(1 for r in roles.values() if r == role) for role in ROLES}
+    return _typology(graph, just_under_share, counts["collector"], counts["layer"], counts["cashout"])
+
+
+def guess_typologies(edges: pl.DataFrame, members: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
+    """cluster_id -> typology for every cluster of ``evidence``, with edges and roles grouped by cluster once
+    instead of filtered per cluster: the cost grows with the edges, not with clusters x edges.
+
+    ``edges``: internal fast-flow edges (cluster_id, src, dst); ``members``: (cluster_id, role);
+    ``evidence``: (cluster_id, just_under_share). Same answer as :func:`guess_typology` per cluster.
+    """
+    role_counts = members.group_by("cluster_id").agg((pl.col("role") == role).sum().alias(role) for role in ROLES)
+    graphs = {key[0]: _digraph(group) for key, group in edges.select("cluster_id", "src", "dst").group_by("cluster_id")}
+    rows = evidence.select("cluster_id", "just_under_share").join(role_counts, on="cluster_id", how="left")
+    typologies = [
+        _typology(graphs[cluster_id], just_under or 0.0, collectors or 0, layers or 0, cashouts or 0)
+        if cluster_id in graphs
+        else "unknown"
+        for cluster_id, just_under, collectors, layers, cashouts in rows.select(
+            "cluster_id", "just_under_share", *ROLES
+        ).iter_rows()
+    ]
+    return pl.DataFrame(
+        {"cluster_id": rows["cluster_id"], "typology": typologies}, schema={"cluster_id": pl.Utf8, "typology": pl.Utf8}
+    )
+
+
+def _digraph(edges: pl.DataFrame) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    graph.add_edges_from(edges.select("src", "dst").iter_rows())
+    return graph
+
+
+def _typology(graph: nx.DiGraph, just_under_share: float, collectors: int, layers: int, cashouts: int) -> str:
+    """The rules, on a cluster's non-empty internal flow graph and its role counts (one definition for both)."""
     if just_under_share >= 0.3:
         return "layered_split"
     try:
@@ -74,18 +108,15 @@ def guess_typology(edges: pl.DataFrame, roles: dict[str, str], just_under_share:
         return "cycle"
     except nx.NetworkXNoCycle:
         pass
-    collectors = [n for n, r in roles.items() if r == "collector"]
-    cashouts = [n for n, r in roles.items() if r == "cashout"]
-    layers = [n for n, r in roles.items() if r == "layer"]
     longest = nx.dag_longest_path_length(graph)
     max_in = max((d for _, d in graph.in_degree()), default=0)
     max_out = max((d for _, d in graph.out_degree()), default=0)
-    if not layers and len(collectors) <= 2 and max_out >= 3:
+    if not layers and collectors <= 2 and max_out >= 3:
         return "fan_out"
     if longest >= 3 and max_out <= 2 and max_in <= 2:
         return "chain"
     if max_out >= 2 and max_in >= 2 and longest >= 2:
         return "scatter_gather"
-    if len(cashouts) >= 1 and max_in >= 3:
+    if cashouts >= 1 and max_in >= 3:
         return "fan_in"
     return "chain" if longest >= 3 else "fan_in"

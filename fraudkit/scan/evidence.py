@@ -91,14 +91,20 @@ def cluster_evidence(con: duckdb.DuckDBPyConnection, members: pl.DataFrame, as_o
                           avg(CASE WHEN account_type IN ('personal') OR account_type IS NULL THEN 1.0 ELSE 0.0 END)
                               AS personal_share
                    FROM scan_m GROUP BY cluster_id),
+            linked AS (  -- reports naming a member as the fraud account, or a sender into the cluster as victim
+                SELECT m.cluster_id, rp.report_id, rp.fraud_phone
+                FROM scan_m m JOIN reports rp ON rp.fraud_account = m.account
+                WHERE rp.reported_at < $as_of
+                UNION
+                SELECT en.cluster_id, rp.report_id, rp.fraud_phone
+                FROM (SELECT DISTINCT cluster_id, sender FROM entries) en
+                JOIN reports rp ON rp.victim_account = en.sender
+                WHERE rp.reported_at < $as_of
+            ),
             r AS (
-                SELECT m.cluster_id, count(DISTINCT rp.report_id) AS reports,
-                       string_agg(DISTINCT rp.fraud_phone, ',' ORDER BY rp.fraud_phone) AS fraud_phones
-                FROM scan_m m JOIN reports rp
-                  ON rp.reported_at < $as_of
-                 AND (rp.fraud_account = m.account
-                      OR rp.victim_account IN (SELECT sender FROM entries en WHERE en.cluster_id = m.cluster_id))
-                GROUP BY m.cluster_id
+                SELECT cluster_id, count(DISTINCT report_id) AS reports,
+                       string_agg(DISTINCT fraud_phone, ',' ORDER BY fraud_phone) AS fraud_phones
+                FROM linked GROUP BY cluster_id
             )
             SELECT mm.cluster_id, mm.size, mm.holders, mm.collectors, mm.cashouts,
                    coalesce(e.victims, 0) AS victims, coalesce(e.money_in, 0) AS money_in,

@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 
 from fraudkit.backend import Backend, get_backend
-from fraudkit.scan.clusters import ClusterParams, clusters_from_edges, guess_typology
+from fraudkit.scan.clusters import ClusterParams, clusters_from_edges, guess_typologies
 from fraudkit.scan.evidence import cluster_evidence, cluster_flow_edges, member_evidence, score_clusters
 from fraudkit.scan.flows import (
     FlowParams,
@@ -72,14 +72,8 @@ def run_scan(
         clusters.rename({"account": "dst", "cluster_id": "dst_cluster"}), on="dst"
     )
     cluster_edges = cluster_edges.filter(pl.col("cluster_id") == pl.col("dst_cluster")).drop("dst_cluster")
-    typologies = []
-    for cluster_id, just_under in evidence.select("cluster_id", "just_under_share").iter_rows():
-        roles = dict(members.filter(pl.col("cluster_id") == cluster_id).select("account", "role").iter_rows())
-        typologies.append(
-            guess_typology(cluster_edges.filter(pl.col("cluster_id") == cluster_id), roles, just_under or 0.0)
-        )
     ranked = (
-        evidence.with_columns(typology=pl.Series(typologies, dtype=pl.Utf8))
+        evidence.join(guess_typologies(cluster_edges, members, evidence), on="cluster_id", how="left")
         .sort(["score", "money_in", "cluster_id"], descending=[True, True, False])
         .with_row_index("rank", offset=1)
         .with_columns(flagged=pl.col("score") >= params.flag_threshold)
