@@ -295,6 +295,177 @@ def features(
         console.print(f"{entity}: {frame.height:,} rows x {frame.width - 1} features -> [bold]{path}[/]")
 
 
+TrackingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow store (default: sqlite:///mlruns/mlflow.db)."
+    ),
+]
+TargetOption = Annotated[str, typer.Option("--target", "-t", help="victim, fraud_number or mule.")]
+
+
+@app.command()
+def train(
+    target: TargetOption = "victim",
+    as_of: AsOfOption = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option("--truth", help="A synthetic world's truth/ folder: labels from ground truth, not reports."),
+    ] = None,
+    capacity: Annotated[
+        int, typer.Option("--capacity", min=1, help="Call-backs (or checks) a team makes a day: k of precision@k.")
+    ] = 100,
+    promote: Annotated[
+        bool, typer.Option("--promote", help="Compare with the champion on the same test days, then make it champion.")
+    ] = False,
+    threads: Annotated[
+        int | None, typer.Option("--threads", min=1, help="CPU threads for LightGBM (default: all).")
+    ] = None,
+    tracking_uri: TrackingOption = None,
+    db: DbOption = Path("fraudkit.duckdb"),
+) -> None:
+    """Train a LightGBM model on earlier days, test it on later ones, log the run to MLflow and register it.
+
+    Labels come from reports and call-back outcomes, or from ground truth with --truth.
+    The first version of a target becomes champion; later ones with --promote or `fraudkit models promote`.
+
+    Example: [bold]fraudkit train --target victim --truth demo/world/truth --capacity 100 --promote[/]
+    """
+    from fraudkit.model.dataset import build_training_set
+    from fraudkit.model.params import TrainParams, check_target
+    from fraudkit.model.registry import log_and_register
+    from fraudkit.model.registry import promote as promote_version
+    from fraudkit.model.train import train_model
+    from fraudkit.model.views import comparison_table, training_table
+    from fraudkit.settings import Settings
+    from fraudkit.store import open_store
+    from fraudkit.timeutil import parse_as_of
+    from fraudkit.views import stage_status
+
+    name = check_target(target)
+    if truth is not None and not truth.is_dir():
+        raise ConfigError(f"--truth {truth} is not a folder", hint="point it at the truth/ folder of `fraudkit synth`")
+    settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri, threads=threads)
+    params = TrainParams(target=name, capacity=capacity)
+    when = parse_as_of(as_of) if as_of else None
+    with open_store(db, read_only=True) as con, stage_status(console, f"training {name}") as update:
+        training_set = build_training_set(con, name, as_of=when, params=params, truth=truth, progress=update)
+        update("LightGBM")
+        result = train_model(training_set, params, settings)
+        update("logging to MLflow")
+        registered = log_and_register(result, settings)
+    console.print(training_table(result))
+    console.print(
+        f"registered [bold]{registered.name}[/] version {registered.version} (run {registered.run_id}) "
+        f"in {settings.resolved_tracking_uri}; trained in {result.seconds:.1f} s"
+    )
+    if promote:
+        comparison = promote_version(settings, name, registered.version)
+        console.print(comparison_table(comparison))
+        console.print(f"[bold]{registered.name}@champion[/] is now version {comparison.candidate}")
+
+
+models_app = typer.Typer(help="Registered model versions: list them, promote one to champion.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("list")
+def models_list(target: TargetOption = "victim", tracking_uri: TrackingOption = None) -> None:
+    """List the registered versions of a target's model, newest first, with the champion marked.
+
+    Example: [bold]fraudkit models list --target victim[/]
+    """
+    from fraudkit.model.params import check_target
+    from fraudkit.model.registry import list_versions
+    from fraudkit.model.views import versions_table
+    from fraudkit.settings import Settings
+
+    name = check_target(target)
+    versions = list_versions(Settings.from_env(tracking_uri=tracking_uri), name)
+    if not versions:
+        console.print(f"no fraudkit-{name} versions yet: train one with `fraudkit train --target {name}`")
+        return
+    console.print(versions_table(name, versions))
+
+
+@models_app.command("promote")
+def models_promote(
+    target: TargetOption = "victim",
+    version: Annotated[str | None, typer.Option("--version", help="Version to promote (default: the latest).")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Skip the comparison (e.g. when the feature set changed).")
+    ] = False,
+    tracking_uri: TrackingOption = None,
+) -> None:
+    """Compare a version with the champion on that version's test days, then make it champion.
+
+    Example: [bold]fraudkit models promote --target victim --version 3[/]
+    """
+    from fraudkit.model.params import check_target
+    from fraudkit.model.registry import promote as promote_version
+    from fraudkit.model.views import comparison_table
+    from fraudkit.settings import Settings
+
+    name = check_target(target)
+    comparison = promote_version(Settings.from_env(tracking_uri=tracking_uri), name, version, force=force)
+    console.print(comparison_table(comparison))
+    console.print(f"[bold]fraudkit-{name}@champion[/] is now version {comparison.candidate}")
+
+
+@app.command()
+def warn(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the list: .xlsx, .csv or .parquet.")],
+    as_of: AsOfOption = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many people to list.")] = 100,
+    model_version: Annotated[
+        str | None, typer.Option("--model-version", help="Registered version to score with (default: champion).")
+    ] = None,
+    lookback: Annotated[str, typer.Option("--lookback", help="Contacts that ended this long before --as-of.")] = "24h",
+    skip_called: Annotated[
+        str, typer.Option("--skip-called", help="Leave out people called back this recently (unless unreachable).")
+    ] = "7d",
+    tiers: Annotated[
+        str | None, typer.Option("--tiers", help="Scores where red and orange begin, e.g. 0.9,0.5 (default: model's).")
+    ] = None,
+    reveal: RevealOption = False,
+    tracking_uri: TrackingOption = None,
+    db: DbOption = Path("fraudkit.duckdb"),
+) -> None:
+    """Write the call-back list: people likely being defrauded now, most urgent first, with reasons.
+
+    Every long call from a new number in the --lookback is scored as it ended.
+    Each person is listed once: score, tier, three reasons, suspect number, account paid (if any), contact time.
+
+    Example: [bold]fraudkit warn --as-of 2026-10-28T12:00 --top 100 --out callbacks.xlsx[/]
+    """
+    from fraudkit.model.registry import load_model
+    from fraudkit.settings import Settings
+    from fraudkit.store import open_store
+    from fraudkit.timeutil import default_as_of, parse_as_of, parse_duration
+    from fraudkit.views import stage_status
+    from fraudkit.warn.export import check_output, write_warning_list
+    from fraudkit.warn.listing import Tiers, warning_list
+    from fraudkit.warn.views import warning_table
+
+    check_output(out)
+    span = parse_duration(lookback, option="--lookback")
+    skip = parse_duration(skip_called, option="--skip-called")
+    chosen_tiers = Tiers.parse(tiers) if tiers else None
+    settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri)
+    model = load_model(settings, "victim", model_version)
+    with open_store(db, read_only=not reveal) as con, stage_status(console, "scoring contacts") as update:
+        when = parse_as_of(as_of) if as_of else default_as_of(con, "calls", "start_time")
+        update(f"as of {when:%Y-%m-%d %H:%M}")
+        wl = warning_list(con, model, as_of=when, top=top, lookback=span, skip_called=skip, tiers=chosen_tiers)
+        write_warning_list(wl, out, reveal=reveal, con=con if reveal else None)
+    console.print(warning_table(wl, reveal=reveal))
+    console.print(
+        f"{wl.frame.height} people listed from {wl.contacts_scored:,} contacts of {wl.subscribers_scored:,} "
+        f"subscribers ({wl.left_out_called} left out: called back in the last {skip_called}); "
+        f"written to [bold]{out}[/]" + (" (unmasked; recorded in audit_log)" if reveal else " (masked)")
+    )
+
+
 eval_app = typer.Typer(help="Measure quality against a synthetic world's ground truth.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
