@@ -183,8 +183,7 @@ def scan(
 
     Example: [bold]fraudkit scan --as-of 2026-10-31 --window 7d --out reports[/]
     """
-    from fraudkit.audit import record_reveal
-    from fraudkit.scan.outputs import html_report, save_scan, write_parquet
+    from fraudkit.scan.outputs import publish_scan
     from fraudkit.scan.scan import run_scan
     from fraudkit.store import open_store
     from fraudkit.timeutil import default_as_of, parse_as_of, parse_duration
@@ -195,14 +194,7 @@ def scan(
         when = parse_as_of(as_of) if as_of else default_as_of(con)
         update(f"as of {when:%Y-%m-%d %H:%M}, window {window}")
         result = run_scan(con, as_of=when, window=span)
-        save_scan(con, result)
-        write_parquet(result, out)
-        report = out / f"{result.run_id}.html"
-        report.write_text(html_report(result, top=top, reveal=reveal), encoding="utf-8")
-        if reveal:
-            record_reveal(
-                con, command="scan", what="cluster report", rows=result.clusters.height, details={"out": str(report)}
-            )
+        report = publish_scan(con, result, out, top=top, reveal=reveal).report
     console.print(clusters_table(result, top=top, reveal=reveal))
     console.print(
         f"{result.flagged.height} of {result.clusters.height} clusters flagged. "
@@ -333,8 +325,8 @@ def train(
     """
     from fraudkit.model.dataset import build_training_set
     from fraudkit.model.params import TrainParams, check_target
-    from fraudkit.model.registry import log_and_register
     from fraudkit.model.registry import promote as promote_version
+    from fraudkit.model.registry import register
     from fraudkit.model.train import train_model
     from fraudkit.model.views import comparison_table, training_table
     from fraudkit.settings import Settings
@@ -353,7 +345,7 @@ def train(
         update("LightGBM")
         result = train_model(training_set, params, settings)
         update("logging to MLflow")
-        registered = log_and_register(result, settings)
+        registered = register(result, settings)
     console.print(training_table(result))
     console.print(
         f"registered [bold]{registered.name}[/] version {registered.version} (run {registered.run_id}) "

@@ -105,7 +105,7 @@ def ingest_step(run: DemoRun) -> StepResult:
 
 def scan_step(run: DemoRun) -> StepResult:
     """Scan the last week for water houses, save it in the store, write the Parquet files and HTML report."""
-    from fraudkit.scan.outputs import html_report, save_scan, write_parquet
+    from fraudkit.scan.outputs import publish_scan
     from fraudkit.scan.scan import run_scan
     from fraudkit.timeutil import default_as_of
 
@@ -113,11 +113,9 @@ def scan_step(run: DemoRun) -> StepResult:
         run.as_of = default_as_of(con)
         run.say(f"scan as of {run.as_of:%Y-%m-%d %H:%M}")
         result = run_scan(con, as_of=run.as_of, window=SCAN_WINDOW)
-        save_scan(con, result)
+        published = publish_scan(con, result, run.reports_dir, top=10)
     run.scan = result
-    files = write_parquet(result, run.reports_dir)
-    report = run.reports_dir / f"{result.run_id}.html"
-    report.write_text(html_report(result, top=10), encoding="utf-8")
+    files, report = published.parquet, published.report
     flagged = result.flagged
     accounts = result.members.join(flagged.select("cluster_id"), on="cluster_id").height
     money_in, cashed_out = float(flagged["money_in"].sum()), float(flagged["cash_out"].sum())

@@ -6,6 +6,10 @@ Everything a user sees is masked unless a command is explicitly asked to reveal 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _DIGIT_RUN = re.compile(r"\d{7,}")
 
@@ -33,3 +37,12 @@ def mask_text(text: str | None) -> str | None:
     if text is None:
         return None
     return _DIGIT_RUN.sub(lambda m: mask_phone(m.group(0)) or "", text)
+
+
+def mask_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text column with its digit runs masked: for exports whose columns mix accounts,
+    phones and ID numbers. Masking is deterministic, so masked keys still join across files."""
+    import polars as pl
+
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(pl.col(name).map_elements(mask_text, return_dtype=pl.String) for name in text)

@@ -26,3 +26,18 @@ def test_mask_text_hides_every_long_digit_run(phones: list[str]) -> None:
     masked = mask_text(text) or ""
     assert not any(p in masked for p in phones)
     assert "2026-10-01 10:00:00" in masked  # dates keep their shape
+
+
+def test_mask_frame_masks_every_digit_run_in_text_columns_and_keeps_joins() -> None:
+    import polars as pl
+
+    from fraudkit.masking import mask_frame
+
+    frame = pl.DataFrame(
+        {"account": ["6222000011112222", "6222000011112222"], "phones": ["13800001111,13900002222", None], "n": [1, 2]}
+    )
+    masked = mask_frame(frame)
+    text = masked.write_csv()
+    assert "6222000011112222" not in text and "13800001111" not in text and "13900002222" not in text
+    assert masked["account"][0] == masked["account"][1]  # deterministic: masked keys still join
+    assert masked["n"].to_list() == [1, 2]

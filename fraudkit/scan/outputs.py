@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from fraudkit.masking import mask_account, mask_phone
+from fraudkit.audit import record_reveal
+from fraudkit.masking import mask_account, mask_frame, mask_phone
 from fraudkit.scan.drawing import DrawEdge, DrawNode, flow_svg, html_table, page
 from fraudkit.scan.scan import ScanResult
 
@@ -30,15 +32,42 @@ def save_scan(con: duckdb.DuckDBPyConnection, result: ScanResult) -> None:
             con.unregister("scan_out")
 
 
-def write_parquet(result: ScanResult, out_dir: Path) -> dict[str, Path]:
-    """Clusters, members and flows as Parquet files (account numbers in full: these are case files)."""
+def write_parquet(result: ScanResult, out_dir: Path, *, reveal: bool = False) -> dict[str, Path]:
+    """Clusters, members and flows as Parquet files; account numbers and phones masked unless ``reveal``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
     for attr in SCAN_TABLES:
         path = out_dir / f"{result.run_id}-{attr}.parquet"
-        getattr(result, attr).write_parquet(path)
+        frame = getattr(result, attr)
+        (frame if reveal else mask_frame(frame)).write_parquet(path)
         paths[attr] = path
     return paths
+
+
+@dataclass(frozen=True)
+class PublishedScan:
+    report: Path
+    parquet: dict[str, Path]
+
+
+def publish_scan(
+    con: duckdb.DuckDBPyConnection, result: ScanResult, out_dir: Path, *, top: int = 10, reveal: bool = False
+) -> PublishedScan:
+    """Save the scan in the store and write its Parquet files and HTML report to ``out_dir``;
+    a revealing export is recorded in the audit log."""
+    save_scan(con, result)
+    parquet = write_parquet(result, out_dir, reveal=reveal)
+    report = out_dir / f"{result.run_id}.html"
+    report.write_text(html_report(result, top=top, reveal=reveal), encoding="utf-8")
+    if reveal:
+        record_reveal(
+            con,
+            command="scan",
+            what="cluster report and Parquet files, unmasked",
+            rows=result.clusters.height,
+            details={"report": str(report), "parquet": [str(p) for p in parquet.values()]},
+        )
+    return PublishedScan(report=report, parquet=parquet)
 
 
 def _hours(result: ScanResult) -> int:

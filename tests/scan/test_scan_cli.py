@@ -181,21 +181,44 @@ def test_scan_writes_tables_parquet_and_report_and_masks_by_default(stored_world
     assert (out / f"{run_id}.html").exists()
     for part in ("clusters", "members", "flow_edges"):
         assert (out / f"{run_id}-{part}.parquet").exists()
-    members = pl.read_parquet(out / f"{run_id}-members.parquet")
-    clusters = pl.read_parquet(out / f"{run_id}-clusters.parquet")
+    con = duckdb.connect(str(stored_world.db), read_only=True)
+    try:
+        clusters = con.sql("SELECT * FROM scan_clusters WHERE run_id = ? ORDER BY rank", params=[run_id]).pl()
+        accounts = con.sql("SELECT account FROM scan_members WHERE run_id = ?", params=[run_id]).pl()["account"]
+    finally:
+        con.close()
     flagged = clusters.filter(pl.col("flagged"))
     assert flagged.height >= 1
     assert f"{flagged.height} of {clusters.height} clusters flagged" in result.output
-    top = clusters.row(0, named=True)
-    assert mask_account(top["cluster_id"]) in result.output
-    assert not [a for a in members["account"].to_list() if a in result.output]
-    assert not [a for a in members["account"].to_list() if a in (out / f"{run_id}.html").read_text()]
-    con = duckdb.connect(str(stored_world.db), read_only=True)
+    assert mask_account(clusters["cluster_id"][0]) in result.output
+    written = [
+        (out / f"{run_id}.html").read_text(),
+        *(
+            pl.read_parquet(out / f"{run_id}-{part}.parquet").write_csv()
+            for part in ("clusters", "members", "flow_edges")
+        ),
+        result.output,
+    ]
+    assert not [a for a in accounts.to_list() if any(a in text for text in written)]
+    assert pl.read_parquet(out / f"{run_id}-clusters.parquet").height == clusters.height
+
+
+def test_scan_reveal_writes_full_accounts_and_is_audited(stored_world: StoredWorld, tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    before = _audit_rows(stored_world, "scan")
+    result = invoke("scan", "--as-of", AS_OF_TEXT, "--out", out, "--reveal", "--db", stored_world.db)
+    assert result.exit_code == 0, result.output
+    members = pl.read_parquet(out / "scan-20261031T0000-168h-members.parquet")
+    assert members["account"].str.contains(r"\*").sum() == 0
+    assert _audit_rows(stored_world, "scan") == before + 1
+
+
+def _audit_rows(world: StoredWorld, command: str) -> int:
+    con = duckdb.connect(str(world.db), read_only=True)
     try:
-        saved = con.execute("SELECT count(*) FROM scan_clusters WHERE run_id = ?", [run_id]).fetchall()[0][0]
+        return int(con.execute("SELECT count(*) FROM audit_log WHERE command = ?", [command]).fetchall()[0][0])
     finally:
         con.close()
-    assert saved == clusters.height
 
 
 # --- features --------------------------------------------------------------------------------
