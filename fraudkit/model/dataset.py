@@ -1,0 +1,304 @@
+"""Training sets: feature rows with labels, a day for each row, and the temporal split.
+
+- ``victim``: one row per contact (see ``contacts``), on the day it ended; labels mature
+  ``horizon`` after it, so the last ``horizon`` before the as-of time is left out.
+- ``fraud_number``: one row per phone that made a call on a day, with the phone features as
+  of the midnight after it (``features.build_features``).
+- ``mule``: one row per account that moved money on a day, with the account features and
+  its water-house cluster (``scan.run_scan`` over the same window) as of the midnight after.
+
+Every feature of a row uses events before the row's scoring time only; labels may come
+from later (that is what a label is), but only from what was on record before the as-of time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from fraudkit.errors import ConfigError, NotReadyError
+from fraudkit.model import frames
+from fraudkit.model.catalogue import ModelFeature
+from fraudkit.model.contacts import CONTACT_FEATURE_NAMES, CONTACT_KEYS
+from fraudkit.model.labels import (
+    label_contacts,
+    label_entities,
+    read_truth,
+    victims_from_reports,
+    victims_from_truth,
+)
+from fraudkit.model.params import LabelSource, Target, TrainParams, check_target
+from fraudkit.model.split import DaySplit, split_days
+
+c = pl.col
+Progress = Callable[[str], None]
+
+CLUSTER_FEATURES: tuple[ModelFeature, ...] = (
+    ModelFeature(
+        "in_cluster", "1 when the scan put the account in a fast-flow cluster", "Account sits in a fast-flow cluster"
+    ),
+    ModelFeature(
+        "cluster_flagged", "1 when that cluster was flagged as a water house", "Its cluster is flagged as a water house"
+    ),
+    ModelFeature(
+        "cluster_score", "water-house score of the account's cluster (0-1)", "Cluster scores {v:.2f} as a water house"
+    ),
+    ModelFeature("cluster_size", "accounts in the account's cluster", "Cluster of {v:.0f} accounts"),
+    ModelFeature(
+        "cluster_victims",
+        "distinct outside senders paying into the cluster",
+        "{v:.0f} outside senders pay into its cluster",
+    ),
+    ModelFeature(
+        "role_collector",
+        "1 when the account collects outside money for its cluster",
+        "Collects outside money for the cluster",
+    ),
+    ModelFeature("role_cashout", "1 when the account cashes the cluster's money out", "Cashes the cluster's money out"),
+)
+ENTITY_KEYS: dict[Target, tuple[str, ...]] = {
+    "victim": CONTACT_KEYS,
+    "fraud_number": ("phone", "as_of"),
+    "mule": ("account_id", "as_of"),
+}
+
+
+@dataclass
+class TrainingSet:
+    """Rows (keys, features, ``label``, ``label_source``, ``day``, ``split``), and what made them."""
+
+    target: Target
+    frame: pl.DataFrame
+    features: list[str]
+    keys: list[str]
+    split: DaySplit
+    as_of: datetime
+    label_source: LabelSource
+    victims: pl.DataFrame | None = None
+    """Victim target: every victim whose first loss fell in the split's days (phone, first_loss_at, loss)."""
+
+    def part(self, name: str, *, labelled: bool = True) -> pl.DataFrame:
+        """Rows of one part of the split ('train', 'val', 'test'), only labelled ones by default."""
+        rows = self.frame.filter(c("split") == name)
+        return rows.filter(c("label").is_not_null()) if labelled else rows
+
+    def summary(self) -> dict[str, int]:
+        """Rows and positives per part, for the log and the console."""
+        out: dict[str, int] = {}
+        for name in ("train", "val", "test"):
+            rows = self.part(name)
+            out[f"{name}_rows"] = rows.height
+            out[f"{name}_positives"] = int(rows["label"].sum() or 0)
+        return out
+
+
+def _midnight(t: datetime) -> datetime:
+    return datetime(t.year, t.month, t.day)
+
+
+def usable_days(first_event: datetime, as_of: datetime, params: TrainParams) -> list[date]:
+    """Whole days after the burn-in whose labels have matured by ``as_of``."""
+    start = _midnight(first_event) + params.split.burn_in
+    maturity = params.labels.horizon if params.target == "victim" else timedelta(0)
+    end = _midnight(as_of - maturity)
+    return [d.date() for d in frames.day_starts(start, end - timedelta(days=1))] if end > start else []
+
+
+def _truth_frames(truth: str | Path | dict[str, pl.DataFrame] | None, target: Target) -> dict[str, pl.DataFrame] | None:
+    if truth is None or isinstance(truth, dict):
+        return truth
+    return read_truth(truth, target)
+
+
+def build_training_set(
+    con: duckdb.DuckDBPyConnection,
+    target: Target,
+    *,
+    as_of: datetime | None = None,
+    params: TrainParams | None = None,
+    truth: str | Path | dict[str, pl.DataFrame] | None = None,
+    progress: Progress | None = None,
+) -> TrainingSet:
+    """Feature rows with labels for ``target`` from everything in the store before ``as_of``.
+
+    ``truth`` (a truth/ folder or its frames) switches the label source to ground truth;
+    without it, labels come from reports (and call-back outcomes, for victims).
+    """
+    check_target(target)
+    p = params or TrainParams(target=target)
+    if p.target != target:
+        raise ValueError(f"params are for {p.target!r}, not {target!r}")
+    truth_frames = _truth_frames(truth, target)
+    if truth_frames is None and p.labels.source == "truth":
+        raise ConfigError("labels from ground truth need the truth/ folder", hint="pass --truth DIR")
+    source: LabelSource = "truth" if truth_frames is not None else "reports"
+    p = replace(p, labels=replace(p.labels, source=source))
+    say = progress or (lambda _msg: None)
+    first, last = frames.data_span(con)
+    when = as_of or _midnight(last) + timedelta(days=1)
+    days = usable_days(first, when, p)
+    split = split_days(days, p.split)
+    if target == "victim":
+        return _victim_set(con, p, split, when, truth_frames, say)
+    return _entity_set(con, p, split, when, truth_frames, say)
+
+
+def _victim_set(
+    con: duckdb.DuckDBPyConnection,
+    p: TrainParams,
+    split: DaySplit,
+    as_of: datetime,
+    truth: dict[str, pl.DataFrame] | None,
+    say: Progress,
+) -> TrainingSet:
+    since = datetime.combine(split.train[0], datetime.min.time())
+    until = datetime.combine(split.test[-1], datetime.min.time()) + timedelta(days=1)
+    say(f"contacts {since:%Y-%m-%d}..{until:%Y-%m-%d}")
+    contacts = frames.contacts_from_store(con, since=since, until=until, params=p.contacts)
+    if contacts.is_empty():
+        raise NotReadyError("no contacts (long calls from new numbers) in the training days", hint="load calls first")
+    say("labels")
+    if truth is not None:
+        victims = victims_from_truth(truth, as_of)
+        fraud_numbers = truth["fraud_numbers"]["phone"]
+    else:
+        reps = frames.reports(con, as_of)
+        pairs = reps.filter(c("victim_account").is_not_null() & c("fraud_account").is_not_null())
+        victims = victims_from_reports(reps, frames.first_transfer_to(con, pairs, as_of))
+        fraud_numbers = None
+    outcomes = frames.outcomes(con, as_of)
+    labelled = label_contacts(contacts, victims, outcomes, p.labels, fraud_numbers=fraud_numbers)
+    if fraud_numbers is not None:  # ground truth also says which contacts were scam calls at all
+        labelled = labelled.with_columns(
+            c("caller").is_in(fraud_numbers.cast(pl.String).implode()).cast(pl.Int8).alias("scam_contact")
+        )
+    labelled = _with_split(
+        labelled.with_columns(c("scored_at").dt.date().alias("day")), split, ["scored_at", "contact_id"]
+    )
+    in_days = c("first_loss_at").is_not_null() & (c("first_loss_at") >= since) & (c("first_loss_at") < until)
+    victims_in = victims.filter(in_days).select("phone", "first_loss_at", "loss")
+    return TrainingSet(
+        target="victim",
+        frame=labelled,
+        features=list(CONTACT_FEATURE_NAMES),
+        keys=list(CONTACT_KEYS),
+        split=split,
+        as_of=as_of,
+        label_source=p.labels.source,
+        victims=victims_in,
+    )
+
+
+def _with_split(frame: pl.DataFrame, split: DaySplit, order: list[str]) -> pl.DataFrame:
+    """Rows of the split's days with their part, in a fixed order (bagging depends on row order)."""
+    mapping = pl.DataFrame(
+        {
+            "day": [d for name in ("train", "val", "test") for d in getattr(split, name)],
+            "split": [name for name in ("train", "val", "test") for _ in getattr(split, name)],
+        },
+        schema={"day": pl.Date, "split": pl.String},
+    )
+    return frame.join(mapping, on="day", how="inner").sort(["day", *order])
+
+
+def _active(con: duckdb.DuckDBPyConnection, target: Target, start: datetime, end: datetime) -> pl.Series:
+    """Phones that made a call, or accounts that moved money, in [start, end)."""
+    if target == "fraud_number":
+        q = "SELECT DISTINCT caller AS key FROM calls WHERE start_time >= $s AND start_time < $e"
+    else:
+        q = (
+            "SELECT src_account AS key FROM transactions WHERE ts >= $s AND ts < $e "
+            "UNION SELECT dst_account FROM transactions WHERE ts >= $s AND ts < $e"
+        )
+    return con.sql(q, params={"s": start, "e": end}).pl()["key"].cast(pl.String)
+
+
+def entity_rows(con: duckdb.DuckDBPyConnection, target: Target, day: date, *, window: timedelta) -> pl.DataFrame:
+    """Feature rows of the phones (fraud_number) or accounts (mule) active on ``day``, as of the midnight after.
+
+    Used both to train and to score, so the two can never drift apart.
+    """
+    from fraudkit.features import build_features
+
+    start = datetime.combine(day, datetime.min.time())
+    as_of = start + timedelta(days=1)
+    built = build_features(con, as_of=as_of, window=window)
+    key = "phone" if target == "fraud_number" else "account_id"
+    active = _active(con, target, start, as_of)
+    rows = built["phone" if target == "fraud_number" else "account"].filter(c(key).is_in(active.implode()))
+    if target == "mule":
+        rows = rows.join(cluster_features(con, as_of, window), on="account_id", how="left").with_columns(
+            [c(f.name).fill_null(0.0) for f in CLUSTER_FEATURES]
+        )
+    return rows.with_columns(pl.lit(as_of).alias("as_of"), pl.lit(day).alias("day"))
+
+
+def cluster_features(con: duckdb.DuckDBPyConnection, as_of: datetime, window: timedelta) -> pl.DataFrame:
+    """Per account in a scanned cluster: membership, the cluster's score and size, the account's role."""
+    from fraudkit.scan.scan import run_scan
+
+    result = run_scan(con, as_of=as_of, window=window)
+    members = result.members.select("cluster_id", c("account").alias("account_id"), "role")
+    clusters = result.clusters.select(
+        "cluster_id",
+        c("flagged").cast(pl.Float64).alias("cluster_flagged"),
+        c("score").cast(pl.Float64).alias("cluster_score"),
+        c("size").cast(pl.Float64).alias("cluster_size"),
+        c("victims").cast(pl.Float64).alias("cluster_victims"),
+    )
+    return (
+        members.join(clusters, on="cluster_id", how="left")
+        .with_columns(
+            pl.lit(1.0).alias("in_cluster"),
+            (c("role") == "collector").cast(pl.Float64).alias("role_collector"),
+            (c("role") == "cashout").cast(pl.Float64).alias("role_cashout"),
+        )
+        .sort("cluster_score", descending=True)
+        .unique("account_id", keep="first")
+        .select("account_id", *[f.name for f in CLUSTER_FEATURES])
+    )
+
+
+def _entity_set(
+    con: duckdb.DuckDBPyConnection,
+    p: TrainParams,
+    split: DaySplit,
+    as_of: datetime,
+    truth: dict[str, pl.DataFrame] | None,
+    say: Progress,
+) -> TrainingSet:
+    target = p.target
+    key = "phone" if target == "fraud_number" else "account_id"
+    parts = []
+    for day in split.all_days:
+        say(f"features as of {day + timedelta(days=1)}")
+        parts.append(entity_rows(con, target, day, window=p.window))
+    rows = pl.concat(parts, how="vertical_relaxed")
+    if truth is not None:
+        positives = truth["fraud_numbers"]["phone"] if target == "fraud_number" else truth["mules"]["account_id"]
+        source = "truth"
+    else:
+        reps = frames.reports(con, as_of)
+        positives = reps["fraud_phone"] if target == "fraud_number" else reps["fraud_account"]
+        source = "report"
+    labelled = _with_split(label_entities(rows, key, positives, source), split, [key])
+    keys = list(ENTITY_KEYS[target])
+    features = [
+        n
+        for n, t in labelled.schema.items()
+        if n not in {*keys, "day", "split", "label", "label_source"} and t.is_numeric()
+    ]
+    return TrainingSet(
+        target=target,
+        frame=labelled,
+        features=features,
+        keys=keys,
+        split=split,
+        as_of=as_of,
+        label_source=p.labels.source,
+    )

@@ -1,0 +1,153 @@
+"""The only module of ``fraudkit.model`` that reads the DuckDB store: canonical tables cut to a time range.
+
+Everything downstream (contacts, labels, training, scoring) is a function of Polars frames.
+Values are always bound, never pasted into SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import duckdb
+import polars as pl
+
+from fraudkit.errors import NotReadyError, StoreError
+from fraudkit.model.contacts import contact_features
+from fraudkit.model.params import ContactParams
+from fraudkit.store import quote_ident, scalar, table_exists
+
+
+def _frame(con: duckdb.DuckDBPyConnection, query: str, params: dict | None, table: str) -> pl.DataFrame:
+    try:
+        return con.sql(query, params=params).pl() if params else con.sql(query).pl()
+    except duckdb.Error as exc:
+        raise StoreError(str(exc).splitlines()[0], table=table, query=query) from exc
+
+
+def calls_between(con: duckdb.DuckDBPyConnection, start: datetime, until: datetime) -> pl.DataFrame:
+    """Calls that began in [start, until); callers keep only those that had also ended before ``until``."""
+    return _frame(
+        con,
+        "SELECT call_id, caller, callee, start_time, duration_s, kind, caller_imei, roaming FROM calls "
+        "WHERE start_time >= $start AND start_time < $until",
+        {"start": start, "until": until},
+        "calls",
+    )
+
+
+def subscribers(con: duckdb.DuckDBPyConnection, until: datetime) -> pl.DataFrame:
+    """SIMs activated before ``until`` (or with no activation date)."""
+    return _frame(
+        con,
+        "SELECT phone, holder_id, activated_at FROM subscribers WHERE activated_at IS NULL OR activated_at < $until",
+        {"until": until},
+        "subscribers",
+    )
+
+
+def accounts(con: duckdb.DuckDBPyConnection, until: datetime) -> pl.DataFrame:
+    """Accounts opened before ``until`` (or with no opening date)."""
+    return _frame(
+        con,
+        "SELECT account_id, holder_id, phone, opened_at, account_type FROM accounts "
+        "WHERE opened_at IS NULL OR opened_at < $until",
+        {"until": until},
+        "accounts",
+    )
+
+
+def reports(con: duckdb.DuckDBPyConnection, until: datetime) -> pl.DataFrame:
+    """Reports filed before ``until``, amounts as DOUBLE."""
+    return _frame(
+        con,
+        "SELECT report_id, reported_at, victim_phone, victim_account, fraud_phone, fraud_account, "
+        "CAST(loss_amount AS DOUBLE) AS loss_amount FROM reports WHERE reported_at < $until",
+        {"until": until},
+        "reports",
+    )
+
+
+def outcomes(con: duckdb.DuckDBPyConnection, until: datetime, since: datetime | None = None) -> pl.DataFrame:
+    """Call-back outcomes recorded in [since, until)."""
+    return _frame(
+        con,
+        "SELECT phone, contacted_at, result, note FROM outcomes WHERE contacted_at < $until AND contacted_at >= $since",
+        {"until": until, "since": since or datetime(1900, 1, 1)},
+        "outcomes",
+    )
+
+
+def first_transfer_to(con: duckdb.DuckDBPyConnection, pairs: pl.DataFrame, until: datetime) -> pl.DataFrame:
+    """For (victim_account, fraud_account) pairs, the first successful transfer between them before ``until``.
+
+    This is how a reported victim's first loss is dated when no ground truth is at hand.
+    """
+    if pairs.is_empty():
+        return pairs.with_columns(pl.lit(None, pl.Datetime("us")).alias("first_loss_at"))
+    con.register("model_loss_pairs", pairs.select("victim_account", "fraud_account").unique())
+    try:
+        return _frame(
+            con,
+            "SELECT p.victim_account, p.fraud_account, min(t.ts) AS first_loss_at FROM model_loss_pairs p "
+            "JOIN transactions t ON t.src_account = p.victim_account AND t.dst_account = p.fraud_account "
+            "WHERE t.ts < $until AND coalesce(t.status, 'success') = 'success' GROUP BY ALL",
+            {"until": until},
+            "transactions",
+        )
+    finally:
+        con.unregister("model_loss_pairs")
+
+
+def data_span(con: duckdb.DuckDBPyConnection) -> tuple[datetime, datetime]:
+    """First and last call start in the store: the days a contact model can be trained on."""
+    rows = con.execute("SELECT min(start_time), max(start_time) FROM calls").fetchall()
+    first, last = rows[0] if rows else (None, None)
+    if first is None:
+        raise NotReadyError("no calls in the store", hint="load some with `fraudkit ingest --kind calls`")
+    return first, last
+
+
+def latest_before(con: duckdb.DuckDBPyConnection, table: str, column: str, until: datetime) -> datetime | None:
+    """Latest value of a time column before ``until`` (None when the table is missing or empty)."""
+    if not table_exists(con, table):
+        return None
+    return scalar(
+        con, f"SELECT max({quote_ident(column)}) FROM {quote_ident(table)} WHERE {quote_ident(column)} < ?", [until]
+    )
+
+
+def contacts_from_store(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    since: datetime,
+    until: datetime,
+    params: ContactParams | None = None,
+    chunk: timedelta = timedelta(days=7),
+) -> pl.DataFrame:
+    """Contacts that ended in [since, until) with their features, reading only the events they need.
+
+    Long spans are cut into ``chunk``-long pieces, each with its own look-back, so memory stays
+    bounded; every contact's features are exact, so the pieces join up into the same frame.
+    """
+    p = params or ContactParams()
+    subs, accs, reps = subscribers(con, until), accounts(con, until), reports(con, until)
+    parts = []
+    start = since
+    while start < until:
+        end = min(start + chunk, until)
+        calls = calls_between(con, start - p.lookback, end)
+        parts.append(contact_features(calls, subs, accs, reps, since=start, until=end, params=p))
+        start = end
+    if not parts:
+        return contact_features(calls_between(con, since, since), subs, accs, reps, since=since, until=since, params=p)
+    return pl.concat(parts, how="vertical")
+
+
+def day_starts(first: datetime, last: datetime) -> list[datetime]:
+    """Midnights from the day of ``first`` to the day of ``last`` inclusive."""
+    day = datetime(first.year, first.month, first.day)
+    out = []
+    while day <= last:
+        out.append(day)
+        day += timedelta(days=1)
+    return out

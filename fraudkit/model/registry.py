@@ -1,0 +1,397 @@
+"""MLflow: every training is a run, every run registers a version of ``fraudkit-<target>``, and the
+``champion`` alias marks the version the warning lists use.
+
+The store is the one in ``Settings.resolved_tracking_uri`` (sqlite under ``mlruns/`` by default;
+MLflow 3 refuses the plain file store). Artifacts go next to the sqlite file, never to the
+working directory. A run keeps, besides the model, its test rows (``eval/test_scored.parquet``)
+and test victims, so a later version can be compared with it on the same test days without
+the store that trained it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from fraudkit.errors import ConfigError, NotReadyError
+from fraudkit.model.params import Target, TrainParams, check_target, flat_params
+from fraudkit.model.train import TrainResult, evaluate, predict
+from fraudkit.settings import Settings
+
+if TYPE_CHECKING:
+    import lightgbm
+
+CHAMPION = "champion"
+META_FILE = "model_meta.json"
+TEST_FILE = "eval/test_scored.parquet"
+VICTIMS_FILE = "eval/test_victims.parquet"
+COMPARED = ("auc_pr", "precision_at_k", "recall_at_k", "warned_share", "median_lead_minutes", "loss_stopped_share")
+
+
+def model_name(target: str) -> str:
+    """Registered model name of a target: ``fraudkit-victim``, ``fraudkit-fraud_number``, ``fraudkit-mule``."""
+    return f"fraudkit-{check_target(target)}"
+
+
+def artifact_root(settings: Settings) -> str | None:
+    """Where artifacts go for a local sqlite store: beside the database; None lets a server decide."""
+    uri = settings.resolved_tracking_uri
+    if uri.startswith("sqlite:///"):
+        return (Path(uri[len("sqlite:///") :]).parent / "artifacts").resolve().as_uri()
+    if "://" not in uri:
+        return (Path(uri) / "artifacts").resolve().as_uri()
+    return None
+
+
+def _client(settings: Settings) -> Any:
+    import mlflow
+    from mlflow import MlflowClient
+
+    for noisy in ("mlflow", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    uri = settings.resolved_tracking_uri
+    if uri.startswith("sqlite:///"):
+        Path(uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def _experiment_id(client: Any, settings: Settings, target: str) -> str:
+    name = model_name(target)
+    found = client.get_experiment_by_name(name)
+    if found is not None:
+        return found.experiment_id
+    return client.create_experiment(name, artifact_location=artifact_root(settings))
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    """One registered version: where it came from and what it scored on its own test days."""
+
+    name: str
+    version: str
+    run_id: str
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class LoadedModel:
+    """A registered booster with the facts needed to score with it (features, thresholds, target)."""
+
+    target: Target
+    version: str
+    run_id: str
+    booster: lightgbm.Booster
+    meta: dict[str, Any]
+
+    @property
+    def features(self) -> list[str]:
+        return list(self.meta["features"])
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return dict(self.meta.get("thresholds", {}))
+
+    def score(self, frame: pl.DataFrame) -> pl.Series:
+        """Scores of the rows of ``frame`` (which must hold the model's features)."""
+        return pl.Series("score", predict(self.booster, frame, self.features))
+
+
+def _importance_svg(importance: pl.DataFrame, top: int = 15) -> str:
+    """A horizontal bar chart of gain shares, drawn by hand so no plotting library is needed."""
+    rows = importance.head(top).rows(named=True)
+    bar_w, label_w, h = 360, 260, 22
+    peak = max((r["gain_share"] for r in rows), default=1.0) or 1.0
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 70}" height="{h * len(rows) + 30}" '
+        'font-family="sans-serif" font-size="12">',
+        '<text x="4" y="16" font-weight="bold">feature importance (share of gain)</text>',
+    ]
+    for i, r in enumerate(rows):
+        y = 26 + i * h
+        w = bar_w * r["gain_share"] / peak
+        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{r["feature"]}</text>')
+        parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{h - 6}" fill="#4a7bb7"/>')
+        parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + 14}">{r["gain_share"]:.1%}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _pr_curve_svg(scored: pl.DataFrame) -> str:
+    """Precision against recall on the test rows, as an SVG polyline."""
+    rows = scored.filter(pl.col("label").is_not_null()).sort("score", descending=True)
+    labels = rows["label"].cast(pl.Int64).to_numpy()
+    total = int(labels.sum())
+    size, pad = 320, 40
+    points = []
+    if total:
+        tp = labels.cumsum()
+        n = len(labels)
+        step = max(1, n // 400)
+        for i in range(0, n, step):
+            recall, precision = tp[i] / total, tp[i] / (i + 1)
+            points.append(f"{pad + recall * size:.1f},{pad + (1 - precision) * size:.1f}")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size + 2 * pad}" height="{size + 2 * pad}" '
+        'font-family="sans-serif" font-size="12">'
+        f'<rect x="{pad}" y="{pad}" width="{size}" height="{size}" fill="none" stroke="#999"/>'
+        f'<polyline fill="none" stroke="#c0392b" stroke-width="2" points="{" ".join(points)}"/>'
+        f'<text x="{pad}" y="{pad - 10}" font-weight="bold">precision-recall, test days</text>'
+        f'<text x="{pad + size / 2}" y="{size + pad + 28}" text-anchor="middle">recall</text>'
+        f'<text x="12" y="{pad + size / 2}" transform="rotate(-90 12 {pad + size / 2})" text-anchor="middle">'
+        "precision</text></svg>"
+    )
+
+
+def register(result: TrainResult, settings: Settings, *, promote_if_first: bool = True) -> RegisteredModel:
+    """Log a training as an MLflow run (params, metrics, importance, plots, test rows, model) and
+    register it as a new version of ``fraudkit-<target>``.
+
+    The first version of a target becomes champion at once (``promote_if_first``), so that
+    ``fraudkit warn`` works after a first training; later ones wait for ``promote``.
+    """
+    import lightgbm as lgb
+    import mlflow
+    import mlflow.lightgbm
+    from mlflow.models import infer_signature
+
+    client = _client(settings)
+    name = model_name(result.target)
+    experiment_id = _experiment_id(client, settings, result.target)
+    # the booster takes floats: an integer column in the signature would refuse a missing value later
+    example = result.test_scored.select([pl.col(f).cast(pl.Float64) for f in result.features]).head(5).to_pandas()
+    signature = infer_signature(example, predict(result.booster, result.test_scored.head(5), result.features))
+    with mlflow.start_run(experiment_id=experiment_id, run_name=f"{result.target}-as-of-{result.meta['as_of'][:10]}"):
+        params = flat_params(result.params)
+        params |= {"as_of": result.meta["as_of"], "label_source": result.meta["label_source"]}
+        params |= {f"split.{k}": ",".join(v[:1] + v[-1:]) for k, v in result.meta["split"].items()}
+        params["features"] = str(len(result.features))
+        mlflow.log_params(params)
+        mlflow.log_metrics({k: v for k, v in result.metrics.items() if v == v})  # NaN is not a metric
+        mlflow.log_metric("train_seconds", result.seconds)
+        mlflow.log_dict(result.meta, META_FILE)
+        mlflow.log_text(result.importance.write_csv(), "importance.csv")
+        mlflow.log_text(_importance_svg(result.importance), "importance.svg")
+        mlflow.log_text(_pr_curve_svg(result.test_scored.filter(pl.col("split") == "test")), "pr_curve.svg")
+        with tempfile.TemporaryDirectory() as tmp:
+            test_path = Path(tmp) / "test_scored.parquet"
+            result.test_scored.write_parquet(test_path)
+            mlflow.log_artifact(str(test_path), "eval")
+            if result.test_victims is not None:
+                victims_path = Path(tmp) / "test_victims.parquet"
+                result.test_victims.write_parquet(victims_path)
+                mlflow.log_artifact(str(victims_path), "eval")
+        info = mlflow.lightgbm.log_model(
+            result.booster,
+            name="model",
+            signature=signature,
+            input_example=example,
+            pip_requirements=[f"lightgbm=={lgb.__version__}"],
+        )
+        run_id = mlflow.active_run().info.run_id
+    version = _register(client, name, info, run_id)
+    client.set_model_version_tag(name, version, "as_of", result.meta["as_of"])
+    client.set_model_version_tag(name, version, "label_source", result.meta["label_source"])
+    registered = RegisteredModel(name=name, version=version, run_id=run_id, metrics=dict(result.metrics))
+    if promote_if_first and _champion_version(client, name) is None:
+        client.set_registered_model_alias(name, CHAMPION, version)
+    return registered
+
+
+def _register(client: Any, name: str, info: Any, run_id: str) -> str:
+    """A new version of ``name`` for the logged model (through the client, which prints nothing)."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        client.get_registered_model(name)
+    except MlflowException:
+        client.create_registered_model(name, description=f"fraudkit {name.removeprefix('fraudkit-')} model")
+    mv = client.create_model_version(name, source=info.model_uri, run_id=run_id, model_id=info.model_id)
+    return str(mv.version)
+
+
+def _champion_version(client: Any, name: str) -> str | None:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(client.get_model_version_by_alias(name, CHAMPION).version)
+    except MlflowException:
+        return None
+
+
+def _latest_version(client: Any, name: str) -> str | None:
+    versions = client.search_model_versions(f"name = '{name}'")
+    return str(max(int(v.version) for v in versions)) if versions else None
+
+
+def _resolve_version(client: Any, target: str, version: str | None) -> str:
+    """The version asked for, or the champion; a one-line error when there is none."""
+    name = model_name(target)
+    if version is not None:
+        if not str(version).isdigit():
+            raise ConfigError(f"--model-version must be a number, got {version!r}")
+        from mlflow.exceptions import MlflowException
+
+        try:
+            client.get_model_version(name, str(version))
+        except MlflowException:
+            raise NotReadyError(
+                f"no version {version} of {name}", hint=f"see `fraudkit models list --target {target}`"
+            ) from None
+        return str(version)
+    champion = _champion_version(client, name)
+    if champion is None:
+        raise NotReadyError(
+            f"no {target} model is registered as {CHAMPION}",
+            hint=f"train one with `fraudkit train --target {target}` (add --promote to make it champion)",
+        )
+    return champion
+
+
+def load_model(settings: Settings, target: str, version: str | None = None) -> LoadedModel:
+    """The champion of ``target`` (or the named version) with its features and thresholds."""
+    import mlflow.artifacts
+    import mlflow.lightgbm
+
+    client = _client(settings)
+    resolved = _resolve_version(client, target, version)
+    mv = client.get_model_version(model_name(target), resolved)
+    booster = mlflow.lightgbm.load_model(f"models:/{model_name(target)}/{resolved}")
+    meta = mlflow.artifacts.load_dict(f"runs:/{mv.run_id}/{META_FILE}")
+    return LoadedModel(target=check_target(target), version=resolved, run_id=mv.run_id, booster=booster, meta=meta)
+
+
+@dataclass
+class Comparison:
+    """A candidate version against the champion on the candidate's test days, metric by metric."""
+
+    target: str
+    candidate: str
+    champion: str | None
+    rows: list[tuple[str, float, float | None]]
+    note: str = ""
+    promoted: bool = False
+
+
+def _eval_frames(client: Any, run_id: str) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    with tempfile.TemporaryDirectory() as tmp:
+        test = pl.read_parquet(client.download_artifacts(run_id, TEST_FILE, tmp))
+        try:
+            victims = pl.read_parquet(client.download_artifacts(run_id, VICTIMS_FILE, tmp))
+        except Exception:  # runs of the per-day targets keep no victims
+            victims = None
+    return test, victims
+
+
+def compare(settings: Settings, target: str, version: str | None = None) -> Comparison:
+    """Score the candidate (default: the latest version) and the champion on the candidate's test
+    rows and compute the same metrics for both, each with its own capacity threshold."""
+    client = _client(settings)
+    name = model_name(target)
+    candidate = str(version) if version is not None else _latest_version(client, name)
+    if candidate is None:
+        raise NotReadyError(f"no version of {name} registered", hint=f"run `fraudkit train --target {target}` first")
+    cand = load_model(settings, target, candidate)
+    champion_version = _champion_version(client, name)
+    test, victims = _eval_frames(client, cand.run_id)
+    params = _params_from_meta(cand.meta)
+    test_days = [date.fromisoformat(d) for d in cand.meta["split"]["test"]]
+    cand_metrics = _metrics_for(cand, test, victims, params, test_days)
+    if champion_version is None or champion_version == candidate:
+        rows = [(m, cand_metrics.get(m, float("nan")), None) for m in COMPARED if m in cand_metrics]
+        note = "no other champion to compare with" if champion_version is None else "this version is the champion"
+        return Comparison(target, candidate, champion_version, rows, note)
+    champ = load_model(settings, target, champion_version)
+    missing = [f for f in champ.features if f not in test.columns]
+    if missing:
+        raise NotReadyError(
+            f"champion v{champion_version} uses features the candidate's test rows lack: {', '.join(missing)}",
+            hint="promote with --force to skip the comparison",
+        )
+    champ_metrics = _metrics_for(champ, test, victims, params, test_days)
+    rows = [
+        (m, cand_metrics.get(m, float("nan")), champ_metrics.get(m, float("nan")))
+        for m in COMPARED
+        if m in cand_metrics
+    ]
+    overlap = set(champ.meta["split"]["train"] + champ.meta["split"]["val"]) & set(cand.meta["split"]["test"])
+    note = (
+        f"the champion trained or validated on {len(overlap)} of these test days, which flatters it"
+        if overlap
+        else "both scored on the candidate's test days"
+    )
+    return Comparison(target, candidate, champion_version, rows, note)
+
+
+def _params_from_meta(meta: dict[str, Any]) -> TrainParams:
+    from datetime import timedelta
+
+    from fraudkit.model.params import LabelParams
+
+    horizon_h = float(meta.get("horizon_hours", 24))
+    return TrainParams(
+        target=meta["target"], capacity=int(meta["capacity"]), labels=LabelParams(horizon=timedelta(hours=horizon_h))
+    )
+
+
+def _metrics_for(
+    model: LoadedModel, test: pl.DataFrame, victims: pl.DataFrame | None, params: TrainParams, test_days: list[date]
+) -> dict[str, float]:
+    scored = test.drop("score", strict=False).with_columns(model.score(test))
+    metrics, _, _ = evaluate(scored, params, test_days=test_days, victims=victims, thresholds=model.thresholds)
+    return metrics
+
+
+def promote(settings: Settings, target: str, version: str | None = None, *, force: bool = False) -> Comparison:
+    """Compare ``version`` (default: latest) with the champion, then move the ``champion`` alias to it.
+
+    ``force`` skips the comparison (e.g. when the feature set changed and the champion cannot
+    score the candidate's test rows).
+    """
+    client = _client(settings)
+    name = model_name(target)
+    if force:
+        candidate = str(version) if version is not None else _latest_version(client, name)
+        if candidate is None:
+            raise NotReadyError(f"no version of {name} registered")
+        _resolve_version(client, target, candidate)
+        result = Comparison(target, candidate, _champion_version(client, name), [], "comparison skipped (--force)")
+    else:
+        result = compare(settings, target, version)
+    client.set_registered_model_alias(name, CHAMPION, result.candidate)
+    result.promoted = True
+    return result
+
+
+def list_versions(settings: Settings, target: str) -> list[dict[str, Any]]:
+    """Registered versions of a target, newest first, with the champion marked and key test metrics."""
+    client = _client(settings)
+    name = model_name(target)
+    champion = _champion_version(client, name)
+    out = []
+    for mv in sorted(client.search_model_versions(f"name = '{name}'"), key=lambda v: -int(v.version)):
+        run = client.get_run(mv.run_id)
+        out.append(
+            {
+                "version": str(mv.version),
+                "champion": str(mv.version) == champion,
+                "as_of": run.data.params.get("as_of", ""),
+                "label_source": run.data.params.get("label_source", ""),
+                "created": mv.creation_timestamp,
+                **{k: run.data.metrics.get(k) for k in COMPARED},
+            }
+        )
+    return out
+
+
+def meta_json(meta: dict[str, Any]) -> str:
+    """The model's metadata as indented JSON (for notebooks and debugging)."""
+    return json.dumps(meta, indent=2, ensure_ascii=False)

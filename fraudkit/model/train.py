@@ -1,0 +1,232 @@
+"""Training: LightGBM on the training days, early stopping on the validation days, judged on the test days.
+
+Imbalance is handled by weighting positives (negatives/positives, capped); the booster is
+deterministic (fixed seed, ``deterministic=True``, col-wise histograms, threads from settings),
+so the same data and settings give the same model, score for score.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from fraudkit.errors import NotReadyError
+from fraudkit.model.dataset import TrainingSet
+from fraudkit.model.metrics import at_k, capacity_threshold, interception, ranking_metrics, subscriber_days
+from fraudkit.model.params import TrainParams, contact_params_to_dict
+from fraudkit.settings import Settings
+
+if TYPE_CHECKING:
+    import lightgbm
+
+c = pl.col
+NO_VICTIMS = pl.DataFrame(schema={"phone": pl.String, "first_loss_at": pl.Datetime("us"), "loss": pl.Float64})
+RED_SHARE = 0.2
+"""Red tier: the scores that would fill the first fifth of a day's capacity on validation days."""
+
+
+@dataclass
+class TrainResult:
+    """A trained booster with what is needed to use it and to judge it again later."""
+
+    target: str
+    booster: lightgbm.Booster
+    features: list[str]
+    params: TrainParams
+    metrics: dict[str, float]
+    importance: pl.DataFrame
+    test_scored: pl.DataFrame
+    """Test-day rows (and, for victims, the contacts in the horizon before) with ``score``."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+    test_victims: pl.DataFrame | None = None
+    """Victim target: the victims whose first loss fell on a test day (phone, first_loss_at, loss)."""
+
+
+def predict(booster: lightgbm.Booster, frame: pl.DataFrame, features: list[str]) -> np.ndarray:
+    """Scores in [0, 1] for the rows of ``frame`` (columns ``features``, in the booster's order)."""
+    missing = [f for f in features if f not in frame.columns]
+    if missing:
+        raise NotReadyError(f"rows lack the model's features: {', '.join(missing)}")
+    if frame.is_empty():
+        return np.zeros(0)
+    x = frame.select([c(f).cast(pl.Float64) for f in features]).to_numpy()
+    return booster.predict(x, num_iteration=booster.best_iteration or None)
+
+
+def _matrix(frame: pl.DataFrame, features: list[str]) -> np.ndarray:
+    return frame.select([c(f).cast(pl.Float64) for f in features]).to_numpy()
+
+
+def train_model(ts: TrainingSet, params: TrainParams | None = None, settings: Settings | None = None) -> TrainResult:
+    """Fit on the training days, stop early on the validation days, evaluate on the test days."""
+    import lightgbm as lgb
+
+    started = time.perf_counter()
+    p = params or TrainParams(target=ts.target)
+    s = settings or Settings()
+    train, val = ts.part("train"), ts.part("val")
+    pos = int(train["label"].sum() or 0)
+    if pos == 0:
+        raise NotReadyError(
+            f"no positive {ts.target} labels in the training days ({ts.split.describe()['train_days']})",
+            hint="pass --truth DIR for a synthetic world, or ingest reports and call-back outcomes",
+        )
+    neg = train.height - pos
+    pos_weight = float(min(max(neg / pos, 1.0), p.lgbm.max_pos_weight))
+    booster_params = p.lgbm.booster_params(pos_weight=pos_weight, threads=s.threads)
+    dtrain = lgb.Dataset(
+        _matrix(train, ts.features), label=train["label"].to_numpy(), feature_name=ts.features, free_raw_data=False
+    )
+    val_pos = int(val["label"].sum() or 0)
+    callbacks = []
+    valid_sets = []
+    if val.height and 0 < val_pos < val.height:
+        dval = lgb.Dataset(_matrix(val, ts.features), label=val["label"].to_numpy(), reference=dtrain)
+        valid_sets = [dval]
+        callbacks.append(lgb.early_stopping(p.lgbm.early_stopping_rounds, first_metric_only=True, verbose=False))
+    booster = lgb.train(
+        booster_params,
+        dtrain,
+        num_boost_round=p.lgbm.max_rounds if valid_sets else min(p.lgbm.max_rounds, 200),
+        valid_sets=valid_sets,
+        valid_names=["val"] if valid_sets else None,
+        callbacks=callbacks,
+    )
+    if not valid_sets:
+        booster.best_iteration = 0  # no validation positives: keep every round (recorded below)
+
+    scored = ts.frame.with_columns(pl.Series("score", predict(booster, ts.frame, ts.features)))
+    meta: dict[str, Any] = {
+        "target": ts.target,
+        "features": ts.features,
+        "keys": ts.keys,
+        "as_of": ts.as_of.isoformat(),
+        "label_source": ts.label_source,
+        "split": {name: [d.isoformat() for d in getattr(ts.split, name)] for name in ("train", "val", "test")},
+        "capacity": p.capacity,
+        "pos_weight": pos_weight,
+        "best_iteration": int(booster.best_iteration or booster.current_iteration()),
+        "early_stopped": bool(valid_sets),
+    }
+    meta["horizon_hours"] = p.labels.horizon.total_seconds() / 3600
+    if ts.target == "victim":
+        meta["contacts"] = contact_params_to_dict(p.contacts)
+    else:
+        meta["window_days"] = p.window.total_seconds() / 86400
+    metrics, test_scored, thresholds = evaluate(scored, p, test_days=list(ts.split.test), victims=ts.victims)
+    meta["thresholds"] = thresholds
+    importance = feature_importance(booster)
+    metrics |= {f"{k}": float(v) for k, v in ts.summary().items()}
+    metrics["best_iteration"] = float(meta["best_iteration"])
+    return TrainResult(
+        target=ts.target,
+        booster=booster,
+        features=ts.features,
+        params=p,
+        metrics=metrics,
+        importance=importance,
+        test_scored=test_scored,
+        meta=meta,
+        seconds=time.perf_counter() - started,
+        test_victims=None
+        if ts.victims is None
+        else ts.victims.filter(c("first_loss_at").dt.date().is_in(list(ts.split.test))),
+    )
+
+
+def evaluate(
+    scored: pl.DataFrame,
+    params: TrainParams,
+    *,
+    test_days: list[date],
+    victims: pl.DataFrame | None = None,
+    thresholds: dict[str, float] | None = None,
+) -> tuple[dict[str, float], pl.DataFrame, dict[str, float]]:
+    """Metrics on the test days of scored rows, the rows they were computed from, and the thresholds.
+
+    Thresholds (capacity, red tier) come from the validation days unless given (a registered
+    model keeps its own when it is compared with another on the same test days). For
+    victims, the rows returned include the contacts of the ``horizon`` before the first test
+    day, whose call-backs may still have come in time (see ``metrics.interception``).
+    """
+    test = scored.filter(c("split") == "test")
+    victim = params.target == "victim"
+    metrics = ranking_metrics(test, k=params.capacity, per_subscriber_day=victim)
+    if thresholds is None:
+        thresholds = _thresholds(scored.filter(c("split") == "val"), params.capacity, victim)
+    if not victim:
+        return metrics, test, thresholds
+    if "scam_contact" in test.columns:
+        ranked = test.group_by("callee", "day").agg(c("score").max(), c("scam_contact").max().alias("label"))
+        scam = at_k(ranked.sort("score", "callee", "day", descending=[True, False, False]), params.capacity)
+        metrics["scam_contact_precision_at_k"] = scam["precision_at_k"]
+    horizon = params.labels.horizon
+    window = scored.filter((c("split") == "test") | (c("scored_at") >= _start_of(min(test_days)) - horizon))
+    test_victims = (victims if victims is not None else NO_VICTIMS).filter(
+        c("first_loss_at").dt.date().is_in(test_days)
+    )
+    metrics |= interception(
+        window, test_victims, threshold=thresholds["capacity"], capacity=params.capacity, horizon=horizon
+    )
+    metrics["subscriber_days"] = float(subscriber_days(test).height)
+    return metrics, window, thresholds
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time())
+
+
+def _thresholds(val: pl.DataFrame, capacity: int, victim: bool) -> dict[str, float]:
+    """Orange = the capacity threshold, red = the scores that fill the first fifth of it (validation days)."""
+    if victim:
+        orange = capacity_threshold(val, capacity)
+        red = capacity_threshold(val, max(1, round(capacity * RED_SHARE)))
+    else:
+        per_day = val.group_by("day").len()
+        days = max(per_day.height, 1)
+        ranked = val["score"].sort(descending=True)
+        orange = float(ranked[min(capacity * days, ranked.len()) - 1]) if ranked.len() else 0.5
+        red = float(ranked[min(max(1, round(capacity * RED_SHARE)) * days, ranked.len()) - 1]) if ranked.len() else 0.9
+    return {"capacity": orange, "orange": orange, "red": max(red, orange)}
+
+
+def feature_importance(booster: lightgbm.Booster) -> pl.DataFrame:
+    """Gain and split counts per feature, largest gain first."""
+    names = booster.feature_name()
+    gain = booster.feature_importance("gain", iteration=booster.best_iteration or None)
+    split = booster.feature_importance("split", iteration=booster.best_iteration or None)
+    total = float(gain.sum()) or 1.0
+    return pl.DataFrame(
+        {"feature": names, "gain": gain.astype(float), "gain_share": gain / total, "splits": split.astype(np.int64)}
+    ).sort("gain", "feature", descending=[True, False])
+
+
+def summary_lines(result: TrainResult) -> list[tuple[str, str]]:
+    """The figures a person reads first, as (measure, value) pairs."""
+    m = result.metrics
+    k = result.params.capacity
+    rows = [
+        ("test rows / positives", f"{m.get('rows', 0):,.0f} / {m.get('positives', 0):,.0f}"),
+        ("AUC-PR", f"{m.get('auc_pr', float('nan')):.3f}"),
+        (f"precision@{k}", f"{m.get('precision_at_k', float('nan')):.3f}"),
+        (f"recall@{k}", f"{m.get('recall_at_k', float('nan')):.3f}"),
+    ]
+    if result.target == "victim":
+        rows += [
+            ("test victims", f"{m.get('victims', 0):,.0f}"),
+            ("warned before first transfer", f"{m.get('warned_share', float('nan')):.1%}"),
+            ("median lead time", f"{m.get('median_lead_minutes', float('nan')):.0f} min"),
+            ("loss that warning could have stopped", f"{m.get('loss_stopped_share', float('nan')):.1%}"),
+            ("call-backs per day (capacity replay)", f"{m.get('calls_per_day', 0):.1f}"),
+            ("share of call-backs reaching a victim", f"{m.get('call_precision', float('nan')):.3f}"),
+        ]
+        if "scam_contact_precision_at_k" in m:
+            rows.append((f"precision@{k}, scam contacts", f"{m['scam_contact_precision_at_k']:.3f}"))
+    rows.append(("rounds (early stopping)", f"{m.get('best_iteration', 0):.0f}"))
+    return rows

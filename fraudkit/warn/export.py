@@ -1,0 +1,163 @@
+"""Writing the call-back list for people: CSV, Parquet, or an XLSX laid out for a warning team.
+
+Phones and accounts are masked unless ``reveal`` is set; a revealing export needs the store
+connection, because it is always recorded in the audit log (who, when, what, how many).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from fraudkit.audit import record_reveal
+from fraudkit.errors import ConfigError
+from fraudkit.masking import mask_account, mask_phone
+from fraudkit.warn.listing import WarningList
+
+SUFFIXES = (".xlsx", ".csv", ".parquet")
+TIER_COLOURS = {"red": "#F4B6B6", "orange": "#FAD7A0", "yellow": "#FCF3CF"}
+WIDTHS = {
+    "rank": 6,
+    "phone": 15,
+    "score": 8,
+    "tier": 8,
+    "reason_1": 52,
+    "reason_2": 44,
+    "reason_3": 44,
+    "suspect_number": 16,
+    "account": 22,
+    "cluster": 14,
+    "contact_began": 18,
+    "contact_minutes": 9,
+}
+HEADERS = {
+    "rank": "Rank",
+    "phone": "Phone",
+    "score": "Risk score",
+    "tier": "Tier",
+    "reason_1": "Reason 1",
+    "reason_2": "Reason 2",
+    "reason_3": "Reason 3",
+    "suspect_number": "Suspect number",
+    "account": "Account paid",
+    "cluster": "Cluster",
+    "contact_began": "Contact began",
+    "contact_minutes": "Call minutes",
+}
+
+
+def check_output(path: Path) -> None:
+    """Refuse an unknown suffix or a missing folder before any work is done."""
+    if path.suffix.lower() not in SUFFIXES:
+        raise ConfigError(f"--out {path} must end in .xlsx, .csv or .parquet", hint="e.g. --out calls.xlsx")
+    if not path.parent.exists():
+        raise ConfigError(f"folder {path.parent} does not exist", hint="create it first")
+
+
+def masked(frame: pl.DataFrame) -> pl.DataFrame:
+    """The list with phones, suspect numbers and accounts masked (138****5678, 6222********1234)."""
+    return frame.with_columns(
+        pl.col("phone").map_elements(mask_phone, return_dtype=pl.String),
+        pl.col("suspect_number").map_elements(mask_phone, return_dtype=pl.String),
+        pl.col("account").map_elements(mask_account, return_dtype=pl.String),
+    )
+
+
+def write_warning_list(
+    wl: WarningList,
+    out: str | Path,
+    *,
+    reveal: bool = False,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> Path:
+    """Write the list to ``out`` (.xlsx, .csv or .parquet), masked unless ``reveal`` (then audited in ``con``)."""
+    path = Path(out)
+    check_output(path)
+    if reveal and con is None:
+        raise ConfigError("a revealing export must be recorded: pass the store connection")
+    frame = wl.frame if reveal else masked(wl.frame)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frame.write_csv(path)
+    elif suffix == ".parquet":
+        frame.write_parquet(path)
+    else:
+        _write_xlsx(frame, path, wl)
+    if reveal and con is not None:
+        record_reveal(
+            con,
+            command="warn",
+            what="call-back list with phones and accounts",
+            rows=frame.height,
+            details={"out": str(path), "as_of": wl.as_of.isoformat(), "model_version": wl.model_version},
+        )
+    return path
+
+
+def _write_xlsx(frame: pl.DataFrame, path: Path, wl: WarningList) -> None:
+    """One sheet for the team: frozen header, filters, widths, tier colours, wrapped reasons; a second
+    sheet saying when and with which model the list was drawn up."""
+    import xlsxwriter
+
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("call-back list")
+        head = book.add_format(
+            {
+                "bold": True,
+                "bg_color": "#34495E",
+                "font_color": "#FFFFFF",
+                "text_wrap": True,
+                "valign": "vcenter",
+                "border": 1,
+            }
+        )
+        cell = {
+            t: book.add_format({"bg_color": colour, "valign": "top", "text_wrap": True, "border": 1})
+            for t, colour in TIER_COLOURS.items()
+        }
+        score_fmt = {
+            t: book.add_format({"bg_color": colour, "valign": "top", "num_format": "0.000", "border": 1})
+            for t, colour in TIER_COLOURS.items()
+        }
+        time_fmt = {
+            t: book.add_format({"bg_color": colour, "valign": "top", "num_format": "yyyy-mm-dd hh:mm", "border": 1})
+            for t, colour in TIER_COLOURS.items()
+        }
+        columns = frame.columns
+        for j, name in enumerate(columns):
+            sheet.write(0, j, HEADERS.get(name, name), head)
+            sheet.set_column(j, j, WIDTHS.get(name, 14))
+        for i, row in enumerate(frame.iter_rows(named=True), start=1):
+            tier = row["tier"] if row["tier"] in TIER_COLOURS else "yellow"
+            for j, name in enumerate(columns):
+                value = row[name]
+                if value is None:
+                    sheet.write_blank(i, j, None, cell[tier])
+                elif name == "score":
+                    sheet.write_number(i, j, float(value), score_fmt[tier])
+                elif name == "contact_began":
+                    sheet.write_datetime(i, j, value, time_fmt[tier])
+                elif isinstance(value, int | float):
+                    sheet.write_number(i, j, value, cell[tier])
+                else:
+                    sheet.write_string(i, j, str(value), cell[tier])
+        sheet.freeze_panes(1, 2)
+        sheet.autofilter(0, 0, max(frame.height, 1), len(columns) - 1)
+        sheet.set_row(0, 30)
+        about = book.add_worksheet("about")
+        facts = [
+            ("as of", wl.as_of.strftime("%Y-%m-%d %H:%M")),
+            ("model version", wl.model_version),
+            ("contacts scored", wl.contacts_scored),
+            ("subscribers scored", wl.subscribers_scored),
+            ("left out: called back recently", wl.left_out_called),
+            ("red from score", wl.tiers.red),
+            ("orange from score", wl.tiers.orange),
+        ]
+        about.set_column(0, 0, 32)
+        about.set_column(1, 1, 22)
+        for i, (key, value) in enumerate(facts):
+            about.write(i, 0, key)
+            about.write(i, 1, value)

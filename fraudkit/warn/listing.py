@@ -1,0 +1,214 @@
+"""The call-back list: who to call now, most urgent first, and why.
+
+As of T, every contact that ended in the ``lookback`` before T is scored with the victim
+model, exactly as in training (same features, same moment: the contact's end). Each
+subscriber appears once, with their most urgent contact; people called back in the
+``skip_called`` before T are left out (except those who could not be reached); the rest
+are ranked by score and cut to ``top``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import duckdb
+import polars as pl
+
+from fraudkit.errors import ConfigError, NotReadyError
+from fraudkit.model import frames
+from fraudkit.model.params import contact_params_from_dict
+from fraudkit.model.registry import LoadedModel
+from fraudkit.store import table_exists
+from fraudkit.warn.reasons import reason_columns
+
+c = pl.col
+LIST_COLUMNS = (
+    "rank",
+    "phone",
+    "score",
+    "tier",
+    "reason_1",
+    "reason_2",
+    "reason_3",
+    "suspect_number",
+    "account",
+    "cluster",
+    "contact_began",
+    "contact_minutes",
+)
+RETRY_RESULTS = ("unreachable",)
+"""Call-back results that do not take a person off the next lists: nobody was reached."""
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """Score thresholds of the tiers: red at or above ``red``, orange at or above ``orange``, else yellow."""
+
+    red: float
+    orange: float
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.orange <= self.red <= 1.0:
+            raise ConfigError(f"tiers need 0 <= orange <= red <= 1, got red={self.red}, orange={self.orange}")
+
+    @classmethod
+    def parse(cls, text: str) -> Tiers:
+        """'0.9,0.5' -> red 0.9, orange 0.5 (the ``--tiers`` option)."""
+        try:
+            red, orange = (float(part) for part in text.split(","))
+        except ValueError:
+            raise ConfigError(f"--tiers {text!r} is not two scores", hint="write RED,ORANGE, e.g. 0.9,0.5") from None
+        return cls(red=red, orange=orange)
+
+    @classmethod
+    def of_model(cls, model: LoadedModel) -> Tiers:
+        """The model's own tiers: orange = its daily-capacity threshold, red = the first fifth of that."""
+        t = model.thresholds
+        orange = float(t.get("orange", 0.5))
+        return cls(red=max(float(t.get("red", orange)), orange), orange=orange)
+
+    def expr(self, score: pl.Expr) -> pl.Expr:
+        return (
+            pl.when(score >= self.red)
+            .then(pl.lit("red"))
+            .when(score >= self.orange)
+            .then(pl.lit("orange"))
+            .otherwise(pl.lit("yellow"))
+        )
+
+
+@dataclass
+class WarningList:
+    """The ranked list (columns ``LIST_COLUMNS``, phones in full) and how it was drawn up."""
+
+    frame: pl.DataFrame
+    as_of: datetime
+    model_version: str
+    contacts_scored: int
+    subscribers_scored: int
+    left_out_called: int
+    tiers: Tiers
+
+    def tier_counts(self) -> dict[str, int]:
+        counts = dict(self.frame.group_by("tier").len().iter_rows())
+        return {t: int(counts.get(t, 0)) for t in ("red", "orange", "yellow")}
+
+
+def recently_called(con: duckdb.DuckDBPyConnection, as_of: datetime, within: timedelta) -> pl.Series:
+    """Phones with a call-back outcome in [as_of - within, as_of), except those nobody reached."""
+    done = frames.outcomes(con, as_of, as_of - within)
+    return done.filter(~c("result").is_in(list(RETRY_RESULTS)))["phone"].cast(pl.String).unique()
+
+
+def money_involved(con: duckdb.DuckDBPyConnection, listed: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
+    """Per listed subscriber, the suspect account their money went to since the contact, and its cluster.
+
+    A suspect account is a member of the latest scan before ``as_of`` or an account named as
+    ``fraud_account`` in a report before it; the largest such transfer from one of the
+    subscriber's accounts (same holder, or registered with the phone) is shown. Without one,
+    the cluster whose reports name the suspect number is shown, if any.
+    """
+    empty = pl.DataFrame(schema={"phone": pl.String, "account": pl.String, "cluster": pl.String})
+    if listed.is_empty():
+        return empty
+    scan_as_of = frames.latest_before(con, "scan_members", "as_of", as_of + timedelta(microseconds=1))
+    con.register("warn_listed", listed.select("phone", "suspect_number", "contact_began"))
+    try:
+        suspects = (
+            "SELECT fraud_account AS account, NULL::VARCHAR AS cluster FROM reports "
+            "WHERE reported_at < $as_of AND fraud_account IS NOT NULL"
+        )
+        by_number = "SELECT NULL::VARCHAR AS phone, NULL::VARCHAR AS cluster WHERE false"
+        params: dict = {"as_of": as_of}
+        if scan_as_of is not None:
+            suspects += " UNION ALL SELECT account, cluster_id FROM scan_members WHERE as_of = $scan_as_of"
+            params["scan_as_of"] = scan_as_of
+            if table_exists(con, "scan_clusters"):
+                by_number = (
+                    "SELECT l.phone, min(sc.cluster_id) AS cluster FROM warn_listed l JOIN scan_clusters sc "
+                    "ON sc.as_of = $scan_as_of AND list_contains(string_split(sc.fraud_phones, ','), l.suspect_number) "
+                    "GROUP BY l.phone"
+                )
+        query = f"""
+            WITH suspect AS (SELECT account, max(cluster) AS cluster FROM ({suspects}) GROUP BY account),
+            linked AS (
+                SELECT l.phone, l.contact_began, a.account_id FROM warn_listed l
+                JOIN subscribers s ON s.phone = l.phone JOIN accounts a ON a.holder_id = s.holder_id
+                UNION
+                SELECT l.phone, l.contact_began, a.account_id FROM warn_listed l JOIN accounts a ON a.phone = l.phone
+            ),
+            paid AS (
+                SELECT k.phone, t.dst_account AS account, su.cluster, t.amount,
+                       row_number() OVER (PARTITION BY k.phone ORDER BY t.amount DESC, t.ts, t.dst_account) AS nth
+                FROM linked k JOIN transactions t ON t.src_account = k.account_id
+                JOIN suspect su ON su.account = t.dst_account
+                WHERE t.ts >= k.contact_began AND t.ts < $as_of AND coalesce(t.status, 'success') = 'success'
+            ),
+            by_number AS ({by_number})
+            SELECT l.phone, p.account, coalesce(p.cluster, b.cluster) AS cluster
+            FROM warn_listed l LEFT JOIN paid p ON p.phone = l.phone AND p.nth = 1
+            LEFT JOIN by_number b ON b.phone = l.phone
+        """
+        out = con.sql(query, params=params).pl()
+    finally:
+        con.unregister("warn_listed")
+    return out.select(c("phone").cast(pl.String), c("account").cast(pl.String), c("cluster").cast(pl.String))
+
+
+def warning_list(
+    con: duckdb.DuckDBPyConnection,
+    model: LoadedModel,
+    *,
+    as_of: datetime,
+    top: int = 100,
+    lookback: timedelta = timedelta(hours=24),
+    skip_called: timedelta = timedelta(days=7),
+    tiers: Tiers | None = None,
+) -> WarningList:
+    """Score the contacts of the ``lookback`` before ``as_of`` and draw up the ranked call-back list."""
+    if model.target != "victim":
+        raise ConfigError(f"warning lists need a victim model, not {model.target!r}", hint="use --target victim")
+    if top < 1:
+        raise ConfigError(f"--top must be at least 1, got {top}")
+    params = contact_params_from_dict(model.meta.get("contacts"))
+    contacts = frames.contacts_from_store(con, since=as_of - lookback, until=as_of, params=params)
+    if contacts.is_empty():
+        raise NotReadyError(
+            f"no contacts (long calls from new numbers) in the {lookback} before {as_of:%Y-%m-%d %H:%M}",
+            hint="check --as-of, or load the latest calls with `fraudkit ingest --kind calls`",
+        )
+    scored = contacts.with_columns(model.score(contacts))
+    urgent = scored.sort(["score", "scored_at", "contact_id"], descending=[True, True, False]).unique(
+        "callee", keep="first", maintain_order=True
+    )
+    called = recently_called(con, as_of, skip_called)
+    kept = urgent.filter(~c("callee").is_in(called.implode()))
+    chosen = kept.head(top)
+    tiers = tiers or Tiers.of_model(model)
+    reasons = reason_columns(model.booster, chosen, model.features)
+    listed = pl.concat(
+        [
+            chosen.select(
+                pl.int_range(1, chosen.height + 1, dtype=pl.Int32).alias("rank"),
+                c("callee").alias("phone"),
+                c("score"),
+                tiers.expr(c("score")).alias("tier"),
+                c("caller").alias("suspect_number"),
+                c("contact_start").alias("contact_began"),
+                c("contact_minutes").round(1),
+            ),
+            reasons,
+        ],
+        how="horizontal",
+    )
+    listed = listed.join(money_involved(con, listed, as_of), on="phone", how="left", maintain_order="left")
+    return WarningList(
+        frame=listed.select(LIST_COLUMNS),
+        as_of=as_of,
+        model_version=model.version,
+        contacts_scored=scored.height,
+        subscribers_scored=urgent.height,
+        left_out_called=urgent.height - kept.height,
+        tiers=tiers,
+    )

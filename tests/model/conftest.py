@@ -1,0 +1,97 @@
+"""One small world for the model tests, built once per session, and what is trained on it.
+
+Fraud is boosted (300 operations per 100k people) so that 4,000 subscribers still hold a
+dozen operations and a few hundred victims; training uses one thread and a temporary
+MLflow store, never the repository's mlruns/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from fraudkit.model.dataset import TrainingSet, build_training_set
+from fraudkit.model.params import TrainParams
+from fraudkit.model.registry import RegisteredModel, register
+from fraudkit.model.train import TrainResult, train_model
+from fraudkit.settings import Settings
+from fraudkit.store import connect
+from fraudkit.synth import SynthConfig, World, generate_world
+
+AS_OF = datetime(2026, 10, 31)
+
+
+@dataclass(frozen=True)
+class ModelWorld:
+    world: World
+    db: Path
+    truth: Path
+    tables: dict[str, pl.DataFrame]
+
+
+def load_world(world: World, db: Path) -> None:
+    con = connect(db)
+    try:
+        for name, frame in world.tables.items():
+            con.register("incoming", frame)
+            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming")
+            con.unregister("incoming")
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="session")
+def model_world(tmp_path_factory: pytest.TempPathFactory) -> ModelWorld:
+    world = generate_world(SynthConfig(seed=3, subscribers=4_000, fraud_operations_per_100k=300.0))
+    root = tmp_path_factory.mktemp("model_world")
+    db = root / "fraudkit.duckdb"
+    load_world(world, db)
+    truth = root / "truth"
+    truth.mkdir()
+    for name, frame in world.truth.items():
+        frame.write_parquet(truth / f"{name}.parquet")
+    return ModelWorld(world=world, db=db, truth=truth, tables=world.tables)
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    root = tmp_path_factory.mktemp("mlflow")
+    return Settings(threads=1, tracking_uri=f"sqlite:///{root / 'mlflow.db'}", mlruns_dir=root)
+
+
+@pytest.fixture(scope="session")
+def victim_set(model_world: ModelWorld) -> TrainingSet:
+    con = duckdb.connect(str(model_world.db), read_only=True)
+    try:
+        return build_training_set(con, "victim", as_of=AS_OF, truth=model_world.truth)
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="session")
+def victim_model(victim_set: TrainingSet, settings: Settings) -> TrainResult:
+    return train_model(victim_set, TrainParams(target="victim"), settings)
+
+
+@pytest.fixture(scope="session")
+def registered(victim_model: TrainResult, settings: Settings) -> RegisteredModel:
+    return register(victim_model, settings)
+
+
+MLFLOW_NOISE = (
+    "ignore:The ``noload`` loader strategy",  # MLflow's own SQLAlchemy mappings
+    "ignore:Operation with range is deprecated",  # MLflow's input-example check under pandas 3
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Silence two deprecation warnings raised inside MLflow, for the model tests only."""
+    for item in items:
+        if "tests/model/" in str(item.path):
+            for noise in MLFLOW_NOISE:
+                item.add_marker(pytest.mark.filterwarnings(noise))

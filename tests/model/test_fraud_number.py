@@ -1,0 +1,59 @@
+"""The per-day targets: rows as of each midnight that ignore later events; trained, registered, scored alike."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import duckdb
+import polars as pl
+import pytest
+from conftest import AS_OF, ModelWorld
+from polars.testing import assert_frame_equal
+
+from fraudkit.model import build_training_set, entity_rows, load_model, register, score_day, train_model
+from fraudkit.model.params import TrainParams
+from fraudkit.settings import Settings
+from fraudkit.store import connect
+
+
+def test_fraud_numbers_are_ranked_high_and_scored_per_day_like_in_training(
+    model_world: ModelWorld, settings: Settings
+) -> None:
+    con = duckdb.connect(str(model_world.db), read_only=True)
+    try:
+        ts = build_training_set(con, "fraud_number", as_of=AS_OF, truth=model_world.truth)
+        result = train_model(ts, TrainParams(target="fraud_number", capacity=20), settings)
+        version = register(result, settings)
+        model = load_model(settings, "fraud_number", version.version)
+        day = max(ts.split.test)
+        scored = score_day(con, model, day)
+    finally:
+        con.close()
+    assert ts.label_source == "truth" and ts.keys == ["phone", "as_of"]
+    assert result.metrics["auc_pr"] > 0.8, result.metrics
+    expected = result.test_scored.filter(pl.col("day") == day).select("phone", "score").sort("phone")
+    assert scored.select("phone", "score").sort("phone").equals(expected)
+    truth = set(model_world.world.truth["fraud_numbers"]["phone"].to_list())
+    assert scored["phone"][0] in truth, "the day's top-scored phone is a fraud number"
+    assert isinstance(day, date)
+
+
+@pytest.mark.parametrize("target", ["fraud_number", "mule"])
+def test_rows_of_a_day_do_not_change_when_later_events_are_deleted(
+    target: str, model_world: ModelWorld, tmp_path
+) -> None:
+    day = date(2026, 10, 22)
+    cut = datetime(2026, 10, 23)
+    db = tmp_path / "cut.duckdb"
+    db.write_bytes(model_world.db.read_bytes())
+    con = connect(db)
+    try:
+        before = entity_rows(con, target, day, window=timedelta(days=7))
+        con.execute("DELETE FROM calls WHERE start_time >= ?", [cut])
+        con.execute("DELETE FROM transactions WHERE ts >= ?", [cut])
+        con.execute("DELETE FROM reports WHERE reported_at >= ?", [cut])
+        after = entity_rows(con, target, day, window=timedelta(days=7))
+    finally:
+        con.close()
+    assert before.height > 100
+    assert_frame_equal(before, after)

@@ -1,0 +1,75 @@
+"""The MLflow registry: a registered model loads back with the same scores, promotion compares first."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from xml.etree import ElementTree
+
+import numpy as np
+import pytest
+
+from fraudkit.errors import NotReadyError
+from fraudkit.model.dataset import TrainingSet
+from fraudkit.model.params import LightGBMParams, TrainParams
+from fraudkit.model.registry import (
+    RegisteredModel,
+    artifact_root,
+    compare,
+    list_versions,
+    load_model,
+    promote,
+    register,
+)
+from fraudkit.model.train import TrainResult, train_model
+from fraudkit.settings import Settings
+
+
+def test_a_registered_model_loads_back_and_gives_the_same_scores(
+    registered: RegisteredModel, victim_model: TrainResult, settings: Settings
+) -> None:
+    model = load_model(settings, "victim", registered.version)
+    assert model.features == victim_model.features
+    assert model.thresholds == victim_model.meta["thresholds"]
+    again = model.score(victim_model.test_scored).to_numpy()
+    assert np.allclose(again, victim_model.test_scored["score"].to_numpy(), rtol=0, atol=1e-12)
+
+
+def test_the_first_version_becomes_champion_and_artifacts_stay_beside_the_store(
+    registered: RegisteredModel, settings: Settings
+) -> None:
+    assert load_model(settings, "victim").version == registered.version
+    root = artifact_root(settings)
+    assert root is not None and str(settings.mlruns_dir) in root
+    assert any(settings.mlruns_dir.glob("artifacts/**/model_meta.json"))
+    svg = next(settings.mlruns_dir.glob("artifacts/**/importance.svg"))
+    assert ElementTree.parse(svg).getroot().tag.endswith("svg")
+    assert any(settings.mlruns_dir.glob("artifacts/**/eval/test_scored.parquet"))
+
+
+def test_promotion_compares_on_the_candidates_test_days_then_moves_the_alias(
+    registered: RegisteredModel, victim_set: TrainingSet, settings: Settings
+) -> None:
+    params = TrainParams(target="victim", lgbm=replace(LightGBMParams(), num_leaves=7, max_rounds=40))
+    smaller = register(train_model(victim_set, params, settings), settings)
+    assert load_model(settings, "victim").version == registered.version, "a later version waits for promote"
+    cmp = compare(settings, "victim", smaller.version)
+    assert (cmp.candidate, cmp.champion) == (smaller.version, registered.version)
+    metrics = {name: (cand, champ) for name, cand, champ in cmp.rows}
+    assert metrics["auc_pr"][0] == pytest.approx(smaller.metrics["auc_pr"])
+    assert metrics["auc_pr"][1] == pytest.approx(registered.metrics["auc_pr"])
+    assert "champion trained or validated" in cmp.note or "both scored" in cmp.note
+    promoted = promote(settings, "victim", smaller.version)
+    assert promoted.promoted and load_model(settings, "victim").version == smaller.version
+    listed = list_versions(settings, "victim")
+    assert [v["version"] for v in listed][:2] == [smaller.version, registered.version]
+    assert [v["champion"] for v in listed][:2] == [True, False]
+    promote(settings, "victim", registered.version)  # back, for the tests that follow
+    assert load_model(settings, "victim").version == registered.version
+
+
+def test_missing_models_and_versions_are_one_line_errors(settings: Settings, tmp_path) -> None:
+    empty = Settings(tracking_uri=f"sqlite:///{tmp_path / 'none.db'}")
+    with pytest.raises(NotReadyError, match="no victim model is registered"):
+        load_model(empty, "victim")
+    with pytest.raises(NotReadyError, match="no version 999"):
+        load_model(settings, "victim", "999")
