@@ -89,3 +89,36 @@ def test_main_rejects_a_mapping_that_is_not_kind_equals_file(
     code = main(["--drop", str(tmp_path / "drop"), "--mapping", "bank.toml"])
     assert code == 2
     assert "KIND=FILE" in capsys.readouterr().err
+
+
+def test_with_a_champion_the_batch_writes_a_masked_call_back_list(tmp_path: Path) -> None:
+    import polars as pl
+
+    from fraudkit.model import TrainParams, build_training_set, register, train_model
+    from fraudkit.store import open_store
+
+    # boosted fraud so that a small world holds enough victims to train on
+    world = generate_world(SynthConfig(seed=3, subscribers=4_000, fraud_operations_per_100k=300.0))
+    drop = write_drop(world, tmp_path / "drop")
+    truth = tmp_path / "truth"
+    truth.mkdir()
+    for name, frame in world.truth.items():
+        frame.write_parquet(truth / f"{name}.parquet")
+    settings = Settings(
+        db_path=tmp_path / "fraudkit.duckdb", tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}", threads=1
+    )
+    config = DailyConfig(drop=drop, out=tmp_path / "runs", settings=settings, warn_format="csv")
+    run_daily(config)  # day one: no model yet
+    with open_store(settings.db_path) as con:
+        training = build_training_set(con, "victim", as_of=AS_OF, truth=truth)
+    register(train_model(training, TrainParams(target="victim"), settings), settings)
+
+    result = run_daily(config)
+    warn = result.step("warn")
+    assert warn.skipped is None, warn.skipped
+    listed = pl.read_csv(warn.outputs["call-back list"], schema_overrides={"phone": pl.String})
+    assert 0 < listed.height <= config.warn_top
+    assert listed["tier"].is_in(["red", "orange", "yellow"]).all()
+    phones = set(world.tables["subscribers"]["phone"].to_list())
+    assert not phones & set(listed["phone"].to_list()), "the list must be masked"
+    assert listed["phone"].str.contains(r"\*").all()
