@@ -13,7 +13,7 @@ import polars as pl
 
 from fraudkit.audit import record_reveal
 from fraudkit.errors import ConfigError
-from fraudkit.masking import mask_account, mask_phone
+from fraudkit.masking import mask_account, mask_phone, mask_text
 from fraudkit.warn.listing import WarningList
 
 SUFFIXES = (".xlsx", ".csv", ".parquet")
@@ -57,11 +57,15 @@ def check_output(path: Path) -> None:
 
 
 def masked(frame: pl.DataFrame) -> pl.DataFrame:
-    """The list with phones, suspect numbers and accounts masked (138****5678, 6222********1234)."""
+    """The list with phones, suspect numbers, accounts and clusters (named after an account) masked
+    (138****5678, 6222********1234); any long digit run in the reasons is masked too."""
+    reasons = [name for name in frame.columns if name.startswith("reason_")]
     return frame.with_columns(
         pl.col("phone").map_elements(mask_phone, return_dtype=pl.String),
         pl.col("suspect_number").map_elements(mask_phone, return_dtype=pl.String),
         pl.col("account").map_elements(mask_account, return_dtype=pl.String),
+        pl.col("cluster").map_elements(mask_account, return_dtype=pl.String),
+        *(pl.col(name).map_elements(mask_text, return_dtype=pl.String) for name in reasons),
     )
 
 
