@@ -3,13 +3,18 @@
 A victim in a telecom fraud pays a first transfer a median 45 minutes after the hooking call
 ends, so a list drawn up once a day comes too late. Instead every candidate contact (a long
 incoming call from a number the subscriber was not in touch with a week earlier, or from a
-reported fraud number) is scored the moment it ends, from events that had ended before it:
+reported fraud number) is scored the moment it ends, from events that had ended before it.
+Those who pay are those the fraudster keeps engaged, so every later answered call between the
+two within ``follow_up_within`` (the number ringing again to walk them through a transfer, the
+subscriber calling it back) is scored again when it ends, with what the earlier calls showed:
 
-- the contact itself: length, hour, roaming caller, earlier calls between the two;
+- the contact itself: length, hour, roaming caller, who placed it, earlier calls between the
+  two and the minutes they talked;
 - the caller's behaviour so far: strangers called in the past day and week, short calls,
   callbacks received, hours since it was first seen, SIM age, other SIMs on its handset,
   reports naming it;
-- the callee: SIM age, bank accounts, other new callers and long calls from new numbers.
+- the callee: SIM age, bank accounts, other new callers, minutes on calls from new numbers and
+  long calls from new numbers.
 
 Pure Polars: calls, subscribers, accounts and reports in (one shard's events: every call of
 the shard's callees and of the callers that reach them), one row per contact out. Rolling
@@ -43,6 +48,11 @@ CONTACT_FEATURES: tuple[ModelFeature, ...] = (
     ModelFeature("contact_hour", "hour of the day the call began", "Call began at {v:.0f}:00"),
     ModelFeature("caller_roaming", "1 when the caller was roaming during the call", "Caller was roaming"),
     ModelFeature(
+        "contact_outgoing",
+        "1 when the subscriber placed this call: a call back to a number that had held them on a long call",
+        "Subscriber called the number back",
+    ),
+    ModelFeature(
         "pair_prior_calls",
         "calls between the two numbers in the history before this one",
         "Only {v:.0f} earlier call(s) between the two",
@@ -53,6 +63,13 @@ CONTACT_FEATURES: tuple[ModelFeature, ...] = (
         "pair_prior_calls_from_callee",
         "calls the subscriber made to the caller before this one",
         "Subscriber had called this number {v:.0f} time(s) before",
+    ),
+    ModelFeature(
+        "pair_prior_minutes",
+        "minutes the two numbers talked in the history before this call",
+        "Had already talked {v:.0f} min with this number",
+        missing="No earlier call between the two numbers",
+        fill=0.0,
     ),
     ModelFeature(
         "pair_hours_known",
@@ -137,6 +154,11 @@ CONTACT_FEATURES: tuple[ModelFeature, ...] = (
         "callee_new_callers_24h",
         "calls the subscriber received in the past 24 h from numbers new to them",
         "{v:.0f} other calls from new numbers in 24 h",
+    ),
+    ModelFeature(
+        "callee_new_minutes_24h",
+        "minutes of the other calls the subscriber received in the past 24 h from numbers new to them",
+        "{v:.0f} min on other calls from new numbers in 24 h",
     ),
     ModelFeature(
         "callee_long_new_calls_7d",
@@ -260,7 +282,9 @@ def _reported_callers(candidates: pl.LazyFrame, reports: pl.LazyFrame | None) ->
 
 def _pair_history(candidates: pl.LazyFrame, events: pl.LazyFrame, params: ContactParams) -> pl.LazyFrame:
     """Earlier calls between the two numbers of each contact, within the history before it."""
-    earlier = events.select("_lo", "_hi", c("caller").alias("_by"), c("started").alias("_s"), c("known_at").alias("_k"))
+    earlier = events.select(
+        "_lo", "_hi", c("caller").alias("_by"), c("started").alias("_s"), c("known_at").alias("_k"), c("duration_s")
+    )
     hist = (
         candidates.select("contact_id", "callee", "_lo", "_hi", "scored_at")
         .join(earlier, on=["_lo", "_hi"], how="inner")
@@ -269,6 +293,7 @@ def _pair_history(candidates: pl.LazyFrame, events: pl.LazyFrame, params: Contac
         .agg(
             pl.len().cast(pl.Int64).alias("pair_prior_calls"),
             (c("_by") == c("callee")).sum().cast(pl.Int64).alias("pair_prior_calls_from_callee"),
+            c("duration_s").sum().cast(pl.Int64).alias("pair_prior_seconds"),
             c("_s").min().alias("_pair_first"),
         )
     )
@@ -279,6 +304,7 @@ def _pair_history(candidates: pl.LazyFrame, events: pl.LazyFrame, params: Contac
             "contact_id",
             c("pair_prior_calls").fill_null(0),
             c("pair_prior_calls_from_callee").fill_null(0),
+            c("pair_prior_seconds").fill_null(0),
             c("_pair_first"),
         )
     )
@@ -388,6 +414,18 @@ def _ratio(num: pl.Expr, den: pl.Expr) -> pl.Expr:
     return pl.when(den > 0).then(num / den).otherwise(0.0)
 
 
+ROW_COLUMNS = (
+    *CONTACT_KEYS,
+    "contact_minutes",
+    "contact_hour",
+    "caller_roaming",
+    "contact_outgoing",
+    "_lo",
+    "_hi",
+)
+"""What a contact row holds before its features are measured."""
+
+
 def _candidates(events: pl.LazyFrame, since: datetime, p: ContactParams) -> pl.LazyFrame:
     """Long incoming voice calls that ended in [since, until), as contact rows with their own features."""
     return events.filter(c("is_voice") & (c("duration_s") >= p.min_duration_s) & (c("known_at") >= since)).select(
@@ -400,23 +438,83 @@ def _candidates(events: pl.LazyFrame, since: datetime, p: ContactParams) -> pl.L
         (c("duration_s") / 60.0).alias("contact_minutes"),
         c("started").dt.hour().cast(pl.Float64).alias("contact_hour"),
         c("roaming").cast(pl.Int64).alias("caller_roaming"),
+        pl.lit(0.0).alias("contact_outgoing"),
         "_lo",
         "_hi",
     )
 
 
+def _follow_ups(events: pl.LazyFrame, anchors: pl.LazyFrame, since: datetime, p: ContactParams) -> pl.LazyFrame:
+    """Answered calls that ended in [since, until) between the two numbers of an earlier contact
+    (``anchors``), begun within ``follow_up_within`` after it ended, that are no contact of their own.
+
+    The row is the subscriber's (the anchor's callee) with the anchor's caller as the suspect, in
+    whichever direction the call went; a call back from the subscriber keeps the suspect's handset
+    and roaming from the anchor, and every row keeps the anchor's start as the contact's start.
+    """
+    hooks = anchors.select(
+        "_lo",
+        "_hi",
+        c("callee").alias("_sub"),
+        c("caller").alias("_sus"),
+        c("scored_at").alias("_hook_end"),
+        c("contact_start").alias("_hook_start"),
+        c("caller_imei").alias("_hook_imei"),
+        c("caller_roaming").alias("_hook_roaming"),
+        c("contact_id").alias("_hook_id"),
+    ).sort("_hook_end", "_hook_id")
+    later = (
+        events.filter(c("is_voice") & (c("duration_s") > 0) & (c("known_at") >= since))
+        .join(anchors.select("_lo", "_hi").unique(), on=["_lo", "_hi"], how="semi")
+        .join(anchors.select(c("contact_id").alias("call_id")), on="call_id", how="anti")
+        .sort("started", "call_id")
+    )
+    matched = later.join_asof(
+        hooks, left_on="started", right_on="_hook_end", by=["_lo", "_hi"], strategy="backward", check_sortedness=False
+    ).filter(c("_hook_end").is_not_null() & (c("started") - c("_hook_end") <= p.follow_up_within))
+    outgoing = c("caller") == c("_sub")
+    return matched.select(
+        c("call_id").alias("contact_id"),
+        c("_sub").alias("callee"),
+        c("_sus").alias("caller"),
+        c("_hook_start").alias("contact_start"),
+        c("known_at").alias("scored_at"),
+        pl.when(outgoing).then(c("_hook_imei")).otherwise(c("imei")).alias("caller_imei"),
+        (c("duration_s") / 60.0).alias("contact_minutes"),
+        c("started").dt.hour().cast(pl.Float64).alias("contact_hour"),
+        pl.when(outgoing).then(c("_hook_roaming")).otherwise(c("roaming").cast(pl.Int64)).alias("caller_roaming"),
+        outgoing.cast(pl.Float64).alias("contact_outgoing"),
+        "_lo",
+        "_hi",
+    )
+
+
+def _with_pair_features(
+    rows: pl.LazyFrame, pair_events: pl.LazyFrame, reports: pl.LazyFrame | None, p: ContactParams
+) -> pl.LazyFrame:
+    return rows.join(_pair_history(rows, pair_events, p), on="contact_id", how="left").join(
+        _reported_callers(rows, reports), on="contact_id", how="left"
+    )
+
+
 def _fresh(events: pl.LazyFrame, reports: pl.LazyFrame | None, since: datetime, p: ContactParams) -> pl.LazyFrame:
-    """Candidates whose numbers were first in touch within ``new_within``, or whose caller was reported."""
-    candidates = _candidates(events, since, p)
-    pair_events = events.join(candidates.select("_lo", "_hi").unique(), on=["_lo", "_hi"], how="semi")
-    return (
-        candidates.join(_pair_history(candidates, pair_events, p), on="contact_id", how="left")
-        .join(_reported_callers(candidates, reports), on="contact_id", how="left")
-        .filter(
+    """The contacts that ended in [since, until): long incoming calls whose numbers were first in
+    touch within ``new_within`` or whose caller was reported, and the later calls that follow one
+    of those (one that ended up to ``follow_up_within`` before ``since`` included)."""
+    candidates = _candidates(events, since - p.follow_up_within, p)
+    pair_events = collect(events.join(candidates.select("_lo", "_hi").unique(), on=["_lo", "_hi"], how="semi")).lazy()
+    long_calls = collect(
+        _with_pair_features(candidates, pair_events, reports, p).filter(
             c("_pair_first").is_null()
             | (c("_pair_first") >= c("scored_at") - p.new_within)
             | (c("caller_reported") > 0)
         )
+    ).lazy()
+    later = _with_pair_features(_follow_ups(events, long_calls, since, p), pair_events, reports, p)
+    columns = [*ROW_COLUMNS, "pair_prior_calls", "pair_prior_calls_from_callee", "pair_prior_seconds"]
+    columns += ["_pair_first", "caller_reported"]
+    return (
+        pl.concat([long_calls.filter(c("scored_at") >= since).select(columns), later.select(columns)])
         .with_columns(
             pl.when(c("_pair_first").is_null())
             .then(0.0)
@@ -479,10 +577,20 @@ def _callee_counts(fresh: pl.LazyFrame, nearby: pl.LazyFrame, p: ContactParams) 
     legs = pl.concat(
         [
             nearby.select(
-                c("callee").alias("phone"), "known_at", "is_new_pair", "_long_new", pl.lit(True).alias("_in")
+                c("callee").alias("phone"),
+                "known_at",
+                "duration_s",
+                "is_new_pair",
+                "_long_new",
+                pl.lit(True).alias("_in"),
             ),
             nearby.select(
-                c("caller").alias("phone"), "known_at", "is_new_pair", "_long_new", pl.lit(False).alias("_in")
+                c("caller").alias("phone"),
+                "known_at",
+                "duration_s",
+                "is_new_pair",
+                "_long_new",
+                pl.lit(False).alias("_in"),
             ),
         ]
     ).join(callees, on="phone", how="semi")
@@ -492,8 +600,9 @@ def _callee_counts(fresh: pl.LazyFrame, nearby: pl.LazyFrame, p: ContactParams) 
         pl.lit(1).alias("all_calls"),
         (c("_in") & c("is_new_pair")).alias("new_in"),
         (c("_in") & c("_long_new")).alias("long_new_in"),
+        pl.when(c("_in") & c("is_new_pair")).then(c("duration_s")).otherwise(0).alias("new_in_seconds"),
     )
-    metrics = ["all_calls", "new_in", "long_new_in"]
+    metrics = ["all_calls", "new_in", "long_new_in", "new_in_seconds"]
     return _window_counts(
         fresh, _running_totals(stream, "callee", metrics), "callee", metrics, {"24h": p.recent, "7d": p.week}
     )
@@ -515,8 +624,9 @@ def contact_features(
     ``since - params.lookback``; earlier ones change nothing, and neither does anything that
     had not ended before a contact's ``scored_at`` (see tests/model/test_contacts.py).
 
-    Three steps, each collected: the calls known at ``until``; the contacts among them (few);
-    then the features, reading only the calls of the contacts' own numbers and handsets.
+    Three steps, each collected: the calls known at ``until``; the contacts among them (few: the
+    long calls from new numbers, collected once, then the later calls that follow them); then
+    the features, reading only the calls of the contacts' own numbers and handsets.
     """
     p = params or ContactParams()
     events = collect(known_calls(calls.lazy(), start=since - p.lookback, until=until)).lazy()
@@ -539,8 +649,10 @@ def contact_features(
         c("contact_minutes"),
         c("contact_hour"),
         c("caller_roaming").cast(pl.Float64),
+        c("contact_outgoing"),
         c("pair_prior_calls").cast(pl.Float64),
         c("pair_prior_calls_from_callee").cast(pl.Float64),
+        (c("pair_prior_seconds") / 60.0).alias("pair_prior_minutes"),
         c("pair_hours_known"),
         c("caller_sim_age_days"),
         c("caller_reported").cast(pl.Float64),
@@ -557,6 +669,7 @@ def contact_features(
         c("callee_accounts").cast(pl.Float64),
         c("all_calls_7d").cast(pl.Float64).alias("callee_calls_7d"),
         c("new_in_24h").cast(pl.Float64).alias("callee_new_callers_24h"),
+        (c("new_in_seconds_24h") / 60.0).alias("callee_new_minutes_24h"),
         c("long_new_in_7d").cast(pl.Float64).alias("callee_long_new_calls_7d"),
     ]
     return collect(feats.select(selected).sort("scored_at", "contact_id"))

@@ -34,11 +34,15 @@ class ContactParams:
     A contact is an incoming voice call of at least ``min_duration_s`` whose two numbers were first
     in touch (either way) no earlier than ``new_within`` before it, judged against ``history``; or
     any such long call from a number named as ``fraud_phone`` in a report filed before it ended.
-    It is scored when the call ends, from events that had ended before that moment.
+    A fraud is worked over hours or days, so every answered call between the two that begins
+    within ``follow_up_within`` after such a call ended (the number ringing again, the subscriber
+    calling it back) is a contact too. Each is scored when its call ends, from events that had
+    ended before that moment.
     """
 
     min_duration_s: int = 180
     new_within: timedelta = timedelta(days=7)
+    follow_up_within: timedelta = timedelta(hours=72)
     history: timedelta = timedelta(days=30)
     recent: timedelta = timedelta(hours=24)
     week: timedelta = timedelta(days=7)
@@ -52,13 +56,16 @@ class ContactParams:
             raise ConfigError("need 0 < recent <= week <= history")
         if not timedelta(0) < self.new_within <= self.history:
             raise ConfigError("need 0 < new_within <= history")
+        if not timedelta(0) <= self.follow_up_within <= self.history:
+            raise ConfigError("need 0 <= follow_up_within <= history")
         if not 0 < self.short_call_s <= self.long_call_s:
             raise ConfigError("need 0 < short_call_s <= long_call_s")
 
     @property
     def lookback(self) -> timedelta:
-        """How far before the first scored contact events must be loaded for exact features."""
-        return self.history + self.week
+        """How far before the first scored contact events must be loaded for exact features:
+        the week of counts and, for a later call, the long call it follows, each with its history."""
+        return self.history + max(self.week, self.follow_up_within)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,12 @@ An operation runs for some days with a few new SIMs, several of them on one hand
 calling a bought target list with mostly short calls. A few targets stay on the line
 for long; some of those pay a first-layer mule account within hours, and may pay
 again over the following days after more calls. Where the money goes is ``rings``.
+
+Who pays is who the fraudster keeps engaged (``SynthConfig.victim_engagement_effect``):
+the longer the hook call, the likelier the payment. Half of those who pay are rung again
+before the first transfer, by the same number or a colleague's; a few of those who do not
+pay are rung again too, and mostly hang up. Every such call is in the call stream at the
+time it happened, so a model sees it only if it ended before the moment it scores.
 """
 
 from __future__ import annotations
@@ -86,10 +92,12 @@ def build_fraud(
     )
 
     ring_op, ring_typology, ring_size, ring_from, ring_to, ring_weight = _ring_shells(cfg, rng, op_start, op_len)
-    hook = _victims(cfg, pop, rng, calls, person, hooks, spared)
+    first_hooks, converts = _victims(cfg, pop, rng, calls, person, hooks, spared)
+    hook = first_hooks[converts]
     v_person, v_fraud_phone, v_hook_s = person[hook], calls.caller[hook], calls.t[hook]
     v_hook_end = v_hook_s + calls.duration[hook]
-    v_op = num_op[caller_num[hook]]
+    v_num = caller_num[hook]
+    v_op = num_op[v_num]
     v_first_contact = _first_contact(calls, person, v_person, v_fraud_phone)
     pay = _payments(cfg, rng, v_hook_end)
     pay_victim, pay_t, pay_cents, pay_channel, pay_failed, pay_first_part = pay
@@ -101,8 +109,8 @@ def build_fraud(
     remap = np.full(len(v_person), -1)
     remap[keep_v] = np.arange(len(keep_v))
     pay_victim = remap[pay_victim]
-    v_person, v_fraud_phone, v_hook_s, v_hook_end, v_op = (
-        a[keep_v] for a in (v_person, v_fraud_phone, v_hook_s, v_hook_end, v_op)
+    v_person, v_fraud_phone, v_hook_s, v_hook_end, v_num, v_op = (
+        a[keep_v] for a in (v_person, v_fraud_phone, v_hook_s, v_hook_end, v_num, v_op)
     )
     v_first_contact = v_first_contact[keep_v]
 
@@ -125,6 +133,9 @@ def build_fraud(
         num_op,
         num_first,
     )
+    numbers_alive = (num_phone, num_op, num_first, num_end, num_roam)
+    walk = _walk_through_calls(cfg, pop, rng, v_person, v_num, v_hook_end, first_pay, numbers_alive)
+    retry = _retry_calls(cfg, pop, rng, calls, person, caller_num, first_hooks[~converts], numbers_alive)
 
     plan = FraudPlan(
         op_start_s=op_start,
@@ -148,7 +159,7 @@ def build_fraud(
         pay_channel=pay_channel,
         pay_failed=pay_failed,
     )
-    return plan, CallBatch.concat([calls, follow])
+    return plan, CallBatch.concat([calls, follow, walk, retry])
 
 
 def _numbers(
@@ -273,17 +284,50 @@ def _victims(
     person: np.ndarray,
     hooks: np.ndarray,
     spared: np.ndarray,
-) -> np.ndarray:
-    """The hook call of each target who goes on to pay: the first long call a banked target
-    takes; look-alikes (phone changers among them) are spared, so a victim keeps one number."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """The hook call of each hooked target (the first long call they take) and whether they go
+    on to pay. Only banked targets can; look-alikes (phone changers among them) are spared, so
+    a victim keeps one number and each label means one thing. Among the rest, the longer the
+    fraudster kept them on the line, the likelier they pay (``conversion_probability``)."""
     idx = np.flatnonzero(hooks & (calls.t < cfg.end_seconds))
     idx = idx[np.lexsort((calls.caller[idx], calls.t[idx]))]
     _, first = np.unique(person[idx], return_index=True)
     idx = np.sort(idx[first])
     target = person[idx]
     eligible = pop.banked[target] & ~np.isin(target, spared)
-    converts = eligible & (rng.random(len(idx)) < cfg.victim_conversion_rate)
-    return idx[converts]
+    chance = np.zeros(len(idx))
+    chance[eligible] = conversion_probability(
+        calls.duration[idx][eligible], cfg.victim_conversion_rate, cfg.victim_engagement_effect
+    )
+    converts = rng.random(len(idx)) < chance
+    return idx, converts
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def conversion_probability(duration_s: np.ndarray, rate: float, effect: float) -> np.ndarray:
+    """The chance that each hooked target pays, from the length of their hook call.
+
+    Logistic in the log of the length relative to the median length: log-odds
+    ``a + effect * log(d / median)``, the intercept ``a`` solved (by bisection, the mean
+    chance rises with it) so that the chances average ``rate`` over these targets: the
+    slope moves payments from short calls to long ones without changing how many there are.
+    """
+    n = len(duration_s)
+    if n == 0 or effect == 0 or rate <= 0 or rate >= 1:
+        return np.full(n, float(rate))
+    x = np.log(np.maximum(np.asarray(duration_s, dtype=np.float64), 1.0))
+    z = effect * (x - np.median(x))
+    lo, hi = -60.0, 60.0
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        if _sigmoid(mid + z).mean() < rate:
+            lo = mid
+        else:
+            hi = mid
+    return _sigmoid(0.5 * (lo + hi) + z)
 
 
 def _first_contact(calls: CallBatch, person: np.ndarray, v_person: np.ndarray, v_fraud_phone: np.ndarray) -> np.ndarray:
@@ -403,10 +447,7 @@ def _follow_up_calls(
     dur = talk_seconds(rng, n, 900.0, 0.6, 120, 5_400)
     start = pay_t[later] - dur - (uniform(rng, (2.0, 30.0), n) * MINUTE).astype(np.int64)
     # sometimes a colleague's number of the same operation makes the call
-    op_numbers = np.argsort(num_op, kind="stable")
-    count = np.bincount(num_op, minlength=int(num_op.max()) + 1)
-    first = np.cumsum(count) - count
-    other = op_numbers[pick_in(rng, first[v_op[v]], count[v_op[v]])]
+    other = _operation_number(rng, num_op, v_op[v])
     colleague = (rng.random(n) < 0.2) & (num_first[other] <= start)
     caller = np.where(colleague, num_phone[other], v_fraud_phone[v])
     coach = make_batch(caller, pop.phone_at(v_person[v], start), start, dur, np.zeros(n, dtype=bool))
@@ -423,3 +464,96 @@ def _follow_up_calls(
         pop.roaming_at(v_person[back], t_back),
     )
     return CallBatch.concat([coach, reply])
+
+
+def _operation_number(rng: Rng, num_op: np.ndarray, ops: np.ndarray) -> np.ndarray:
+    """A number drawn uniformly among each given operation's numbers."""
+    op_numbers = np.argsort(num_op, kind="stable")
+    count = np.bincount(num_op, minlength=int(num_op.max()) + 1)
+    first = np.cumsum(count) - count
+    return op_numbers[pick_in(rng, first[ops], count[ops])]
+
+
+def _alive(num_first: np.ndarray, num_end: np.ndarray, num: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return (num_first[num] <= t) & (t < num_end[num])
+
+
+WALK_THROUGH_COLLEAGUE_SHARE = 0.3
+"""Of the calls before the first transfer, the share made from a colleague's number."""
+
+
+def _walk_through_calls(
+    cfg: SynthConfig,
+    pop: Population,
+    rng: Rng,
+    v_person: np.ndarray,
+    v_num: np.ndarray,
+    v_hook_end: np.ndarray,
+    first_attempt: np.ndarray,
+    numbers: tuple[np.ndarray, ...],
+) -> CallBatch:
+    """A second call before the first transfer, for ``victim_second_call_rate`` of the victims.
+
+    It begins a tenth to a half of the way from the hook's end to the first transfer attempt
+    and ends at least a minute before it: the victim is told which app to open and what to
+    type. A colleague's number makes some of them (the hand-over to a "prosecutor") and those
+    whose hooking SIM has been dropped; with no room left before the transfer (it followed the
+    hook within minutes) there is no call.
+    """
+    num_phone, num_op, num_first, num_end, num_roam = numbers
+    n = len(v_person)
+    wanted = rng.random(n) < cfg.victim_second_call_rate
+    gap = first_attempt - v_hook_end
+    start = v_hook_end + (uniform(rng, (0.1, 0.5), n) * gap).astype(np.int64)
+    dur = np.minimum(talk_seconds(rng, n, 720.0, 0.7, 120, 3_600), first_attempt - MINUTE - start)
+    other = _operation_number(rng, num_op, num_op[v_num])
+    handed_over = (rng.random(n) < WALK_THROUGH_COLLEAGUE_SHARE) | ~_alive(num_first, num_end, v_num, start)
+    colleague = handed_over & _alive(num_first, num_end, other, start)
+    caller = np.where(colleague, other, v_num)
+    keep = np.flatnonzero(wanted & (dur >= MINUTE) & _alive(num_first, num_end, caller, start))
+    return make_batch(
+        num_phone[caller[keep]],
+        pop.phone_at(v_person[keep], start[keep]),
+        start[keep],
+        dur[keep],
+        np.zeros(len(keep), dtype=bool),
+        num_roam[caller[keep]],
+    )
+
+
+RETRY_OUTCOMES = np.array([0.3, 0.3, 0.4])
+"""A call to a hooked target who did not pay: not answered, hung up on, listened to."""
+
+
+def _retry_calls(
+    cfg: SynthConfig,
+    pop: Population,
+    rng: Rng,
+    calls: CallBatch,
+    person: np.ndarray,
+    caller_num: np.ndarray,
+    cold_hooks: np.ndarray,
+    numbers: tuple[np.ndarray, ...],
+) -> CallBatch:
+    """The hooking number tries again, half an hour to a day after a hook that led nowhere,
+    for ``hooked_retry_rate`` of those targets: hard negatives for the calls before a transfer."""
+    num_phone, _, num_first, num_end, num_roam = numbers
+    idx = cold_hooks[rng.random(len(cold_hooks)) < cfg.hooked_retry_rate]
+    n = len(idx)
+    num = caller_num[idx]
+    t = calls.t[idx] + calls.duration[idx] + (log_uniform(rng, (0.5, 24.0), n) * HOUR).astype(np.int64)
+    outcome = categorical(rng, RETRY_OUTCOMES, n)
+    dur = np.select(
+        [outcome == 0, outcome == 1],
+        [0, talk_seconds(rng, n, 20.0, 0.7, 2, 90)],
+        talk_seconds(rng, n, 360.0, 0.7, 60, 2_400),
+    )
+    keep = np.flatnonzero(_alive(num_first, num_end, num, t))
+    return make_batch(
+        num_phone[num[keep]],
+        pop.phone_at(person[idx[keep]], t[keep]),
+        t[keep],
+        dur[keep],
+        np.zeros(len(keep), dtype=bool),
+        num_roam[num[keep]],
+    )

@@ -7,42 +7,16 @@ MLflow store, never the repository's mlruns/.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
-
 import duckdb
-import polars as pl
 import pytest
+from model_world import AS_OF, ModelWorld, load_world
 
 from fraudkit.model.dataset import TrainingSet, build_training_set
 from fraudkit.model.params import TrainParams
 from fraudkit.model.registry import RegisteredModel, register
 from fraudkit.model.train import TrainResult, train_model
 from fraudkit.settings import Settings
-from fraudkit.store import connect
-from fraudkit.synth import SynthConfig, World, generate_world
-
-AS_OF = datetime(2026, 10, 31)
-
-
-@dataclass(frozen=True)
-class ModelWorld:
-    world: World
-    db: Path
-    truth: Path
-    tables: dict[str, pl.DataFrame]
-
-
-def load_world(world: World, db: Path) -> None:
-    con = connect(db)
-    try:
-        for name, frame in world.tables.items():
-            con.register("incoming", frame)
-            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming")
-            con.unregister("incoming")
-    finally:
-        con.close()
+from fraudkit.synth import SynthConfig, generate_world
 
 
 @pytest.fixture(scope="session")
@@ -81,17 +55,3 @@ def victim_model(victim_set: TrainingSet, settings: Settings) -> TrainResult:
 @pytest.fixture(scope="session")
 def registered(victim_model: TrainResult, settings: Settings) -> RegisteredModel:
     return register(victim_model, settings)
-
-
-MLFLOW_NOISE = (
-    "ignore:The ``noload`` loader strategy",  # MLflow's own SQLAlchemy mappings
-    "ignore:Operation with range is deprecated",  # MLflow's input-example check under pandas 3
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Silence two deprecation warnings raised inside MLflow, for the model tests only."""
-    for item in items:
-        if "tests/model/" in str(item.path):
-            for noise in MLFLOW_NOISE:
-                item.add_marker(pytest.mark.filterwarnings(noise))

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-from conftest import ModelWorld
+from model_world import ModelWorld
 from typer.testing import CliRunner
 
 from fraudkit.cli import app

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 import pytest
-from conftest import ModelWorld
+from model_world import ModelWorld
 from polars.testing import assert_frame_equal
 
 from fraudkit.model.contacts import CONTACT_FEATURE_NAMES, CONTACT_KEYS, contact_features
@@ -130,6 +130,46 @@ def test_contacts_from_before_since_are_not_scored_but_feed_features() -> None:
     got = _contacts(scenario(), since=T0 + timedelta(hours=1))
     assert got["caller"].to_list() == ["F", "X"]
     assert got["pair_prior_calls"].to_list() == [1, 1]
+
+
+def test_later_calls_with_the_number_are_scored_again_with_what_came_before() -> None:
+    """V calls F back 10 minutes after the hook, F rings for a minute an hour later: both are scored
+    when they end, with the 20 minutes already talked; a call three days on is not."""
+    s = scenario()
+    extra = calls(
+        [
+            ("V", "F", T0 + timedelta(minutes=30), 90),  # call back: ends 10:31:30
+            ("F", "V", T0 + timedelta(minutes=70), 60, "I1"),  # a short call from F
+            ("V", "F", T0 + timedelta(days=4), 100),  # too long after any long call from F
+        ]
+    ).with_columns(pl.col("call_id") + "-x", pl.lit(True).alias("roaming"))
+    s["calls"] = pl.concat([s["calls"], extra])
+    got = _contacts(s, until=T0 + timedelta(days=5))
+    assert got["caller"].to_list() == ["F", "F", "F", "F", "X"]
+    back, short = got.row(1, named=True), got.row(2, named=True)
+    assert back["contact_id"] == "c0000-x" and back["callee"] == "V"
+    assert back["scored_at"] == T0 + timedelta(minutes=31, seconds=30)
+    assert back["contact_start"] == T0, "a later call keeps the start of the long call it follows"
+    assert back["contact_outgoing"] == 1 and back["contact_minutes"] == 1.5
+    assert back["caller_imei"] == "I1" and back["caller_roaming"] == 0, "the suspect's handset, not the subscriber's"
+    assert back["pair_prior_calls"] == 1 and back["pair_prior_minutes"] == 20.0
+    assert back["pair_prior_calls_from_callee"] == 0
+    assert short["contact_outgoing"] == 0 and short["caller_roaming"] == 1
+    assert short["pair_prior_calls"] == 2 and short["pair_prior_calls_from_callee"] == 1
+    assert short["pair_prior_minutes"] == 21.5
+    assert got.row(0, named=True)["callee_new_minutes_24h"] == 0.0
+    assert got.row(3, named=True)["callee_new_minutes_24h"] == 20.0, "the hook: F's first call to V"
+    # none of them is a contact unless its long call is known: cut before the hook ended
+    assert _contacts(s, until=T0 + timedelta(minutes=19))["contact_id"].to_list() == []
+    assert got["contact_id"].n_unique() == got.height
+
+
+def test_later_calls_follow_long_calls_from_before_since() -> None:
+    s = scenario()
+    s["calls"] = pl.concat([s["calls"], calls([("V", "F", T0 + timedelta(minutes=30), 90)])])
+    got = _contacts(s, since=T0 + timedelta(minutes=25))
+    assert got["contact_outgoing"].to_list() == [1.0, 0.0, 0.0]
+    assert got.row(0, named=True)["pair_prior_minutes"] == 20.0
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import duckdb
 import polars as pl
 import pytest
-from conftest import AS_OF, ModelWorld
+from model_world import AS_OF, ModelWorld
 from polars.testing import assert_frame_equal
 
 from fraudkit.model import build_training_set, entity_rows, load_model, register, score_day, train_model

@@ -8,7 +8,7 @@ import duckdb
 import numpy as np
 import polars as pl
 import pytest
-from conftest import AS_OF, ModelWorld
+from model_world import AS_OF, ModelWorld
 
 from fraudkit.errors import NotReadyError
 from fraudkit.model.dataset import TrainingSet, build_training_set, entity_rows

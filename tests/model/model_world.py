@@ -1,0 +1,34 @@
+"""The small model world shared by the model tests (a module of its own: test files import it
+by a unique name, which ``conftest`` is not once several test folders have one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from fraudkit.store import connect
+from fraudkit.synth import World
+
+AS_OF = datetime(2026, 10, 31)
+
+
+@dataclass(frozen=True)
+class ModelWorld:
+    world: World
+    db: Path
+    truth: Path
+    tables: dict[str, pl.DataFrame]
+
+
+def load_world(world: World, db: Path) -> None:
+    con = connect(db)
+    try:
+        for name, frame in world.tables.items():
+            con.register("incoming", frame)
+            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming")
+            con.unregister("incoming")
+    finally:
+        con.close()
