@@ -160,8 +160,10 @@ def rejects(
     console.print(rejects_table(rows, reveal=reveal))
 
 
+# Rich reads "[default: ...]" as a markup tag and drops it: brackets in help text are escaped.
 AsOfOption = Annotated[
-    str | None, typer.Option("--as-of", help="Point in time (YYYY-MM-DD[THH:MM]) [default: midnight after the data].")
+    str | None,
+    typer.Option("--as-of", help="Point in time (YYYY-MM-DD\\[THH:MM]) \\[default: midnight after the data]."),
 ]
 RevealOption = Annotated[
     bool, typer.Option("--reveal", help="Show account numbers and phones unmasked (recorded in the audit log).")
@@ -494,19 +496,45 @@ def demo(
     ),
     subscribers: Annotated[int, typer.Option("--subscribers", "-n", min=200, help="Size of the world.")] = 20_000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the world.")] = 7,
+    fraud_operations: Annotated[
+        float | None,
+        typer.Option(
+            "--fraud-operations",
+            min=0.0,
+            help="Fraud operations per 100,000 subscribers (default: the preset's); raise it for a small world.",
+        ),
+    ] = None,
+    threads: Annotated[
+        int | None, typer.Option("--threads", min=1, help="CPU threads for LightGBM (default: all).")
+    ] = None,
 ) -> None:
-    """Run the whole chain on a synthetic world: synth, ingest, scan for water houses, and every later stage.
+    """Run the whole chain on a synthetic world: synth, ingest, scan, train, warn, and check it all against the truth.
+
+    Everything goes into --workdir, the MLflow store included (mlruns/mlflow.db there).
 
     Example: [bold]fraudkit demo --workdir demo --subscribers 20000[/]
     """
+    from rich.markup import escape
+
     from fraudkit.demo import run_demo
     from fraudkit.views import counts_table, paths_table, stage_status
 
+    overrides = {} if fraud_operations is None else {"fraud_operations_per_100k": fraud_operations}
     with stage_status(console, "demo") as update:
-        result = run_demo(workdir=workdir, subscribers=subscribers, seed=seed, progress=update)
+        result = run_demo(
+            workdir=workdir,
+            subscribers=subscribers,
+            seed=seed,
+            progress=update,
+            synth_overrides=overrides,
+            threads=threads,
+        )
     console.print(counts_table("loaded into the store", result.table_counts))
     for step in result.steps:
-        console.print(f"[bold]{step.name}[/] ({step.seconds:.1f} s): {step.summary}", highlight=False)
+        console.print(f"[bold]{step.name}[/] ({step.seconds:.1f} s): {escape(step.summary)}", highlight=False)
+    console.print("[bold]summary[/]")
+    for line in result.summary():
+        console.print(f"- {line}", highlight=False, markup=False)
     console.print(paths_table("outputs", result.outputs))
 
 

@@ -52,6 +52,15 @@ def test_every_command_has_help_with_an_example(words: tuple[str, ...]) -> None:
     assert f"fraudkit {' '.join(words)}" in result.output
 
 
+def test_as_of_help_shows_its_default_on_every_command() -> None:
+    """Rich reads an unescaped "[default: ...]" as a markup tag and drops it; the shared --as-of help escapes it."""
+    helps = {words: " ".join(runner.invoke(app, [*words, "--help"]).output.split()) for words in LEAVES}
+    with_as_of = {words for words, shown in helps.items() if "--as-of" in shown}
+    assert {("scan",), ("trace",), ("features",)} <= with_as_of
+    for words in with_as_of:
+        assert "(YYYY-MM-DD[THH:MM]) [default: midnight after the data]." in helps[words], words
+
+
 def test_help_does_not_import_heavy_libraries() -> None:
     """`fraudkit --help` must answer at once: engines load inside the commands that use them."""
     code = (
