@@ -61,8 +61,7 @@ def prepare(workdir: Path, subscribers: int, seed: int) -> dict[str, Any]:
         if marker.get("subscribers") == subscribers and marker.get("seed") == seed:
             print(f"reusing the world in {workdir} (delete world.json to regenerate)")
             return marker
-    from fraudkit.store import connect
-    from fraudkit.synth import SynthConfig, generate_world
+    from fraudkit.synth import SynthConfig, generate_world, store_world
 
     workdir.mkdir(parents=True, exist_ok=True)
     for path in (db, db.with_name(db.name + ".wal"), marker_path):
@@ -71,17 +70,7 @@ def prepare(workdir: Path, subscribers: int, seed: int) -> dict[str, Any]:
     world = generate_world(SynthConfig.preset("default", seed=seed, subscribers=subscribers))
     generated = time.perf_counter() - t0
     t1 = time.perf_counter()
-    con = connect(db)
-    try:
-        for name, frame in world.tables.items():
-            con.register("incoming", frame)
-            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming")
-            con.unregister("incoming")
-    finally:
-        con.close()
-    (workdir / "truth").mkdir(exist_ok=True)
-    for name, frame in world.truth.items():
-        frame.write_parquet(workdir / "truth" / f"{name}.parquet")
+    store_world(world, db, workdir / "truth")
     marker = {
         "subscribers": subscribers,
         "seed": seed,

@@ -8,7 +8,7 @@ the yardstick for detection quality.
 
 from fraudkit.synth.config import TYPOLOGIES, SynthConfig
 from fraudkit.synth.world import STAGE_NAMES, TABLE_NAMES, TRUTH_NAMES, World, generate_world
-from fraudkit.synth.writer import write_world
+from fraudkit.synth.writer import store_world, write_world
 
 __all__ = [
     "STAGE_NAMES",
@@ -18,5 +18,6 @@ __all__ = [
     "SynthConfig",
     "World",
     "generate_world",
+    "store_world",
     "write_world",
 ]

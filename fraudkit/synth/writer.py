@@ -14,6 +14,7 @@ import polars as pl
 
 from fraudkit import __version__
 from fraudkit.errors import ConfigError
+from fraudkit.store import connect, quote_ident
 from fraudkit.synth.world import World
 
 Format = Literal["parquet", "csv"]
@@ -51,3 +52,24 @@ def write_world(world: World, out_dir: str | Path, fmt: Format | str = "parquet"
     paths["world.json"] = out / "world.json"
     paths["world.json"].write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return paths
+
+
+def store_world(world: World, db: str | Path, truth_dir: str | Path | None = None) -> None:
+    """Put every canonical table of ``world`` straight into the DuckDB store at ``db`` (and its truth as
+    Parquet in ``truth_dir``): the fast way for tests and benchmarks, whose frames are canonical already.
+    Real data, and the demo, go through ``fraudkit ingest`` with its checks."""
+    con = connect(Path(db))
+    try:
+        for name, frame in world.tables.items():
+            con.register("world_table", frame)
+            try:
+                con.execute(f"INSERT INTO {quote_ident(name)} BY NAME SELECT * FROM world_table")
+            finally:
+                con.unregister("world_table")
+    finally:
+        con.close()
+    if truth_dir is not None:
+        folder = Path(truth_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, frame in world.truth.items():
+            frame.write_parquet(folder / f"{name}.parquet")

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from model_world import AS_OF, ModelWorld, load_world
+from model_world import AS_OF, ModelWorld
 
 from fraudkit.model.dataset import TrainingSet, build_training_set
 from fraudkit.model.params import TrainParams
 from fraudkit.model.registry import RegisteredModel, register
 from fraudkit.model.train import TrainResult, train_model
 from fraudkit.settings import Settings
-from fraudkit.synth import SynthConfig, generate_world
+from fraudkit.synth import SynthConfig, generate_world, store_world
 
 
 @pytest.fixture(scope="session")
@@ -24,11 +24,8 @@ def model_world(tmp_path_factory: pytest.TempPathFactory) -> ModelWorld:
     world = generate_world(SynthConfig(seed=3, subscribers=4_000, fraud_operations_per_100k=300.0))
     root = tmp_path_factory.mktemp("model_world")
     db = root / "fraudkit.duckdb"
-    load_world(world, db)
     truth = root / "truth"
-    truth.mkdir()
-    for name, frame in world.truth.items():
-        frame.write_parquet(truth / f"{name}.parquet")
+    store_world(world, db, truth)
     return ModelWorld(world=world, db=db, truth=truth, tables=world.tables)
 
 

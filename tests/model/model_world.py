@@ -9,7 +9,6 @@ from pathlib import Path
 
 import polars as pl
 
-from fraudkit.store import connect
 from fraudkit.synth import World
 
 AS_OF = datetime(2026, 10, 31)
@@ -21,14 +20,3 @@ class ModelWorld:
     db: Path
     truth: Path
     tables: dict[str, pl.DataFrame]
-
-
-def load_world(world: World, db: Path) -> None:
-    con = connect(db)
-    try:
-        for name, frame in world.tables.items():
-            con.register("incoming", frame)
-            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming")
-            con.unregister("incoming")
-    finally:
-        con.close()

@@ -27,8 +27,7 @@ from nbclient import NotebookClient
 
 from fraudkit.model.registry import list_versions
 from fraudkit.settings import Settings
-from fraudkit.store import connect
-from fraudkit.synth import SynthConfig, generate_world
+from fraudkit.synth import SynthConfig, generate_world, store_world
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "retrain.ipynb"
 KERNEL = "fraudkit-test-python"
@@ -53,18 +52,8 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> SmallWorld:
     world = generate_world(SynthConfig(seed=3, subscribers=4_000, fraud_operations_per_100k=300.0))
     root = tmp_path_factory.mktemp("retrain")
     db = root / "fraudkit.duckdb"
-    con = connect(db)
-    try:
-        for name, frame in world.tables.items():
-            con.register("incoming", frame)
-            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming")
-            con.unregister("incoming")
-    finally:
-        con.close()
     truth = root / "truth"
-    truth.mkdir()
-    for name, frame in world.truth.items():
-        frame.write_parquet(truth / f"{name}.parquet")
+    store_world(world, db, truth)
     calls, subscribers = world.tables["calls"], world.tables["subscribers"]
     phones = pl.concat([calls["caller"], calls["callee"], subscribers["phone"]]).cast(pl.String).unique()
     return SmallWorld(

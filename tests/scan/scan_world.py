@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from fraudkit.store import connect
+from fraudkit import synth
 from fraudkit.synth import SynthConfig, World, generate_world
 
 CLI_WORLD_AS_OF = datetime(2026, 10, 31)
@@ -28,16 +28,6 @@ def store_world(root: Path, *, preset: str = "default", seed: int = 5, subscribe
     """A world with every canonical table loaded into ``root/fraudkit.duckdb``, its truth as Parquet."""
     world = generate_world(SynthConfig.preset(preset, seed=seed, subscribers=subscribers))
     db = root / "fraudkit.duckdb"
-    con = connect(db)
-    try:
-        for name, frame in world.tables.items():
-            con.register("incoming", frame)
-            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming")
-            con.unregister("incoming")
-    finally:
-        con.close()
     truth = root / "truth"
-    truth.mkdir()
-    for name, frame in world.truth.items():
-        frame.write_parquet(truth / f"{name}.parquet")
+    synth.store_world(world, db, truth)
     return StoredWorld(world=world, db=db, truth=truth)
