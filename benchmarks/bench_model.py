@@ -29,9 +29,7 @@ Target (issue 4): scoring a million subscribers takes well under a minute; both 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -39,50 +37,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from worlds import cached_world, peak_rss_gb
+
 TARGET_SECONDS = 30.0
 """'Well under a minute': half of one, on 2 cores."""
 SUBSCRIBERS = 1_000_000
 LIST_SIZE = 100
 """People on the call-back list (--top of ``fraudkit warn``): the rows whose reasons are computed."""
-
-
-def peak_rss_gb() -> float:
-    """Peak resident memory of this process so far (ru_maxrss is KiB on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1024**3 if sys.platform == "darwin" else peak / 1024**2
-
-
-def prepare(workdir: Path, subscribers: int, seed: int) -> dict[str, Any]:
-    """Generate and load a default world unless ``workdir`` already holds this one; returns its marker."""
-    marker_path = workdir / "world.json"
-    db = workdir / "fraudkit.duckdb"
-    if marker_path.exists() and db.exists():
-        marker = json.loads(marker_path.read_text())
-        if marker.get("subscribers") == subscribers and marker.get("seed") == seed:
-            print(f"reusing the world in {workdir} (delete world.json to regenerate)")
-            return marker
-    from fraudkit.synth import SynthConfig, generate_world, store_world
-
-    workdir.mkdir(parents=True, exist_ok=True)
-    for path in (db, db.with_name(db.name + ".wal"), marker_path):
-        path.unlink(missing_ok=True)
-    t0 = time.perf_counter()
-    world = generate_world(SynthConfig.preset("default", seed=seed, subscribers=subscribers))
-    generated = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    store_world(world, db, workdir / "truth")
-    marker = {
-        "subscribers": subscribers,
-        "seed": seed,
-        "calls": world.tables["calls"].height,
-        "transactions": world.tables["transactions"].height,
-        "generate_s": round(generated, 1),
-        "load_s": round(time.perf_counter() - t1, 1),
-    }
-    marker_path.write_text(json.dumps(marker))
-    del world
-    gc.collect()
-    return marker
 
 
 def bench_training(workdir: Path, threads: int | None) -> dict[str, Any]:
@@ -250,14 +211,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("sizes must be positive (--score-subscribers may be 0 to skip the real day)")
 
     train_dir = args.workdir / f"world-{args.train_subscribers}"
-    marker = prepare(train_dir, args.train_subscribers, args.seed)
+    marker = cached_world(train_dir, args.train_subscribers, args.seed)
     print(
         f"training world: {args.train_subscribers:,} subscribers, seed {args.seed}: {marker['calls']:,} calls "
         f"(generated in {marker['generate_s']} s, loaded in {marker['load_s']} s)"
     )
     day_dir = args.workdir / f"world-{args.score_subscribers}"
     if args.score_subscribers and day_dir != train_dir:
-        day_marker = prepare(day_dir, args.score_subscribers, args.seed)
+        day_marker = cached_world(day_dir, args.score_subscribers, args.seed)
         print(
             f"scoring world: {args.score_subscribers:,} subscribers: {day_marker['calls']:,} calls "
             f"(generated in {day_marker['generate_s']} s, loaded in {day_marker['load_s']} s)"

@@ -24,9 +24,7 @@ transaction world finishes in minutes on 2 cores and stays within a few GB.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -34,72 +32,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from worlds import cached_world, cpu_seconds, peak_rss_gb
+
 TARGET_SCAN_SECONDS = 300.0
 """'Finishes in minutes': five at most, on 2 cores."""
 TARGET_PEAK_GB = 4.0
 """'Within a few GB' of resident memory for the scan's process."""
-SCAN_TABLES = ("transactions", "accounts", "reports")
-"""What run_scan and evaluate_scan read; calls and subscribers are not loaded."""
-TRUTH_TABLES = ("mules", "fraud_transactions", "lookalikes")
-
-
-def peak_rss_gb() -> float:
-    """Peak resident memory of this process so far (ru_maxrss is KiB on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1024**3 if sys.platform == "darwin" else peak / 1024**2
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-# --- preparing the world (parent process) ------------------------------------------------------
-
-
-def prepare(workdir: Path, subscribers: int, seed: int) -> dict[str, Any]:
-    """Generate and load the world unless the workdir already holds this one; returns its marker."""
-    marker_path = workdir / "world.json"
-    db = workdir / "scan.duckdb"
-    if marker_path.exists() and db.exists():
-        marker = json.loads(marker_path.read_text())
-        if marker.get("subscribers") == subscribers and marker.get("seed") == seed:
-            print(f"reusing the world in {workdir} (delete world.json to regenerate)")
-            return marker
-    from fraudkit.store import connect
-    from fraudkit.synth import SynthConfig, generate_world
-
-    workdir.mkdir(parents=True, exist_ok=True)
-    for path in (db, db.with_name(db.name + ".wal"), marker_path):
-        path.unlink(missing_ok=True)
-    t0 = time.perf_counter()
-    world = generate_world(SynthConfig.preset("default", seed=seed, subscribers=subscribers))
-    generated = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    con = connect(db)
-    try:
-        for name in SCAN_TABLES:
-            con.register("incoming", world.tables[name])
-            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming")
-            con.unregister("incoming")
-    finally:
-        con.close()
-    (workdir / "truth").mkdir(exist_ok=True)
-    for name in TRUTH_TABLES:
-        world.truth[name].write_parquet(workdir / "truth" / f"{name}.parquet")
-    marker = {
-        "subscribers": subscribers,
-        "seed": seed,
-        "transactions": world.tables["transactions"].height,
-        "generate_s": round(generated, 1),
-        "load_s": round(time.perf_counter() - t1, 1),
-        "rings": world.truth["rings"].height,
-    }
-    marker_path.write_text(json.dumps(marker))
-    del world
-    gc.collect()
-    return marker
-
 
 # --- the two sides (each in its own subprocess) --------------------------------------------------
 
@@ -252,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(figures))
         return 0
 
-    marker = prepare(args.workdir, args.subscribers, args.seed)
+    marker = cached_world(args.workdir, args.subscribers, args.seed, db_name="scan.duckdb")
     from fraudkit.store import connect
     from fraudkit.timeutil import default_as_of, parse_as_of
 

@@ -1,0 +1,62 @@
+"""What the benchmarks share: a generated world cached in a work folder, and this process's costs.
+
+A 1M-subscriber world takes about half a minute to generate and as long to load, so a
+benchmark rerun with the same ``--workdir`` reuses it (delete ``world.json`` to regenerate).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def peak_rss_gb() -> float:
+    """Peak resident memory of this process so far (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024**3 if sys.platform == "darwin" else peak / 1024**2
+
+
+def cpu_seconds() -> float:
+    """User + system seconds of this process, its native threads included."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cached_world(workdir: Path, subscribers: int, seed: int, db_name: str = "fraudkit.duckdb") -> dict[str, Any]:
+    """Generate the default world into ``workdir/db_name`` (truth in ``workdir/truth``) unless the folder
+    already holds this one; returns its marker: sizes and how long generating and loading took."""
+    marker_path = workdir / "world.json"
+    db = workdir / db_name
+    if marker_path.exists() and db.exists():
+        marker = json.loads(marker_path.read_text())
+        if marker.get("subscribers") == subscribers and marker.get("seed") == seed:
+            print(f"reusing the world in {workdir} (delete world.json to regenerate)")
+            return marker
+    from fraudkit.synth import SynthConfig, generate_world, store_world
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    for path in (db, db.with_name(db.name + ".wal"), marker_path):
+        path.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    world = generate_world(SynthConfig.preset("default", seed=seed, subscribers=subscribers))
+    generated = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    store_world(world, db, workdir / "truth")
+    marker = {
+        "subscribers": subscribers,
+        "seed": seed,
+        "calls": world.tables["calls"].height,
+        "transactions": world.tables["transactions"].height,
+        "rings": world.truth["rings"].height,
+        "generate_s": round(generated, 1),
+        "load_s": round(time.perf_counter() - t1, 1),
+    }
+    marker_path.write_text(json.dumps(marker))
+    del world
+    gc.collect()
+    return marker
