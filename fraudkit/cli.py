@@ -52,9 +52,9 @@ SeedOption = Annotated[int | None, typer.Option("--seed", help="Random seed; the
 def synth(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the world into.")] = Path("world"),
     subscribers: Annotated[
-        int | None, typer.Option("--subscribers", "-n", min=200, help="Number of subscribers [default: 20000].")
+        int | None, typer.Option("--subscribers", "-n", min=200, help="Number of subscribers \\[default: 20000].")
     ] = None,
-    days: Annotated[int | None, typer.Option("--days", min=2, help="Days of activity [default: 30].")] = None,
+    days: Annotated[int | None, typer.Option("--days", min=2, help="Days of activity \\[default: 30].")] = None,
     seed: SeedOption = None,
     preset: Annotated[str, typer.Option("--preset", help="Typology mix and parameters: default or alt.")] = "default",
     config: Annotated[
@@ -99,7 +99,7 @@ def ingest(
         ),
     ] = None,
     encoding: Annotated[
-        str | None, typer.Option("--encoding", help="utf-8, utf-8-sig, gbk or gb18030 [default: detect].")
+        str | None, typer.Option("--encoding", help="utf-8, utf-8-sig, gbk or gb18030 \\[default: detect].")
     ] = None,
     db: DbOption = Path("fraudkit.duckdb"),
 ) -> None:

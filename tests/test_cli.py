@@ -61,6 +61,19 @@ def test_as_of_help_shows_its_default_on_every_command() -> None:
         assert "(YYYY-MM-DD[THH:MM]) [default: midnight after the data]." in helps[words], words
 
 
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [
+        ("synth", "Number of subscribers [default: 20000]."),
+        ("synth", "Days of activity [default: 30]."),
+        ("ingest", "utf-8, utf-8-sig, gbk or gb18030 [default: detect]."),
+    ],
+)
+def test_option_help_shows_its_default(command: str, shown: str) -> None:
+    """The same escaping for options whose help states a default Typer does not print itself."""
+    assert shown in " ".join(runner.invoke(app, [command, "--help"]).output.split())
+
+
 def test_help_does_not_import_heavy_libraries() -> None:
     """`fraudkit --help` must answer at once: engines load inside the commands that use them."""
     code = (
