@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import duckdb
 
@@ -35,9 +35,14 @@ def parse_as_of(text: str, *, option: str = "--as-of") -> datetime:
         ) from None
 
 
+def start_of_day(day: date | datetime) -> datetime:
+    """Midnight at the start of ``day``: where days begin for splits, windows and the default as-of."""
+    return datetime(day.year, day.month, day.day)
+
+
 def default_as_of(con: duckdb.DuckDBPyConnection, table: str = "transactions", column: str = "ts") -> datetime:
     """Midnight after the latest event in the store: the natural 'now' of a data drop."""
     latest = scalar(con, f"SELECT max({quote_ident(column)}) FROM {quote_ident(table)}")
     if latest is None:
         raise NotReadyError(f"no {table} in the store", hint=f"load some with `fraudkit ingest --kind {table}`")
-    return datetime(latest.year, latest.month, latest.day) + timedelta(days=1)
+    return start_of_day(latest) + timedelta(days=1)

@@ -34,6 +34,7 @@ from fraudkit.model.labels import (
 )
 from fraudkit.model.params import LabelSource, Target, TrainParams, check_target
 from fraudkit.model.split import DaySplit, split_days
+from fraudkit.timeutil import start_of_day
 
 c = pl.col
 Progress = Callable[[str], None]
@@ -97,15 +98,11 @@ class TrainingSet:
         return out
 
 
-def _midnight(t: datetime) -> datetime:
-    return datetime(t.year, t.month, t.day)
-
-
 def usable_days(first_event: datetime, as_of: datetime, params: TrainParams) -> list[date]:
     """Whole days after the burn-in whose labels have matured by ``as_of``."""
-    start = _midnight(first_event) + params.split.burn_in
+    start = start_of_day(first_event) + params.split.burn_in
     maturity = params.labels.horizon if params.target == "victim" else timedelta(0)
-    end = _midnight(as_of - maturity)
+    end = start_of_day(as_of - maturity)
     return [d.date() for d in frames.day_starts(start, end - timedelta(days=1))] if end > start else []
 
 
@@ -140,7 +137,7 @@ def build_training_set(
     p = replace(p, labels=replace(p.labels, source=source))
     say = progress or (lambda _msg: None)
     first, last = frames.data_span(con)
-    when = as_of or _midnight(last) + timedelta(days=1)
+    when = as_of or start_of_day(last) + timedelta(days=1)
     days = usable_days(first, when, p)
     split = split_days(days, p.split)
     if target == "victim":
@@ -156,8 +153,8 @@ def _victim_set(
     truth: dict[str, pl.DataFrame] | None,
     say: Progress,
 ) -> TrainingSet:
-    since = datetime.combine(split.train[0], datetime.min.time())
-    until = datetime.combine(split.test[-1], datetime.min.time()) + timedelta(days=1)
+    since = start_of_day(split.train[0])
+    until = start_of_day(split.test[-1]) + timedelta(days=1)
     say(f"contacts {since:%Y-%m-%d}..{until:%Y-%m-%d}")
     contacts = frames.contacts_from_store(con, since=since, until=until, params=p.contacts)
     if contacts.is_empty():
@@ -225,7 +222,7 @@ def entity_rows(con: duckdb.DuckDBPyConnection, target: Target, day: date, *, wi
     """
     from fraudkit.features import build_features
 
-    start = datetime.combine(day, datetime.min.time())
+    start = start_of_day(day)
     as_of = start + timedelta(days=1)
     built = build_features(con, as_of=as_of, window=window)
     key = "phone" if target == "fraud_number" else "account_id"

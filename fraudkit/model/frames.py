@@ -14,12 +14,13 @@ import polars as pl
 from fraudkit.errors import NotReadyError, StoreError
 from fraudkit.model.contacts import contact_features
 from fraudkit.model.params import ContactParams
-from fraudkit.store import quote_ident, scalar, table_exists
+from fraudkit.store import frame, quote_ident, scalar, table_exists
+from fraudkit.timeutil import start_of_day
 
 
 def _frame(con: duckdb.DuckDBPyConnection, query: str, params: dict | None, table: str) -> pl.DataFrame:
     try:
-        return con.sql(query, params=params).pl() if params else con.sql(query).pl()
+        return frame(con, query, params)
     except duckdb.Error as exc:
         raise StoreError(str(exc).splitlines()[0], table=table, query=query) from exc
 
@@ -145,7 +146,7 @@ def contacts_from_store(
 
 def day_starts(first: datetime, last: datetime) -> list[datetime]:
     """Midnights from the day of ``first`` to the day of ``last`` inclusive."""
-    day = datetime(first.year, first.month, first.day)
+    day = start_of_day(first)
     out = []
     while day <= last:
         out.append(day)

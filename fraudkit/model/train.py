@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,6 +20,7 @@ from fraudkit.model.dataset import TrainingSet
 from fraudkit.model.metrics import at_k, capacity_threshold, interception, ranking_metrics, subscriber_days
 from fraudkit.model.params import TrainParams, contact_params_to_dict
 from fraudkit.settings import Settings
+from fraudkit.timeutil import start_of_day
 
 if TYPE_CHECKING:
     import lightgbm
@@ -167,7 +168,7 @@ def evaluate(
         scam = at_k(ranked.sort("score", "callee", "day", descending=[True, False, False]), params.capacity)
         metrics["scam_contact_precision_at_k"] = scam["precision_at_k"]
     horizon = params.labels.horizon
-    window = scored.filter((c("split") == "test") | (c("scored_at") >= _start_of(min(test_days)) - horizon))
+    window = scored.filter((c("split") == "test") | (c("scored_at") >= start_of_day(min(test_days)) - horizon))
     test_victims = (victims if victims is not None else NO_VICTIMS).filter(
         c("first_loss_at").dt.date().is_in(test_days)
     )
@@ -176,10 +177,6 @@ def evaluate(
     )
     metrics["subscriber_days"] = float(subscriber_days(test).height)
     return metrics, window, thresholds
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time())
 
 
 def _thresholds(val: pl.DataFrame, capacity: int, victim: bool) -> dict[str, float]:
