@@ -4,9 +4,10 @@ Generates a seeded transactions CSV with DuckDB (vectorised, no Python rows), th
 (a) ``CREATE TABLE t AS SELECT * FROM read_csv(file)`` into a fresh database,
 (b) ``ingest_paths`` of the same file into another fresh database, and, for context,
 (c) the "floor": a plain typed INSERT into the canonical ``transactions`` table with no
-checks, rejects or dedup (what the canonical VARCHAR account columns alone cost over (a),
-which infers BIGINT for them). Prints wall and CPU seconds (CPU is robust on a shared
-machine), rows/s and the ratio (b)/(a). Target: ratio <= 1.5.
+checks, rejects or dedup (what storing the canonical types costs against (a), which infers
+BIGINT for account numbers; identifier columns are stored uncompressed, see
+``fraudkit.schema``). Prints wall and CPU seconds (CPU is robust on a shared machine),
+rows/s and the ratio (b)/(a). Target: ratio <= 1.5.
 
     python benchmarks/bench_ingest.py --rows 10000000 --workdir /tmp/fk-bench
 """

@@ -100,12 +100,38 @@ class Scan:
     lines: LineTally | None = None  # of the raw bytes: right for UTF-8 (what DuckDB reads as is)
 
 
+class Utf8Check:
+    """Validates UTF-8 over a stream of chunks, noting the offset of the first bad byte."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._size = 0
+        self.valid = True
+        self.bad_offset: int | None = None
+
+    def feed(self, chunk: bytes) -> None:
+        if self.valid and not (chunk.isascii() and not self._decoder.getstate()[0]):
+            try:
+                self._decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                self.valid, self.bad_offset = False, self._size + exc.start - len(self._decoder.getstate()[0])
+        self._size += len(chunk)
+
+    def finish(self) -> None:
+        """The stream ended: a sequence cut off at the end is invalid too."""
+        if self.valid:
+            try:
+                self._decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self.valid, self.bad_offset = False, self._size
+
+
 def scan_file(path: Path, chunk_bytes: int) -> Scan:
     """Hash the file, check it is UTF-8 and count its lines in one streamed pass (about 1.5 GB/s)."""
     digest = hashlib.sha256()
     lines = LineTally()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    size, utf8, bad_offset, first = 0, True, None, b""
+    utf8 = Utf8Check()
+    size, first = 0, b""
     try:
         with path.open("rb") as fh:
             while chunk := fh.read(chunk_bytes):
@@ -113,26 +139,34 @@ def scan_file(path: Path, chunk_bytes: int) -> Scan:
                     first = chunk[:4]
                 digest.update(chunk)
                 lines.feed(chunk)
-                if utf8 and not (chunk.isascii() and not decoder.getstate()[0]):
-                    try:
-                        decoder.decode(chunk)
-                    except UnicodeDecodeError as exc:
-                        utf8, bad_offset = False, size + exc.start - len(decoder.getstate()[0])
+                utf8.feed(chunk)
                 size += len(chunk)
-        if utf8:
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                utf8, bad_offset = False, size
+        utf8.finish()
     except OSError as exc:
         raise InputFileError(path, f"cannot read: {exc.strerror or exc}") from exc
     return Scan(
         sha256=digest.hexdigest(),
         size=size,
-        utf8=utf8,
+        utf8=utf8.valid,
         utf16_bom=first.startswith(UTF16_BOMS),
-        bad_utf8_offset=bad_offset,
+        bad_utf8_offset=utf8.bad_offset,
         lines=lines,
+    )
+
+
+def scan_prefix(prefix: bytes, *, complete: bool) -> Scan:
+    """What the first bytes of a file suggest (no hash, no line count); ``complete`` when
+    they are the whole file, so a multi-byte character cut at the end is an error."""
+    utf8 = Utf8Check()
+    utf8.feed(prefix)
+    if complete:
+        utf8.finish()
+    return Scan(
+        sha256="",
+        size=len(prefix),
+        utf8=utf8.valid,
+        utf16_bom=prefix.startswith(UTF16_BOMS),
+        bad_utf8_offset=utf8.bad_offset,
     )
 
 

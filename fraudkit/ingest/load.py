@@ -20,7 +20,8 @@ is the 1-based row number.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -62,6 +63,11 @@ class LoadCounts:
     duplicates: int
 
 
+class FingerprintMismatch(Exception):
+    """The whole file is not what its first chunk suggested (another encoding); the
+    speculative load was rolled back and must be redone from the fingerprinted plan."""
+
+
 @dataclass(frozen=True)
 class StageSql:
     query: str
@@ -77,22 +83,41 @@ def load_file(
     mapping: Mapping | None,
     settings: IngestSettings,
     now: datetime,
+    *,
+    fingerprint: Callable[[], FilePlan] | None = None,
+    before_commit: Callable[[], None] | None = None,
 ) -> LoadCounts | None:
-    """Load ``plan`` atomically; None when the same content was ingested meanwhile."""
+    """Load ``plan`` atomically; None when the same content was ingested (or meanwhile).
+
+    A plan that is not yet fingerprinted is loaded speculatively: ``fingerprint`` is
+    called after the insert (the hash runs meanwhile), and the load is rolled back if the
+    content was ingested before, or raises :class:`FingerprintMismatch` if the file is
+    not what the plan assumed. ``before_commit`` may veto the commit by raising.
+    """
     try:
         _drop_temps(con, table)
         stage = stage_sql(plan, table, mapping, settings, now)
         _exec(con, "BEGIN TRANSACTION", table=table.name)
         try:
-            if already_ingested(con, plan.sha256, table.name):
+            if plan.fingerprinted and already_ingested(con, plan.sha256, table.name):
                 _exec(con, "ROLLBACK", table=table.name)
                 return None
-            common = {"kind": table.name, "src": str(plan.path.resolve()), "sha": plan.sha256, "now": now}
             first_new = _one(
                 con, f"SELECT coalesce(max(rowid) + 1, 0) FROM {quote_ident(table.name)}", table=table.name
             )[0]
             inserted = _insert_good(con, table, stage)
             broken = _collect_structural(con, plan, table)
+            if not plan.fingerprinted:
+                if fingerprint is None:
+                    raise ValueError(f"{plan.path}: a plan without a fingerprint needs a fingerprint function")
+                full = fingerprint()
+                if already_ingested(con, full.sha256, table.name):
+                    _exec(con, "ROLLBACK", table=table.name)
+                    return None
+                if replace(full, sha256="", expected_rows=None) != replace(plan, expected_rows=None):
+                    raise FingerprintMismatch(str(plan.path))
+                plan = full
+            common = {"kind": table.name, "src": str(plan.path.resolve()), "sha": plan.sha256, "now": now}
             faulty = 0
             if plan.expected_rows is None or inserted + broken != plan.expected_rows:
                 faulty = _stage_faulty(con, plan, table, stage, inserted)
@@ -111,6 +136,8 @@ def load_file(
                 },
                 table="ingest_log",
             )
+            if before_commit is not None:
+                before_commit()
             _exec(con, "COMMIT", table=table.name)
             return counts
         except BaseException:

@@ -1,7 +1,9 @@
 """``ingest_paths``: check every input file, then load each in its own transaction.
 
-All files are planned (opened, fingerprinted, decoded, header resolved) before any is
-loaded, so one unreadable file stops the run with nothing half-loaded.
+All files are peeked at (opened, header decoded and resolved) before any is loaded, and
+nothing commits until every file's full fingerprint (hash, encoding, line count) has
+passed, so one unreadable file stops the run with nothing half-loaded. The fingerprint
+pass runs in a thread alongside the first load instead of before it.
 """
 
 from __future__ import annotations
@@ -12,18 +14,20 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
 import duckdb
 
 from fraudkit.errors import ConfigError
-from fraudkit.ingest.load import load_file
+from fraudkit.ingest.fingerprint import FingerprintPass
+from fraudkit.ingest.load import FingerprintMismatch, LoadCounts, load_file
 from fraudkit.ingest.mapping import Mapping, load_mapping
-from fraudkit.ingest.plan import FilePlan, plan_file
+from fraudkit.ingest.plan import FilePlan, already_ingested, fingerprint_file, ingested_from, peek_file
 from fraudkit.ingest.sources import expand_paths
 from fraudkit.ingest.validate import IngestSettings
-from fraudkit.schema import TABLES
+from fraudkit.schema import TABLES, Table
 from fraudkit.store import ensure_schema
 
 
@@ -152,13 +156,22 @@ def ingest_paths(
         plans: list[FilePlan] = []
         for index, path in enumerate(files, start=1):
             _emit(progress, ProgressEvent("check", index, total, path))
-            plans.append(plan_file(con, path, table, mapping, encoding=encoding, settings=settings, workdir=Path(tmp)))
+            plans.append(peek_file(path, table, mapping, encoding=encoding, settings=settings, con=con))
+        fingerprint = partial(
+            fingerprint_file, table=table, mapping=mapping, encoding=encoding, settings=settings, workdir=Path(tmp)
+        )
         now = datetime.now()
-        with _insertion_order_kept(con):
-            for index, plan in enumerate(plans, start=1):
-                _emit(progress, ProgressEvent("start", index, total, plan.path))
+        with FingerprintPass(plans, fingerprint) as prints, _insertion_order_kept(con):
+            committed = False
+            for index, peeked in enumerate(plans, start=1):
+                _emit(progress, ProgressEvent("start", index, total, peeked.path))
                 started = time.perf_counter()
-                counts = None if plan.skipped else load_file(con, plan, table, mapping, settings, now)
+                # Nothing commits until every file's fingerprint has passed, as if all
+                # files had been fully checked first.
+                gate = None if committed else prints.wait_all
+                counts = _load(con, peeked, index - 1, prints, table, mapping, settings, now, gate)
+                committed = committed or counts is not None
+                plan = prints.result(index - 1)
                 result = FileResult(
                     path=plan.path,
                     kind=kind,
@@ -173,6 +186,44 @@ def ingest_paths(
                 summary.files.append(result)
                 _emit(progress, ProgressEvent("finish", index, total, plan.path, result))
     return summary
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    peeked: FilePlan,
+    index: int,
+    prints: FingerprintPass,
+    table: Table,
+    mapping: Mapping | None,
+    settings: IngestSettings,
+    now: datetime,
+    before_commit: Callable[[], None] | None,
+) -> LoadCounts | None:
+    """Load one file, speculatively (hashing alongside) unless its fingerprint is in hand,
+    it needs transcoding, or its path was ingested before (a re-run is usually a skip)."""
+    speculate = (
+        not prints.ready(index)
+        and peeked.encoding in ("utf-8", "parquet")
+        and not ingested_from(con, peeked.path, table.name)
+    )
+    if speculate:
+        try:
+            return load_file(
+                con,
+                peeked,
+                table,
+                mapping,
+                settings,
+                now,
+                fingerprint=partial(prints.result, index),
+                before_commit=before_commit,
+            )
+        except FingerprintMismatch:
+            pass  # rolled back: load again from the full plan
+    plan = prints.result(index)
+    if already_ingested(con, plan.sha256, table.name):
+        return None
+    return load_file(con, plan, table, mapping, settings, now, before_commit=before_commit)
 
 
 def _emit(progress: ProgressFn | None, event: ProgressEvent) -> None:

@@ -1,21 +1,24 @@
 """Check a file before anything is loaded: readable, decodable, header resolvable.
 
-``plan_file`` does every check that can fail for a whole file, so ``ingest_paths`` can
-plan all files first and load none if any is unusable. The plan records where each
-canonical column comes from (a file column, a default, a derived key, or nowhere).
+``peek_file`` checks what a file's first chunk shows (type, header, columns), so
+``ingest_paths`` can peek at all files first and load none if any is unusable.
+``fingerprint_file`` completes the plan from a full pass (hash, line count, encoding);
+``ingest_paths`` commits nothing until every file's fingerprint has passed too. The plan
+records where each canonical column comes from (a file column, a default, a derived key,
+or nowhere).
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 import duckdb
 
 from fraudkit.errors import InputFileError
-from fraudkit.ingest.encoding import resolve_encoding, scan_file, transcode_to_utf8
+from fraudkit.ingest.encoding import resolve_encoding, scan_file, scan_prefix, transcode_to_utf8
 from fraudkit.ingest.mapping import Mapping
 from fraudkit.ingest.sources import FileFormat, detect_format
 from fraudkit.ingest.validate import IngestSettings
@@ -53,8 +56,7 @@ class FilePlan:
     path: Path
     kind: str
     format: FileFormat
-    sha256: str
-    skipped: bool  # already in ingest_log: nothing to do
+    sha256: str  # "" until fingerprinted
     read_path: Path = Path()
     encoding: str = "utf-8"
     delimiter: str = ","
@@ -65,6 +67,10 @@ class FilePlan:
     # Rows the reader yields if every record is one line (CSV) or the file's row count
     # (Parquet); None when unknown. Lets a clean file load in one pass (see load.py).
     expected_rows: int | None = None
+
+    @property
+    def fingerprinted(self) -> bool:
+        return bool(self.sha256)
 
     @property
     def header_line(self) -> int:
@@ -84,23 +90,38 @@ def already_ingested(con: duckdb.DuckDBPyConnection, sha256: str, kind: str) -> 
     return bool(rows[0][0])
 
 
-def plan_file(
-    con: duckdb.DuckDBPyConnection,
+def ingested_from(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> bool:
+    """Whether a file at this path was ingested as ``kind`` before (a likely re-run)."""
+    rows = con.execute(
+        "SELECT count(*) FROM ingest_log WHERE source_file = $src AND kind = $kind",
+        {"src": str(path.resolve()), "kind": kind},
+    ).fetchall()
+    return bool(rows[0][0])
+
+
+def peek_file(
     path: Path,
     table: Table,
     mapping: Mapping | None,
     *,
     encoding: str | None,
     settings: IngestSettings,
-    workdir: Path,
+    con: duckdb.DuckDBPyConnection,
 ) -> FilePlan:
-    """Check ``path`` fully (raising InputFileError) and return how to load it."""
+    """Check what can be checked without reading all of ``path``: type, header, columns.
+
+    The encoding is judged from the first chunk; :func:`fingerprint_file` confirms it over
+    the whole file (and hashes and counts it), which may run while the file loads.
+    """
     fmt = detect_format(path)
-    scan = scan_file(path, settings.chunk_bytes)
-    if scan.size == 0:
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            prefix = fh.read(settings.chunk_bytes)
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read: {exc.strerror or exc}") from exc
+    if size == 0:
         raise InputFileError(path, "file is empty", hint="export the data again")
-    if already_ingested(con, scan.sha256, table.name):
-        return FilePlan(path, table.name, fmt, scan.sha256, skipped=True)
     if fmt == "parquet":
         header, types = _parquet_schema(con, path)
         columns, ignored = resolve_columns(path, table, header, types, mapping)
@@ -108,8 +129,7 @@ def plan_file(
             path,
             table.name,
             fmt,
-            scan.sha256,
-            skipped=False,
+            "",
             read_path=path,
             encoding="parquet",
             header=header,
@@ -118,30 +138,55 @@ def plan_file(
             expected_rows=_parquet_rows(con, path),
         )
     requested = encoding or (mapping.encoding if mapping else None)
-    codec = resolve_encoding(path, scan, requested)
+    codec = resolve_encoding(path, scan_prefix(prefix, complete=len(prefix) == size), requested)
+    return _csv_plan(path, table, mapping, codec)
+
+
+def fingerprint_file(
+    plan: FilePlan,
+    table: Table,
+    mapping: Mapping | None,
+    *,
+    encoding: str | None,
+    settings: IngestSettings,
+    workdir: Path,
+) -> FilePlan:
+    """Complete a peeked plan from one pass over the whole file: its SHA-256, its line
+    count and its encoding (transcoding to UTF-8 when it is not UTF-8). No database use,
+    so it can run in a thread while the file loads."""
+    scan = scan_file(plan.path, settings.chunk_bytes)
+    if plan.format == "parquet":
+        return replace(plan, sha256=scan.sha256)
+    requested = encoding or (mapping.encoding if mapping else None)
+    codec = resolve_encoding(plan.path, scan, requested)
+    if codec != plan.encoding:  # the first chunk misled: decode the header again
+        plan = _csv_plan(plan.path, table, mapping, codec)
+    read_path, lines = plan.path, scan.lines
+    if codec != "utf-8":  # transcoding is the slow part, so it comes after the header resolves
+        read_path = workdir / f"{scan.sha256[:24]}.utf8.csv"
+        lines = transcode_to_utf8(plan.path, codec, read_path, settings.chunk_bytes)
+    expected = None if lines is None else lines.rows_if_one_per_line(plan.skip_rows + 1)
+    return replace(plan, sha256=scan.sha256, read_path=read_path, expected_rows=expected)
+
+
+def _csv_plan(path: Path, table: Table, mapping: Mapping | None, codec: str) -> FilePlan:
     skip_rows = mapping.skip_rows if mapping else 0
     header_line, first_line = _first_lines(path, codec, skip_rows)
     delimiter = (mapping.delimiter if mapping else None) or guess_delimiter(header_line)
     header = split_header(header_line, first_line, delimiter)
     columns, ignored = resolve_columns(path, table, header, ("VARCHAR",) * len(header), mapping)
-    read_path, lines = path, scan.lines
-    if codec != "utf-8":  # only once the header is known to resolve: transcoding is the slow part
-        read_path = workdir / f"{scan.sha256[:24]}.utf8.csv"
-        lines = transcode_to_utf8(path, codec, read_path, settings.chunk_bytes)
     return FilePlan(
         path,
         table.name,
-        fmt,
-        scan.sha256,
-        skipped=False,
-        read_path=read_path,
+        "csv",
+        "",
+        read_path=path,
         encoding=codec,
         delimiter=delimiter,
         skip_rows=skip_rows,
         header=header,
         columns=columns,
         ignored=ignored,
-        expected_rows=None if lines is None else lines.rows_if_one_per_line(skip_rows + 1),
     )
 
 

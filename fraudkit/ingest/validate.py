@@ -161,7 +161,7 @@ def column_sql(
         )
         out.checks.append(
             Check(
-                f"(contains({n}, 'E+') OR contains({n}, 'e+')) AND regexp_full_match({n}, {p(EXCEL_SCIENTIFIC)})",
+                f"contains({n}, '+') AND regexp_full_match({n}, {p(EXCEL_SCIENTIFIC)})",
                 f"{name}: account number in scientific notation (digits lost by Excel); export the column as text",
             )
         )
@@ -204,8 +204,11 @@ def column_sql(
         out.value = f"try_cast({n} AS {column.sql_type})"
     elif role == "enum":
         codes = mapping.values.get(name, {}) if mapping else {}
-        out.parsed = f"lower({value_map(r, codes, p, lower_targets=True)})"
         allowed = ", ".join(p(v) for v in column.allowed)
+        out.parsed = f"lower({value_map(r, codes, p, lower_targets=True)})"
+        if not codes and raw is not None:  # most values are already canonical: skip trim and lower
+            out.cleaned = f"CASE WHEN {raw} IN ({allowed}) THEN {raw} ELSE {out.cleaned} END"
+            out.parsed = f"CASE WHEN {r} IN ({allowed}) THEN {r} ELSE {out.parsed} END"
         out.checks.append(
             Check(f"{n} NOT IN ({allowed})", f"{name}: unknown value (allowed: {', '.join(column.allowed)})")
         )
