@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/fraudkit demo --workdir demo
+	$(BIN)/fraudkit demo --workdir demo --fresh
 
 test: $(STAMP)
 	$(BIN)/ruff check .

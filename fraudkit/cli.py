@@ -507,6 +507,12 @@ def demo(
     threads: Annotated[
         int | None, typer.Option("--threads", min=1, help="CPU threads for LightGBM (default: all).")
     ] = None,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh", help="First delete what an earlier demo left in --workdir (world, store, mlruns, reports)."
+        ),
+    ] = False,
 ) -> None:
     """Run the whole chain on a synthetic world: synth, ingest, scan, train, warn, and check it all against the truth.
 
@@ -528,6 +534,7 @@ def demo(
             progress=update,
             synth_overrides=overrides,
             threads=threads,
+            fresh=fresh,
         )
     console.print(counts_table("loaded into the store", result.table_counts))
     for step in result.steps:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -214,7 +215,7 @@ def _check_same_world(run: DemoRun, cfg: SynthConfig) -> None:
     if before != json.loads(json.dumps(cfg.to_dict())):
         raise ConfigError(
             f"{run.workdir} holds a demo of another world (other seed, size or generator settings)",
-            hint=f"use another --workdir, or delete {run.workdir} to start again",
+            hint=f"add --fresh to start {run.workdir} again, or use another --workdir",
         )
 
 
@@ -572,6 +573,20 @@ DEMO_STEPS: list[tuple[str, DemoStep]] = [
 """The chain in order; each step reads what earlier ones left in the DemoRun."""
 
 
+DEMO_OUTPUTS = ("world", "fraudkit.duckdb", "fraudkit.duckdb.wal", "mlruns", "reports")
+"""What a demo writes into its workdir; ``clear_demo`` deletes these and nothing else."""
+
+
+def clear_demo(workdir: Path) -> None:
+    """Delete an earlier demo's outputs from ``workdir``, leaving anything else there alone."""
+    for name in DEMO_OUTPUTS:
+        path = workdir / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+
+
 def run_demo(
     *,
     workdir: Path,
@@ -582,15 +597,19 @@ def run_demo(
     synth_overrides: Mapping[str, Any] | None = None,
     threads: int | None = None,
     capacity: int = DEMO_CAPACITY,
+    fresh: bool = False,
 ) -> DemoResult:
     """Run every demo step in order in ``workdir``: the world in ``world/``, the store in
     ``fraudkit.duckdb``, the MLflow store in ``mlruns/``, reports and the call-back list in ``reports/``.
 
     ``synth_overrides`` sets any other field of :class:`fraudkit.synth.SynthConfig` (a small
     world needs ``fraud_operations_per_100k`` raised to hold victims to learn from);
-    ``threads`` caps LightGBM's threads (default: all cores).
+    ``threads`` caps LightGBM's threads (default: all cores); ``fresh`` first deletes what an
+    earlier demo left in ``workdir`` (see :func:`clear_demo`).
     """
     say = progress or (lambda _stage: None)
+    if fresh:
+        clear_demo(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     run = DemoRun(
         workdir=workdir,

@@ -188,6 +188,22 @@ def test_a_workdir_of_another_world_is_refused(demo: tuple[DemoResult, list[str]
         run_demo(workdir=result.workdir, subscribers=SUBSCRIBERS, seed=SEED + 1, synth_overrides=BOOSTED)
 
 
+def test_fresh_clears_an_earlier_demo_and_nothing_else(tmp_path: Path) -> None:
+    (tmp_path / "world").mkdir()
+    (tmp_path / "world" / "world.json").write_text('{"config": {"seed": 1}}')
+    (tmp_path / "fraudkit.duckdb").write_bytes(b"old store")
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="another world") as refused:
+        run_demo(workdir=tmp_path, steps=[DEMO_STEPS[0]], subscribers=SUBSCRIBERS, seed=SEED, synth_overrides=BOOSTED)
+    assert "--fresh" in refused.value.one_line()
+    result = run_demo(
+        workdir=tmp_path, steps=[DEMO_STEPS[0]], subscribers=SUBSCRIBERS, seed=SEED, synth_overrides=BOOSTED, fresh=True
+    )
+    assert result.step("synth").skipped is None
+    assert not (tmp_path / "fraudkit.duckdb").exists()  # the old store is gone; synth alone makes none
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
 def test_cli_rerun_registers_new_versions_and_prints_the_summary(demo: tuple[DemoResult, list[str]]) -> None:
     """Last in the module: it reruns the demo in the shared workdir, which moves the champions to version 2."""
     result, _ = demo
