@@ -7,7 +7,8 @@ Definitions (also in the docstrings where they are computed):
   and day for victims (their highest-scored contact; positive if any contact is); of the k
   highest, the share that are positives, and the share of all positives they hold. k is the
   team's daily capacity, so this says "if the team had spent one day's calls on the best k
-  cases of the whole test period".
+  cases of the whole test period". With fewer than k positives, precision@k cannot exceed
+  positives / k; ``best_precision_at_k`` says so.
 - **interception** (victims only): the capacity as it would have been used. On validation
   days, a score threshold is set so that alerts (one per subscriber and day) average
   ``capacity`` per day. On the test days, contacts are replayed in the order they ended; one
@@ -59,12 +60,19 @@ def subscriber_days(scored: pl.DataFrame) -> pl.DataFrame:
 
 
 def at_k(ranked: pl.DataFrame, k: int) -> dict[str, float]:
-    """precision@k and recall@k of rows already ranked best first (columns ``label``)."""
+    """precision@k and recall@k of rows already ranked best first (columns ``label``).
+
+    Also the best precision@k any ranking could reach: with fewer positives than k (a small
+    world, a quiet week), even a perfect list is partly false alarms, so a figure below
+    the target may be the data's limit rather than the model's.
+    """
     positives = int(ranked["label"].sum() or 0)
     top = ranked.head(k)
     hits = int(top["label"].sum() or 0)
+    slots = min(k, ranked.height)
     return {
-        "precision_at_k": hits / min(k, ranked.height) if ranked.height else float("nan"),
+        "precision_at_k": hits / slots if slots else float("nan"),
+        "best_precision_at_k": min(positives, slots) / slots if slots else float("nan"),
         "recall_at_k": hits / positives if positives else float("nan"),
     }
 

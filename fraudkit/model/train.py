@@ -204,6 +204,13 @@ def feature_importance(booster: lightgbm.Booster) -> pl.DataFrame:
     ).sort("gain", "feature", descending=[True, False])
 
 
+def _precision_text(m: dict[str, float]) -> str:
+    """precision@k, with the best any ranking could reach when there were fewer positives than k."""
+    text = f"{m.get('precision_at_k', float('nan')):.3f}"
+    best = m.get("best_precision_at_k", 1.0)
+    return text + (f" (at most {best:.3f}: fewer positives than k)" if best < 1.0 else "")
+
+
 def summary_lines(result: TrainResult) -> list[tuple[str, str]]:
     """The figures a person reads first, as (measure, value) pairs."""
     m = result.metrics
@@ -211,7 +218,7 @@ def summary_lines(result: TrainResult) -> list[tuple[str, str]]:
     rows = [
         ("test rows / positives", f"{m.get('rows', 0):,.0f} / {m.get('positives', 0):,.0f}"),
         ("AUC-PR", f"{m.get('auc_pr', float('nan')):.3f}"),
-        (f"precision@{k}", f"{m.get('precision_at_k', float('nan')):.3f}"),
+        (f"precision@{k}", _precision_text(m)),
         (f"recall@{k}", f"{m.get('recall_at_k', float('nan')):.3f}"),
     ]
     if result.target == "victim":

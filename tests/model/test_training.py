@@ -13,7 +13,7 @@ from model_world import AS_OF, ModelWorld
 from fraudkit.errors import NotReadyError
 from fraudkit.model.dataset import TrainingSet, build_training_set, entity_rows
 from fraudkit.model.labels import apply_outcomes
-from fraudkit.model.metrics import average_precision, interception, replay_calls
+from fraudkit.model.metrics import at_k, average_precision, interception, replay_calls
 from fraudkit.model.params import LabelParams, SplitParams, TrainParams
 from fraudkit.model.split import split_days
 from fraudkit.model.train import TrainResult, train_model
@@ -142,6 +142,13 @@ def test_average_precision_matches_a_hand_computation() -> None:
     assert average_precision(labels, scores) == pytest.approx((1 + 2 / 3 + 0.5) / 3)
     # a tie between a positive and a negative counts as one threshold
     assert average_precision(np.array([1, 0]), np.array([0.5, 0.5])) == pytest.approx(0.5)
+
+
+def test_precision_at_k_says_when_too_few_positives_cap_it() -> None:
+    ranked = pl.DataFrame({"label": [1, 0, 1, 0, 0, 0]})  # best first; 2 positives
+    assert at_k(ranked, 4) == {"precision_at_k": 0.5, "best_precision_at_k": 0.5, "recall_at_k": 1.0}
+    assert at_k(ranked, 1) == {"precision_at_k": 1.0, "best_precision_at_k": 1.0, "recall_at_k": 0.5}
+    assert at_k(ranked, 10)["best_precision_at_k"] == 2 / 6  # k beyond the rows: only 6 slots
 
 
 def test_the_capacity_replay_calls_the_best_waiting_alert_and_counts_only_calls_before_the_loss() -> None:
