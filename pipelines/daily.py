@@ -183,8 +183,8 @@ def warn_day(con: duckdb.DuckDBPyConnection, config: DailyConfig, as_of: datetim
     return StepReport(
         "warn",
         summary=(
-            f"{wl.frame.height} people to call ({tiers['red']} red, {tiers['orange']} orange), "
-            f"model version {wl.model_version}"
+            f"{wl.frame.height} people to call ({tiers['red']} red, {tiers['orange']} orange, "
+            f"{tiers['yellow']} yellow), model version {wl.model_version}"
         ),
         facts={"listed": wl.frame.height, **tiers, "model_version": wl.model_version},
         outputs={"call-back list": str(path)},

@@ -104,6 +104,24 @@ def capacity_threshold(scored_val: pl.DataFrame, capacity: int) -> float:
     return float(per_day["score"].sort(descending=True)[wanted - 1])
 
 
+def precision_threshold(scored_val: pl.DataFrame, min_precision: float) -> float | None:
+    """The lowest score at which the subscriber-days scoring at or above it were at least
+    ``min_precision`` positives on the validation days; None when no score gets there.
+
+    Tiers set this way mean the same on every model ("one in two red alerts was a victim"),
+    where a share of the capacity sinks into the noise when there are few victims a day.
+    """
+    ranked = subscriber_days(scored_val)
+    if ranked.is_empty():
+        return None
+    scores = ranked["score"].to_numpy()
+    hits = np.cumsum(ranked["label"].to_numpy())
+    last_of_tie = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]
+    precision = hits[last_of_tie] / (last_of_tie + 1)
+    reached = np.flatnonzero((precision >= min_precision) & (hits[last_of_tie] > 0))
+    return float(scores[last_of_tie[reached[-1]]]) if len(reached) else None
+
+
 def replay_calls(scored: pl.DataFrame, *, threshold: float, capacity: int, stale_after: timedelta) -> pl.DataFrame:
     """The call-backs a team making ``capacity`` calls a day would have made, slot by slot.
 

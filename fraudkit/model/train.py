@@ -17,7 +17,14 @@ import polars as pl
 
 from fraudkit.errors import NotReadyError
 from fraudkit.model.dataset import TrainingSet
-from fraudkit.model.metrics import at_k, capacity_threshold, interception, ranking_metrics, subscriber_days
+from fraudkit.model.metrics import (
+    at_k,
+    capacity_threshold,
+    interception,
+    precision_threshold,
+    ranking_metrics,
+    subscriber_days,
+)
 from fraudkit.model.params import TrainParams, contact_params_to_dict
 from fraudkit.settings import Settings
 from fraudkit.timeutil import start_of_day
@@ -28,7 +35,9 @@ if TYPE_CHECKING:
 c = pl.col
 NO_VICTIMS = pl.DataFrame(schema={"phone": pl.String, "first_loss_at": pl.Datetime("us"), "loss": pl.Float64})
 RED_SHARE = 0.2
-"""Red tier: the scores that would fill the first fifth of a day's capacity on validation days."""
+"""Red tier without victims to calibrate on: the scores that fill the first fifth of a day's capacity."""
+TIER_PRECISION = {"red": 0.5, "orange": 0.2}
+"""Victim tiers: red where one in two alerts on validation days was a victim, orange one in five."""
 
 
 @dataclass
@@ -180,10 +189,18 @@ def evaluate(
 
 
 def _thresholds(val: pl.DataFrame, capacity: int, victim: bool) -> dict[str, float]:
-    """Orange = the capacity threshold, red = the scores that fill the first fifth of it (validation days)."""
+    """From the validation days: ``capacity``, the score at which alerts averaged the daily
+    capacity (the replay's threshold); the tiers: for victims, where alerts were at least half
+    (red) or a fifth (orange) victims, else the capacity threshold and its first fifth."""
     if victim:
-        orange = capacity_threshold(val, capacity)
-        red = capacity_threshold(val, max(1, round(capacity * RED_SHARE)))
+        capacity_score = capacity_threshold(val, capacity)
+        red = precision_threshold(val, TIER_PRECISION["red"])
+        orange = precision_threshold(val, TIER_PRECISION["orange"])
+        if red is None:
+            red = capacity_threshold(val, max(1, round(capacity * RED_SHARE)))
+        if orange is None:
+            orange = capacity_score
+        return {"capacity": capacity_score, "orange": min(orange, red), "red": red}
     else:
         per_day = val.group_by("day").len()
         days = max(per_day.height, 1)

@@ -63,7 +63,7 @@ class Tiers:
 
     @classmethod
     def of_model(cls, model: LoadedModel) -> Tiers:
-        """The model's own tiers: orange = its daily-capacity threshold, red = the first fifth of that."""
+        """The model's own tiers, set on its validation days (see ``fraudkit.model.train``)."""
         t = model.thresholds
         orange = float(t.get("orange", 0.5))
         return cls(red=max(float(t.get("red", orange)), orange), orange=orange)
