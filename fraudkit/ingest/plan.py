@@ -23,6 +23,7 @@ from fraudkit.ingest.mapping import Mapping
 from fraudkit.ingest.sources import FileFormat, detect_format
 from fraudkit.ingest.validate import IngestSettings
 from fraudkit.schema import Table
+from fraudkit.store import quote_ident
 
 # Defaults the schema promises ("CNY by default", "success unless stated"); a mapping wins.
 BUILTIN_DEFAULTS: dict[str, dict[str, str]] = {"transactions": {"currency": "CNY", "status": "success"}}
@@ -83,20 +84,28 @@ class FilePlan:
 
 
 def already_ingested(con: duckdb.DuckDBPyConnection, sha256: str, kind: str) -> bool:
-    rows = con.execute(
-        "SELECT count(*) FROM ingest_log WHERE file_sha256 = $sha AND kind = $kind",
-        {"sha": sha256, "kind": kind},
-    ).fetchall()
-    return bool(rows[0][0])
+    """Whether this content was ingested as ``kind`` before: nothing to load."""
+    return _logged(con, "file_sha256", sha256, kind)
 
 
 def ingested_from(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> bool:
     """Whether a file at this path was ingested as ``kind`` before (a likely re-run)."""
+    return _logged(con, "source_file", str(path.resolve()), kind)
+
+
+def _logged(
+    con: duckdb.DuckDBPyConnection, column: Literal["file_sha256", "source_file"], value: str, kind: str
+) -> bool:
     rows = con.execute(
-        "SELECT count(*) FROM ingest_log WHERE source_file = $src AND kind = $kind",
-        {"src": str(path.resolve()), "kind": kind},
+        f"SELECT count(*) FROM ingest_log WHERE {quote_ident(column)} = $value AND kind = $kind",
+        {"value": value, "kind": kind},
     ).fetchall()
     return bool(rows[0][0])
+
+
+def requested_encoding(encoding: str | None, mapping: Mapping | None) -> str | None:
+    """The encoding asked for: the option's, else the mapping's (None or "auto": detect)."""
+    return encoding or (mapping.encoding if mapping else None)
 
 
 def peek_file(
@@ -137,7 +146,7 @@ def peek_file(
             ignored=ignored,
             expected_rows=_parquet_rows(con, path),
         )
-    requested = encoding or (mapping.encoding if mapping else None)
+    requested = requested_encoding(encoding, mapping)
     codec = resolve_encoding(path, scan_prefix(prefix, complete=len(prefix) == size), requested)
     return _csv_plan(path, table, mapping, codec)
 
@@ -157,7 +166,7 @@ def fingerprint_file(
     scan = scan_file(plan.path, settings.chunk_bytes)
     if plan.format == "parquet":
         return replace(plan, sha256=scan.sha256)
-    requested = encoding or (mapping.encoding if mapping else None)
+    requested = requested_encoding(encoding, mapping)
     codec = resolve_encoding(plan.path, scan, requested)
     if codec != plan.encoding:  # the first chunk misled: decode the header again
         plan = _csv_plan(plan.path, table, mapping, codec)

@@ -39,14 +39,18 @@ def average_precision(labels: np.ndarray, scores: np.ndarray) -> float:
     if positives == 0 or len(y) == 0:
         return float("nan")
     order = np.argsort(-s, kind="mergesort")
-    s, y = s[order], y[order]
-    last_of_tie = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]
-    tp = np.cumsum(y)[last_of_tie]
-    n = last_of_tie + 1
-    precision = tp / n
+    _, tp, precision = precision_at_each_score(y[order], s[order])
     recall = tp / positives
     previous = np.r_[0.0, recall[:-1]]
     return float(np.sum((recall - previous) * precision))
+
+
+def precision_at_each_score(labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For rows sorted by score, best first: the last position of each distinct score, the
+    positives at or above it and their precision (tied scores share one threshold)."""
+    last_of_tie = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]
+    hits = np.cumsum(labels)[last_of_tie]
+    return last_of_tie, hits, hits / (last_of_tie + 1)
 
 
 def subscriber_days(scored: pl.DataFrame) -> pl.DataFrame:
@@ -115,10 +119,8 @@ def precision_threshold(scored_val: pl.DataFrame, min_precision: float) -> float
     if ranked.is_empty():
         return None
     scores = ranked["score"].to_numpy()
-    hits = np.cumsum(ranked["label"].to_numpy())
-    last_of_tie = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]
-    precision = hits[last_of_tie] / (last_of_tie + 1)
-    reached = np.flatnonzero((precision >= min_precision) & (hits[last_of_tie] > 0))
+    last_of_tie, hits, precision = precision_at_each_score(ranked["label"].to_numpy(), scores)
+    reached = np.flatnonzero((precision >= min_precision) & (hits > 0))
     return float(scores[last_of_tie[reached[-1]]]) if len(reached) else None
 
 
