@@ -149,7 +149,7 @@ def rejects(
 
     Example: [bold]fraudkit rejects --kind transactions --limit 50[/]
     """
-    from fraudkit.audit import record_reveal
+    from fraudkit.exposure import record_reveal
     from fraudkit.store import list_rejects, open_store
     from fraudkit.views import rejects_table
 
@@ -221,7 +221,7 @@ def trace(
 
     Example: [bold]fraudkit trace --report R00000001 --hops 8 --out trace.html[/]
     """
-    from fraudkit.audit import record_reveal
+    from fraudkit.exposure import record_reveal
     from fraudkit.scan.trace import trace_account, trace_html, trace_report, trace_tree, write_trace
     from fraudkit.store import open_store
     from fraudkit.timeutil import parse_as_of, parse_duration

@@ -15,8 +15,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from fraudkit.audit import AUDIT_DDL
 from fraudkit.errors import NotReadyError, StoreError
+from fraudkit.exposure import AUDIT_DDL
 from fraudkit.schema import INGEST_LOG_DDL, REJECTS_DDL, TABLES
 
 DEFAULT_DB = Path("fraudkit.duckdb")

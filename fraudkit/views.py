@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
-from fraudkit.masking import mask_text
+from fraudkit.exposure import mask_text
 
 if TYPE_CHECKING:
     from fraudkit.ingest import IngestSummary
@@ -77,7 +77,7 @@ def paths_table(title: str, paths: Mapping[str, Path]) -> Table:
 
 def clusters_table(result: Any, *, top: int, reveal: bool) -> Table:
     """The ranked clusters of a scan, as an investigator reads them first."""
-    from fraudkit.masking import mask_account
+    from fraudkit.exposure import mask_account
 
     table = Table(title=f"water-house clusters (top {top})", title_justify="left")
     for col in (

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from fraudkit.audit import record_reveal
 from fraudkit.errors import NotReadyError
+from fraudkit.exposure import record_reveal
 from fraudkit.schema import TABLES
 from fraudkit.store import connect, quote_ident, table_counts
 

@@ -9,8 +9,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from fraudkit.audit import record_reveal
-from fraudkit.masking import mask_account, mask_frame, mask_phone
+from fraudkit.exposure import mask_account, mask_frame, mask_phone, record_reveal
 from fraudkit.scan.drawing import DrawEdge, DrawNode, flow_svg, html_table, page
 from fraudkit.scan.scan import ScanResult
 

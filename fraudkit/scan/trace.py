@@ -40,7 +40,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from fraudkit.errors import ConfigError, NotReadyError
-from fraudkit.masking import mask_account
+from fraudkit.exposure import mask_account
 from fraudkit.scan.drawing import DrawEdge, DrawNode, flow_svg, html_table, page
 from fraudkit.scan.flows import CASH_OUT_CHANNELS
 from fraudkit.store import frame, quote_ident, scalar, table_exists

@@ -11,9 +11,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from fraudkit.audit import record_reveal
 from fraudkit.errors import ConfigError
-from fraudkit.masking import mask_account, mask_phone, mask_text
+from fraudkit.exposure import mask_account, mask_phone, mask_text, record_reveal
 from fraudkit.warn.listing import WarningList
 
 SUFFIXES = (".xlsx", ".csv", ".parquet")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from fraudkit.masking import mask_phone
+from fraudkit.exposure import mask_phone
 from fraudkit.warn.listing import WarningList
 
 TIER_STYLE = {"red": "bold red", "orange": "dark_orange", "yellow": "yellow"}

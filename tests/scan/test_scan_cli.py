@@ -18,8 +18,8 @@ from scan_world import CLI_WORLD_AS_OF, StoredWorld
 from typer.testing import CliRunner, Result
 
 from fraudkit.cli import app
+from fraudkit.exposure import mask_account
 from fraudkit.features import FEATURE_CATALOGUE, FEATURE_SETS, build_features
-from fraudkit.masking import mask_account
 from fraudkit.scan.evaluate import evaluate_scan, read_truth
 from fraudkit.scan.scan import run_scan
 from fraudkit.scan.trace import trace_account

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fraudkit.errors import ConfigError, FraudkitError, NotReadyError
-from fraudkit.masking import mask_account
+from fraudkit.exposure import mask_account
 from fraudkit.scan.trace import (
     TraceResult,
     trace_account,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fraudkit.masking import mask_account, mask_phone, mask_text
+from fraudkit.exposure import mask_account, mask_phone, mask_text
 
 
 def test_phone_keeps_prefix_and_last_four() -> None:
@@ -31,7 +31,7 @@ def test_mask_text_hides_every_long_digit_run(phones: list[str]) -> None:
 def test_mask_frame_masks_every_digit_run_in_text_columns_and_keeps_joins() -> None:
     import polars as pl
 
-    from fraudkit.masking import mask_frame
+    from fraudkit.exposure import mask_frame
 
     frame = pl.DataFrame(
         {"account": ["6222000011112222", "6222000011112222"], "phones": ["13800001111,13900002222", None], "n": [1, 2]}
