@@ -7,19 +7,31 @@ with :func:`quote_ident` and values are bound as parameters.
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 
-from fraudkit.errors import NotReadyError, StoreError
+from fraudkit.errors import ConfigError, NotReadyError, StoreError
 from fraudkit.exposure import AUDIT_DDL
 from fraudkit.schema import INGEST_LOG_DDL, REJECTS_DDL, TABLES
+from fraudkit.settings import check_lock_wait, check_timezone, default_timezone, lock_wait_from_env
 
 DEFAULT_DB = Path("fraudkit.duckdb")
+DUCKDB_MAGIC = (8, b"DUCK")  # offset and bytes of the magic in a DuckDB file's first block header
+STORE_SETTINGS_DDL = "CREATE TABLE IF NOT EXISTS store_settings (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)"
+_FILE_KINDS = ((b"PAR1", "a Parquet file"), (b"SQLite format 3", "an SQLite database"), (b"PK", "a ZIP/XLSX file"))
+_LOCK_TEXT = "Could not set lock"
+_PID = re.compile(r"\(PID (\d+)\)")
 
 
 def quote_ident(name: str) -> str:
@@ -27,34 +39,249 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def check_store_file(path: Path) -> None:
+    """Refuse an existing file that is not a DuckDB database: DuckDB would open a CSV or Parquet
+    file as an in-memory database over it, and everything written would be lost on exit."""
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise ConfigError(f"--db {path} is a folder, not a DuckDB file", hint="pass --db FOLDER/fraudkit.duckdb")
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    offset, magic = DUCKDB_MAGIC
+    if head[offset : offset + len(magic)] == magic:
+        return
+    kind = next((name for sig, name in _FILE_KINDS if head.startswith(sig)), "not a DuckDB database")
+    kind = "empty" if not head else kind
+    raise ConfigError(
+        f"--db {path} is {kind}, not a DuckDB store",
+        hint="--db names the store (e.g. fraudkit.duckdb); give data files to `fraudkit ingest` as arguments",
+    )
+
+
 def connect(
-    path: str | Path = DEFAULT_DB, *, read_only: bool = False, threads: int | None = None
+    path: str | Path = DEFAULT_DB,
+    *,
+    read_only: bool = False,
+    threads: int | None = None,
+    timezone: str | None = None,
+    lock_wait: float | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the store and make sure the canonical tables exist."""
+    """Open (creating if needed) the store, make sure the canonical tables exist, and set the
+    session's TimeZone to the store's zone.
+
+    A store held by another process is waited for up to ``lock_wait`` seconds ($FRAUDKIT_LOCK_WAIT,
+    default 30), then refused naming the holder. ``timezone`` is recorded when the store is
+    created (default: :func:`fraudkit.settings.default_timezone`) and may not change afterwards.
+    """
     path = Path(path)
+    check_store_file(path)
+    if timezone is not None:
+        timezone = check_timezone(timezone, option="--timezone")
     if read_only and not path.exists():
         raise NotReadyError(f"no database at {path}", hint="run `fraudkit ingest` or `fraudkit demo` first")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
+    wait = lock_wait_from_env() if lock_wait is None else check_lock_wait(lock_wait)
+    con = _open_waiting(path, read_only=read_only, wait=wait)
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.Error as exc:  # locked by another process, not a DuckDB file, ...
-        raise StoreError(f"cannot open {path}: {exc}") from exc
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
-    if not read_only:
-        ensure_schema(con)
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        if not read_only:
+            ensure_schema(con)
+        zone = _store_zone(con, path, timezone, record=not read_only)
+        con.execute("SET TimeZone = ?", [zone])
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
+def _open_waiting(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, polling while another process holds the file's lock, for ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:  # locked by another process, not a DuckDB file, ...
+            text = str(exc)
+            if _LOCK_TEXT not in text:
+                raise StoreError(f"cannot open {path}: {text.splitlines()[0]}") from exc
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StoreError(_lock_message(path, text, wait)) from None
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, 1.0)
+
+
+def store_timezone(con: duckdb.DuckDBPyConnection) -> str:
+    """The zone the store keeps its times in (recorded at creation; older stores: the default zone)."""
+    if table_exists(con, "store_settings"):
+        value = scalar(con, "SELECT value FROM store_settings WHERE name = 'timezone'")
+        if value:
+            return str(value)
+    return default_timezone()
+
+
+def _store_zone(con: duckdb.DuckDBPyConnection, path: Path, asked: str | None, *, record: bool) -> str:
+    """The store's zone, recording ``asked`` (or the default) in a store that has none yet."""
+    recorded = None
+    if table_exists(con, "store_settings"):
+        recorded = scalar(con, "SELECT value FROM store_settings WHERE name = 'timezone'")
+    if recorded is None:
+        zone = asked or default_timezone()
+        if record:
+            con.execute("INSERT INTO store_settings VALUES ('timezone', ?)", [zone])
+        return zone
+    if asked is not None and asked != recorded:
+        raise ConfigError(
+            f"store {path} keeps its times in {recorded}, not {asked}",
+            hint="a store's time zone is fixed when it is created: leave out --timezone, or use a new --db",
+        )
+    return str(recorded)
+
+
+# Who holds the store: a sidecar <db>.owner written while a command has it open, read when
+# another command finds the store locked.
+
+
+def owner_path(path: str | Path) -> Path:
+    """The sidecar naming the process that has the store open."""
+    path = Path(path)
+    return path.with_name(path.name + ".owner")
+
+
+def command_label(argv: list[str] | None = None) -> str:
+    """'fraudkit train' or 'python -m pipelines.daily': the program and its command word, never
+    the arguments (they may hold account numbers)."""
+    click = sys.modules.get("click")
+    ctx = click.get_current_context(silent=True) if click and argv is None else None
+    if ctx is not None:
+        return ctx.command_path
+    args = list(sys.argv if argv is None else argv)
+    if not args:
+        return "?"
+    words = [os.path.basename(args[0])]
+    rest = args[1:]
+    if rest[:1] == ["-m"] and len(rest) > 1:
+        words += ["-m", rest[1]]
+    elif rest and re.fullmatch(r"[a-z][a-z_-]*", rest[0]):
+        words.append(rest[0])
+    return " ".join(words)
+
+
+def _write_owner(path: Path, *, read_only: bool) -> Path | None:
+    """Record this process as the store's holder (best effort: a read-only folder just has none)."""
+    sidecar = owner_path(path)
+    info = {
+        "pid": os.getpid(),
+        "command": command_label(),
+        "started": datetime.now().isoformat(timespec="seconds"),
+        "mode": "read-only" if read_only else "write",
+    }
+    tmp = sidecar.with_name(f"{sidecar.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(info), encoding="utf-8")
+        os.replace(tmp, sidecar)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        return None
+    return sidecar
+
+
+def _remove_owner(sidecar: Path | None) -> None:
+    """Remove the sidecar if it still names this process."""
+    if sidecar is None:
+        return
+    info = _read_owner(sidecar)
+    if info and info.get("pid") == os.getpid():
+        sidecar.unlink(missing_ok=True)
+
+
+def _read_owner(sidecar: Path) -> dict[str, Any] | None:
+    try:
+        info = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return info if isinstance(info, dict) else None
+
+
+def _proc_started(pid: int) -> datetime | None:
+    """When a process started, from /proc (Linux); None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        boot = next(
+            int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime")
+        )
+        return datetime.fromtimestamp(boot + int(fields[19]) / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def _proc_command(pid: int) -> str | None:
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode("utf-8", "replace").split("\0")
+    except OSError:
+        return None
+    return command_label([a for a in argv if a]) if any(argv) else None
+
+
+def describe_holder(path: Path, engine_text: str) -> str:
+    """'`fraudkit train` (PID 4242, read-only) for 2 min 5 s': from the sidecar when it names the PID
+    DuckDB reports, else from /proc."""
+    found = _PID.search(engine_text)
+    pid = int(found.group(1)) if found else None
+    info = _read_owner(owner_path(path)) or {}
+    if pid is None or info.get("pid") != pid:
+        info = {"pid": pid, "command": _proc_command(pid) if pid else None}
+        started = _proc_started(pid) if pid else None
+    else:
+        try:
+            started = datetime.fromisoformat(str(info.get("started")))
+        except ValueError:
+            started = None
+    who = f"`{info['command']}`" if info.get("command") else "another process"
+    extra = ", ".join(str(x) for x in (f"PID {pid}" if pid else None, info.get("mode")) if x)
+    text = f"{who} ({extra})" if extra else who
+    if started is not None:
+        text += f" since {started:%Y-%m-%d %H:%M:%S} ({_span(datetime.now() - started)})"
+    return text
+
+
+def _span(delta: Any) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+
+
+def _lock_message(path: Path, engine_text: str, waited: float) -> str:
+    return (
+        f"store {path} is held by {describe_holder(path, engine_text)}; waited {waited:g} s for it "
+        "(try again when it finishes, or wait longer with --lock-wait / FRAUDKIT_LOCK_WAIT)"
+    )
+
+
 @contextmanager
-def open_store(path: str | Path = DEFAULT_DB, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Context manager around :func:`connect` that always closes the connection."""
-    con = connect(path, read_only=read_only)
+def open_store(
+    path: str | Path = DEFAULT_DB,
+    *,
+    read_only: bool = False,
+    timezone: str | None = None,
+    lock_wait: float | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Context manager around :func:`connect` that always closes the connection, and names this
+    process in ``<db>.owner`` while it is open (so a command that finds the store locked can say who)."""
+    con = connect(path, read_only=read_only, timezone=timezone, lock_wait=lock_wait)
+    sidecar = _write_owner(Path(path), read_only=read_only)
     try:
         yield con
     finally:
         con.close()
+        _remove_owner(sidecar)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -64,6 +291,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(REJECTS_DDL)
     con.execute(INGEST_LOG_DDL)
     con.execute(AUDIT_DDL)
+    con.execute(STORE_SETTINGS_DDL)
 
 
 def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> Any:

@@ -1,38 +1,85 @@
-"""Parsing of the times and durations users type: `--as-of 2026-10-31`, `--window 7d`, `--within 48h`."""
+"""Parsing of the times and durations users type: `--as-of 2026-10-31`, `--window 7d`, `--within 48h`.
+
+Times in the store are naive wall-clock times in the store's zone (see :func:`fraudkit.store.connect`);
+a time typed with an offset (``2026-10-31T00:00+08:00``, ``...Z``) is converted to that zone here,
+once, so run ids, windows and file names all come from the converted time.
+"""
 
 from __future__ import annotations
 
 import re
+import zoneinfo
 from datetime import date, datetime, timedelta
 
 import duckdb
 
 from fraudkit.errors import ConfigError, NotReadyError
-from fraudkit.store import quote_ident, scalar
+from fraudkit.settings import check_timezone, default_timezone
+from fraudkit.store import quote_ident, scalar, store_timezone
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhm])\s*$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+_SECONDS = {"d": 86_400, "h": 3_600, "m": 60}
+MAX_DURATION = timedelta(days=3660)
+"""Longest window, look-back or hop time accepted: ten years."""
+EARLIEST_AS_OF = datetime(1990, 1, 1)
+LATEST_AS_OF = datetime(2100, 1, 1)
+"""--as-of must fall in [1990-01-01, 2100-01-01]: the span ingest accepts event times in, and more."""
 
 
 def parse_duration(text: str, *, option: str = "--window") -> timedelta:
-    """'7d', '48h' or '30m' as a timedelta; anything else is a one-line error naming the option."""
+    """'7d', '48h' or '30m' as a timedelta, at most ten years; anything else is a one-line error."""
     match = _DURATION.match(text or "")
     if not match:
         raise ConfigError(f"{option} {text!r} is not a duration", hint="write e.g. 7d, 48h or 30m")
+    seconds = float(match.group(1)) * _SECONDS[match.group(2)]
+    if seconds > MAX_DURATION.total_seconds():
+        raise ConfigError(f"{option} {text!r} is too long", hint=f"at most {MAX_DURATION.days}d")
     value = timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
     if value <= timedelta(0):
         raise ConfigError(f"{option} must be positive, got {text!r}")
     return value
 
 
-def parse_as_of(text: str, *, option: str = "--as-of") -> datetime:
-    """A date or date-time in ISO form; a bare date means midnight at its start."""
+def to_zone(when: datetime, zone: str) -> datetime:
+    """``when`` as a naive wall-clock time in ``zone``: an aware time is converted, a naive one is
+    taken as already in ``zone``."""
+    if when.tzinfo is None:
+        return when
+    return when.astimezone(zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)
+
+
+def parse_as_of(text: str, *, zone: str | None = None, option: str = "--as-of") -> datetime:
+    """A date or date-time in ISO form as a naive time in the store's ``zone`` (default: the zone
+    new stores get); a bare date means midnight at its start, an offset or Z is converted."""
+    cleaned = (text or "").strip()
+    if cleaned.endswith(("z", "Z")):  # Python 3.10 does not read Z
+        cleaned = cleaned[:-1] + "+00:00"
     try:
-        return datetime.fromisoformat(text.strip())
+        parsed = datetime.fromisoformat(cleaned)
     except ValueError:
         raise ConfigError(
             f"{option} {text!r} is not a date", hint="write e.g. 2026-10-31 or 2026-10-31T12:00"
         ) from None
+    try:
+        when = to_zone(parsed, check_timezone(zone) if zone else default_timezone())
+    except OverflowError:
+        when = parsed.replace(tzinfo=None)
+    if not EARLIEST_AS_OF <= when <= LATEST_AS_OF:
+        raise ConfigError(
+            f"{option} {text!r} is out of range",
+            hint=f"give a time between {EARLIEST_AS_OF:%Y-%m-%d} and {LATEST_AS_OF:%Y-%m-%d}",
+        )
+    return when
+
+
+def store_as_of(
+    con: duckdb.DuckDBPyConnection, text: str | None, table: str = "transactions", column: str = "ts"
+) -> datetime:
+    """``--as-of`` converted to the store's zone, or the midnight after the data when not given."""
+    if text:
+        return parse_as_of(text, zone=store_timezone(con))
+    return default_as_of(con, table, column)
 
 
 def start_of_day(day: date | datetime) -> datetime:

@@ -32,7 +32,12 @@ class IngestSettings:
 
     Timestamps must lie in [earliest, now + future_slack] (default 1990-01-01 .. now + 1 day):
     exports are of past events, and a day of slack absorbs clock and time-zone skew.
-    Timestamps are wall-clock times as written; a UTC offset in the text is ignored.
+    Time zones: the store keeps naive wall-clock times in its zone, and ingest converts every
+    input to it through the connection's TimeZone, which :func:`fraudkit.store.connect` sets to
+    the store's zone (on a bare DuckDB connection: DuckDB's default, the machine's zone). Text
+    with an offset (``2026-10-01T10:00:00+08:00``, ``...-05:00``, ``...Z``) and a Parquet
+    TIMESTAMP WITH TIME ZONE column are converted to that zone; epoch seconds are instants and
+    converted too; naive text, Parquet TIMESTAMP and DATE columns are taken as already in it.
     Amounts must be > 0 and <= max_amount (1e10) after the mapping's unit, and are rounded
     to cents; durations are whole seconds in [0, max_duration_s]; phones keep 5-15 digits.
     """
@@ -232,11 +237,22 @@ def column_sql(
     return out
 
 
+def _has_offset(r: str) -> str:
+    """Text that ends in a UTC offset or Z (ISO 8601). Single-character tests, because a regex on
+    every timestamp costs more than parsing it."""
+    negative = f"{r}[-6] = '-' OR {r}[-5] = '-' OR {r}[-3] = '-'"
+    return f"length({r}) > 10 AND (contains({r}, '+') OR contains({r}, 'Z') OR contains({r}, 'z') OR {negative})"
+
+
 def _timestamp(r: str, raw: str | None, typed: bool, mapping: Mapping | None, name: str, p: Params) -> str:
-    """Parse with the mapping's formats first, ISO 8601 always as the fallback."""
+    """Parse with the mapping's formats first, ISO 8601 always as the fallback. Every TIMESTAMPTZ
+    is cast to TIMESTAMP, which DuckDB does in the session's zone: the store's (see IngestSettings)."""
     if typed and raw is not None:
         return f"CAST({raw} AS TIMESTAMP)"
-    iso = f"try_cast({r} AS TIMESTAMP)"
+    iso = (
+        f"CASE WHEN {_has_offset(r)} THEN CAST(try_cast({r} AS TIMESTAMPTZ) AS TIMESTAMP) "
+        f"ELSE try_cast({r} AS TIMESTAMP) END"
+    )
     formats = (mapping.timestamps.get(name) if mapping else None) or ()
     parsers: list[str] = []
     patterns = [f for f in formats if f not in EPOCH_FORMATS]
@@ -247,8 +263,8 @@ def _timestamp(r: str, raw: str | None, typed: bool, mapping: Mapping | None, na
             limit = 1e11 * (1 if fmt == "epoch" else 1000)
             parsers.append(
                 f"CASE WHEN abs({seconds}) < {limit:.0f} "
-                f"THEN make_timestamp(CAST({seconds} * {per_second} AS BIGINT)) END"
+                f"THEN CAST(make_timestamptz(CAST({seconds} * {per_second} AS BIGINT)) AS TIMESTAMP) END"
             )
-    if patterns:
-        parsers.insert(0, f"try_strptime({r}, {p(patterns)})")
+    if patterns:  # a %z pattern gives TIMESTAMPTZ
+        parsers.insert(0, f"CAST(try_strptime({r}, {p(patterns)}) AS TIMESTAMP)")
     return f"coalesce({', '.join([*parsers, iso])})" if parsers else iso
