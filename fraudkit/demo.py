@@ -304,6 +304,7 @@ def train_target(run: DemoRun, target: str) -> StepResult:
     split is by whole days (train on earlier days, stop early on the next, test on the last),
     and LightGBM uses the threads in ``run.settings``.
     """
+    from fraudkit.exposure import store_secret_at
     from fraudkit.model.dataset import build_training_set
     from fraudkit.model.params import TrainParams, check_target
     from fraudkit.model.registry import register
@@ -322,7 +323,7 @@ def train_target(run: DemoRun, target: str) -> StepResult:
     except NotReadyError as exc:
         return skipped(name, exc.one_line())
     run.say(f"{name}: logging to MLflow")
-    registered = register(result, run.settings)
+    registered = register(result, run.settings, secret=store_secret_at(run.db_path))
     run.training[target], run.registered[target] = training_set, registered
     decision, promoted = promote_if_not_worse(run.settings, target, registered.version)
     m = result.metrics

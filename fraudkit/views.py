@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
-from fraudkit.exposure import mask_text
+from fraudkit.exposure import Reveal, mask_id, mask_text, revealed
 
 if TYPE_CHECKING:
     from fraudkit.ingest import IngestSummary
@@ -55,14 +55,17 @@ def ingest_table(summary: IngestSummary) -> Table:
     return table
 
 
-def rejects_table(rows: list[dict], *, reveal: bool) -> Table:
+def rejects_table(rows: list[dict], *, reveal: Reveal | None = None) -> Table:
+    """Rejected rows with raw lines masked (and the reason: it may quote a value) unless revealed."""
+    show = revealed(reveal)
     table = Table(title="rejects (newest first)", title_justify="left")
     for col in ("kind", "where", "column", "reason", "raw line"):
         table.add_column(col, overflow="fold")
     for r in rows:
         where = f"{Path(r['source_file']).name}:{r['line']}" if r["line"] is not None else Path(r["source_file"]).name
-        raw = r["raw"] if reveal else mask_text(r["raw"])
-        table.add_row(r["kind"], where, r["column"] or "", r["reason"], raw or "")
+        raw = r["raw"] if show else mask_text(r["raw"])
+        reason = r["reason"] if show else mask_text(r["reason"])
+        table.add_row(r["kind"], where, r["column"] or "", reason or "", raw or "")
     return table
 
 
@@ -75,10 +78,9 @@ def paths_table(title: str, paths: Mapping[str, Path]) -> Table:
     return table
 
 
-def clusters_table(result: Any, *, top: int, reveal: bool) -> Table:
-    """The ranked clusters of a scan, as an investigator reads them first."""
-    from fraudkit.exposure import mask_account
-
+def clusters_table(result: Any, *, top: int, reveal: Reveal | None = None) -> Table:
+    """The ranked clusters of a scan, as an investigator reads them first (cluster ids are accounts: masked)."""
+    show = revealed(reveal)
     table = Table(title=f"water-house clusters (top {top})", title_justify="left")
     for col in (
         "rank",
@@ -97,7 +99,7 @@ def clusters_table(result: Any, *, top: int, reveal: bool) -> Table:
     for r in result.clusters.head(top).iter_rows(named=True):
         table.add_row(
             str(r["rank"]),
-            r["cluster_id"] if reveal else (mask_account(r["cluster_id"]) or ""),
+            r["cluster_id"] if show else (mask_id(r["cluster_id"]) or ""),
             f"{r['score']:.2f}",
             r["typology"],
             str(r["size"]),

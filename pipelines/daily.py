@@ -29,6 +29,7 @@ from typing import Any
 
 import duckdb
 
+from fraudkit.atomic import write_text
 from fraudkit.errors import ConfigError, FraudkitError, NotReadyError
 from fraudkit.ingest import IngestSummary, ingest_paths
 from fraudkit.ingest.sources import CSV_SUFFIXES, PARQUET_SUFFIXES
@@ -192,20 +193,18 @@ def warn_day(con: duckdb.DuckDBPyConnection, config: DailyConfig, as_of: datetim
 
 
 def write_summary(result: DailyResult) -> Path:
-    """``summary.json`` for machines and ``summary.md`` for people, in the run folder."""
+    """``summary.json`` for machines and ``summary.md`` for people, in the run folder (each atomically)."""
     data = {
         "as_of": result.as_of.isoformat(),
         "steps": [asdict(step) for step in result.steps],
     }
-    (result.run_dir / "summary.json").write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    write_text(result.run_dir / "summary.json", json.dumps(data, indent=2, default=str))
     lines = [f"# fraudkit daily batch, as of {result.as_of:%Y-%m-%d %H:%M}", ""]
     for step in result.steps:
         said = f"skipped: {step.skipped}" if step.skipped else step.summary
         lines.append(f"- **{step.name}** ({step.seconds:.1f} s): {said}")
         lines.extend(f"  - {label}: `{where}`" for label, where in step.outputs.items())
-    path = result.run_dir / "summary.md"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return write_text(result.run_dir / "summary.md", "\n".join(lines) + "\n")
 
 
 def run_daily(config: DailyConfig, progress: Callable[[str], None] | None = None) -> DailyResult:

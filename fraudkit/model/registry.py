@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from fraudkit.errors import ConfigError, NotReadyError
+from fraudkit.exposure import pseudonymise_frame
 from fraudkit.model.params import Target, TrainParams, check_target, flat_params
 from fraudkit.model.train import TrainResult, evaluate, predict
 from fraudkit.settings import Settings
@@ -65,11 +67,21 @@ def _client(settings: Settings) -> Any:
 
 
 def _experiment_id(client: Any, settings: Settings, target: str) -> str:
+    """The target's experiment, created on first use; when another process creates it at the
+    same moment, its experiment is read back rather than the training lost."""
+    from mlflow.exceptions import MlflowException
+
     name = model_name(target)
     found = client.get_experiment_by_name(name)
     if found is not None:
         return found.experiment_id
-    return client.create_experiment(name, artifact_location=artifact_root(settings))
+    try:
+        return client.create_experiment(name, artifact_location=artifact_root(settings))
+    except MlflowException:
+        found = client.get_experiment_by_name(name)
+        if found is None:
+            raise
+        return found.experiment_id
 
 
 @dataclass(frozen=True)
@@ -151,12 +163,18 @@ def _pr_curve_svg(scored: pl.DataFrame) -> str:
     )
 
 
-def register(result: TrainResult, settings: Settings, *, promote_if_first: bool = True) -> RegisteredModel:
+def register(
+    result: TrainResult, settings: Settings, *, secret: bytes | None = None, promote_if_first: bool = True
+) -> RegisteredModel:
     """Log a training as an MLflow run (params, metrics, importance, plots, test rows, model) and
     register it as a new version of ``fraudkit-<target>``.
 
-    The first version of a target becomes champion at once (``promote_if_first``), so that
-    ``fraudkit warn`` works after a first training; later ones wait for ``promote``.
+    The test rows and victims are stored with phones, accounts and IMEIs as keyed pseudonyms
+    (``exposure.pseudonymise_frame``), by the store's ``secret`` so they join with other files
+    of the store; without one, by a key of this run only (its own files still join each other,
+    which is all ``compare`` needs). The first version of a target becomes champion at once
+    (``promote_if_first``), so that ``fraudkit warn`` works after a first training; later ones
+    wait for ``promote``.
     """
     import lightgbm as lgb
     import mlflow
@@ -181,13 +199,14 @@ def register(result: TrainResult, settings: Settings, *, promote_if_first: bool 
         mlflow.log_text(result.importance.write_csv(), "importance.csv")
         mlflow.log_text(_importance_svg(result.importance), "importance.svg")
         mlflow.log_text(_pr_curve_svg(result.test_scored.filter(pl.col("split") == "test")), "pr_curve.svg")
+        key = secret if secret is not None else secrets.token_bytes(32)
         with tempfile.TemporaryDirectory() as tmp:
             test_path = Path(tmp) / "test_scored.parquet"
-            result.test_scored.write_parquet(test_path)
+            pseudonymise_frame(result.test_scored, key).write_parquet(test_path)
             mlflow.log_artifact(str(test_path), "eval")
             if result.test_victims is not None:
                 victims_path = Path(tmp) / "test_victims.parquet"
-                result.test_victims.write_parquet(victims_path)
+                pseudonymise_frame(result.test_victims, key).write_parquet(victims_path)
                 mlflow.log_artifact(str(victims_path), "eval")
         info = mlflow.lightgbm.log_model(
             result.booster,
@@ -213,7 +232,10 @@ def _register(client: Any, name: str, info: Any, run_id: str) -> str:
     try:
         client.get_registered_model(name)
     except MlflowException:
-        client.create_registered_model(name, description=f"fraudkit {name.removeprefix('fraudkit-')} model")
+        try:
+            client.create_registered_model(name, description=f"fraudkit {name.removeprefix('fraudkit-')} model")
+        except MlflowException:  # another process registered it first: use theirs
+            client.get_registered_model(name)
     mv = client.create_model_version(name, source=info.model_uri, run_id=run_id, model_id=info.model_id)
     return str(mv.version)
 

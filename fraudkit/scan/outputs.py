@@ -9,37 +9,50 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from fraudkit.exposure import mask_account, mask_frame, mask_phone, record_reveal
+from fraudkit.atomic import write_file, write_text
+from fraudkit.exposure import Reveal, mask_frame, mask_id, mask_text, revealed
 from fraudkit.scan.drawing import DrawEdge, DrawNode, flow_svg, html_table, page
 from fraudkit.scan.scan import ScanResult
+from fraudkit.store import quote_ident
 
 SCAN_TABLES = {"clusters": "scan_clusters", "members": "scan_members", "flow_edges": "scan_flows"}
 
 
 def save_scan(con: duckdb.DuckDBPyConnection, result: ScanResult) -> None:
-    """Write the scan into the store; a rerun with the same as-of and window replaces its rows."""
-    for attr, table in SCAN_TABLES.items():
-        frame = getattr(result, attr).with_columns(
-            run_id=pl.lit(result.run_id), as_of=pl.lit(result.as_of), window_hours=pl.lit(_hours(result))
-        )
-        con.register("scan_out", frame)
-        try:
-            con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM scan_out LIMIT 0")
-            con.execute(f"DELETE FROM {table} WHERE run_id = ?", [result.run_id])
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM scan_out")
-        finally:
-            con.unregister("scan_out")
+    """Write the scan into the store; a rerun with the same as-of and window replaces its rows.
+
+    One transaction for the three tables: a crash or a failed insert leaves the previous run's
+    rows as they were, never a run with clusters but no members."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for attr, table in SCAN_TABLES.items():
+            frame = getattr(result, attr).with_columns(
+                run_id=pl.lit(result.run_id), as_of=pl.lit(result.as_of), window_hours=pl.lit(_hours(result))
+            )
+            name = quote_ident(table)
+            con.register("scan_out", frame)
+            try:
+                con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM scan_out LIMIT 0")
+                con.execute(f"DELETE FROM {name} WHERE run_id = ?", [result.run_id])
+                con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM scan_out")
+            finally:
+                con.unregister("scan_out")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
-def write_parquet(result: ScanResult, out_dir: Path, *, reveal: bool = False) -> dict[str, Path]:
-    """Clusters, members and flows as Parquet files; account numbers and phones masked unless ``reveal``."""
+def write_parquet(result: ScanResult, out_dir: Path, *, reveal: Reveal | None = None) -> dict[str, Path]:
+    """Clusters, members and flows as Parquet files (each written atomically); account numbers
+    and phones masked as in the HTML report unless revealed (a grant of ``exposure.reveal``)."""
+    show = revealed(reveal)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
     for attr in SCAN_TABLES:
         path = out_dir / f"{result.run_id}-{attr}.parquet"
         frame = getattr(result, attr)
-        (frame if reveal else mask_frame(frame)).write_parquet(path)
-        paths[attr] = path
+        paths[attr] = write_file(path, (frame if show else mask_frame(frame)).write_parquet)
     return paths
 
 
@@ -50,22 +63,18 @@ class PublishedScan:
 
 
 def publish_scan(
-    con: duckdb.DuckDBPyConnection, result: ScanResult, out_dir: Path, *, top: int = 10, reveal: bool = False
+    con: duckdb.DuckDBPyConnection,
+    result: ScanResult,
+    out_dir: Path,
+    *,
+    top: int = 10,
+    reveal: Reveal | None = None,
 ) -> PublishedScan:
-    """Save the scan in the store and write its Parquet files and HTML report to ``out_dir``;
-    a revealing export is recorded in the audit log."""
+    """Save the scan in the store and write its Parquet files and HTML report to ``out_dir``,
+    masked unless revealed (``exposure.reveal`` audits that before anything is written)."""
     save_scan(con, result)
     parquet = write_parquet(result, out_dir, reveal=reveal)
-    report = out_dir / f"{result.run_id}.html"
-    report.write_text(html_report(result, top=top, reveal=reveal), encoding="utf-8")
-    if reveal:
-        record_reveal(
-            con,
-            command="scan",
-            what="cluster report and Parquet files, unmasked",
-            rows=result.clusters.height,
-            details={"report": str(report), "parquet": [str(p) for p in parquet.values()]},
-        )
+    report = write_text(out_dir / f"{result.run_id}.html", html_report(result, top=top, reveal=reveal))
     return PublishedScan(report=report, parquet=parquet)
 
 
@@ -74,33 +83,35 @@ def _hours(result: ScanResult) -> int:
 
 
 def _label(account: str, reveal: bool) -> str:
-    return account if reveal else (mask_account(account) or "")
+    return account if reveal else (mask_id(account) or "")
 
 
-def cluster_drawing(result: ScanResult, cluster_id: str, *, reveal: bool = False) -> str:
+def cluster_drawing(result: ScanResult, cluster_id: str, *, reveal: Reveal | None = None) -> str:
     """SVG of one cluster: victims on the left, collectors, layers, cash-out mules, cash points on the right."""
+    show = revealed(reveal)
     members = result.members.filter(pl.col("cluster_id") == cluster_id)
     flows = result.flow_edges.filter(pl.col("cluster_id") == cluster_id)
     nodes: dict[str, DrawNode] = {}
     for account, role, money_in in members.select("account", "role", "money_in").iter_rows():
-        nodes[account] = DrawNode(account, _label(account, reveal), role, money_in or 0.0)
+        nodes[account] = DrawNode(account, _label(account, show), role, money_in or 0.0)
     edges = []
     for src, dst, flow, amount in flows.select("src", "dst", "flow", "amount").iter_rows():
         if flow == "entry" and src not in nodes:
-            nodes[src] = DrawNode(src, _label(src, reveal), "victim", amount)
+            nodes[src] = DrawNode(src, _label(src, show), "victim", amount)
         if flow == "exit" and dst not in nodes:
-            nodes[dst] = DrawNode(dst, _label(dst, reveal), "cash_point", amount)
+            nodes[dst] = DrawNode(dst, _label(dst, show), "cash_point", amount)
         edges.append(DrawEdge(src, dst, amount, f"{amount:,.2f}"))
     return flow_svg(list(nodes.values()), edges)
 
 
-def html_report(result: ScanResult, *, top: int = 10, reveal: bool = False) -> str:
+def html_report(result: ScanResult, *, top: int = 10, reveal: Reveal | None = None) -> str:
     """A report an investigator can open offline: ranked clusters, then evidence and a drawing per top cluster."""
+    show = revealed(reveal)
     clusters = result.clusters
     summary_rows = [
         (
             r["rank"],
-            _label(r["cluster_id"], reveal),
+            _label(r["cluster_id"], show),
             f"{r['score']:.2f}",
             r["typology"],
             r["size"],
@@ -139,7 +150,7 @@ def html_report(result: ScanResult, *, top: int = 10, reveal: bool = False) -> s
     for r in clusters.head(top).iter_rows(named=True):
         cid = r["cluster_id"]
         members = result.members.filter(pl.col("cluster_id") == cid)
-        body.append(f"<h2>#{r['rank']} cluster {html.escape(_label(cid, reveal))}: {html.escape(r['typology'])}</h2>")
+        body.append(f"<h2>#{r['rank']} cluster {html.escape(_label(cid, show))}: {html.escape(r['typology'])}</h2>")
         body.append(
             html_table(
                 ["evidence", "value"],
@@ -156,7 +167,7 @@ def html_report(result: ScanResult, *, top: int = 10, reveal: bool = False) -> s
                     ("share of inflow forwarded fast", f"{float(r['pass_through_ratio'] or 0.0):.0%}"),
                     ("members opened within a year", f"{float(r['young_share'] or 0.0):.0%}"),
                     ("reports naming it or its victims", r["reports"]),
-                    ("fraud numbers in those reports", r["fraud_phones"] if reveal else _mask_list(r["fraud_phones"])),
+                    ("fraud numbers in those reports", r["fraud_phones"] if show else mask_text(r["fraud_phones"])),
                     ("first money in / last money out", f"{r['first_seen']} / {r['last_seen']}"),
                 ],
             )
@@ -167,7 +178,7 @@ def html_report(result: ScanResult, *, top: int = 10, reveal: bool = False) -> s
                 ["account", "role", "money in", "money out", "dwell (min)", "opened"],
                 [
                     (
-                        _label(m["account"], reveal),
+                        _label(m["account"], show),
                         m["role"],
                         float(m["money_in"]),
                         float(m["money_out"]),
@@ -179,7 +190,3 @@ def html_report(result: ScanResult, *, top: int = 10, reveal: bool = False) -> s
             )
         )
     return page("fraudkit scan: water-house clusters", "".join(body))
-
-
-def _mask_list(phones: str | None) -> str:
-    return ", ".join(mask_phone(p) or "" for p in (phones or "").split(",") if p)

@@ -39,8 +39,9 @@ import polars as pl
 from rich.text import Text
 from rich.tree import Tree
 
+from fraudkit.atomic import write_file, write_text
 from fraudkit.errors import ConfigError, NotReadyError
-from fraudkit.exposure import mask_account
+from fraudkit.exposure import Reveal, mask_frame, mask_id, revealed
 from fraudkit.scan.drawing import DrawEdge, DrawNode, flow_svg, html_table, page
 from fraudkit.scan.flows import CASH_OUT_CHANNELS
 from fraudkit.store import frame, quote_ident, scalar, table_exists
@@ -133,7 +134,7 @@ def trace_account(
     if seeds.is_empty():
         when = f" between {since:%Y-%m-%d %H:%M} and {hi:%Y-%m-%d %H:%M}" if since is not None and hi else ""
         raise NotReadyError(
-            f"account {mask_account(account_id)} sent no successful transfers{when}",
+            f"account {mask_id(account_id)} sent no successful transfers{when}",
             hint="check the account number, or start earlier (since) or with a wider window (--within)",
         )
     return _follow(con, account_id, seeds, hops=hops, within=within, min_amount=min_amount)
@@ -161,14 +162,14 @@ def trace_report(
         seeds = _seed_transfers(con, victim, lo=reported_at - lookback, hi=reported_at)
     if seeds.is_empty():
         raise NotReadyError(
-            f"report {report_id!r}: victim account {mask_account(victim)} sent no successful transfers "
+            f"report {report_id!r}: victim account {mask_id(victim)} sent no successful transfers "
             f"in the {lookback.days} days before {reported_at:%Y-%m-%d %H:%M}",
             hint="check that the bank's transfers for that period are ingested, or trace with --account",
         )
     return _follow(con, victim, seeds, hops=hops, within=within, min_amount=min_amount)
 
 
-def trace_tree(result: TraceResult, *, reveal: bool = False, max_children: int = 12) -> Tree:
+def trace_tree(result: TraceResult, *, reveal: Reveal | None = None, max_children: int = 12) -> Tree:
     """The trace as a terminal tree: each account once per hop, under the parent that sent it most."""
     show = _shower(reveal)
     root = Tree(
@@ -191,7 +192,7 @@ def trace_tree(result: TraceResult, *, reveal: bool = False, max_children: int =
     return root
 
 
-def trace_html(result: TraceResult, *, reveal: bool = False, max_rows: int = 500) -> str:
+def trace_html(result: TraceResult, *, reveal: Reveal | None = None, max_rows: int = 500) -> str:
     """A self-contained page: the flow drawn in columns by hop, a summary and the tables."""
     show = _shower(reveal)
     summary = html_table(
@@ -252,21 +253,26 @@ def trace_html(result: TraceResult, *, reveal: bool = False, max_rows: int = 500
     return page(f"Money trace from {show(result.origin)}", body)
 
 
-def write_trace(result: TraceResult, out: Path, *, reveal: bool = False) -> Path:
-    """Write the traced transfers to ``.csv`` or ``.parquet`` (by suffix), accounts masked unless ``reveal``."""
+def check_trace_output(out: str | Path) -> Path:
+    """Refuse a file name the trace cannot be written to, before any work (or audit) is done."""
     out = Path(out)
-    suffix = out.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise ConfigError(f"cannot write a trace to {out}: name it .csv or .parquet", hint="e.g. --out trace.csv")
-    flows = result.flows
-    if not reveal:
-        flows = flows.with_columns(pl.col("parent_account", "account").map_elements(mask_account, return_dtype=pl.Utf8))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        flows.write_csv(out)
-    else:
-        flows.write_parquet(out)
+    if out.suffix.lower() not in (".csv", ".parquet", ".html"):
+        raise ConfigError(
+            f"cannot write a trace to {out}: name it .csv, .parquet or .html", hint="e.g. --out trace.csv"
+        )
     return out
+
+
+def write_trace(result: TraceResult, out: Path, *, reveal: Reveal | None = None) -> Path:
+    """Write the traced transfers to ``.csv``, ``.parquet`` or ``.html`` (by suffix), atomically;
+    accounts masked unless revealed (a grant of ``exposure.reveal``)."""
+    out = check_trace_output(out)
+    suffix = out.suffix.lower()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".html":
+        return write_text(out, trace_html(result, reveal=reveal))
+    flows = result.flows if revealed(reveal) else mask_frame(result.flows)
+    return write_file(out, flows.write_csv if suffix == ".csv" else flows.write_parquet)
 
 
 def allocate(lots: pl.DataFrame, candidates: pl.DataFrame, within: timedelta) -> pl.DataFrame:
@@ -330,7 +336,7 @@ def _follow(
     seeds = seeds.filter(pl.col("amount") >= min_amount)
     if seeds.is_empty():
         raise NotReadyError(
-            f"account {mask_account(origin)} sent nothing of at least {min_amount:,.2f} to trace",
+            f"account {mask_id(origin)} sent nothing of at least {min_amount:,.2f} to trace",
             hint="lower min_amount",
         )
     hop_rows = _as_flows(seeds.with_columns(pl.col("amount").alias("traced_amount")), 1)
@@ -529,11 +535,11 @@ def _check_options(hops: int, within: timedelta, min_amount: float) -> None:
 # --- rendering -----------------------------------------------------------------------------
 
 
-def _shower(reveal: bool) -> Shower:
-    """How account numbers are shown: as they are with ``reveal``, masked otherwise."""
-    if reveal:
+def _shower(reveal: Reveal | None) -> Shower:
+    """How account numbers are shown: as they are when revealed, masked otherwise."""
+    if revealed(reveal):
         return lambda account: account or ""
-    return lambda account: mask_account(account) or ""
+    return lambda account: mask_id(account) or ""
 
 
 def _hop_nodes(flows: pl.DataFrame) -> pl.DataFrame:

@@ -1,7 +1,8 @@
 """Writing the call-back list for people: CSV, Parquet, or an XLSX laid out for a warning team.
 
-Phones and accounts are masked unless ``reveal`` is set; a revealing export needs the store
-connection, because it is always recorded in the audit log (who, when, what, how many).
+Phones and accounts are masked unless revealed; full values need the grant of
+``exposure.reveal``, which records the export in the audit log first (who, when, what, how many)
+and marks it completed once the file is in place. Every file is written atomically.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from fraudkit.atomic import write_file
 from fraudkit.errors import ConfigError
-from fraudkit.exposure import mask_account, mask_phone, mask_text, record_reveal
+from fraudkit.exposure import Reveal, mask_frame, reveal_if, revealed
 from fraudkit.warn.listing import WarningList
 
 SUFFIXES = (".xlsx", ".csv", ".parquet")
@@ -57,46 +59,42 @@ def check_output(path: Path) -> None:
 
 def masked(frame: pl.DataFrame) -> pl.DataFrame:
     """The list with phones, suspect numbers, accounts and clusters (named after an account) masked
-    (138****5678, 6222********1234); any long digit run in the reasons is masked too."""
-    reasons = [name for name in frame.columns if name.startswith("reason_")]
-    return frame.with_columns(
-        pl.col("phone").map_elements(mask_phone, return_dtype=pl.String),
-        pl.col("suspect_number").map_elements(mask_phone, return_dtype=pl.String),
-        pl.col("account").map_elements(mask_account, return_dtype=pl.String),
-        pl.col("cluster").map_elements(mask_account, return_dtype=pl.String),
-        *(pl.col(name).map_elements(mask_text, return_dtype=pl.String) for name in reasons),
-    )
+    by the one rule of ``fraudkit.exposure`` (138****5678, 6222***********1234); numbers in the
+    reasons are masked too."""
+    return mask_frame(frame)
 
 
 def write_warning_list(
     wl: WarningList,
     out: str | Path,
     *,
-    reveal: bool = False,
+    reveal: Reveal | bool | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> Path:
-    """Write the list to ``out`` (.xlsx, .csv or .parquet), masked unless ``reveal`` (then audited in ``con``)."""
+    """Write the list to ``out`` (.xlsx, .csv or .parquet), atomically, masked unless revealed:
+    by a grant of ``exposure.reveal``, or ``reveal=True`` with the store ``con``, which audits
+    the export before the file is written and marks it completed after."""
     path = Path(out)
     check_output(path)
-    if reveal and con is None:
-        raise ConfigError("a revealing export must be recorded: pass the store connection")
-    frame = wl.frame if reveal else masked(wl.frame)
+    if isinstance(reveal, Reveal):
+        _write_list(wl, path, reveal)
+        return path
+    details = {"out": str(path), "as_of": wl.as_of.isoformat(), "model_version": wl.model_version}
+    what = "call-back list with phones and accounts"
+    with reveal_if(con, bool(reveal), command="warn", what=what, rows=wl.frame.height, details=details) as grant:
+        _write_list(wl, path, grant)
+    return path
+
+
+def _write_list(wl: WarningList, path: Path, grant: Reveal | None) -> None:
+    frame = wl.frame if revealed(grant) else masked(wl.frame)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        frame.write_csv(path)
+        write_file(path, frame.write_csv)
     elif suffix == ".parquet":
-        frame.write_parquet(path)
+        write_file(path, frame.write_parquet)
     else:
-        _write_xlsx(frame, path, wl)
-    if reveal and con is not None:
-        record_reveal(
-            con,
-            command="warn",
-            what="call-back list with phones and accounts",
-            rows=frame.height,
-            details={"out": str(path), "as_of": wl.as_of.isoformat(), "model_version": wl.model_version},
-        )
-    return path
+        write_file(path, lambda temp: _write_xlsx(frame, temp, wl))
 
 
 def _write_xlsx(frame: pl.DataFrame, path: Path, wl: WarningList) -> None:

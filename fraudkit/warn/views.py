@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from fraudkit.exposure import mask_phone
+from fraudkit.exposure import Reveal, mask_id, mask_text, revealed
 from fraudkit.warn.listing import WarningList
 
 TIER_STYLE = {"red": "bold red", "orange": "dark_orange", "yellow": "yellow"}
 
 
-def warning_table(wl: WarningList, *, rows: int = 10, reveal: bool = False) -> Table:
-    """The first rows of the list as the team will read it."""
+def warning_table(wl: WarningList, *, rows: int = 10, reveal: Reveal | None = None) -> Table:
+    """The first rows of the list as the team will read it (masked as in the files unless revealed)."""
+    show = revealed(reveal)
     counts = wl.tier_counts()
     table = Table(
         title=f"call-back list as of {wl.as_of:%Y-%m-%d %H:%M} (model v{wl.model_version}): "
@@ -23,11 +24,11 @@ def warning_table(wl: WarningList, *, rows: int = 10, reveal: bool = False) -> T
     for r in wl.frame.head(rows).iter_rows(named=True):
         table.add_row(
             str(r["rank"]),
-            r["phone"] if reveal else (mask_phone(r["phone"]) or ""),
+            r["phone"] if show else (mask_id(r["phone"]) or ""),
             f"{r['score']:.3f}",
             f"[{TIER_STYLE.get(r['tier'], '')}]{r['tier']}[/]",
-            r["reason_1"] or "",
-            r["suspect_number"] if reveal else (mask_phone(r["suspect_number"]) or ""),
+            (r["reason_1"] if show else mask_text(r["reason_1"])) or "",
+            r["suspect_number"] if show else (mask_id(r["suspect_number"]) or ""),
             f"{r['contact_began']:%Y-%m-%d %H:%M}",
         )
     return table

@@ -12,6 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from fraudkit.cli import app
+from fraudkit.errors import ConfigError
+from fraudkit.exposure import reveal
 from fraudkit.scan.evaluate import evaluate_scan
 from fraudkit.scan.outputs import html_report, save_scan
 from fraudkit.scan.scan import run_scan
@@ -93,7 +95,10 @@ def test_html_report_opens_offline_and_masks_accounts(scanned) -> None:
     assert "@import" not in page and "url(" not in page
     member = result.members["account"][0]
     assert member not in page
-    assert member in html_report(result, top=3, reveal=True)
+    with pytest.raises(ConfigError, match="must be recorded"):
+        html_report(result, top=3, reveal=True)  # type: ignore[arg-type]
+    with reveal(duckdb.connect(), command="test", what="report") as grant:
+        assert member in html_report(result, top=3, reveal=grant)
 
 
 def test_scan_and_eval_through_the_cli(tmp_path: Path) -> None:

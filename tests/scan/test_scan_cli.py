@@ -18,7 +18,7 @@ from scan_world import CLI_WORLD_AS_OF, StoredWorld
 from typer.testing import CliRunner, Result
 
 from fraudkit.cli import app
-from fraudkit.exposure import mask_account
+from fraudkit.exposure import current_user, mask_account, pseudonym, read_store_secret
 from fraudkit.features import FEATURE_CATALOGUE, FEATURE_SETS, build_features
 from fraudkit.scan.evaluate import evaluate_scan, read_truth
 from fraudkit.scan.scan import run_scan
@@ -44,7 +44,9 @@ def audit_rows(db: Path, command: str) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:
         return con.execute(
-            "SELECT user_name, row_count FROM audit_log WHERE command = ? ORDER BY recorded_at", [command]
+            "SELECT user_name, claimed_user, row_count, completed FROM audit_log WHERE command = ? "
+            "ORDER BY recorded_at",
+            [command],
         ).fetchall()
     finally:
         con.close()
@@ -105,8 +107,9 @@ def test_trace_reveal_shows_accounts_and_is_audited(stored_world: StoredWorld) -
     assert victim["account_id"] in result.output
     after = audit_rows(stored_world.db, "trace")
     assert len(after) == len(before) + 1
-    user, rows = after[-1]
-    assert user == "wang" and rows > 0
+    user, claimed, rows, completed = after[-1]
+    assert (user, claimed) == (current_user(), "wang")  # the real account, the claimed name beside it
+    assert rows > 0 and completed
 
 
 def test_trace_of_unknown_account_is_one_masked_line_and_exit_2(stored_world: StoredWorld) -> None:
@@ -166,7 +169,8 @@ def test_trace_to_an_unknown_format_is_refused(stored_world: StoredWorld, tmp_pa
     victim = top_victim(stored_world)
     result = invoke("trace", "--account", victim["account_id"], "--out", tmp_path / "t.xlsx", "--db", stored_world.db)
     assert result.exit_code == 2
-    assert ".csv or .parquet" in result.output
+    assert ".csv, .parquet or .html" in result.output
+    assert result.output.strip().count("\n") == 0, "refused before tracing"
     assert not (tmp_path / "t.xlsx").exists()
 
 
@@ -245,12 +249,17 @@ def test_features_compute_writes_one_parquet_per_entity(stored_world: StoredWorl
     con = connect(stored_world.db, read_only=True)
     try:
         expected = build_features(con, as_of=CLI_WORLD_AS_OF, window=timedelta(days=7), history=timedelta(days=30))
+        secret = read_store_secret(con)
     finally:
         con.close()
+    assert secret is not None
     for entity, frame in expected.items():
         written = pl.read_parquet(out / f"{entity}_features_20261031T0000.parquet")
-        assert_frame_equal(written, frame)
         sets = [fs for fs in FEATURE_SETS if fs.entity == entity]
+        key = sets[0].key
+        # keys are the store's keyed pseudonyms: they join, and no number is written in full
+        assert_frame_equal(written, frame.with_columns(pl.col(key).map_elements(lambda v: pseudonym(v, secret))))
+        assert not set(written[key]) & set(frame[key])
         assert written.columns == [sets[0].key] + [name for fs in sets for name in fs.names]
         assert written.height > 100
         assert f"{entity}: {written.height:,} rows x {written.width - 1} features" in result.output

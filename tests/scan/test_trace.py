@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fraudkit.errors import ConfigError, FraudkitError, NotReadyError
-from fraudkit.exposure import mask_account
+from fraudkit.exposure import mask_account, reveal, reveal_if
 from fraudkit.scan.trace import (
     TraceResult,
     trace_account,
@@ -361,16 +361,18 @@ def test_html_is_self_contained_and_masked(long_trace: TraceResult) -> None:
     for account in ACCOUNTS.values():
         assert account not in page
         assert mask_account(account) in page
-    revealed = trace_html(long_trace, reveal=True)
+    with reveal(duckdb.connect(), command="test", what="trace") as grant:
+        revealed = trace_html(long_trace, reveal=grant)
     assert all(account in revealed for account in ACCOUNTS.values())
 
 
 def test_tree_is_masked_unless_revealed(long_trace: TraceResult) -> None:
     from rich.console import Console
 
-    def render(reveal: bool) -> str:
+    def render(shown: bool) -> str:
         console = Console(width=200, record=True, file=io.StringIO())
-        console.print(trace_tree(long_trace, reveal=reveal))
+        with reveal_if(duckdb.connect(), shown, command="test", what="trace") as grant:
+            console.print(trace_tree(long_trace, reveal=grant))
         return console.export_text()
 
     masked, plain = render(False), render(True)
@@ -385,11 +387,15 @@ def test_export_is_masked_unless_revealed(long_trace: TraceResult, tmp_path: Pat
     assert "traced_amount" in text
     assert all(account not in text for account in ACCOUNTS.values())
     assert mask_account(ACCOUNTS["A"]) in text
-    parquet = write_trace(long_trace, tmp_path / "trace.parquet", reveal=True)
+    with pytest.raises(ConfigError, match="must be recorded"):
+        write_trace(long_trace, tmp_path / "trace.parquet", reveal=True)  # type: ignore[arg-type]
+    assert not (tmp_path / "trace.parquet").exists()
+    with reveal(duckdb.connect(), command="test", what="trace") as grant:
+        parquet = write_trace(long_trace, tmp_path / "trace.parquet", reveal=grant)
     back = pl.read_parquet(parquet)
     assert back["account"].to_list() == [ACCOUNTS["A"], ACCOUNTS["B"], ACCOUNTS["ATM"]]
     assert back.schema == long_trace.flows.schema
-    with pytest.raises(ConfigError, match=r"\.csv or \.parquet"):
+    with pytest.raises(ConfigError, match=r"\.csv, \.parquet or \.html"):
         write_trace(long_trace, tmp_path / "trace.xlsx")
 
 
