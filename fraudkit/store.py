@@ -89,6 +89,10 @@ def connect(
             con.execute(f"SET threads = {int(threads)}")
         if not read_only:
             ensure_schema(con)
+        elif not table_exists(con, "calls"):
+            raise NotReadyError(
+                f"{path} is a DuckDB file without fraudkit's tables", hint="load data with `fraudkit ingest` first"
+            )
         zone = _store_zone(con, path, timezone, record=not read_only)
         con.execute("SET TimeZone = ?", [zone])
     except BaseException:

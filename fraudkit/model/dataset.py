@@ -34,7 +34,8 @@ from fraudkit.model.labels import (
 )
 from fraudkit.model.params import LabelSource, Target, TrainParams, check_target
 from fraudkit.model.split import DaySplit, split_days
-from fraudkit.timeutil import start_of_day
+from fraudkit.store import store_timezone
+from fraudkit.timeutil import start_of_day, to_zone
 
 c = pl.col
 Progress = Callable[[str], None]
@@ -137,7 +138,7 @@ def build_training_set(
     p = replace(p, labels=replace(p.labels, source=source))
     say = progress or (lambda _msg: None)
     first, last = frames.data_span(con)
-    when = as_of or start_of_day(last) + timedelta(days=1)
+    when = to_zone(as_of, store_timezone(con)) if as_of else start_of_day(last) + timedelta(days=1)
     days = usable_days(first, when, p)
     split = split_days(days, p.split)
     if target == "victim":

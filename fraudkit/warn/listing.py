@@ -19,7 +19,8 @@ from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.model import frames
 from fraudkit.model.params import contact_params_from_dict
 from fraudkit.model.registry import LoadedModel
-from fraudkit.store import table_exists
+from fraudkit.store import store_timezone, table_exists
+from fraudkit.timeutil import to_zone
 from fraudkit.warn.reasons import reason_columns
 
 c = pl.col
@@ -171,6 +172,7 @@ def warning_list(
         raise ConfigError(f"warning lists need a victim model, not {model.target!r}", hint="use --target victim")
     if top < 1:
         raise ConfigError(f"--top must be at least 1, got {top}")
+    as_of = to_zone(as_of, store_timezone(con))  # an aware time would not compare with the naive store
     params = contact_params_from_dict(model.meta.get("contacts"))
     contacts = frames.contacts_from_store(con, since=as_of - lookback, until=as_of, params=params)
     if contacts.is_empty():

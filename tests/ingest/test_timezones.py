@@ -6,7 +6,7 @@ and are converted; naive text and naive Parquet timestamps are already in the st
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import polars as pl
 import pytest
@@ -62,7 +62,7 @@ def test_csv_offsets_are_converted_to_the_store_zone(tmp_path, shanghai) -> None
 
 
 def test_parquet_zoned_timestamps_go_to_the_store_zone_not_utc(tmp_path, shanghai) -> None:
-    instant = datetime(2026, 10, 1, 2, tzinfo=timezone.utc)
+    instant = datetime(2026, 10, 1, 2, tzinfo=UTC)
     base = {
         "src_account": ["6222000011112222"],
         "dst_account": ["6228000033334444"],
