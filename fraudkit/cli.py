@@ -185,15 +185,15 @@ def rejects(
 
     Example: [bold]fraudkit rejects --kind transactions --limit 50[/]
     """
-    from fraudkit.exposure import record_reveal
+    from fraudkit.exposure import reveal_if
     from fraudkit.store import list_rejects, open_store
     from fraudkit.views import rejects_table
 
     with open_store(db, read_only=not reveal) as con:
         rows = list_rejects(con, kind=kind, limit=limit)
-        if reveal:
-            record_reveal(con, command="rejects", what="raw reject lines", rows=len(rows), details={"kind": kind})
-    console.print(rejects_table(rows, reveal=reveal))
+        audit = {"rows": len(rows), "details": {"kind": kind}}
+        with reveal_if(con, reveal, command="rejects", what="raw reject lines", **audit) as grant:
+            console.print(rejects_table(rows, reveal=grant))
 
 
 # Rich reads "[default: ...]" as a markup tag and drops it: brackets in help text are escaped.
@@ -223,6 +223,7 @@ def scan(
 
     Example: [bold]fraudkit scan --as-of 2026-10-31 --window 7d --out reports[/]
     """
+    from fraudkit.exposure import reveal_if
     from fraudkit.scan.outputs import publish_scan
     from fraudkit.scan.scan import run_scan
     from fraudkit.store import open_store
@@ -230,12 +231,16 @@ def scan(
     from fraudkit.views import clusters_table, stage_status
 
     span = parse_duration(window)
-    with open_store(db) as con, stage_status(console, "scanning") as update:
-        when = parse_as_of(as_of) if as_of else default_as_of(con)
-        update(f"as of {when:%Y-%m-%d %H:%M}, window {window}")
-        result = run_scan(con, as_of=when, window=span)
-        report = publish_scan(con, result, out, top=top, reveal=reveal).report
-    console.print(clusters_table(result, top=top, reveal=reveal))
+    with open_store(db) as con:
+        with stage_status(console, "scanning") as update:
+            when = parse_as_of(as_of) if as_of else default_as_of(con)
+            update(f"as of {when:%Y-%m-%d %H:%M}, window {window}")
+            result = run_scan(con, as_of=when, window=span)
+        what = "cluster report and Parquet files, unmasked"
+        audit = {"rows": result.clusters.height, "details": {"out": str(out), "run_id": result.run_id}}
+        with reveal_if(con, reveal, command="scan", what=what, **audit) as grant:
+            report = publish_scan(con, result, out, top=top, reveal=grant).report
+            console.print(clusters_table(result, top=top, reveal=grant))
     console.print(
         f"{result.flagged.height} of {result.clusters.height} clusters flagged. "
         f"Report: [bold]{report}[/]; tables: scan_clusters, scan_members, scan_flows; Parquet in {out}"
@@ -259,13 +264,15 @@ def trace(
 
     Example: [bold]fraudkit trace --report R00000001 --hops 8 --out trace.html[/]
     """
-    from fraudkit.exposure import record_reveal
-    from fraudkit.scan.trace import trace_account, trace_html, trace_report, trace_tree, write_trace
+    from fraudkit.exposure import reveal_if
+    from fraudkit.scan.trace import check_trace_output, trace_account, trace_report, trace_tree, write_trace
     from fraudkit.store import open_store
     from fraudkit.timeutil import parse_as_of, parse_duration
 
     if (account is None) == (report is None):
         raise ConfigError("give exactly one of --account or --report")
+    if out is not None:
+        check_trace_output(out)
     span = parse_duration(within, option="--within")
     with open_store(db, read_only=not reveal) as con:
         if account is not None:
@@ -273,18 +280,16 @@ def trace(
             result = trace_account(con, account, hops=hops, within=span, since=since_at)
         else:
             result = trace_report(con, str(report), hops=hops, within=span)
-        if reveal:
-            record_reveal(con, command="trace", what="money trace", rows=result.flows.height, details={"out": str(out)})
-    console.print(trace_tree(result, reveal=reveal))
+        audit = {"rows": result.flows.height, "details": {"out": str(out)}}
+        with reveal_if(con, reveal, command="trace", what="money trace", **audit) as grant:
+            console.print(trace_tree(result, reveal=grant))
+            if out is not None:
+                write_trace(result, out, reveal=grant)
     console.print(
         f"traced {result.total_out:,.2f} out of the origin; cashed out {result.cashed_out:,.2f}, "
         f"still held {result.held:,.2f}, beyond the hop limit {result.at_hop_limit:,.2f}"
     )
     if out is not None:
-        if out.suffix == ".html":
-            out.write_text(trace_html(result, reveal=reveal), encoding="utf-8")
-        else:
-            write_trace(result, out, reveal=reveal)
         console.print(f"written to [bold]{out}[/]")
 
 
@@ -295,9 +300,15 @@ def features(
     window: Annotated[str, typer.Option("--window", help="Window of activity the features describe.")] = "7d",
     history: Annotated[str, typer.Option("--history", help="Look-back for 'first seen' and baselines.")] = "30d",
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the feature Parquet files.")] = Path("features"),
+    reveal: Annotated[
+        bool,
+        typer.Option("--reveal", help="Write full accounts and phones, not pseudonyms (recorded in the audit log)."),
+    ] = False,
     db: DbOption = Path("fraudkit.duckdb"),
 ) -> None:
     """Compute per-account and per-phone features as of a point in time, or list them.
+
+    Accounts and phones are written as keyed pseudonyms (p:…) that join across files of this store.
 
     Example: [bold]fraudkit features --as-of 2026-10-24 --window 7d --out features[/]
     """
@@ -307,24 +318,26 @@ def features(
     if list_only:
         console.print(feature_catalogue_table(FEATURE_CATALOGUE))
         return
+    from fraudkit.exposure import reveal_if, store_secret_at
     from fraudkit.features import build_features
+    from fraudkit.features.export import write_features
     from fraudkit.store import open_store
     from fraudkit.timeutil import default_as_of, parse_as_of, parse_duration
 
-    with open_store(db, read_only=True) as con, stage_status(console, "computing features") as update:
-        when = parse_as_of(as_of) if as_of else default_as_of(con)
-        update(f"as of {when:%Y-%m-%d %H:%M}")
-        frames = build_features(
-            con,
-            as_of=when,
-            window=parse_duration(window),
-            history=parse_duration(history, option="--history"),
-        )
-    out.mkdir(parents=True, exist_ok=True)
+    span, look_back = parse_duration(window), parse_duration(history, option="--history")
+    secret = store_secret_at(db)
+    with open_store(db, read_only=not reveal) as con:
+        with stage_status(console, "computing features") as update:
+            when = parse_as_of(as_of) if as_of else default_as_of(con)
+            update(f"as of {when:%Y-%m-%d %H:%M}")
+            frames = build_features(con, as_of=when, window=span, history=look_back)
+        what = "feature files with account numbers and phones"
+        audit = {"rows": sum(f.height for f in frames.values()), "details": {"out": str(out)}}
+        with reveal_if(con, reveal, command="features", what=what, **audit) as grant:
+            paths = write_features(frames, out, as_of=when, secret=secret, reveal=grant)
     for entity, frame in frames.items():
-        path = out / f"{entity}_features_{when:%Y%m%dT%H%M}.parquet"
-        frame.write_parquet(path)
-        console.print(f"{entity}: {frame.height:,} rows x {frame.width - 1} features -> [bold]{path}[/]")
+        console.print(f"{entity}: {frame.height:,} rows x {frame.width - 1} features -> [bold]{paths[entity]}[/]")
+    console.print("keys in full (recorded in audit_log)" if reveal else "keys as pseudonyms (p:…, join in this store)")
 
 
 TrackingOption = Annotated[
@@ -368,6 +381,7 @@ def train(
 
     Example: [bold]fraudkit train --target victim --truth demo/world/truth --capacity 100 --promote[/]
     """
+    from fraudkit.exposure import read_store_secret
     from fraudkit.model.dataset import build_training_set
     from fraudkit.model.params import TrainParams, check_target
     from fraudkit.model.registry import promote as promote_version
@@ -388,10 +402,11 @@ def train(
         with open_store(db, read_only=True, lock_wait=lock_wait) as con:
             when = parse_as_of(as_of, zone=store_timezone(con)) if as_of else None
             training_set = build_training_set(con, name, as_of=when, params=params, truth=truth, progress=update)
+            secret = read_store_secret(con)
         update("LightGBM")
         result = train_model(training_set, params, settings)
         update("logging to MLflow")
-        registered = register(result, settings)
+        registered = register(result, settings, secret=secret)
     console.print(training_table(result))
     console.print(
         f"registered [bold]{registered.name}[/] version {registered.version} (run {registered.run_id}) "
@@ -476,6 +491,7 @@ def warn(
 
     Example: [bold]fraudkit warn --as-of 2026-10-28T12:00 --top 100 --out callbacks.xlsx[/]
     """
+    from fraudkit.exposure import reveal_if
     from fraudkit.model.registry import load_model
     from fraudkit.settings import Settings
     from fraudkit.store import open_store
@@ -491,12 +507,16 @@ def warn(
     chosen_tiers = Tiers.parse(tiers) if tiers else None
     settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri)
     model = load_model(settings, "victim", model_version)
-    with open_store(db, read_only=not reveal) as con, stage_status(console, "scoring contacts") as update:
-        when = parse_as_of(as_of) if as_of else default_as_of(con, "calls", "start_time")
-        update(f"as of {when:%Y-%m-%d %H:%M}")
-        wl = warning_list(con, model, as_of=when, top=top, lookback=span, skip_called=skip, tiers=chosen_tiers)
-        write_warning_list(wl, out, reveal=reveal, con=con if reveal else None)
-    console.print(warning_table(wl, reveal=reveal))
+    with open_store(db, read_only=not reveal) as con:
+        with stage_status(console, "scoring contacts") as update:
+            when = parse_as_of(as_of) if as_of else default_as_of(con, "calls", "start_time")
+            update(f"as of {when:%Y-%m-%d %H:%M}")
+            wl = warning_list(con, model, as_of=when, top=top, lookback=span, skip_called=skip, tiers=chosen_tiers)
+        what = "call-back list with phones and accounts"
+        audit = {"rows": wl.frame.height, "details": {"out": str(out), "model_version": wl.model_version}}
+        with reveal_if(con, reveal, command="warn", what=what, **audit) as grant:
+            write_warning_list(wl, out, reveal=grant)
+            console.print(warning_table(wl, reveal=grant))
     console.print(
         f"{wl.frame.height} people listed from {wl.contacts_scored:,} contacts of {wl.subscribers_scored:,} "
         f"subscribers ({wl.left_out_called} left out: called back in the last {skip_called}); "
