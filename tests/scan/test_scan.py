@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -85,6 +86,24 @@ def test_saved_scan_replaces_its_own_rows_on_rerun(scanned) -> None:
     save_scan(con, result)
     n = con.execute("SELECT count(*) FROM scan_clusters WHERE run_id = ?", [result.run_id]).fetchall()[0][0]
     assert n == result.clusters.height
+
+
+def test_a_save_that_fails_half_way_leaves_the_previous_run_whole(scanned) -> None:
+    _, con, result = scanned
+    save_scan(con, result)
+    tables = ("scan_clusters", "scan_members", "scan_flows")
+
+    def rows() -> dict[str, int]:
+        q = "SELECT count(*) FROM {} WHERE run_id = ?"
+        return {t: con.execute(q.format(t), [result.run_id]).fetchall()[0][0] for t in tables}
+
+    before = rows()
+    assert all(before.values())
+    # the members insert fails after the clusters of the run were deleted and inserted again
+    broken = replace(result, members=result.members.with_columns(not_a_column=pl.lit(1)))
+    with pytest.raises(duckdb.Error):
+        save_scan(con, broken)
+    assert rows() == before
 
 
 def test_html_report_opens_offline_and_masks_accounts(scanned) -> None:
