@@ -220,7 +220,7 @@ def run_daily(config: DailyConfig, progress: Callable[[str], None] | None = None
         steps.append(report)
         return report
 
-    with open_store(config.settings.db_path) as con:
+    with open_store(config.settings.db_path, lock_wait=config.settings.lock_wait_s) as con:
         timed("ingest", lambda: ingest_drop(con, config))
         as_of = config.as_of or default_as_of(con)
         run_dir = config.out / f"{as_of:%Y-%m-%d}"
