@@ -99,10 +99,15 @@ def _write_list(wl: WarningList, path: Path, grant: Reveal | None) -> None:
 
 def _write_xlsx(frame: pl.DataFrame, path: Path, wl: WarningList) -> None:
     """One sheet for the team: frozen header, filters, widths, tier colours, wrapped reasons; a second
-    sheet saying when and with which model the list was drawn up."""
+    sheet saying when and with which model the list was drawn up. The workbook is built in memory
+    and written in one go, so a full disk fails that one write (xlsxwriter's own zip file would
+    fail again, noisily, when collected)."""
+    import io
+
     import xlsxwriter
 
-    with xlsxwriter.Workbook(str(path)) as book:
+    buffer = io.BytesIO()
+    with xlsxwriter.Workbook(buffer, {"in_memory": True}) as book:
         sheet = book.add_worksheet("call-back list")
         head = book.add_format(
             {
@@ -162,3 +167,4 @@ def _write_xlsx(frame: pl.DataFrame, path: Path, wl: WarningList) -> None:
         for i, (key, value) in enumerate(facts):
             about.write(i, 0, key)
             about.write(i, 1, value)
+    path.write_bytes(buffer.getvalue())
