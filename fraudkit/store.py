@@ -51,12 +51,20 @@ def check_store_file(path: Path) -> None:
     offset, magic = DUCKDB_MAGIC
     if head[offset : offset + len(magic)] == magic:
         return
-    kind = next((name for sig, name in _FILE_KINDS if head.startswith(sig)), "not a DuckDB database")
-    kind = "empty" if not head else kind
+    kind = next((name for sig, name in _FILE_KINDS if head.startswith(sig)), "a file of another kind")
+    if not head:
+        kind = "empty"
+    elif kind == "a file of another kind" and _is_text(head):
+        kind = "a text file (CSV?)"
     raise ConfigError(
         f"--db {path} is {kind}, not a DuckDB store",
         hint="--db names the store (e.g. fraudkit.duckdb); give data files to `fraudkit ingest` as arguments",
     )
+
+
+def _is_text(head: bytes) -> bool:
+    """No control bytes but tab, CR and LF: UTF-8, GBK and ASCII text alike."""
+    return all(b >= 32 or b in (9, 10, 13) for b in head)
 
 
 def connect(

@@ -56,8 +56,9 @@ def test_an_existing_file_that_is_not_duckdb_is_refused_by_name(tmp_path, name: 
     if name.endswith("parquet"):
         pl.DataFrame({"a": [1]}).write_parquet(path)
     else:
-        path.write_text("txn_id,ts\nT1,2026-10-01\n")
-    with pytest.raises(ConfigError, match=f"--db {path} is .*not a DuckDB store") as caught:
+        path.write_text("交易时间,付款账号\nT1,2026-10-01\n")
+    kind = "a Parquet file" if name.endswith("parquet") else r"a text file \(CSV\?\)"
+    with pytest.raises(ConfigError, match=f"--db {path} is {kind}, not a DuckDB store") as caught:
         connect(path)
     assert "\n" not in caught.value.one_line()
     with pytest.raises(ConfigError, match="not a DuckDB store"):
