@@ -13,79 +13,103 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import BinaryIO
 
 from fraudkit.errors import InputFileError
 
 AUTO = "auto"
+ENCODING_HINT = "use auto, utf-8, gbk, gb18030, utf-16 or another text encoding (try --encoding gb18030)"
 FALLBACK_ENCODING = "gb18030"  # superset of GBK/GB2312: what Chinese exports use when not UTF-8
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _BLANK_AFTER = re.compile(rb"\n(?=\r?\n)")
 
 
 class LineCounter:
-    """Counts newlines in a stream of UTF-8 (or ASCII-compatible) chunks and notes blank lines."""
+    """Counts line ends in a stream of UTF-8 (or ASCII-compatible) chunks and finds blank lines.
 
-    def __init__(self) -> None:
+    ``newline`` is the line end: ``b"\n"`` (a CR before it belongs to the line end) or ``b"\r"``
+    for old Mac files. Blank lines numbered above ``after`` are counted; their numbers are
+    kept when ``keep`` is set (line numbers of rejects need them, the tally only the count).
+    """
+
+    def __init__(self, newline: bytes = b"\n", *, after: int = 0, keep: bool = True) -> None:
+        self.newline = newline
         self.newlines = 0
+        self.blank = 0
         self.blank_lines: list[int] = []
-        self._tail = b"\n"  # a virtual line end before the start, so an empty line 1 counts
+        self._after = after
+        self._keep = keep
+        self._tail = newline  # a virtual line end before the start, so an empty line 1 counts
+        self._pattern = re.compile(re.escape(newline) + (rb"(?=\r?\n)" if newline == b"\n" else rb"(?=\r)"))
 
     def feed(self, chunk: bytes) -> None:
         data = self._tail + chunk
-        if b"\n\n" in data or b"\n\r\n" in data:
-            before_data = self.newlines - self._tail.count(b"\n")
+        nl = self.newline
+        if nl + nl in data or (nl == b"\n" and b"\n\r\n" in data):
+            before_data = self.newlines - self._tail.count(nl)
             counted_to, seen = 0, 0
-            for match in _BLANK_AFTER.finditer(data):
+            for match in self._pattern.finditer(data):
                 start = match.start()
-                span_end = start + (3 if data[start + 1 : start + 2] == b"\r" else 2)
-                seen += data.count(b"\n", counted_to, start + 1)
+                span_end = start + (3 if data[start + 1 : start + 2] == b"\r" and nl == b"\n" else 2)
+                seen += data.count(nl, counted_to, start + 1)
                 counted_to = start + 1
-                if span_end > len(self._tail):  # not already reported with the previous chunk
-                    self.blank_lines.append(before_data + seen + 1)
-        self.newlines += chunk.count(b"\n")
+                line = before_data + seen + 1
+                if span_end > len(self._tail) and line > self._after:  # not reported with the previous chunk
+                    self.blank += 1
+                    if self._keep:
+                        self.blank_lines.append(line)
+        self.newlines += chunk.count(nl)
         self._tail = data[-2:]
 
 
 class LineTally:
-    """Counts the lines of a stream of chunks at memory speed, and the blank lines at its end.
+    """Counts a stream's lines at memory speed: line ends, blank lines after the header, CRs.
 
-    Enough to tell after a load whether every line became a row or a reject (see
-    ``fraudkit.ingest.load``); blank lines inside the file are not looked for, so a file
-    with some only takes the slower, exact path.
+    Enough to tell after a load whether every data line became a row or a reject (see
+    ``fraudkit.ingest.load``), and whether DuckDB's reader can take the file as it is: it
+    reads LF-only or CRLF-only files, but fails on a mix, on a lone CR and on CR-only files.
     """
 
-    TAIL = 256
-
-    def __init__(self) -> None:
-        self.newlines = 0
+    def __init__(self, newline: bytes = b"\n", header_line: int = 1) -> None:
+        self.newline = newline
+        self.header_line = header_line
+        self.crs = 0
+        self.crlfs = 0
         self.size = 0
-        self._tail = b""
+        self._blank = LineCounter(newline, after=header_line, keep=False)
+        self._last = b""  # what follows the last line end (cut to 2 bytes)
+        self._prev = b""
+
+    @property
+    def newlines(self) -> int:
+        return self._blank.newlines
 
     def feed(self, chunk: bytes) -> None:
-        self.newlines += int(np.count_nonzero(np.frombuffer(chunk, dtype=np.uint8) == 10))
-        self._tail = (self._tail + chunk[-self.TAIL :])[-self.TAIL :]
+        if not chunk:
+            return
+        self._blank.feed(chunk)
+        self.crs += chunk.count(b"\r")
+        self.crlfs += chunk.count(b"\r\n") + (self._prev == b"\r" and chunk[:1] == b"\n")
+        end = chunk.rfind(self.newline)
+        self._last = chunk[end + 1 :][:2] if end >= 0 else (self._last + chunk)[:2]
+        self._prev = chunk[-1:]
         self.size += len(chunk)
 
-    def rows_if_one_per_line(self, header_line: int) -> int:
-        """Records the reader yields if each line after the header holds one (or is blank).
+    def data_lines(self) -> int:
+        """Non-blank lines after the header: each is one record, or part of a quoted one."""
+        unterminated = self._last not in (b"", b"\r")
+        lines = self.newlines + unterminated
+        return max(0, lines - self.header_line - self._blank.blank)
 
-        Blank lines are never over-counted: one missed here only makes the figure too high,
-        which sends the load down the exact path.
-        """
-        lines = self.newlines + (1 if self._tail and not self._tail.endswith(b"\n") else 0)
-        finished = self._tail.split(b"\n")[:-1]  # lines ended by a newline in the tail
-        if self.size > len(self._tail):
-            finished = finished[1:]  # the first may be the cut end of a longer line
-        trailing_blank = 0
-        for line in reversed(finished):
-            if line not in (b"", b"\r"):
-                break
-            trailing_blank += 1
-        else:
-            trailing_blank = 0  # the tail is all blank lines: cannot tell where they start
-        return lines - header_line - trailing_blank
+    @property
+    def duckdb_reads_as_is(self) -> bool:
+        """LF-only or CRLF-only line ends: DuckDB's reader takes them without complaint."""
+        return self.newline == b"\n" and (self.crs == 0 or self.crs == self.crlfs == self.newlines)
+
+
+def newline_of(prefix: bytes) -> bytes:
+    """The line end of a file from its first bytes: LF (CRLF included), or CR when there is no LF."""
+    return b"\r" if b"\n" not in prefix and b"\r" in prefix else b"\n"
 
 
 @dataclass(frozen=True)
@@ -126,10 +150,10 @@ class Utf8Check:
                 self.valid, self.bad_offset = False, self._size
 
 
-def scan_file(path: Path, chunk_bytes: int) -> Scan:
+def scan_file(path: Path, chunk_bytes: int, *, newline: bytes = b"\n", header_line: int = 1) -> Scan:
     """Hash the file, check it is UTF-8 and count its lines in one streamed pass (about 1.5 GB/s)."""
     digest = hashlib.sha256()
-    lines = LineTally()
+    lines = LineTally(newline, header_line)
     utf8 = Utf8Check()
     size, first = 0, b""
     try:
@@ -189,18 +213,25 @@ def blank_lines(path: Path, chunk_bytes: int) -> tuple[int, ...]:
     return tuple(counter.blank_lines)
 
 
+def text_codec(name: str) -> str | None:
+    """Python's name for a text encoding, or None: codecs.lookup also knows transforms such
+    as rot13, base64 and zlib, which do not turn bytes into text."""
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, TypeError, ValueError):
+        return None
+    return info.name if getattr(info, "_is_text_encoding", True) else None
+
+
 def resolve_encoding(path: Path, scan: Scan, requested: str | None) -> str:
     """The codec to read ``path`` with; "utf-8" means DuckDB reads the file as it is."""
     if requested is None or requested.lower() == AUTO:
         if scan.utf16_bom:
             return "utf-16"
         return "utf-8" if scan.utf8 else FALLBACK_ENCODING
-    try:
-        name = codecs.lookup(requested).name
-    except LookupError:
-        raise InputFileError(
-            path, f"unknown encoding {requested!r}", hint="try --encoding gb18030 or --encoding utf-8"
-        ) from None
+    name = text_codec(requested)
+    if name is None:
+        raise InputFileError(path, f"unknown encoding {requested!r}", hint=ENCODING_HINT)
     if name in ("utf-8", "utf-8-sig"):
         if not scan.utf8:
             line = None if scan.bad_utf8_offset is None else line_of_offset(path, scan.bad_utf8_offset)
@@ -214,14 +245,16 @@ def resolve_encoding(path: Path, scan: Scan, requested: str | None) -> str:
     return name
 
 
-def transcode_to_utf8(path: Path, encoding: str, dest: Path, chunk_bytes: int) -> LineTally:
-    """Write ``path`` decoded from ``encoding`` to ``dest`` as UTF-8, chunk by chunk;
+def transcode_to_utf8(
+    path: Path, encoding: str, out: BinaryIO, chunk_bytes: int, *, newline: bytes = b"\n", header_line: int = 1
+) -> LineTally:
+    """Write ``path`` decoded from ``encoding`` to ``out`` as UTF-8, chunk by chunk;
     returns the line tally of what was written (what DuckDB will read)."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     newlines = 0
-    written = LineTally()
+    written = LineTally(newline, header_line)
     try:
-        with path.open("rb") as src, dest.open("wb") as out:
+        with path.open("rb") as src:
             final = False
             while not final:
                 raw = src.read(chunk_bytes)
@@ -231,15 +264,16 @@ def transcode_to_utf8(path: Path, encoding: str, dest: Path, chunk_bytes: int) -
                 except UnicodeDecodeError as exc:
                     line = None
                     if not encoding.startswith("utf-16"):  # ASCII-compatible: count raw newlines
-                        line = newlines + raw.count(b"\n", 0, max(exc.start, 0)) + 1
+                        line = newlines + raw.count(newline, 0, max(exc.start, 0)) + 1
                     raise InputFileError(
                         path, f"not valid {encoding} text", line=line, hint=_encoding_hint(encoding)
                     ) from None
-                newlines += raw.count(b"\n")
+                newlines += raw.count(newline)
                 encoded = text.encode("utf-8")
                 if encoded:
                     written.feed(encoded)
                     out.write(encoded)
+        out.flush()
     except OSError as exc:
         raise InputFileError(path, f"cannot transcode to UTF-8: {exc.strerror or exc}") from exc
     return written

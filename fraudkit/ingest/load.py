@@ -1,36 +1,44 @@
-"""Load one planned file in one transaction: insert, reject, deduplicate, log.
+"""Load one planned file into the run's open transaction: insert, reject, deduplicate, log.
 
 The usual file is clean, so the fast path reads it once: the reader's SELECT types and
 checks every row (a ``fault`` code, NULL for good rows) and good rows go straight into
-the canonical table. The file's line count (taken while hashing it) then says whether
-every non-blank line became a good row or one of the reader's structural rejects; if so,
-no row can have failed a check. Otherwise a second read, on a separate connection,
-stages just each row's ``fault`` and raw text to find the faulty rows and their lines.
-Duplicates (a key earlier in the file or already stored) are then deleted from the rows
-this transaction added. ``rows_read == loaded + rejected + duplicates``.
+the canonical table. The file's count of non-blank data lines (taken while hashing it)
+then says whether every line became a good row or one of the reader's structural rejects;
+if so, no row can have failed a check. Otherwise a second read stages each row's ``fault``
+and raw text to find the faulty rows and their lines. If rows and rejects still fall short
+of the lines (a stray quote made DuckDB's reader swallow the lines after it, or a quoted
+field holds line breaks), the rows are taken back and the file is read exactly, line by
+line (:mod:`fraudkit.ingest.lines`); files with line ends DuckDB's reader fails on go there
+directly. A shortfall never passes: lines = rows read + lines of joined records.
+
+Repeats of a key (earlier in the file or already stored) are duplicates when the content
+is the same; with other content they are conflicts: a reject naming the earlier row's file
+and line, or, with ``on_conflict = "update"`` in the mapping, an update that replaces it.
+Each stored row's file and line are kept in ``ingest_keys`` (by key hash), which is also
+how a small file is checked against a large store without scanning it.
 
 Line numbers: CSV has no row-number column, so a staged row's line is recovered from
 its position (``rowid``; insertion order is preserved) plus the lines that produced no
-staged row before it: the reader's structural rejects and blank lines. Limitation: a
-quoted field holding line breaks counts as one line, so lines after it are short by the
-number of breaks (DuckDB numbers its own rejects the same way). For Parquet the "line"
-is the 1-based row number.
+staged row before it: the reader's structural rejects and blank lines. The exact reader
+writes each record's line beside it. For Parquet the "line" is the 1-based row number.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from fraudkit.errors import StoreError
 from fraudkit.ingest.encoding import blank_lines
+from fraudkit.ingest.lines import SplitFile, split_file
 from fraudkit.ingest.mapping import Mapping
 from fraudkit.ingest.plan import FilePlan, already_ingested
+from fraudkit.ingest.scratch import Scratch, literal_path
 from fraudkit.ingest.validate import Check, IngestSettings, Params, column_sql
 from fraudkit.schema import Table
 from fraudkit.store import quote_ident
@@ -38,12 +46,15 @@ from fraudkit.store import quote_ident
 STAGE = "temp._fk_stage"
 BROKEN = "temp._fk_broken"
 GAPS = "temp._fk_gaps"
-DUPES = "temp._fk_dupes"
+LINES = "temp._fk_lines"
+REPEATS = "temp._fk_repeats"
 FAULTY = "temp._fk_faulty"
 CSV_ERRORS = "_fk_csv_errors"  # DuckDB's reject tables (temporary), one pair per file
 CSV_SCANS = "_fk_csv_scans"
-TEMP_TABLES = (STAGE, BROKEN, GAPS, DUPES, FAULTY, f"temp.{CSV_ERRORS}", f"temp.{CSV_SCANS}")
+TEMP_TABLES = (STAGE, BROKEN, GAPS, LINES, REPEATS, FAULTY, f"temp.{CSV_ERRORS}", f"temp.{CSV_SCANS}")
 MAX_LINE_BYTES = 8 << 20
+KEYS_DDL = """CREATE TABLE IF NOT EXISTS ingest_keys (
+    kind VARCHAR NOT NULL, key_hash UBIGINT NOT NULL, file_sha256 VARCHAR NOT NULL, line BIGINT)"""
 
 # DuckDB's structural error types -> what a user should read (our text, not user input).
 STRUCTURAL_REASON = """CASE etype
@@ -61,11 +72,28 @@ class LoadCounts:
     loaded: int
     rejected: int
     duplicates: int
+    updates: int = 0
+    lines: int = 0  # non-blank data lines; more than rows_read only where fields hold line breaks
 
 
-class FingerprintMismatch(Exception):
-    """The whole file is not what its first chunk suggested (another encoding); the
-    speculative load was rolled back and must be redone from the fingerprinted plan."""
+class Undo(Exception):
+    """A speculative load must be rolled back by the caller (it is alone in its transaction)."""
+
+
+class FingerprintMismatch(Undo):
+    """The whole file is not what its first chunk suggested (another encoding, line ends);
+    the load must be redone from the fingerprinted plan."""
+
+
+class AlreadyIngested(Undo):
+    """The hash showed the content was ingested before: the load is to be undone, the file skipped."""
+
+
+class ReaderFailed(Exception):
+    """DuckDB's CSV reader failed on the file, which aborts the transaction: the run is to be
+    redone with this file read by the exact reader."""
+
+    index: int = -1  # the file's position in the run, set by the caller
 
 
 @dataclass(frozen=True)
@@ -76,6 +104,11 @@ class StageSql:
     labels: list[str]
 
 
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The ingest's own bookkeeping table: each stored row's file and line, by key hash."""
+    con.execute(KEYS_DDL)
+
+
 def load_file(
     con: duckdb.DuckDBPyConnection,
     plan: FilePlan,
@@ -83,79 +116,225 @@ def load_file(
     mapping: Mapping | None,
     settings: IngestSettings,
     now: datetime,
+    scratch: Scratch,
     *,
     fingerprint: Callable[[], FilePlan] | None = None,
-    before_commit: Callable[[], None] | None = None,
+    exact: bool = False,
 ) -> LoadCounts | None:
-    """Load ``plan`` atomically; None when the same content was ingested (or meanwhile).
+    """Load ``plan`` inside the caller's open transaction; None when its content was ingested.
 
-    A plan that is not yet fingerprinted is loaded speculatively: ``fingerprint`` is
-    called after the insert (the hash runs meanwhile), and the load is rolled back if the
-    content was ingested before, or raises :class:`FingerprintMismatch` if the file is
-    not what the plan assumed. ``before_commit`` may veto the commit by raising.
+    A plan that is not yet fingerprinted is loaded speculatively: ``fingerprint`` is called
+    after the insert (the hash runs meanwhile), and :class:`Undo` is raised if the content
+    was ingested before or the file is not what the plan assumed. ``exact`` (or line ends
+    DuckDB cannot read) sends a CSV file straight to the line-by-line reader.
     """
     try:
         _drop_temps(con, table)
-        stage = stage_sql(plan, table, mapping, settings, now)
-        _exec(con, "BEGIN TRANSACTION", table=table.name)
-        try:
-            if plan.fingerprinted and already_ingested(con, plan.sha256, table.name):
-                _exec(con, "ROLLBACK", table=table.name)
-                return None
-            first_new = _one(
-                con, f"SELECT coalesce(max(rowid) + 1, 0) FROM {quote_ident(table.name)}", table=table.name
-            )[0]
-            inserted = _insert_good(con, table, stage)
-            broken = _collect_structural(con, plan, table)
-            if not plan.fingerprinted:
-                if fingerprint is None:
-                    raise ValueError(f"{plan.path}: a plan without a fingerprint needs a fingerprint function")
-                full = fingerprint()
-                if already_ingested(con, full.sha256, table.name):
-                    _exec(con, "ROLLBACK", table=table.name)
-                    return None
-                if replace(full, sha256="", expected_rows=None) != replace(plan, expected_rows=None):
-                    raise FingerprintMismatch(str(plan.path))
-                plan = full
-            common = {"kind": table.name, "src": str(plan.path.resolve()), "sha": plan.sha256, "now": now}
-            faulty = 0
-            if plan.expected_rows is None or inserted + broken != plan.expected_rows:
-                faulty = _stage_faulty(con, plan, table, stage, inserted)
-            _insert_rejects(con, plan, table, broken, faulty, common, stage, settings)
-            duplicates = _delete_duplicates(con, table, first_new, inserted)
-            counts = LoadCounts(inserted + faulty + broken, inserted - duplicates, faulty + broken, duplicates)
-            _exec(
-                con,
-                "INSERT INTO ingest_log VALUES ($sha, $kind, $src, $read, $loaded, $rejected, $dups, $now)",
-                {
-                    **common,
-                    "read": counts.rows_read,
-                    "loaded": counts.loaded,
-                    "rejected": counts.rejected,
-                    "dups": counts.duplicates,
-                },
-                table="ingest_log",
-            )
-            if before_commit is not None:
-                before_commit()
-            _exec(con, "COMMIT", table=table.name)
-            return counts
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):  # the transaction may already have ended
-                con.execute("ROLLBACK")
-            raise
+        if plan.fingerprinted and already_ingested(con, plan.sha256, table.name):
+            return None
+        first_new = _one(con, f"SELECT coalesce(max(rowid) + 1, 0) FROM {quote_ident(table.name)}", table=table.name)[0]
+        stored_before = _one(con, f"SELECT count(*) FROM {quote_ident(table.name)}", table=table.name)[0]
+        counted: tuple[int, int, int, int, int] | None = None  # inserted, faulty, broken, lines, first
+        if plan.format == "parquet" or not (exact or not plan.duckdb_reads_as_is):
+            counted, plan = _fast(con, plan, table, mapping, settings, now, first_new, fingerprint)
+        if counted is None:
+            plan = _fingerprinted(con, plan, table, fingerprint)
+            counted = _exact(con, plan, table, mapping, settings, now, scratch, first_new)
+        inserted, faulty, broken, lines, first_new = counted
+        conflicts, duplicates, updates = _settle_repeats(con, plan, table, mapping, first_new, stored_before, now)
+        _record_keys(con, plan, table, first_new)
+        counts = LoadCounts(
+            rows_read=inserted + faulty + broken,
+            loaded=inserted - duplicates - conflicts - updates,
+            rejected=faulty + broken + conflicts,
+            duplicates=duplicates,
+            updates=updates,
+            lines=lines,
+        )
+        _exec(
+            con,
+            "INSERT INTO ingest_log VALUES ($sha, $kind, $src, $read, $loaded, $rejected, $dups, $now)",
+            {
+                **_common(plan, table, now),
+                "read": counts.rows_read,
+                "loaded": counts.loaded + counts.updates,
+                "rejected": counts.rejected,
+                "dups": counts.duplicates,
+            },
+            table="ingest_log",
+        )
+        return counts
     finally:
         _drop_temps(con, table)
 
 
+def _common(plan: FilePlan, table: Table, now: datetime) -> dict[str, Any]:
+    return {"kind": table.name, "src": str(plan.path.resolve()), "sha": plan.sha256, "now": now}
+
+
+def _fingerprinted(
+    con: duckdb.DuckDBPyConnection, plan: FilePlan, table: Table, fingerprint: Callable[[], FilePlan] | None
+) -> FilePlan:
+    """The plan with its fingerprint, raising :class:`Undo` if speculation went wrong."""
+    if plan.fingerprinted:
+        return plan
+    if fingerprint is None:
+        raise ValueError(f"{plan.path}: a plan without a fingerprint needs a fingerprint function")
+    full = fingerprint()
+    if already_ingested(con, full.sha256, table.name):
+        raise AlreadyIngested(str(plan.path))
+    ignore = {"sha256": "", "expected_rows": None, "duckdb_reads_as_is": True}
+    if replace(full, **ignore) != replace(plan, **ignore) or not full.duckdb_reads_as_is:
+        raise FingerprintMismatch(str(plan.path))
+    return full
+
+
+def _fast(
+    con: duckdb.DuckDBPyConnection,
+    plan: FilePlan,
+    table: Table,
+    mapping: Mapping | None,
+    settings: IngestSettings,
+    now: datetime,
+    first_new: int,
+    fingerprint: Callable[[], FilePlan] | None,
+) -> tuple[tuple[int, int, int, int, int] | None, FilePlan]:
+    """DuckDB's reader over the file itself; None (rows taken back) when it fell short of the lines."""
+    with literal_path(plan.path) as name:
+        source = replace(plan, read_path=plan.read_path or name)
+        stage = stage_sql(source, table, mapping, settings, now)
+        try:
+            inserted = _insert_good(con, table, stage)
+        except StoreError as exc:
+            if plan.format == "csv":
+                raise ReaderFailed(str(plan.path)) from exc
+            raise
+        first_new = _first_of_new(con, table, first_new)
+        broken = _collect_structural(con, plan, table)
+        plan = _fingerprinted(con, plan, table, fingerprint)
+        source = replace(plan, read_path=plan.read_path or name)
+        expected = plan.expected_rows
+        faulty = 0
+        if expected is None or inserted + broken != expected:
+            faulty = _stage_faulty(con, source, table, stage_sql(source, table, mapping, settings, now), inserted)
+        if plan.format == "csv" and inserted + faulty + broken != expected:
+            _exec(
+                con,
+                f"DELETE FROM {quote_ident(table.name)} WHERE rowid >= $first",
+                {"first": first_new},
+                table=table.name,
+            )
+            _drop_temps(con, table)
+            return None, plan
+        _insert_rejects(con, source, table, broken, faulty, _common(plan, table, now), stage, settings, first_new)
+    return (inserted, faulty, broken, inserted + faulty + broken, first_new), plan
+
+
+def _exact(
+    con: duckdb.DuckDBPyConnection,
+    plan: FilePlan,
+    table: Table,
+    mapping: Mapping | None,
+    settings: IngestSettings,
+    now: datetime,
+    scratch: Scratch,
+    first_new: int,
+) -> tuple[int, int, int, int, int]:
+    """The line-by-line reader: every non-blank line ends up in a record or a reject."""
+    with literal_path(plan.path) as name:
+        split = split_file(
+            plan.read_path or name,
+            delimiter=plan.delimiter,
+            newline=plan.newline,
+            skip_lines=plan.header_line,
+            columns=len(plan.header),
+            scratch=scratch,
+        )
+    if plan.expected_rows is not None and split.record_lines + split.rejects != plan.expected_rows:
+        raise StoreError(
+            f"{plan.path}: the file changed while loading ({plan.expected_rows} lines when hashed, "
+            f"{split.record_lines + split.rejects} when read)",
+            table=table.name,
+        )
+    stage = stage_sql(plan, table, mapping, settings, now, records=split)
+    _exec(con, f"CREATE TEMP TABLE {_name(STAGE)} AS {stage.query}", stage.params, table=table.name)
+    columns = ", ".join(quote_ident(c) for c in table.column_names)
+    inserted = _one(
+        con,
+        f"INSERT INTO {quote_ident(table.name)} ({columns}) SELECT {columns} FROM {STAGE} "
+        "WHERE fault IS NULL ORDER BY rowid",
+        table=table.name,
+    )[0]
+    first_new = _first_of_new(con, table, first_new)
+    common = _common(plan, table, now)
+    faulty = _one(
+        con,
+        f"""INSERT INTO rejects
+        SELECT $kind, $src, s.line, list_extract($labels, s.fault), list_extract($reasons, s.fault),
+               s.raw, $sha, $now
+        FROM {STAGE} s WHERE s.fault IS NOT NULL""",
+        {**common, "reasons": stage.reasons, "labels": stage.labels},
+        table="rejects",
+    )[0]
+    _exec(
+        con,
+        f"""CREATE TEMP TABLE {_name(LINES)} AS
+        SELECT $first + row_number() OVER (ORDER BY rowid) - 1 AS rid, line FROM {STAGE} WHERE fault IS NULL""",
+        {"first": first_new},
+        table=table.name,
+    )
+    broken = (
+        _one(
+            con,
+            """INSERT INTO rejects SELECT $kind, $src, line, NULL, reason, raw, $sha, $now
+        FROM read_csv($path, header = false, auto_detect = false, quote = '"', escape = '"',
+                      columns = {'line': 'BIGINT', 'reason': 'VARCHAR', 'raw': 'VARCHAR'},
+                      max_line_size = $max)""",
+            {**common, "path": split.rejects_path, "max": MAX_LINE_BYTES * 2},
+            table="rejects",
+        )[0]
+        if split.rejects
+        else 0
+    )
+    return inserted, faulty, broken, split.record_lines + broken, first_new
+
+
+def _first_of_new(con: duckdb.DuckDBPyConnection, table: Table, after: int) -> int:
+    """The row id of the first row just added: rows added in a transaction are numbered from
+    2^55 on, not from the table's end."""
+    return _one(
+        con,
+        f"SELECT coalesce(min(rowid), $after) FROM {quote_ident(table.name)} WHERE rowid >= $after",
+        {"after": after},
+        table=table.name,
+    )[0]
+
+
 def stage_sql(
-    plan: FilePlan, table: Table, mapping: Mapping | None, settings: IngestSettings, now: datetime
+    plan: FilePlan,
+    table: Table,
+    mapping: Mapping | None,
+    settings: IngestSettings,
+    now: datetime,
+    *,
+    records: SplitFile | None = None,
 ) -> StageSql:
-    """The SELECT that reads, cleans, types and checks every row in one pass."""
+    """The SELECT that reads, cleans, types and checks every row in one pass; over the exact
+    reader's ``records`` it also carries each row's ``line``."""
     p = Params()
     n_src = len(plan.header)
     src = [f"c{i}" for i in range(n_src)]
-    if plan.format == "csv":
+    line = ""
+    if records is not None:
+        struct = "{'line': 'BIGINT', " + ", ".join(f"'{c}': 'VARCHAR'" for c in src) + "}"
+        reader = (
+            f"SELECT * FROM read_csv({p(records.records_path)}, header = false, auto_detect = false, "
+            f"delim = {p(plan.delimiter)}, quote = '\"', escape = '\"', new_line = '\\n', "
+            f"columns = {struct}, max_line_size = {MAX_LINE_BYTES * 2})"
+        )
+        as_text = src
+        line = ", line"
+    elif plan.format == "csv":
         struct = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in src) + "}"
         reader = (
             f"SELECT * FROM read_csv({p(str(plan.read_path))}, header = true, auto_detect = false, "
@@ -206,10 +385,10 @@ def stage_sql(
     fault_sql = f"CASE {fault} END" if checks else "CAST(NULL AS INTEGER)"
     outputs = ", ".join(f"{v} AS {quote_ident(c.canonical)}" for v, c in zip(values, plan.columns, strict=True))
     query = (
-        f"SELECT {outputs}, fault, CASE WHEN fault IS NOT NULL THEN {raw_line} END AS raw FROM ("
+        f"SELECT {outputs}, fault, CASE WHEN fault IS NOT NULL THEN {raw_line} END AS raw{line} FROM ("
         f"SELECT *, {fault_sql} AS fault FROM ("
         f"SELECT {', '.join(['*', *parsed])} FROM ("
-        f"SELECT {', '.join([*src, *cleaned])} FROM ({reader}))))"
+        f"SELECT {', '.join([*(['line'] if line else []), *src, *cleaned])} FROM ({reader}))))"
     )
     return StageSql(query, p.values, [c.reason for c, _ in checks], [label for _, label in checks])
 
@@ -243,39 +422,30 @@ def _collect_structural(con: duckdb.DuckDBPyConnection, plan: FilePlan, table: T
 def _stage_faulty(con: duckdb.DuckDBPyConnection, plan: FilePlan, table: Table, stage: StageSql, inserted: int) -> int:
     """Read the file again to find rows that failed a check, keeping their positions.
 
-    Runs on a cursor (its own connection, outside this transaction) because rows staged
-    inside a transaction get transaction-local rowids, and rowid is the row's position.
-    Only ``fault`` and ``raw`` are kept, mostly NULL, so this costs a read, not a copy.
+    Rows staged in this transaction get row ids from 2^55 on, contiguous in file order, so a
+    row's position is its row id less the first. Only ``fault`` and ``raw`` are kept, mostly
+    NULL, and they stay in DuckDB (which spills to disk): memory does not grow with rejects.
     """
-    cursor = con.cursor()
-    try:
-        _exec(cursor, "SET preserve_insertion_order = true", table=table.name)
-        _exec(
-            cursor,
-            f"CREATE TEMP TABLE {_name(STAGE)} AS SELECT fault, raw FROM ({stage.query})",
-            stage.params,
-            table=table.name,
-        )
-        staged = _one(cursor, f"SELECT count(*) FROM {STAGE}", table=table.name)[0]
-        faulty_rows = cursor.sql(
-            f"SELECT rowid AS pos, fault, raw FROM {STAGE} WHERE fault IS NOT NULL"
-        ).to_arrow_table()
-    except duckdb.Error as exc:
-        raise StoreError(str(exc).splitlines()[0], table=table.name) from exc
-    finally:
-        cursor.close()
-    if staged != inserted + faulty_rows.num_rows:
+    _exec(
+        con,
+        f"CREATE TEMP TABLE {_name(STAGE)} AS SELECT fault, raw FROM ({stage.query})",
+        stage.params,
+        table=table.name,
+    )
+    staged, faulty = _one(con, f"SELECT count(*), count(fault) FROM {STAGE}", table=table.name)
+    if staged != inserted + faulty:
         raise StoreError(
             f"{plan.path}: the file changed while loading ({staged} rows on the second read, "
-            f"{inserted + faulty_rows.num_rows} on the first)",
+            f"{inserted + faulty} on the first)",
             table=table.name,
         )
-    con.register("_fk_faulty_rows", faulty_rows)
-    try:
-        _exec(con, f"CREATE TEMP TABLE {_name(FAULTY)} AS SELECT * FROM _fk_faulty_rows", table=table.name)
-    finally:
-        con.unregister("_fk_faulty_rows")
-    return faulty_rows.num_rows
+    _exec(
+        con,
+        f"""CREATE TEMP TABLE {_name(FAULTY)} AS
+        SELECT rowid - (SELECT min(rowid) FROM {STAGE}) AS pos, fault, raw FROM {STAGE} WHERE fault IS NOT NULL""",
+        table=table.name,
+    )
+    return faulty
 
 
 def _insert_rejects(
@@ -287,39 +457,42 @@ def _insert_rejects(
     common: dict[str, Any],
     stage: StageSql,
     settings: IngestSettings,
+    first_new: int,
 ) -> None:
-    """Write every faulty row and every structurally broken line to ``rejects``."""
+    """Write every faulty row and every structurally broken line to ``rejects``, and note the
+    line of every good row (``LINES``) where lines and row ids part ways."""
+    line = "pos + 1"
+    join = ""
+    if plan.format == "csv":
+        line = f"{plan.header_line + 1} + pos"
+        blanks = [
+            b for b in blank_lines(Path(plan.read_path or plan.path), settings.chunk_bytes) if b > plan.header_line
+        ]
+        if broken or blanks:
+            _exec(
+                con,
+                f"""CREATE TEMP TABLE {_name(GAPS)} AS
+                WITH g AS (
+                    SELECT DISTINCT line FROM (
+                        SELECT line FROM {BROKEN}
+                        UNION ALL SELECT unnest(CAST($blanks AS BIGINT[])) AS line)
+                    WHERE line > $header_line),
+                n AS (SELECT line - $header_line - row_number() OVER (ORDER BY line) AS acc_before,
+                             row_number() OVER (ORDER BY line) AS cum FROM g)
+                SELECT acc_before, max(cum) AS cum FROM n GROUP BY acc_before""",
+                {"blanks": blanks, "header_line": plan.header_line},
+                table=table.name,
+            )
+            line += " + coalesce(g.cum, 0)"
+            join = f"ASOF LEFT JOIN {GAPS} g ON s.pos >= g.acc_before"
     if faulty:
-        params = {**common, "reasons": stage.reasons, "labels": stage.labels}
-        line = "s.pos + 1"
-        join = ""
-        if plan.format == "csv":
-            line = f"{plan.header_line + 1} + s.pos"
-            blanks = [b for b in blank_lines(plan.read_path, settings.chunk_bytes) if b > plan.header_line]
-            if broken or blanks:
-                _exec(
-                    con,
-                    f"""CREATE TEMP TABLE {_name(GAPS)} AS
-                    WITH g AS (
-                        SELECT DISTINCT line FROM (
-                            SELECT line FROM {BROKEN}
-                            UNION ALL SELECT unnest(CAST($blanks AS BIGINT[])) AS line)
-                        WHERE line > $header_line),
-                    n AS (SELECT line - $header_line - row_number() OVER (ORDER BY line) AS acc_before,
-                                 row_number() OVER (ORDER BY line) AS cum FROM g)
-                    SELECT acc_before, max(cum) AS cum FROM n GROUP BY acc_before""",
-                    {"blanks": blanks, "header_line": plan.header_line},
-                    table=table.name,
-                )
-                line += " + coalesce(g.cum, 0)"
-                join = f"ASOF LEFT JOIN {GAPS} g ON s.pos >= g.acc_before"
         _exec(
             con,
             f"""INSERT INTO rejects
             SELECT $kind, $src, {line}, list_extract($labels, s.fault), list_extract($reasons, s.fault),
                    s.raw, $sha, $now
             FROM {FAULTY} s {join}""",
-            params,
+            {**common, "reasons": stage.reasons, "labels": stage.labels},
             table="rejects",
         )
     if broken:
@@ -330,47 +503,168 @@ def _insert_rejects(
             common,
             table="rejects",
         )
+    if faulty:
+        good = f"""SELECT $first + row_number() OVER (ORDER BY rowid) - 1 AS rid,
+                   rowid - (SELECT min(rowid) FROM {STAGE}) AS pos FROM {STAGE} WHERE fault IS NULL"""
+    elif join:
+        good = f"SELECT rowid AS rid, rowid - $first AS pos FROM {quote_ident(table.name)} WHERE rowid >= $first"
+    else:
+        return
+    _exec(
+        con,
+        f"CREATE TEMP TABLE {_name(LINES)} AS SELECT s.rid, {line} AS line FROM ({good}) s {join}",
+        {"first": first_new},
+        table=table.name,
+    )
 
 
-def _delete_duplicates(con: duckdb.DuckDBPyConnection, table: Table, first_new: int, inserted: int) -> int:
-    """Delete the rows just added whose key came earlier in the file or was already stored.
+def _line_of(con: duckdb.DuckDBPyConnection, plan: FilePlan, alias: str, *, lines_alias: str = "nl") -> tuple[str, str]:
+    """(join, expression) giving the line of the new row ``alias.rid`` of this file."""
+    base = 1 if plan.format == "parquet" else plan.header_line + 1
+    formula = f"({base} + {alias}.rid - $first)"
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = $name", {"name": _name(LINES)}
+    ).fetchall()[0][0]
+    if not exists:
+        return "", formula
+    nl = lines_alias
+    return f"LEFT JOIN {LINES} {nl} ON {nl}.rid = {alias}.rid", f"coalesce({nl}.line, {formula})"
 
-    Rows added by this transaction are those with ``rowid >= first_new``, in file order.
-    Distinct key hashes settle the usual case (no repeats in the file) cheaply; equal
-    hashes are only a hint, so repeats are then confirmed on the keys themselves.
+
+def _settle_repeats(
+    con: duckdb.DuckDBPyConnection,
+    plan: FilePlan,
+    table: Table,
+    mapping: Mapping | None,
+    first_new: int,
+    stored_before: int,
+    now: datetime,
+) -> tuple[int, int, int]:
+    """Sort the rows just added whose key came before (in the file or the store) into
+    duplicates (same content), conflicts (rejects) or updates; returns their counts.
+
+    Rows added by this transaction are those with ``rowid >= first``, in file order. Key
+    hashes find candidates cheaply: distinct hashes settle the usual case of no repeats in
+    the file, and ``ingest_keys`` answers for the store without scanning the table (when it
+    covers every stored row; a store loaded before it existed is scanned). Keys themselves
+    then decide, and rows are compared whole.
     """
     target = quote_ident(table.name)
     keys = [quote_ident(k) for k in table.key]
+    hashed = f"hash({', '.join(keys)})"
     new = {"first": first_new}
-    distinct = _one(
+    kind = {"kind": table.name}
+    added, distinct = _one(
+        con, f"SELECT count(*), count(DISTINCT {hashed}) FROM {target} WHERE rowid >= $first", new, table=table.name
+    )
+    sources = []
+    if distinct < added:
+        sources.append(f"SELECT {hashed} AS kh FROM {target} WHERE rowid >= $first GROUP BY kh HAVING count(*) > 1")
+    if stored_before:
+        recorded = _one(
+            con, "SELECT count(*) FROM ingest_keys WHERE kind = $kind", {"kind": table.name}, table=table.name
+        )[0]
+        if recorded == stored_before:
+            sources.append(
+                f"""SELECT DISTINCT k.key_hash AS kh FROM ingest_keys k
+                SEMI JOIN (SELECT {hashed} AS kh FROM {target} WHERE rowid >= $first) n ON k.key_hash = n.kh
+                WHERE k.kind = $kind"""
+            )
+        else:
+            sources.append(
+                f"""SELECT DISTINCT {hashed} AS kh FROM {target} WHERE rowid < $first
+                AND {hashed} IN (SELECT {hashed} FROM {target} WHERE rowid >= $first)"""
+            )
+    if not sources:
+        return 0, 0, 0
+    union = " UNION ALL ".join(sources)
+    candidates = _exec(
+        con, f"SELECT DISTINCT kh FROM ({union})", {**new, **kind} if "$kind" in union else new, table=table.name
+    )
+    if not candidates:
+        return 0, 0, 0
+    update = mapping is not None and mapping.on_conflict == "update"
+    content = "struct_pack(" + ", ".join(f"{quote_ident(c)} := {quote_ident(c)}" for c in table.column_names) + ")"
+    lo, hi = _one_any(
+        con, f"SELECT min({keys[0]}), max({keys[0]}) FROM {target} WHERE rowid >= $first", new, table.name
+    )
+    window = f"PARTITION BY {', '.join(keys)} ORDER BY rid"
+    _exec(
         con,
-        f"SELECT count(DISTINCT hash({', '.join(keys)})) FROM {target} WHERE rowid >= $first",
+        f"""CREATE TEMP TABLE {_name(REPEATS)} AS
+        SELECT *, CASE
+            WHEN n = 1 THEN 'first'
+            WHEN content IS NOT DISTINCT FROM {"prev" if update else "first_content"} THEN 'duplicate'
+            WHEN $update THEN 'update' ELSE 'conflict' END AS verdict
+        FROM (
+            SELECT rid, {", ".join(keys)}, content, kh,
+                   row_number() OVER ({window}) AS n,
+                   lag(content) OVER ({window}) AS prev,
+                   first_value(content) OVER ({window}) AS first_content,
+                   first_value(rid) OVER ({window}) AS first_rid,
+                   max(rid) OVER (PARTITION BY {", ".join(keys)}) AS last_rid
+            FROM (SELECT rowid AS rid, {", ".join(keys)}, {content} AS content, {hashed} AS kh FROM {target}
+                  WHERE {hashed} IN (SELECT unnest(CAST($hashes AS UBIGINT[])))
+                    AND (rowid >= $first OR {keys[0]} BETWEEN $lo AND $hi)))""",
+        {**new, "update": update, "hashes": [int(c[0]) for c in candidates], "lo": lo, "hi": hi},
+        table=table.name,
+    )
+    line_join, line = _line_of(con, plan, "r")
+    first_join, first_line = _line_of(con, plan, "f", lines_alias="fl")
+    raw = (
+        "concat_ws(',', " + ", ".join(f"CAST(r.content.{quote_ident(c)} AS VARCHAR)" for c in table.column_names) + ")"
+    )
+    common = _common(plan, table, now)
+    _exec(
+        con,
+        f"""INSERT INTO rejects
+        SELECT $kind, $src, {line}, $key_label,
+               'conflicts with the row loaded from ' || CASE WHEN r.first_rid >= $first
+                   THEN $src || ':' || {first_line}
+                   ELSE coalesce(prior.source_file || ':' || prior.line, 'an earlier file (line not recorded)') END,
+               {raw}, $sha, $now
+        FROM (SELECT * FROM {REPEATS} WHERE verdict = 'conflict') r
+        JOIN (SELECT rid FROM {REPEATS}) f ON f.rid = r.first_rid
+        {line_join}
+        {first_join}
+        LEFT JOIN (
+            SELECT k.key_hash, arg_max(l.source_file, k.line) AS source_file, max(k.line) AS line
+            FROM ingest_keys k JOIN ingest_log l ON l.file_sha256 = k.file_sha256 AND l.kind = k.kind
+            WHERE k.kind = $kind GROUP BY k.key_hash) prior ON prior.key_hash = r.kh""",
+        {**common, "first": first_new, "key_label": table.key[0]},
+        table="rejects",
+    )
+    conflicts, duplicates, updates = _one(
+        con,
+        f"""SELECT count(*) FILTER (verdict = 'conflict'), count(*) FILTER (verdict = 'duplicate'),
+                   count(*) FILTER (verdict = 'update') FROM {REPEATS} WHERE rid >= $first""",
         new,
         table=table.name,
-    )[0]
-    parts = []
-    if distinct < inserted:
-        on = " AND ".join(f"s.{k} = d.{k}" for k in keys)
-        parts.append(
-            f"""SELECT s.rowid AS rid FROM {target} s JOIN (
-                SELECT {", ".join(keys)}, min(rowid) AS keep FROM {target}
-                WHERE rowid >= $first GROUP BY ALL HAVING count(*) > 1) d
-            ON {on} AND s.rowid <> d.keep WHERE s.rowid >= $first"""
+    )
+    gone = "n > 1" if not update else "rid <> last_rid"
+    if update:
+        _exec(
+            con,
+            f"""DELETE FROM ingest_keys WHERE kind = $kind AND key_hash IN (
+                SELECT kh FROM {REPEATS} WHERE rid < $first AND rid <> last_rid)""",
+            {**new, **kind},
+            table="ingest_keys",
         )
-    if _one(con, f"SELECT count(*) FROM (SELECT 1 FROM {target} WHERE rowid < $first LIMIT 1)", new, table=table.name)[
-        0
-    ]:
-        on_t = " AND ".join(f"s.{k} = t.{k}" for k in keys)
-        parts.append(
-            f"""SELECT s.rowid AS rid FROM {target} s
-            SEMI JOIN (SELECT {", ".join(keys)} FROM {target} WHERE rowid < $first) t ON {on_t}
-            WHERE s.rowid >= $first"""
-        )
-    if not parts:
-        return 0
-    _exec(con, f"CREATE TEMP TABLE {_name(DUPES)} AS {' UNION '.join(parts)}", new, table=table.name)
-    deleted = _one(con, f"DELETE FROM {target} WHERE rowid IN (SELECT rid FROM {DUPES})", table=table.name)[0]
-    return deleted
+    _exec(con, f"DELETE FROM {target} WHERE rowid IN (SELECT rid FROM {REPEATS} WHERE {gone})", table=table.name)
+    return conflicts, duplicates, updates
+
+
+def _record_keys(con: duckdb.DuckDBPyConnection, plan: FilePlan, table: Table, first_new: int) -> None:
+    """Note each new row's key hash, file and line: the earlier row a later conflict names."""
+    keys = ", ".join(f"t.{quote_ident(k)}" for k in table.key)
+    join, line = _line_of(con, plan, "t")
+    _exec(
+        con,
+        f"""INSERT INTO ingest_keys SELECT $kind, hash({keys}), $sha, {line}
+        FROM (SELECT rowid AS rid, * FROM {quote_ident(table.name)} WHERE rowid >= $first) t {join}""",
+        {"kind": table.name, "sha": plan.sha256, "first": first_new},
+        table="ingest_keys",
+    )
 
 
 def _insert_good(con: duckdb.DuckDBPyConnection, table: Table, stage: StageSql) -> int:
@@ -382,6 +676,10 @@ def _insert_good(con: duckdb.DuckDBPyConnection, table: Table, stage: StageSql) 
         f"FROM ({stage.query}) s WHERE s.fault IS NULL"
     )
     return int(_exec(con, query, stage.params, table=table.name)[0][0])
+
+
+def _one_any(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any], table: str) -> tuple[Any, ...]:
+    return tuple(_exec(con, query, params, table=table)[0])
 
 
 def _drop_temps(con: duckdb.DuckDBPyConnection, table: Table) -> None:

@@ -15,6 +15,11 @@ Format (all keys optional except what the export needs)::
                                  # "fen"/"cent" (0.01), "wan" (10000)
     optional = ["status"]        # mapped columns some files lack (absent -> NULL); any other
                                  # mapped header missing from a file is an error
+    on_conflict = "reject"       # a row whose key was loaded before with other content:
+                                 # "reject" (default: a reject naming the earlier FILE:LINE)
+                                 # or "update" (the source sends corrections: the later row
+                                 # replaces the stored one and is counted as an update).
+                                 # Exact repeats are duplicates either way.
 
     [columns]                    # canonical column = header in the file
     ts = "交易时间"               # or a list of headers tried in order: ["交易时间", "交易日期"]
@@ -31,12 +36,11 @@ Format (all keys optional except what the export needs)::
     "手机银行" = "mobile"          # and text columns (matched trimmed, case-insensitively)
 
 Without a mapping the file's headers must be the canonical names (case-insensitive,
-surrounding space trimmed).
+surrounding space trimmed). Two canonical columns may not name the same header.
 """
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import tomllib
 from dataclasses import dataclass, field
@@ -48,6 +52,7 @@ from typing import Any
 import duckdb
 
 from fraudkit.errors import ConfigError
+from fraudkit.ingest.encoding import ENCODING_HINT, text_codec
 from fraudkit.schema import TABLES, Table
 
 AMOUNT_UNITS: dict[str, Decimal] = {
@@ -68,6 +73,7 @@ TOP_LEVEL_KEYS = (
     "skip_rows",
     "amount_unit",
     "optional",
+    "on_conflict",
     "columns",
     "timestamps",
     "defaults",
@@ -76,6 +82,7 @@ TOP_LEVEL_KEYS = (
 SECTIONS = ("columns", "timestamps", "defaults", "values", "optional")
 VALUE_MAP_ROLES = ("enum", "bool", "text")
 BOOL_VALUES = ("true", "false")
+ON_CONFLICT = ("reject", "update")
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,7 @@ class Mapping:
     delimiter: str | None = None
     skip_rows: int = 0
     amount_unit: str = "yuan"
+    on_conflict: str = "reject"
     description: str = ""
     source: str = "<mapping>"
 
@@ -99,14 +107,14 @@ class Mapping:
         where = self.source
         if self.kind is not None and self.kind not in TABLES:
             raise ConfigError(f"{where}: unknown kind {self.kind!r}", hint=f"use one of {', '.join(TABLES)}")
-        if self.encoding is not None and self.encoding != "auto":
-            try:
-                codecs.lookup(self.encoding)
-            except LookupError:
-                raise ConfigError(
-                    f"{where}: unknown encoding {self.encoding!r}",
-                    hint="use auto, utf-8, gbk, gb18030, utf-16 or another Python codec name",
-                ) from None
+        if self.encoding is not None and self.encoding != "auto" and text_codec(self.encoding) is None:
+            raise ConfigError(f"{where}: unknown encoding {self.encoding!r}", hint=ENCODING_HINT)
+        if self.on_conflict not in ON_CONFLICT:
+            raise ConfigError(
+                f"{where}: on_conflict must be one of {', '.join(ON_CONFLICT)}, got {self.on_conflict!r}",
+                hint='"update" only for sources that send corrections under the same key',
+            )
+        self._refuse_shared_headers()
         if self.delimiter is not None and (len(self.delimiter) != 1 or self.delimiter in '\r\n"'):
             raise ConfigError(
                 f"{where}: delimiter must be one character (not a quote or newline), got {self.delimiter!r}",
@@ -132,6 +140,20 @@ class Mapping:
                         f"{where}: [{section}] names unknown canonical column(s) {', '.join(map(repr, unknown))}",
                         hint=_misplaced_hint(unknown) or "set kind = ... in the mapping to see that table's columns",
                     )
+
+    def _refuse_shared_headers(self) -> None:
+        """Two canonical columns mapped to one header would read the same values."""
+        seen: dict[str, str] = {}
+        for name, headers in self.columns.items():
+            if len(headers) != 1:
+                continue  # lists are tried in order: a clash shows once resolved against a file
+            key = headers[0].strip().casefold()
+            if key in seen:
+                raise ConfigError(
+                    f"{self.source}: [columns] {seen[key]} and {name} both map to {headers[0]!r}",
+                    hint="map each canonical column to its own header",
+                )
+            seen[key] = name
 
     @property
     def amount_scale(self) -> Decimal:
@@ -259,6 +281,7 @@ def mapping_from_dict(data: dict[str, Any], *, source: str = "<mapping>") -> Map
         delimiter=delimiter,
         skip_rows=skip_rows,
         amount_unit=(_opt_str(data, "amount_unit", source) or "yuan").lower(),
+        on_conflict=(_opt_str(data, "on_conflict", source) or "reject").lower(),
         description=_opt_str(data, "description", source) or "",
         source=source,
     )

@@ -1,14 +1,16 @@
-"""``ingest_paths``: check every input file, then load each in its own transaction.
+"""``ingest_paths``: check every input file, then load them all in one transaction.
 
 All files are peeked at (opened, header decoded and resolved) before any is loaded, and
-nothing commits until every file's full fingerprint (hash, encoding, line count) has
-passed, so one unreadable file stops the run with nothing half-loaded. The fingerprint
-pass runs in a thread alongside the first load instead of before it.
+the whole run is one transaction, committed once every file has loaded and every file's
+full fingerprint (hash, encoding, line count) has passed: one file that fails stops the
+run with nothing loaded. The fingerprint pass runs in a thread alongside the first load
+instead of before it; only a load alone in the transaction may run ahead of its hash, so
+undoing it (a copy of an ingested file, or not UTF-8 after all) undoes nothing else.
 """
 
 from __future__ import annotations
 
-import tempfile
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -22,9 +24,10 @@ import duckdb
 
 from fraudkit.errors import ConfigError
 from fraudkit.ingest.fingerprint import FingerprintPass
-from fraudkit.ingest.load import FingerprintMismatch, LoadCounts, load_file
+from fraudkit.ingest.load import AlreadyIngested, LoadCounts, ReaderFailed, Undo, ensure_tables, load_file
 from fraudkit.ingest.mapping import Mapping, load_mapping
 from fraudkit.ingest.plan import FilePlan, already_ingested, fingerprint_file, ingested_from, peek_file
+from fraudkit.ingest.scratch import Scratch
 from fraudkit.ingest.sources import expand_paths
 from fraudkit.ingest.validate import IngestSettings
 from fraudkit.schema import TABLES, Table
@@ -33,7 +36,11 @@ from fraudkit.store import ensure_schema
 
 @dataclass(frozen=True)
 class FileResult:
-    """What happened to one file; ``rows_read == loaded + rejected + duplicates``."""
+    """What happened to one file; ``rows_read == loaded + rejected + duplicates + updates``.
+
+    ``lines`` counts the file's non-blank data lines; it exceeds ``rows_read`` only by the
+    extra lines of quoted fields that hold line breaks.
+    """
 
     path: Path
     kind: str
@@ -42,6 +49,8 @@ class FileResult:
     loaded: int = 0
     rejected: int = 0
     duplicates: int = 0
+    updates: int = 0  # rows that replaced a stored row with the same key (on_conflict = "update")
+    lines: int = 0
     skipped: bool = False  # the same content was ingested as this kind before
     encoding: str = ""
     derived_key: bool = False  # key made from a hash of the row's values
@@ -73,6 +82,10 @@ class IngestSummary:
         return sum(f.duplicates for f in self.files)
 
     @property
+    def updates(self) -> int:
+        return sum(f.updates for f in self.files)
+
+    @property
     def skipped(self) -> int:
         """Number of files skipped as already ingested."""
         return sum(f.skipped for f in self.files)
@@ -84,13 +97,14 @@ class IngestSummary:
             if f.skipped:
                 lines.append(f"{f.path}: skipped (already ingested as {f.kind})")
             else:
+                updated = f", {f.updates} updates" if f.updates else ""
                 lines.append(
                     f"{f.path}: {f.rows_read} read, {f.loaded} loaded, {f.rejected} rejected, "
-                    f"{f.duplicates} duplicates ({f.encoding})"
+                    f"{f.duplicates} duplicates{updated} ({f.encoding})"
                 )
         lines.append(
             f"{self.kind}: {len(self.files)} file(s), {self.rows_read} read, {self.loaded} loaded, "
-            f"{self.rejected} rejected, {self.duplicates} duplicates, {self.skipped} skipped"
+            f"{self.rejected} rejected, {self.duplicates} duplicates, {self.updates} updates, {self.skipped} skipped"
         )
         return "\n".join(lines)
 
@@ -135,8 +149,8 @@ def ingest_paths(
 
     ``mapping`` is a :class:`Mapping` or a path to a mapping TOML file; ``encoding``
     overrides the mapping's. Raises InputFileError / ConfigError before loading anything
-    if any file is unusable; each file then loads in its own transaction. Must not be
-    called inside an open transaction.
+    if any file is unusable; all files then load in one transaction, so a failure leaves
+    the store as it was. Must not be called inside an open transaction.
     """
     table = TABLES.get(kind)
     if table is None:
@@ -150,41 +164,77 @@ def ingest_paths(
     if not files:
         raise ConfigError("no input files given", hint="name files, folders or globs to ingest")
     ensure_schema(con)
-    summary = IngestSummary(kind)
+    ensure_tables(con)
     total = len(files)
-    with tempfile.TemporaryDirectory(prefix="fraudkit-ingest-", dir=settings.temp_dir) as tmp:
+    with Scratch(settings.temp_dir) as scratch:
         plans: list[FilePlan] = []
         for index, path in enumerate(files, start=1):
             _emit(progress, ProgressEvent("check", index, total, path))
             plans.append(peek_file(path, table, mapping, encoding=encoding, settings=settings, con=con))
         fingerprint = partial(
-            fingerprint_file, table=table, mapping=mapping, encoding=encoding, settings=settings, workdir=Path(tmp)
+            fingerprint_file, table=table, mapping=mapping, encoding=encoding, settings=settings, scratch=scratch
         )
-        now = datetime.now()
         with FingerprintPass(plans, fingerprint) as prints, _insertion_order_kept(con):
-            committed = False
-            for index, peeked in enumerate(plans, start=1):
-                _emit(progress, ProgressEvent("start", index, total, peeked.path))
-                started = time.perf_counter()
-                # Nothing commits until every file's fingerprint has passed, as if all
-                # files had been fully checked first.
-                gate = None if committed else prints.wait_all
-                counts = _load(con, peeked, index - 1, prints, table, mapping, settings, now, gate)
-                committed = committed or counts is not None
-                plan = prints.result(index - 1)
-                result = FileResult(
-                    path=plan.path,
-                    kind=kind,
-                    sha256=plan.sha256,
-                    skipped=counts is None,
-                    encoding=plan.encoding if counts is not None else "",
-                    derived_key=plan.derived_key,
-                    ignored_columns=plan.ignored,
-                    seconds=time.perf_counter() - started,
-                    **(asdict(counts) if counts is not None else {}),
-                )
-                summary.files.append(result)
-                _emit(progress, ProgressEvent("finish", index, total, plan.path, result))
+            exact: set[int] = set()
+            while True:
+                try:
+                    return _run(con, plans, prints, table, mapping, settings, scratch, exact, progress)
+                except ReaderFailed as failed:
+                    # DuckDB's reader failed on a file and aborted the transaction: the run
+                    # starts again with that file read line by line.
+                    if failed.index in exact:
+                        raise
+                    exact.add(failed.index)
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    plans: list[FilePlan],
+    prints: FingerprintPass,
+    table: Table,
+    mapping: Mapping | None,
+    settings: IngestSettings,
+    scratch: Scratch,
+    exact: set[int],
+    progress: ProgressFn | None,
+) -> IngestSummary:
+    """Every file in one transaction, committed after every fingerprint has passed."""
+    summary = IngestSummary(table.name)
+    total = len(plans)
+    now = datetime.now()
+    _sql(con, "BEGIN TRANSACTION")
+    try:
+        holds_rows = False  # whether the transaction holds any file's rows yet
+        for index, peeked in enumerate(plans, start=1):
+            _emit(progress, ProgressEvent("start", index, total, peeked.path))
+            started = time.perf_counter()
+            load = partial(load_file, con, table=table, mapping=mapping, settings=settings, now=now, scratch=scratch)
+            try:
+                counts = _load(con, peeked, index - 1, prints, table, load, holds_rows, index - 1 in exact)
+            except ReaderFailed as exc:
+                exc.index = index - 1
+                raise
+            holds_rows = holds_rows or counts is not None
+            plan = prints.result(index - 1)
+            result = FileResult(
+                path=plan.path,
+                kind=table.name,
+                sha256=plan.sha256,
+                skipped=counts is None,
+                encoding=plan.encoding if counts is not None else "",
+                derived_key=plan.derived_key,
+                ignored_columns=plan.ignored,
+                seconds=time.perf_counter() - started,
+                **(asdict(counts) if counts is not None else {}),
+            )
+            summary.files.append(result)
+            _emit(progress, ProgressEvent("finish", index, total, plan.path, result))
+        prints.wait_all()
+        _sql(con, "COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # the transaction may already have ended
+            con.execute("ROLLBACK")
+        raise
     return summary
 
 
@@ -194,36 +244,37 @@ def _load(
     index: int,
     prints: FingerprintPass,
     table: Table,
-    mapping: Mapping | None,
-    settings: IngestSettings,
-    now: datetime,
-    before_commit: Callable[[], None] | None,
+    load: Callable[..., LoadCounts | None],
+    holds_rows: bool,
+    exact: bool,
 ) -> LoadCounts | None:
-    """Load one file, speculatively (hashing alongside) unless its fingerprint is in hand,
-    it needs transcoding, or its path was ingested before (a re-run is usually a skip)."""
+    """Load one file, speculatively (hashing alongside) when it is alone in the transaction,
+    its fingerprint is not in hand, it needs no transcoding and its path was not ingested
+    before (a re-run is usually a skip)."""
     speculate = (
-        not prints.ready(index)
+        not holds_rows
+        and not exact
+        and not prints.ready(index)
         and peeked.encoding in ("utf-8", "parquet")
         and not ingested_from(con, peeked.path, table.name)
     )
     if speculate:
         try:
-            return load_file(
-                con,
-                peeked,
-                table,
-                mapping,
-                settings,
-                now,
-                fingerprint=partial(prints.result, index),
-                before_commit=before_commit,
-            )
-        except FingerprintMismatch:
-            pass  # rolled back: load again from the full plan
+            return load(peeked, fingerprint=partial(prints.result, index))
+        except (Undo, ReaderFailed) as undo:
+            _sql(con, "ROLLBACK")  # nothing else is in the transaction
+            _sql(con, "BEGIN TRANSACTION")
+            if isinstance(undo, AlreadyIngested):
+                return None
+            exact = exact or isinstance(undo, ReaderFailed)
     plan = prints.result(index)
     if already_ingested(con, plan.sha256, table.name):
         return None
-    return load_file(con, plan, table, mapping, settings, now, before_commit=before_commit)
+    return load(plan, exact=exact)
+
+
+def _sql(con: duckdb.DuckDBPyConnection, statement: str) -> None:
+    con.execute(statement).fetchall()
 
 
 def _emit(progress: ProgressFn | None, event: ProgressEvent) -> None:

@@ -13,13 +13,15 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import duckdb
 
 from fraudkit.errors import InputFileError
-from fraudkit.ingest.encoding import resolve_encoding, scan_file, scan_prefix, transcode_to_utf8
+from fraudkit.exposure import mask_text
+from fraudkit.ingest.encoding import newline_of, resolve_encoding, scan_file, scan_prefix, transcode_to_utf8
 from fraudkit.ingest.mapping import Mapping
+from fraudkit.ingest.scratch import Scratch, literal_path
 from fraudkit.ingest.sources import FileFormat, detect_format
 from fraudkit.ingest.validate import IngestSettings
 from fraudkit.schema import Table
@@ -58,16 +60,18 @@ class FilePlan:
     kind: str
     format: FileFormat
     sha256: str  # "" until fingerprinted
-    read_path: Path = Path()
+    read_path: str | None = None  # what DuckDB reads: None for the file itself, else a scratch copy
     encoding: str = "utf-8"
+    newline: str = "\n"  # line end: LF (a CR before it belongs to it) or, for old Mac files, CR
     delimiter: str = ","
     skip_rows: int = 0
     header: tuple[str, ...] = ()
     columns: tuple[SourceColumn, ...] = ()
     ignored: tuple[str, ...] = ()
-    # Rows the reader yields if every record is one line (CSV) or the file's row count
-    # (Parquet); None when unknown. Lets a clean file load in one pass (see load.py).
+    # Non-blank data lines (CSV) or the file's row count (Parquet); None until counted.
+    # Every one must end up a row or a reject (see load.py).
     expected_rows: int | None = None
+    duckdb_reads_as_is: bool = True  # False: line ends DuckDB's reader fails on (mixed, lone CR)
 
     @property
     def fingerprinted(self) -> bool:
@@ -139,7 +143,6 @@ def peek_file(
             table.name,
             fmt,
             "",
-            read_path=path,
             encoding="parquet",
             header=header,
             columns=columns,
@@ -148,7 +151,7 @@ def peek_file(
         )
     requested = requested_encoding(encoding, mapping)
     codec = resolve_encoding(path, scan_prefix(prefix, complete=len(prefix) == size), requested)
-    return _csv_plan(path, table, mapping, codec)
+    return _csv_plan(path, table, mapping, codec, newline_of(prefix).decode())
 
 
 def fingerprint_file(
@@ -158,29 +161,38 @@ def fingerprint_file(
     *,
     encoding: str | None,
     settings: IngestSettings,
-    workdir: Path,
+    scratch: Scratch,
 ) -> FilePlan:
     """Complete a peeked plan from one pass over the whole file: its SHA-256, its line
-    count and its encoding (transcoding to UTF-8 when it is not UTF-8). No database use,
-    so it can run in a thread while the file loads."""
-    scan = scan_file(plan.path, settings.chunk_bytes)
+    count and its encoding (transcoding to a nameless UTF-8 scratch file when it is not
+    UTF-8). No database use, so it can run in a thread while the file loads."""
+    newline = plan.newline.encode()
+    scan = scan_file(plan.path, settings.chunk_bytes, newline=newline, header_line=plan.header_line)
     if plan.format == "parquet":
         return replace(plan, sha256=scan.sha256)
     requested = requested_encoding(encoding, mapping)
     codec = resolve_encoding(plan.path, scan, requested)
     if codec != plan.encoding:  # the first chunk misled: decode the header again
-        plan = _csv_plan(plan.path, table, mapping, codec)
-    read_path, lines = plan.path, scan.lines
+        plan = _csv_plan(plan.path, table, mapping, codec, plan.newline)
+    read_path, lines = None, scan.lines
     if codec != "utf-8":  # transcoding is the slow part, so it comes after the header resolves
-        read_path = workdir / f"{scan.sha256[:24]}.utf8.csv"
-        lines = transcode_to_utf8(plan.path, codec, read_path, settings.chunk_bytes)
-    expected = None if lines is None else lines.rows_if_one_per_line(plan.skip_rows + 1)
-    return replace(plan, sha256=scan.sha256, read_path=read_path, expected_rows=expected)
+        out, read_path = scratch.new()
+        lines = transcode_to_utf8(
+            plan.path, codec, out, settings.chunk_bytes, newline=newline, header_line=plan.header_line
+        )
+    assert lines is not None
+    return replace(
+        plan,
+        sha256=scan.sha256,
+        read_path=read_path,
+        expected_rows=lines.data_lines(),
+        duckdb_reads_as_is=lines.duckdb_reads_as_is,
+    )
 
 
-def _csv_plan(path: Path, table: Table, mapping: Mapping | None, codec: str) -> FilePlan:
+def _csv_plan(path: Path, table: Table, mapping: Mapping | None, codec: str, newline: str) -> FilePlan:
     skip_rows = mapping.skip_rows if mapping else 0
-    header_line, first_line = _first_lines(path, codec, skip_rows)
+    header_line, first_line = _first_lines(path, codec, skip_rows, newline)
     delimiter = (mapping.delimiter if mapping else None) or guess_delimiter(header_line)
     header = split_header(header_line, first_line, delimiter)
     columns, ignored = resolve_columns(path, table, header, ("VARCHAR",) * len(header), mapping)
@@ -189,8 +201,8 @@ def _csv_plan(path: Path, table: Table, mapping: Mapping | None, codec: str) -> 
         table.name,
         "csv",
         "",
-        read_path=path,
         encoding=codec,
+        newline=newline,
         delimiter=delimiter,
         skip_rows=skip_rows,
         header=header,
@@ -244,9 +256,11 @@ def resolve_columns(
             missing.append(name)
         else:
             resolved.append(SourceColumn(name, "absent"))
+    _refuse_shared_sources(path, resolved, mapping)
     used = {c.index for c in resolved if c.index is not None}
     unused = tuple(h for i, h in enumerate(header) if i not in used and h)
-    shown = ", ".join(repr(h) for h in header[:15]) + (", ..." if len(header) > 15 else "")
+    # a headerless file's "header" is its first data row: mask it before it goes to a log
+    shown = ", ".join(repr(mask_text(h)) for h in header[:15]) + (", ..." if len(header) > 15 else "")
     if not_found:
         where = mapping.source if mapping else "the mapping"
         raise InputFileError(
@@ -257,7 +271,7 @@ def resolve_columns(
         )
     if missing:
         names = ", ".join(repr(m) for m in missing)
-        spare = ", ".join(repr(h) for h in unused[:8]) or "none"
+        spare = ", ".join(repr(mask_text(h)) for h in unused[:8]) or "none"
         if mapping:
             hint = f"add a [columns] entry for {names} to {mapping.source} (unused file columns: {spare})"
         else:
@@ -270,7 +284,25 @@ def resolve_columns(
     return tuple(resolved), unused
 
 
-def _first_lines(path: Path, codec: str, skip_rows: int) -> tuple[str, str | None]:
+def _refuse_shared_sources(path: Path, resolved: list[SourceColumn], mapping: Mapping | None) -> None:
+    """Two canonical columns read from one file column is a mapping mistake (every transfer a
+    self-transfer, ids that are amounts), never what an export means."""
+    by_index: dict[int, list[str]] = {}
+    for column in resolved:
+        if column.index is not None:
+            by_index.setdefault(column.index, []).append(column.canonical)
+    for index, names in by_index.items():
+        if len(names) > 1:
+            header = next(c.header for c in resolved if c.index == index)
+            where = mapping.source if mapping else "the mapping"
+            raise InputFileError(
+                path,
+                f"columns {' and '.join(map(repr, names))} would both read the file's column {mask_text(header)!r}",
+                hint=f"map each to its own column in [columns] of {where}",
+            )
+
+
+def _first_lines(path: Path, codec: str, skip_rows: int, newline: str) -> tuple[str, str | None]:
     """The header line and the first data line (if any), decoded; errors name the line."""
     wide = codec.startswith(("utf-16", "utf-32"))  # newline is not one byte: decode as text
     lines: list[str] = []
@@ -280,8 +312,8 @@ def _first_lines(path: Path, codec: str, skip_rows: int) -> tuple[str, str | Non
                 lines = [fh.readline(MAX_HEADER_BYTES) for _ in range(skip_rows + 2)]
         else:
             with path.open("rb") as fh:
-                for _ in range(skip_rows + 2):
-                    lines.append(fh.readline(MAX_HEADER_BYTES).decode("utf-8-sig" if codec == "utf-8" else codec))
+                for raw in _raw_lines(fh, skip_rows + 2, newline.encode()):
+                    lines.append(raw.decode("utf-8-sig" if codec == "utf-8" and not lines else codec))
     except UnicodeDecodeError:
         raise InputFileError(
             path,
@@ -289,6 +321,7 @@ def _first_lines(path: Path, codec: str, skip_rows: int) -> tuple[str, str | Non
             line=len(lines) + 1,
             hint="try --encoding gb18030 or --encoding utf-8",
         ) from None
+    lines += [""] * (skip_rows + 2 - len(lines))
     header, first = lines[skip_rows].rstrip("\r\n").lstrip("\ufeff"), lines[skip_rows + 1].rstrip("\r\n")
     if not header.strip():
         raise InputFileError(
@@ -304,21 +337,36 @@ def _first_lines(path: Path, codec: str, skip_rows: int) -> tuple[str, str | Non
     return header, first or None
 
 
+def _raw_lines(fh: BinaryIO, count: int, newline: bytes) -> list[bytes]:
+    """The first ``count`` lines (line end included), each cut at MAX_HEADER_BYTES."""
+    if newline == b"\n":
+        return [fh.readline(MAX_HEADER_BYTES) for _ in range(count)]
+    data = fh.read(MAX_HEADER_BYTES * count)
+    parts = data.split(newline)
+    return [part + newline for part in parts[:count]]
+
+
 def split_header(header_line: str, first_line: str | None, delimiter: str) -> tuple[str, ...]:
     """Header names, trimmed; an unnamed column is added when data rows end in a delimiter
     the header lacks ("a,b,c," under "a,b,c"), a habit of some bank systems."""
-    header = tuple(h.strip() for h in next(csv.reader([header_line], delimiter=delimiter)))
+    header = tuple(h.strip() for h in next(csv.reader([_one_line(header_line)], delimiter=delimiter)))
     if first_line:
-        fields = next(csv.reader([first_line], delimiter=delimiter), [])
+        fields = next(csv.reader([_one_line(first_line)], delimiter=delimiter), [])
         if len(fields) == len(header) + 1 and not fields[-1].strip():
             header += ("",)
     return header
 
 
+def _one_line(text: str) -> str:
+    """A CR inside a line is data, but Python's csv module refuses it in an unquoted field."""
+    return text.replace("\r", " ")
+
+
 def _parquet_rows(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
     """Row count from the Parquet footer (no data read)."""
     try:
-        rows = con.execute("SELECT sum(num_rows) FROM parquet_file_metadata($path)", {"path": str(path)}).fetchall()
+        with literal_path(path) as name:
+            rows = con.execute("SELECT sum(num_rows) FROM parquet_file_metadata($path)", {"path": name}).fetchall()
     except duckdb.Error:
         return None
     return None if rows[0][0] is None else int(rows[0][0])
@@ -326,7 +374,8 @@ def _parquet_rows(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
 
 def _parquet_schema(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     try:
-        rows = con.execute("DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()
+        with literal_path(path) as name:
+            rows = con.execute("DESCRIBE SELECT * FROM read_parquet($path)", {"path": name}).fetchall()
     except duckdb.Error as exc:
         raise InputFileError(
             path, f"unreadable Parquet file: {str(exc).splitlines()[0]}", hint="export it again"

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ingest_helpers import HEADERS, count, rejects, write
 
+from fraudkit.errors import InputFileError
 from fraudkit.ingest import ingest_paths
 from fraudkit.store import ensure_schema
 
@@ -57,6 +59,7 @@ def transaction_rows(draw: st.DrawFn) -> list[Row]:
                     "good",
                     "padded",
                     "dup",
+                    "conflict",
                     "bad_amount",
                     "missing_amount",
                     "bad_ts",
@@ -76,16 +79,21 @@ def transaction_rows(draw: st.DrawFn) -> list[Row]:
         )
     )
     rows: list[Row] = []
-    good_ids: list[str] = []
+    good: dict[str, str] = {}  # txn_id -> the line that loaded it
     for i, kind in enumerate(kinds):
-        if kind == "good" or (kind == "dup" and not good_ids):
+        if kind == "good" or (kind in ("dup", "conflict") and not good):
             rows.append(Row(txn(i), "load"))
-            good_ids.append(f"T{i}")
+            good[f"T{i}"] = txn(i)
         elif kind == "padded":
-            rows.append(Row(txn(i, src=" 6222 0000 1111 2222 ", channel=" Online ", amount=" 100 "), "load"))
-            good_ids.append(f"T{i}")
-        elif kind == "dup":
-            rows.append(Row(txn(i, txn_id=draw(st.sampled_from(good_ids)), amount="1.00"), "duplicate"))
+            text = txn(i, src=" 6222 0000 1111 2222 ", channel=" Online ", amount=" 100 ")
+            rows.append(Row(text, "load"))
+            good[f"T{i}"] = text
+        elif kind == "dup":  # an exact repeat
+            rows.append(Row(good[draw(st.sampled_from(sorted(good)))], "duplicate"))
+        elif kind == "conflict":  # the key again with other content: a reject, never silence
+            rows.append(
+                Row(txn(i, txn_id=draw(st.sampled_from(sorted(good))), amount="1.00"), "reject", structural=True)
+            )
         elif kind == "bad_amount":
             rows.append(Row(txn(i, amount=draw(st.sampled_from(BAD_AMOUNTS))), "reject", "amount"))
         elif kind == "missing_amount":
@@ -201,12 +209,30 @@ def test_phone_normalisation_strips_separators_and_china_prefix(con: duckdb.Duck
     assert got == ["13800001111", "13900002222", "01065521234", "442079460958"]
 
 
-def test_unterminated_quote_swallows_the_rest_and_is_one_reject(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_unterminated_quote_costs_its_line_only(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     lines = [HEADERS["transactions"], txn(1), f'T2,"{GOOD_TS},A,B,1,CNY,mobile,success', txn(3)]
     summary = ingest_paths(con, write(tmp_path / "q.csv", lines), "transactions")
-    assert (summary.rows_read, summary.loaded, summary.rejected) == (2, 1, 1)
+    assert (summary.rows_read, summary.loaded, summary.rejected) == (3, 2, 1)
     line, _, reason, raw = rejects(con)[0]
-    assert line == 3 and reason.startswith("broken quoting") and "T3" in raw
+    assert line == 3 and reason.startswith("broken quoting") and raw.startswith("T2,")
+
+
+def test_stray_quote_in_twenty_rows_loses_nothing_else(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    rows = [txn(i) for i in range(1, 21)]
+    rows[5] = rows[5].replace(",6222", ',"6222')  # the 6th data row opens a quote it never closes
+    summary = ingest_paths(con, write(tmp_path / "q.csv", [HEADERS["transactions"], *rows]), "transactions")
+    assert (summary.rows_read, summary.loaded, summary.rejected) == (20, 19, 1)
+    assert [r[0] for r in rejects(con)] == [7]
+
+
+def test_stray_quote_in_the_header_stops_the_file_instead_of_reading_zero_rows(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    header = HEADERS["transactions"].replace("ts,", '"ts,', 1)
+    path = write(tmp_path / "h.csv", [header, txn(1), txn(2)])
+    with pytest.raises(InputFileError, match=r"h\.csv"):
+        ingest_paths(con, path, "transactions")
+    assert count(con, "ingest_log") == 0  # so a rerun does not skip it as ingested
 
 
 def test_quoted_field_with_line_break_loads_and_earlier_lines_stay_exact(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import tempfile
 from pathlib import Path
 
@@ -72,7 +73,8 @@ def test_transcode_gbk_in_tiny_chunks(tmp_path: Path) -> None:
     src = tmp_path / "gbk.csv"
     src.write_bytes(text.encode("gb18030"))
     dest = tmp_path / "utf8.csv"
-    transcode_to_utf8(src, "gb18030", dest, chunk_bytes=5)  # splits multibyte characters
+    with dest.open("wb") as out:
+        transcode_to_utf8(src, "gb18030", out, chunk_bytes=5)  # splits multibyte characters
     assert dest.read_text(encoding="utf-8") == text
     assert blank_lines(dest, 7) == ()
 
@@ -81,5 +83,5 @@ def test_transcode_error_names_the_line(tmp_path: Path) -> None:
     src = tmp_path / "bad.csv"
     src.write_bytes("a\n中\n".encode("gbk") + b"\xff\xff\n")
     with pytest.raises(InputFileError) as info:
-        transcode_to_utf8(src, "gbk", tmp_path / "out.csv", chunk_bytes=4096)
+        transcode_to_utf8(src, "gbk", io.BytesIO(), chunk_bytes=4096)
     assert info.value.line == 3 and "gb18030" in (info.value.hint or "")

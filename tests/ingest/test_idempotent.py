@@ -48,17 +48,22 @@ def test_overlapping_second_file_adds_only_new_keys(con: duckdb.DuckDBPyConnecti
     second = write(tmp_path / "day2.csv", [HEADERS["transactions"], txn(3), txn(2, "99.00"), txn(4), txn(5)])
     ingest_paths(con, first, "transactions")
     summary = ingest_paths(con, second, "transactions")
-    assert (summary.rows_read, summary.loaded, summary.duplicates) == (4, 2, 2)
+    assert (summary.rows_read, summary.loaded, summary.duplicates, summary.rejected) == (4, 2, 1, 1)
     assert count(con, "transactions") == 5
     kept = con.execute("SELECT amount FROM transactions WHERE txn_id = 'T2'").fetchall()
     assert [str(a) for (a,) in kept] == ["10.00"], "the stored row wins over a later one with the same key"
+    ((line, reason),) = con.execute("SELECT line, reason FROM rejects").fetchall()
+    assert line == 3 and reason == f"conflicts with the row loaded from {first.resolve()}:3"
 
 
-def test_duplicate_key_within_a_file_keeps_the_first(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    path = write(tmp_path / "t.csv", [HEADERS["transactions"], txn(1, "1.00"), txn(2), txn(1, "2.00"), txn(1, "3.00")])
+def test_repeated_key_within_a_file_keeps_the_first(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    lines = [HEADERS["transactions"], txn(1, "1.00"), txn(2), txn(1, "2.00"), txn(1, "3.00"), txn(1, "1.00")]
+    path = write(tmp_path / "t.csv", lines)
     summary = ingest_paths(con, path, "transactions")
-    assert (summary.loaded, summary.duplicates) == (2, 2)
+    assert (summary.loaded, summary.duplicates, summary.rejected) == (2, 1, 2)
     assert con.execute("SELECT amount FROM transactions WHERE txn_id = 'T1'").fetchall()[0][0] == 1
+    reasons = con.execute("SELECT line, reason FROM rejects ORDER BY line").fetchall()
+    assert reasons == [(n, f"conflicts with the row loaded from {path.resolve()}:2") for n in (4, 5)]
 
 
 def test_composite_key_dedup_for_outcomes(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
@@ -68,7 +73,9 @@ def test_composite_key_dedup_for_outcomes(con: duckdb.DuckDBPyConnection, tmp_pa
         "138-0000-1111,2024-03-01T11:00:00,unreachable,",
     ]  # same phone and time once normalised
     summary = ingest_paths(con, write(tmp_path / "o.csv", [HEADERS["outcomes"], *rows]), "outcomes")
-    assert (summary.loaded, summary.duplicates) == (2, 1)
+    assert (summary.loaded, summary.duplicates, summary.rejected) == (2, 0, 1)  # another result: a conflict
+    again = write(tmp_path / "o2.csv", [HEADERS["outcomes"], "0086 138 0000 1111,2024-03-01 11:00:00,reached,"])
+    assert ingest_paths(con, again, "outcomes").duplicates == 1
 
 
 def test_derived_key_makes_files_without_ids_idempotent(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
