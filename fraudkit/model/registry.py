@@ -14,6 +14,8 @@ import json
 import logging
 import secrets
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -59,11 +61,29 @@ def _client(settings: Settings) -> Any:
     for noisy in ("mlflow", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     uri = settings.resolved_tracking_uri
-    if uri.startswith("sqlite:///"):
-        Path(uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
-    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+    if not uri.startswith("sqlite:///"):
+        return MlflowClient(tracking_uri=uri, registry_uri=uri)
+    with _creation_lock(Path(uri[len("sqlite:///") :])):
+        client = MlflowClient(tracking_uri=uri, registry_uri=uri)  # creates or migrates the tables
+        client.search_registered_models(max_results=1)  # and the registry's, one process at a time
+    return client
+
+
+@contextmanager
+def _creation_lock(db: Path) -> Iterator[None]:
+    """Hold an exclusive lock beside a sqlite MLflow store while it is opened: two processes that
+    create a new store at once run MLflow's schema migrations over each other and one crashes."""
+    import fcntl
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with open(db.with_name(db.name + ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _experiment_id(client: Any, settings: Settings, target: str) -> str:
@@ -227,6 +247,15 @@ def register(
 
 def _register(client: Any, name: str, info: Any, run_id: str) -> str:
     """A new version of ``name`` for the logged model (through the client, which prints nothing)."""
+
+    _ensure_registered_model(client, name)
+    mv = client.create_model_version(name, source=info.model_uri, run_id=run_id, model_id=info.model_id)
+    return str(mv.version)
+
+
+def _ensure_registered_model(client: Any, name: str) -> None:
+    """Create the registered model on first use; if another process creates it at the same
+    moment, theirs is used rather than this training lost."""
     from mlflow.exceptions import MlflowException
 
     try:
@@ -234,10 +263,8 @@ def _register(client: Any, name: str, info: Any, run_id: str) -> str:
     except MlflowException:
         try:
             client.create_registered_model(name, description=f"fraudkit {name.removeprefix('fraudkit-')} model")
-        except MlflowException:  # another process registered it first: use theirs
+        except MlflowException:
             client.get_registered_model(name)
-    mv = client.create_model_version(name, source=info.model_uri, run_id=run_id, model_id=info.model_id)
-    return str(mv.version)
 
 
 def _champion_version(client: Any, name: str) -> str | None:

@@ -73,3 +73,28 @@ def test_missing_models_and_versions_are_one_line_errors(settings: Settings, tmp
         load_model(empty, "victim")
     with pytest.raises(NotReadyError, match="no version 999"):
         load_model(settings, "victim", "999")
+
+
+def test_eval_artifacts_hold_keyed_pseudonyms_not_numbers(
+    victim_model: TrainResult, settings: Settings, model_world
+) -> None:
+    import polars as pl
+
+    from fraudkit.exposure import pseudonym, store_secret_at
+    from fraudkit.model.registry import _client, _eval_frames
+
+    secret = store_secret_at(model_world.db)
+    done = register(victim_model, settings, secret=secret, promote_if_first=False)
+    scored, victims = _eval_frames(_client(settings), done.run_id)
+    assert victims is not None
+    raw = victim_model.test_scored
+    for column in ("callee", "caller", "caller_imei"):
+        written = set(scored[column].drop_nulls())
+        assert written and all(v.startswith("p:") for v in written), column
+        assert not written & set(raw[column].drop_nulls()), f"{column} written in full"
+    # keyed with the store's secret: the same number gives the same token as any other file of the store
+    first = raw.filter(pl.col("callee").is_not_null()).row(0, named=True)
+    assert pseudonym(first["callee"], secret) in set(scored["callee"])
+    assert all(v.startswith("p:") for v in victims["phone"].drop_nulls())
+    assert set(victims["phone"]) & set(scored["callee"]), "victims still join their contacts"
+    assert not set(victims["phone"]) & set(victim_model.test_victims["phone"])
