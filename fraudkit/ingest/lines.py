@@ -44,6 +44,8 @@ def split_file(
     rec_out = codecs.getwriter("utf-8")(records_fh)
     rej_out = codecs.getwriter("utf-8")(rejects_fh)
     records = csv.writer(rec_out, delimiter=delimiter, lineterminator="\n")
+    # csv quotes a field for its line end only, but DuckDB needs a CR quoted too
+    quoted = csv.writer(rec_out, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
     rejects = csv.writer(rej_out, lineterminator="\n")
     tally = {"records": 0, "lines": 0, "rejects": 0}
 
@@ -54,7 +56,7 @@ def split_file(
             if fields is None and used == 0:
                 break  # an open quote that a later line may close: read on
             if fields is not None:
-                records.writerow([pending[0][0], *fields])
+                (quoted if any("\r" in f for f in fields) else records).writerow([pending[0][0], *fields])
                 tally["records"] += 1
                 tally["lines"] += used
             else:

@@ -25,6 +25,7 @@ writes each record's line beside it. For Parquet the "line" is the 1-based row n
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -163,9 +164,12 @@ def load_file(
             },
             table="ingest_log",
         )
-        return counts
-    finally:
         _drop_temps(con, table)
+        return counts
+    except BaseException:
+        with contextlib.suppress(StoreError):  # the transaction may be aborted: the caller rolls back
+            _drop_temps(con, table)
+        raise
 
 
 def _common(plan: FilePlan, table: Table, now: datetime) -> dict[str, Any]:
@@ -465,9 +469,10 @@ def _insert_rejects(
     join = ""
     if plan.format == "csv":
         line = f"{plan.header_line + 1} + pos"
-        blanks = [
-            b for b in blank_lines(Path(plan.read_path or plan.path), settings.chunk_bytes) if b > plan.header_line
-        ]
+        blanks: list[int] = []
+        if broken or faulty:  # a clean file needs no line numbers: skip the pass over it
+            found = blank_lines(Path(plan.read_path or plan.path), settings.chunk_bytes)
+            blanks = [b for b in found if b > plan.header_line]
         if broken or blanks:
             _exec(
                 con,
