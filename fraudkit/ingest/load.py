@@ -608,9 +608,13 @@ def _settle_repeats(
                    first_value(content) OVER ({window}) AS first_content,
                    first_value(rid) OVER ({window}) AS first_rid,
                    max(rid) OVER (PARTITION BY {", ".join(keys)}) AS last_rid
-            FROM (SELECT rowid AS rid, {", ".join(keys)}, {content} AS content, {hashed} AS kh FROM {target}
-                  WHERE {hashed} IN (SELECT unnest(CAST($hashes AS UBIGINT[])))
-                    AND (rowid >= $first OR {keys[0]} BETWEEN $lo AND $hi)))""",
+            FROM (
+                SELECT * FROM (SELECT rowid AS rid, {", ".join(keys)}, {content} AS content, {hashed} AS kh
+                               FROM {target} WHERE rowid >= $first)
+                UNION ALL  -- stored rows: the new keys' range first, so zone maps skip most row groups
+                SELECT * FROM (SELECT rowid AS rid, {", ".join(keys)}, {content} AS content, {hashed} AS kh
+                               FROM {target} WHERE {keys[0]} BETWEEN $lo AND $hi AND rowid < $first)
+            ) WHERE kh IN (SELECT unnest(CAST($hashes AS UBIGINT[]))))""",
         {**new, "update": update, "hashes": [int(c[0]) for c in candidates], "lo": lo, "hi": hi},
         table=table.name,
     )
@@ -620,6 +624,7 @@ def _settle_repeats(
         "concat_ws(',', " + ", ".join(f"CAST(r.content.{quote_ident(c)} AS VARCHAR)" for c in table.column_names) + ")"
     )
     common = _common(plan, table, now)
+    has_conflicts = _one(con, f"SELECT count(*) FROM {REPEATS} WHERE verdict = 'conflict'", table=table.name)[0]
     _exec(
         con,
         f"""INSERT INTO rejects
@@ -635,10 +640,11 @@ def _settle_repeats(
         LEFT JOIN (
             SELECT k.key_hash, arg_max(l.source_file, k.line) AS source_file, max(k.line) AS line
             FROM ingest_keys k JOIN ingest_log l ON l.file_sha256 = k.file_sha256 AND l.kind = k.kind
-            WHERE k.kind = $kind GROUP BY k.key_hash) prior ON prior.key_hash = r.kh""",
+            WHERE k.kind = $kind AND k.key_hash IN (SELECT kh FROM {REPEATS} WHERE verdict = 'conflict')
+            GROUP BY k.key_hash) prior ON prior.key_hash = r.kh""",
         {**common, "first": first_new, "key_label": table.key[0]},
         table="rejects",
-    )
+    ) if has_conflicts else None
     conflicts, duplicates, updates = _one(
         con,
         f"""SELECT count(*) FILTER (verdict = 'conflict'), count(*) FILTER (verdict = 'duplicate'),
