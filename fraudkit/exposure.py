@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     import duckdb
     import polars as pl
 
-Role = Literal["phone", "account", "imei", "holder", "text", "id"]
+Role = Literal["phone", "account", "imei", "holder", "phones", "text", "id"]
 
 ROLES: dict[str, Role] = {
     # phones
@@ -47,6 +47,7 @@ ROLES: dict[str, Role] = {
     "victim_phone": "phone",
     "fraud_phone": "phone",
     "suspect_number": "phone",
+    "fraud_phones": "phones",  # comma-separated
     # accounts (clusters are named after one of their accounts)
     "account": "account",
     "account_id": "account",
@@ -74,6 +75,7 @@ ROLES: dict[str, Role] = {
     "txn_id": "id",
     "report_id": "id",
     "run_id": "id",
+    "cluster_label": "id",  # already masked
 }
 """Role of each column name fraudkit writes; a column not named here is free text."""
 
@@ -161,13 +163,18 @@ def role_of(column: str) -> Role:
     return "holder" if column.endswith("_name") else "text"
 
 
+def is_pseudonym(value: str | None) -> bool:
+    """A token made by :func:`pseudonym` (not personal data: shown as it is)."""
+    return value is not None and len(value) == len(PSEUDONYM_PREFIX) + PSEUDONYM_HEX and value.startswith("p:")
+
+
 def mask_as(value: str | None, role: Role) -> str | None:
     """One value masked as its role says."""
-    if role == "id":
+    if role == "id" or is_pseudonym(value):
         return value
     if role == "holder":
         return mask_name(value)
-    if role == "text":
+    if role in ("text", "phones"):
         return mask_text(value)
     return mask_id(value)
 
@@ -213,6 +220,10 @@ def pseudonymise_frame(frame: pl.DataFrame, secret: bytes, roles: Mapping[str, R
             continue
         if role == "text":
             out.append(_map_values(frame[name], mask_text))
+        elif role == "phones":
+            out.append(
+                _map_values(frame[name], lambda v: ",".join(pseudonym(p, secret) or "" for p in v.split(",") if p))
+            )
         else:
             out.append(_map_values(frame[name], lambda v: pseudonym(v, secret)))
     return frame.with_columns(out)

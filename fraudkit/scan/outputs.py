@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 
 from fraudkit.atomic import write_file, write_text
-from fraudkit.exposure import Reveal, mask_frame, mask_id, mask_text, revealed
+from fraudkit.exposure import Reveal, mask_frame, mask_id, mask_text, pseudonymise_frame, revealed, store_secret
 from fraudkit.scan.drawing import DrawEdge, DrawNode, flow_svg, html_table, page
 from fraudkit.scan.scan import ScanResult
 from fraudkit.store import quote_ident
@@ -21,18 +21,22 @@ SCAN_TABLES = {"clusters": "scan_clusters", "members": "scan_members", "flow_edg
 def save_scan(con: duckdb.DuckDBPyConnection, result: ScanResult) -> None:
     """Write the scan into the store; a rerun with the same as-of and window replaces its rows.
 
-    One transaction for the three tables: a crash or a failed insert leaves the previous run's
-    rows as they were, never a run with clusters but no members."""
+    Accounts, phones and holders are stored as the store's keyed pseudonyms (they still join
+    each other and ``fraudkit warn`` joins the canonical tables to them); ``cluster_label`` is
+    the masked cluster id the reports show. One transaction for the three tables: a crash or a
+    failed insert leaves the previous run's rows as they were, never clusters without members."""
+    secret = store_secret(con)
     con.execute("BEGIN TRANSACTION")
     try:
         for attr, table in SCAN_TABLES.items():
-            frame = getattr(result, attr).with_columns(
+            frame = stored_frame(getattr(result, attr), secret).with_columns(
                 run_id=pl.lit(result.run_id), as_of=pl.lit(result.as_of), window_hours=pl.lit(_hours(result))
             )
             name = quote_ident(table)
             con.register("scan_out", frame)
             try:
                 con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM scan_out LIMIT 0")
+                con.execute(f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS cluster_label VARCHAR")
                 con.execute(f"DELETE FROM {name} WHERE run_id = ?", [result.run_id])
                 con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM scan_out")
             finally:
@@ -41,6 +45,15 @@ def save_scan(con: duckdb.DuckDBPyConnection, result: ScanResult) -> None:
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+def stored_frame(frame: pl.DataFrame, secret: bytes) -> pl.DataFrame:
+    """A scan frame as the store keeps it: identifiers pseudonymised, the masked cluster id beside."""
+    if "cluster_id" in frame.columns:
+        frame = frame.with_columns(
+            pl.col("cluster_id").map_elements(mask_id, return_dtype=pl.String).alias("cluster_label")
+        )
+    return pseudonymise_frame(frame, secret)
 
 
 def write_parquet(result: ScanResult, out_dir: Path, *, reveal: Reveal | None = None) -> dict[str, Path]:

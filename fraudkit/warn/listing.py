@@ -9,6 +9,7 @@ are ranked by score and cut to ``top``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,10 +17,11 @@ import duckdb
 import polars as pl
 
 from fraudkit.errors import ConfigError, NotReadyError
+from fraudkit.exposure import pseudonym, read_store_secret
 from fraudkit.model import frames
 from fraudkit.model.params import contact_params_from_dict
 from fraudkit.model.registry import LoadedModel
-from fraudkit.store import store_timezone, table_exists
+from fraudkit.store import scalar, store_timezone, table_exists
 from fraudkit.timeutil import to_zone
 from fraudkit.warn.reasons import reason_columns
 
@@ -108,53 +110,111 @@ def money_involved(con: duckdb.DuckDBPyConnection, listed: pl.DataFrame, as_of: 
     A suspect account is a member of the latest scan before ``as_of`` or an account named as
     ``fraud_account`` in a report before it; the largest such transfer from one of the
     subscriber's accounts (same holder, or registered with the phone) is shown. Without one,
-    the cluster whose reports name the suspect number is shown, if any.
+    the cluster whose reports name the suspect number is shown, if any. The scan tables hold
+    keyed pseudonyms (see ``scan.outputs.save_scan``), so the transfers found are pseudonymised
+    with the store's key to meet them; the cluster shown is its masked label.
     """
     empty = pl.DataFrame(schema={"phone": pl.String, "account": pl.String, "cluster": pl.String})
     if listed.is_empty():
         return empty
     scan_as_of = frames.latest_before(con, "scan_members", "as_of", as_of + timedelta(microseconds=1))
-    con.register("warn_listed", listed.select("phone", "suspect_number", "contact_began"))
+    secret = read_store_secret(con)
+    key = (lambda v: pseudonym(v, secret)) if secret is not None else (lambda v: v)  # scans saved before keys
+    con.register("warn_listed", listed.select("phone", "contact_began"))
     try:
-        suspects = (
-            "SELECT fraud_account AS account, NULL::VARCHAR AS cluster FROM reports "
-            "WHERE reported_at < $as_of AND fraud_account IS NOT NULL"
-        )
-        by_number = "SELECT NULL::VARCHAR AS phone, NULL::VARCHAR AS cluster WHERE false"
-        params: dict = {"as_of": as_of}
-        if scan_as_of is not None:
-            suspects += " UNION ALL SELECT account, cluster_id FROM scan_members WHERE as_of = $scan_as_of"
-            params["scan_as_of"] = scan_as_of
-            if table_exists(con, "scan_clusters"):
-                by_number = (
-                    "SELECT l.phone, min(sc.cluster_id) AS cluster FROM warn_listed l JOIN scan_clusters sc "
-                    "ON sc.as_of = $scan_as_of AND list_contains(string_split(sc.fraud_phones, ','), l.suspect_number) "
-                    "GROUP BY l.phone"
-                )
-        query = f"""
-            WITH suspect AS (SELECT account, max(cluster) AS cluster FROM ({suspects}) GROUP BY account),
-            linked AS (
+        paid = con.sql(
+            """
+            WITH linked AS (
                 SELECT l.phone, l.contact_began, a.account_id FROM warn_listed l
                 JOIN subscribers s ON s.phone = l.phone JOIN accounts a ON a.holder_id = s.holder_id
                 UNION
                 SELECT l.phone, l.contact_began, a.account_id FROM warn_listed l JOIN accounts a ON a.phone = l.phone
-            ),
-            paid AS (
-                SELECT k.phone, t.dst_account AS account, su.cluster, t.amount,
-                       row_number() OVER (PARTITION BY k.phone ORDER BY t.amount DESC, t.ts, t.dst_account) AS nth
-                FROM linked k JOIN transactions t ON t.src_account = k.account_id
-                JOIN suspect su ON su.account = t.dst_account
-                WHERE t.ts >= k.contact_began AND t.ts < $as_of AND coalesce(t.status, 'success') = 'success'
-            ),
-            by_number AS ({by_number})
-            SELECT l.phone, p.account, coalesce(p.cluster, b.cluster) AS cluster
-            FROM warn_listed l LEFT JOIN paid p ON p.phone = l.phone AND p.nth = 1
-            LEFT JOIN by_number b ON b.phone = l.phone
-        """
-        out = con.sql(query, params=params).pl()
+            )
+            SELECT k.phone, t.dst_account AS account, CAST(t.amount AS DOUBLE) AS amount, t.ts
+            FROM linked k JOIN transactions t ON t.src_account = k.account_id
+            WHERE t.ts >= k.contact_began AND t.ts < $as_of AND coalesce(t.status, 'success') = 'success'
+            """,
+            params={"as_of": as_of},
+        ).pl()
+        reported = con.sql(
+            "SELECT DISTINCT fraud_account AS account FROM reports "
+            "WHERE reported_at < $as_of AND fraud_account IS NOT NULL",
+            params={"as_of": as_of},
+        ).pl()
+        members = clusters = None
+        if scan_as_of is not None:
+            at = {"at": scan_as_of}
+            label = _cluster_label(con, "scan_members")
+            members = con.sql(f"SELECT account, {label} AS cluster FROM scan_members WHERE as_of = $at", params=at).pl()
+            if table_exists(con, "scan_clusters"):
+                label = _cluster_label(con, "scan_clusters")
+                query = f"SELECT {label} AS cluster, fraud_phones FROM scan_clusters WHERE as_of = $at"
+                clusters = con.sql(query, params=at).pl()
     finally:
         con.unregister("warn_listed")
-    return out.select(c("phone").cast(pl.String), c("account").cast(pl.String), c("cluster").cast(pl.String))
+    suspects = (
+        pl.concat(
+            [
+                reported.select(
+                    c("account").cast(pl.String).map_elements(key, return_dtype=pl.String).alias("key"),
+                    pl.lit(None, pl.String).alias("cluster"),
+                ),
+                *(
+                    [members.select(c("account").cast(pl.String).alias("key"), c("cluster").cast(pl.String))]
+                    if members is not None
+                    else []
+                ),
+            ]
+        )
+        .group_by("key")
+        .agg(c("cluster").max())
+    )
+    best = (
+        paid.with_columns(c("account").cast(pl.String), c("phone").cast(pl.String))
+        .with_columns(c("account").map_elements(key, return_dtype=pl.String).alias("key"))
+        .join(suspects, on="key", how="inner")
+        .sort(["phone", "amount", "ts", "account"], descending=[False, True, False, False])
+        .unique("phone", keep="first", maintain_order=True)
+        .select("phone", "account", "cluster")
+    )
+    by_number = _clusters_naming(listed, clusters, key)
+    out = (
+        listed.select(c("phone").cast(pl.String))
+        .join(best, on="phone", how="left")
+        .join(by_number, on="phone", how="left")
+        .select("phone", "account", pl.coalesce("cluster", "named_cluster").alias("cluster"))
+    )
+    return out
+
+
+def _cluster_label(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The masked cluster id of a scan table; scans saved before it was kept have only ``cluster_id``."""
+    has = scalar(
+        con,
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = 'cluster_label'",
+        [table],
+    )
+    return "cluster_label" if has else "cluster_id"
+
+
+def _clusters_naming(listed: pl.DataFrame, clusters: pl.DataFrame | None, key: Callable) -> pl.DataFrame:
+    """Per listed subscriber, the (first) cluster whose reports name their suspect number."""
+    schema = {"phone": pl.String, "named_cluster": pl.String}
+    if clusters is None or clusters.is_empty():
+        return pl.DataFrame(schema=schema)
+    named = clusters.select(
+        c("cluster").cast(pl.String), c("fraud_phones").cast(pl.String).str.split(",").alias("number")
+    ).explode("number")
+    suspects = listed.select(
+        c("phone").cast(pl.String),
+        c("suspect_number").cast(pl.String).map_elements(key, return_dtype=pl.String).alias("number"),
+    )
+    return (
+        suspects.join(named, on="number", how="inner")
+        .group_by("phone")
+        .agg(c("cluster").min().alias("named_cluster"))
+        .select(list(schema))
+    )
 
 
 def warning_list(
