@@ -190,9 +190,9 @@ def rejects(
     from fraudkit.views import rejects_table
 
     with open_store(db, read_only=not reveal) as con:
-        rows = list_rejects(con, kind=kind, limit=limit)
-        audit = {"rows": len(rows), "details": {"kind": kind}}
+        audit = {"rows": len(list_rejects(con, kind=kind, limit=limit)), "details": {"kind": kind}}
         with reveal_if(con, reveal, command="rejects", what="raw reject lines", **audit) as grant:
+            rows = list_rejects(con, kind=kind, limit=limit, reveal=grant)
             console.print(rejects_table(rows, reveal=grant))
 
 

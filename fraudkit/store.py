@@ -22,7 +22,7 @@ import duckdb
 import polars as pl
 
 from fraudkit.errors import ConfigError, NotReadyError, StoreError
-from fraudkit.exposure import AUDIT_DDL
+from fraudkit.exposure import AUDIT_DDL, Reveal, mask_text, revealed
 from fraudkit.schema import INGEST_LOG_DDL, REJECTS_DDL, TABLES
 from fraudkit.settings import check_lock_wait, check_timezone, default_timezone, lock_wait_from_env
 
@@ -350,8 +350,11 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {n: row_count(con, n) for n in ordered}
 
 
-def list_rejects(con: duckdb.DuckDBPyConnection, *, kind: str | None = None, limit: int = 20) -> list[dict]:
-    """The most recent rejected rows, optionally of one kind."""
+def list_rejects(
+    con: duckdb.DuckDBPyConnection, *, kind: str | None = None, limit: int = 20, reveal: Reveal | None = None
+) -> list[dict]:
+    """The most recent rejected rows, optionally of one kind; the raw line and the reason (which
+    may quote a value) masked unless revealed (a grant of ``exposure.reveal``, audited first)."""
     where, params = ("WHERE kind = ?", [kind]) if kind else ("", [])
     cur = con.execute(
         f'SELECT kind, source_file, line, "column", reason, raw FROM rejects {where} '
@@ -359,4 +362,8 @@ def list_rejects(con: duckdb.DuckDBPyConnection, *, kind: str | None = None, lim
         [*params, limit],
     )
     cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+    rows = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+    if not revealed(reveal):
+        for row in rows:
+            row["raw"], row["reason"] = mask_text(row["raw"]), mask_text(row["reason"])
+    return rows

@@ -219,3 +219,21 @@ def test_an_old_audit_table_gains_the_new_columns(tmp_path) -> None:
     con = connect(tmp_path / "s.duckdb")
     record_reveal(con, command="trace", what="flows", rows=2)
     assert [row[2:] for row in _audit(con)] == [("scan", 3, None), ("trace", 2, True)]
+
+
+def test_listed_rejects_are_masked_unless_revealed(tmp_path) -> None:
+    from fraudkit.exposure import reveal
+    from fraudkit.store import connect, list_rejects
+
+    con = connect(tmp_path / "s.duckdb")
+    line = "T9,6222 6028 1190 7289 736,+86 191-6079-2209,abc"
+    con.execute(
+        "INSERT INTO rejects VALUES ('transactions', 'drop.csv', 2, 'amount', ?, ?, 'x', now())",
+        [f"not a number in {line}", line],
+    )
+    (masked,) = list_rejects(con)
+    assert masked["raw"] == "T9,6222***********9736,+86 191****2209,abc"
+    assert "6079" not in masked["reason"]
+    with reveal(con, command="rejects", what="raw lines") as grant:
+        (shown,) = list_rejects(con, reveal=grant)
+    assert shown["raw"] == line
