@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fraudkit.cli import app
+from fraudkit.exposure import current_user
 
 runner = CliRunner(env={"COLUMNS": "200"})
 KINDS = ("subscribers", "accounts", "calls", "transactions", "reports")
@@ -71,7 +72,8 @@ def test_bad_rows_are_listed_masked_and_reveal_is_audited(tmp_path: Path) -> Non
     assert revealed.exit_code == 0
     assert "6222020012345678" in revealed.output
     con = duckdb.connect(str(db), read_only=True)
-    assert con.execute("SELECT user_name, command, row_count FROM audit_log").fetchall() == [("li", "rejects", 2)]
+    audit = con.execute("SELECT user_name, claimed_user, command, row_count, completed FROM audit_log").fetchall()
+    assert audit == [(current_user(), "li", "rejects", 2, True)]  # the OS account; the claimed name beside it
     con.close()
 
 

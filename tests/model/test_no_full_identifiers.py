@@ -21,7 +21,7 @@ from rich.console import Console
 from fraudkit.exposure import store_secret
 from fraudkit.features import build_features
 from fraudkit.features.export import write_features
-from fraudkit.model.registry import RegisteredModel, load_model, register
+from fraudkit.model.registry import load_model, register
 from fraudkit.model.train import TrainResult
 from fraudkit.scan.outputs import publish_scan
 from fraudkit.scan.scan import run_scan
@@ -47,11 +47,12 @@ def rendered(*renderables: object) -> str:
 def outputs(
     model_world: ModelWorld,
     victim_model: TrainResult,
-    registered: RegisteredModel,
-    settings: Settings,
     tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[Path, Path, str]:
+) -> tuple[Path, Path, Settings, str]:
     work = tmp_path_factory.mktemp("exposure")
+    settings = Settings(
+        threads=1, tracking_uri=f"sqlite:///{work / 'mlruns' / 'mlflow.db'}", mlruns_dir=work / "mlruns"
+    )
     db = work / "fraudkit.duckdb"
     shutil.copy(model_world.db, db)
     out = work / "out"
@@ -77,7 +78,7 @@ def outputs(
             write_trace(trace, out / f"trace{suffix}")
         frames = build_features(con, as_of=AS_OF, window=timedelta(days=7), history=timedelta(days=30))
         write_features(frames, out / "features", as_of=AS_OF, secret=store_secret(con))
-        register(victim_model, settings, secret=store_secret(con), promote_if_first=False)
+        register(victim_model, settings, secret=store_secret(con))
         wl = warning_list(con, load_model(settings, "victim"), as_of=AS_OF, top=50)
         for suffix in (".xlsx", ".csv", ".parquet"):
             write_warning_list(wl, out / f"callbacks{suffix}")
@@ -90,13 +91,11 @@ def outputs(
         assert wl.frame["account"].drop_nulls().len() > 0, "no account on the list: the check is moot"
     finally:
         con.close()
-    return db, out, terminal
+    return db, out, settings, terminal
 
 
-def test_no_output_of_a_default_run_holds_a_full_identifier(
-    outputs: tuple[Path, Path, str], settings: Settings
-) -> None:
-    db, out, terminal = outputs
+def test_no_output_of_a_default_run_holds_a_full_identifier(outputs: tuple[Path, Path, Settings, str]) -> None:
+    db, out, settings, terminal = outputs
     con = duckdb.connect(str(db), read_only=True)
     try:
         known = known_identifiers(con)

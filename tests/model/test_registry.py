@@ -75,16 +75,15 @@ def test_missing_models_and_versions_are_one_line_errors(settings: Settings, tmp
         load_model(settings, "victim", "999")
 
 
-def test_eval_artifacts_hold_keyed_pseudonyms_not_numbers(
-    victim_model: TrainResult, settings: Settings, model_world
-) -> None:
+def test_eval_artifacts_hold_keyed_pseudonyms_not_numbers(victim_model: TrainResult, model_world, tmp_path) -> None:
     import polars as pl
 
     from fraudkit.exposure import pseudonym, store_secret_at
     from fraudkit.model.registry import _client, _eval_frames
 
+    settings = Settings(threads=1, tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}", mlruns_dir=tmp_path)
     secret = store_secret_at(model_world.db)
-    done = register(victim_model, settings, secret=secret, promote_if_first=False)
+    done = register(victim_model, settings, secret=secret)
     scored, victims = _eval_frames(_client(settings), done.run_id)
     assert victims is not None
     raw = victim_model.test_scored
