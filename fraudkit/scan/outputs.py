@@ -26,25 +26,43 @@ def save_scan(con: duckdb.DuckDBPyConnection, result: ScanResult) -> None:
     the masked cluster id the reports show. One transaction for the three tables: a crash or a
     failed insert leaves the previous run's rows as they were, never clusters without members."""
     secret = store_secret(con)
-    con.execute("BEGIN TRANSACTION")
+    frames = {
+        table: stored_frame(getattr(result, attr), secret).with_columns(
+            run_id=pl.lit(result.run_id), as_of=pl.lit(result.as_of), window_hours=pl.lit(_hours(result))
+        )
+        for attr, table in SCAN_TABLES.items()
+    }
+    for table, frame in frames.items():  # registered outside the transaction: an aborted one refuses unregister
+        con.register(f"{table}_out", frame)
     try:
-        for attr, table in SCAN_TABLES.items():
-            frame = stored_frame(getattr(result, attr), secret).with_columns(
-                run_id=pl.lit(result.run_id), as_of=pl.lit(result.as_of), window_hours=pl.lit(_hours(result))
-            )
-            name = quote_ident(table)
-            con.register("scan_out", frame)
-            try:
-                con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM scan_out LIMIT 0")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table in frames:
+                name, out = quote_ident(table), quote_ident(f"{table}_out")
+                con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM {out} LIMIT 0")
                 con.execute(f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS cluster_label VARCHAR")
+                _pseudonymise_old_rows(con, name, secret)
                 con.execute(f"DELETE FROM {name} WHERE run_id = ?", [result.run_id])
-                con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM scan_out")
-            finally:
-                con.unregister("scan_out")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+                con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM {out}")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+    finally:
+        for table in frames:
+            con.unregister(f"{table}_out")
+
+
+def _pseudonymise_old_rows(con: duckdb.DuckDBPyConnection, name: str, secret: bytes) -> None:
+    """Rows saved before scans were pseudonymised (no ``cluster_label``) are rewritten the way
+    new ones are stored, so an upgraded store keeps no full number in its scan tables."""
+    old = con.sql(f"SELECT * FROM {name} WHERE cluster_label IS NULL").pl()
+    if old.is_empty():
+        return
+    con.execute(f"DELETE FROM {name} WHERE cluster_label IS NULL")
+    con.register("scan_old", stored_frame(old.drop("cluster_label"), secret))
+    con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM scan_old")
+    con.unregister("scan_old")  # not in a finally: an aborted transaction refuses it and would hide the error
 
 
 def stored_frame(frame: pl.DataFrame, secret: bytes) -> pl.DataFrame:

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from fraudkit.cli import app
 from fraudkit.errors import ConfigError
-from fraudkit.exposure import reveal
+from fraudkit.exposure import mask_id, reveal
 from fraudkit.scan.evaluate import evaluate_scan
-from fraudkit.scan.outputs import html_report, save_scan
+from fraudkit.scan.outputs import SCAN_TABLES, html_report, save_scan
 from fraudkit.scan.scan import run_scan
 from fraudkit.store import connect
 from fraudkit.synth import SynthConfig, generate_world
@@ -104,6 +104,26 @@ def test_a_save_that_fails_half_way_leaves_the_previous_run_whole(scanned) -> No
     with pytest.raises(duckdb.Error):
         save_scan(con, broken)
     assert rows() == before
+
+
+def test_scans_saved_before_pseudonyms_are_rewritten_on_the_next_save(scanned, tmp_path: Path) -> None:
+    _, _, result = scanned
+    con = connect(tmp_path / "old.duckdb")
+    for attr, table in SCAN_TABLES.items():  # as an earlier fraudkit saved them: full numbers
+        con.register(
+            "x",
+            getattr(result, attr).with_columns(run_id=pl.lit("scan-old"), as_of=pl.lit(AS_OF), window_hours=pl.lit(1)),
+        )
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM x")
+        con.unregister("x")
+    save_scan(con, result)
+    members = con.sql("SELECT * FROM scan_members WHERE run_id = 'scan-old'").pl()
+    assert members.height == result.members.height
+    assert not set(members["account"]) & set(result.members["account"])
+    assert set(members["cluster_label"]) == set(result.members["cluster_id"].map_elements(mask_id))
+    new = con.sql("SELECT account FROM scan_members WHERE run_id = ?", params=[result.run_id]).pl()
+    assert set(members["account"]) == set(new["account"]), "old and new rows join on the same pseudonyms"
+    con.close()
 
 
 def test_html_report_opens_offline_and_masks_accounts(scanned) -> None:
