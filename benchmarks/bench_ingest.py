@@ -115,25 +115,24 @@ def time_ingest(csv: Path, db: Path) -> tuple[Timing, int]:
 
 
 CHILD = """
-import sys
+import resource, sys
 from fraudkit.ingest import ingest_paths
 from fraudkit.store import connect
 con = connect(sys.argv[2])
+con.execute("SET enable_progress_bar = false")
 summary = ingest_paths(con, sys.argv[1], "transactions")
-print(summary.rows_read, summary.loaded, summary.rejected, flush=True)
 con.close()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux
+print(summary.rows_read, summary.loaded, summary.rejected, peak, flush=True)
 """
 
 
-def child_peak_rss(csv: Path, db: Path) -> tuple[float, str]:
-    """Ingest ``csv`` in a fresh process; its peak RSS in MB (ru_maxrss of the waited child)
-    and what it printed (read, loaded, rejected)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def child_peak_rss(csv: Path, db: Path) -> tuple[float, tuple[int, int, int]]:
+    """Ingest ``csv`` in a fresh process; its peak RSS in MB, as the child measured it, and
+    its rows (read, loaded, rejected)."""
     done = subprocess.run([sys.executable, "-c", CHILD, str(csv), str(db)], capture_output=True, text=True, check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if after <= before:
-        print("WARNING: an earlier child peaked higher; the figure below is that child's")
-    return after / 1024, done.stdout.strip()
+    read, loaded, rejected, peak = (int(v) for v in done.stdout.splitlines()[-1].split())
+    return peak / 1024, (read, loaded, rejected)
 
 
 def measure_memory(workdir: Path, rows: int, seed: int, keep: bool) -> int:
@@ -147,17 +146,16 @@ def measure_memory(workdir: Path, rows: int, seed: int, keep: bool) -> int:
         for path in (db, db.with_name(db.name + ".wal")):
             path.unlink(missing_ok=True)
         try:
-            peak, counts = child_peak_rss(csv, db)
+            peak, (read, loaded, rejected) = child_peak_rss(csv, db)
         finally:
             for path in (db, db.with_name(db.name + ".wal")):
                 path.unlink(missing_ok=True)
             size = csv.stat().st_size / 1e6
             if not keep:
                 csv.unlink(missing_ok=True)
-        read, loaded, rejected = counts.split()
         label = "all-bad" if all_bad else "clean"
         print(
-            f"{label:<8}: {size:7,.0f} MB file, {read} read, {loaded} loaded, {rejected} rejected: "
+            f"{label:<8}: {size:7,.0f} MB file, {read:,} read, {loaded:,} loaded, {rejected:,} rejected: "
             f"peak RSS {peak:7,.0f} MB"
         )
         results.append(peak)
