@@ -237,3 +237,14 @@ def test_listed_rejects_are_masked_unless_revealed(tmp_path) -> None:
     with reveal(con, command="rejects", what="raw lines") as grant:
         (shown,) = list_rejects(con, reveal=grant)
     assert shown["raw"] == line
+
+
+def test_a_pseudonymised_column_matches_the_one_value_function() -> None:
+    import polars as pl
+
+    from fraudkit.exposure import pseudonym, pseudonymise_frame
+
+    values = [ACCOUNT, PHONE, None, "张三丰", "", ACCOUNT]
+    for secret in (b"k" * 32, b"a long key " * 10):
+        out = pseudonymise_frame(pl.DataFrame({"account_id": values}, schema={"account_id": pl.String}), secret)
+        assert out["account_id"].to_list() == [pseudonym(v, secret) for v in values]
