@@ -789,8 +789,19 @@ def _one_any(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any],
 
 
 def _drop_temps(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Drop the temporary tables of a load that exist: one look-up, not a DROP for each name."""
+    present = {
+        name
+        for (name,) in _exec(
+            con,
+            "SELECT table_name FROM duckdb_tables() WHERE temporary AND list_contains($names, table_name)",
+            {"names": [_name(t) for t in TEMP_TABLES]},
+            table=table.name,
+        )
+    }
     for name in TEMP_TABLES:
-        _exec(con, f"DROP TABLE IF EXISTS {name}", table=table.name)
+        if _name(name) in present:
+            _exec(con, f"DROP TABLE IF EXISTS {name}", table=table.name)
 
 
 def _name(qualified: str) -> str:
