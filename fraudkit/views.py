@@ -37,21 +37,19 @@ def counts_table(title: str, counts: Mapping[str, int], *, unit: str = "rows") -
 
 
 def ingest_table(summary: IngestSummary) -> Table:
+    """One row per file; an updates column when any row replaced a stored one, so that
+    read = loaded + rejected + duplicates + updates stays visible."""
     table = Table(title=f"ingest {summary.kind}", title_justify="left")
-    for col in ("file", "read", "loaded", "rejected", "duplicates", "note"):
+    counts = ("read", "loaded", "rejected", "duplicates", *(("updates",) if summary.updates else ()))
+    for col in ("file", *counts, "note"):
         table.add_column(col, justify="left" if col in ("file", "note") else "right")
     for f in summary.files:
         note = "already ingested, skipped" if f.skipped else ""
-        table.add_row(str(f.path), f"{f.rows_read:,}", f"{f.loaded:,}", f"{f.rejected:,}", f"{f.duplicates:,}", note)
+        values = (f.rows_read, f.loaded, f.rejected, f.duplicates, f.updates)[: len(counts)]
+        table.add_row(str(f.path), *(f"{v:,}" for v in values), note)
     if len(summary.files) > 1:
-        table.add_row(
-            "[bold]total",
-            f"{summary.rows_read:,}",
-            f"{summary.loaded:,}",
-            f"{summary.rejected:,}",
-            f"{summary.duplicates:,}",
-            "",
-        )
+        totals = (summary.rows_read, summary.loaded, summary.rejected, summary.duplicates, summary.updates)
+        table.add_row("[bold]total", *(f"{v:,}" for v in totals[: len(counts)]), "")
     return table
 
 
