@@ -227,13 +227,13 @@ def scan(
     from fraudkit.scan.outputs import publish_scan
     from fraudkit.scan.scan import run_scan
     from fraudkit.store import open_store
-    from fraudkit.timeutil import default_as_of, parse_as_of, parse_duration
+    from fraudkit.timeutil import parse_duration, store_as_of
     from fraudkit.views import clusters_table, stage_status
 
     span = parse_duration(window)
     with open_store(db) as con:
         with stage_status(console, "scanning") as update:
-            when = parse_as_of(as_of) if as_of else default_as_of(con)
+            when = store_as_of(con, as_of)
             update(f"as of {when:%Y-%m-%d %H:%M}, window {window}")
             result = run_scan(con, as_of=when, window=span)
         what = "cluster report and Parquet files, unmasked"
@@ -267,7 +267,7 @@ def trace(
     from fraudkit.exposure import reveal_if
     from fraudkit.scan.trace import check_trace_output, trace_account, trace_report, trace_tree, write_trace
     from fraudkit.store import open_store
-    from fraudkit.timeutil import parse_as_of, parse_duration
+    from fraudkit.timeutil import parse_duration, store_as_of
 
     if (account is None) == (report is None):
         raise ConfigError("give exactly one of --account or --report")
@@ -276,7 +276,7 @@ def trace(
     span = parse_duration(within, option="--within")
     with open_store(db, read_only=not reveal) as con:
         if account is not None:
-            since_at = parse_as_of(since, option="--as-of") if since else None
+            since_at = store_as_of(con, since) if since else None
             result = trace_account(con, account, hops=hops, within=span, since=since_at)
         else:
             result = trace_report(con, str(report), hops=hops, within=span)
@@ -322,13 +322,13 @@ def features(
     from fraudkit.features import build_features
     from fraudkit.features.export import write_features
     from fraudkit.store import open_store
-    from fraudkit.timeutil import default_as_of, parse_as_of, parse_duration
+    from fraudkit.timeutil import parse_duration, store_as_of
 
     span, look_back = parse_duration(window), parse_duration(history, option="--history")
     secret = store_secret_at(db)
     with open_store(db, read_only=not reveal) as con:
         with stage_status(console, "computing features") as update:
-            when = parse_as_of(as_of) if as_of else default_as_of(con)
+            when = store_as_of(con, as_of)
             update(f"as of {when:%Y-%m-%d %H:%M}")
             frames = build_features(con, as_of=when, window=span, history=look_back)
         what = "feature files with account numbers and phones"
@@ -389,8 +389,8 @@ def train(
     from fraudkit.model.train import train_model
     from fraudkit.model.views import comparison_table, training_table
     from fraudkit.settings import Settings
-    from fraudkit.store import open_store, store_timezone
-    from fraudkit.timeutil import parse_as_of
+    from fraudkit.store import open_store
+    from fraudkit.timeutil import store_as_of
     from fraudkit.views import stage_status
 
     name = check_target(target)
@@ -400,7 +400,7 @@ def train(
     params = TrainParams(target=name, capacity=capacity)
     with stage_status(console, f"training {name}") as update:
         with open_store(db, read_only=True, lock_wait=lock_wait) as con:
-            when = parse_as_of(as_of, zone=store_timezone(con)) if as_of else None
+            when = store_as_of(con, as_of) if as_of else None
             training_set = build_training_set(con, name, as_of=when, params=params, truth=truth, progress=update)
             secret = read_store_secret(con)
         update("LightGBM")
@@ -495,7 +495,7 @@ def warn(
     from fraudkit.model.registry import load_model
     from fraudkit.settings import Settings
     from fraudkit.store import open_store
-    from fraudkit.timeutil import default_as_of, parse_as_of, parse_duration
+    from fraudkit.timeutil import parse_duration, store_as_of
     from fraudkit.views import stage_status
     from fraudkit.warn.export import check_output, write_warning_list
     from fraudkit.warn.listing import Tiers, warning_list
@@ -509,7 +509,7 @@ def warn(
     model = load_model(settings, "victim", model_version)
     with open_store(db, read_only=not reveal) as con:
         with stage_status(console, "scoring contacts") as update:
-            when = parse_as_of(as_of) if as_of else default_as_of(con, "calls", "start_time")
+            when = store_as_of(con, as_of, "calls", "start_time")
             update(f"as of {when:%Y-%m-%d %H:%M}")
             wl = warning_list(con, model, as_of=when, top=top, lookback=span, skip_called=skip, tiers=chosen_tiers)
         what = "call-back list with phones and accounts"
@@ -542,12 +542,12 @@ def eval_scan(
     from fraudkit.scan.evaluate import evaluate_scan, read_truth
     from fraudkit.scan.scan import run_scan
     from fraudkit.store import open_store
-    from fraudkit.timeutil import default_as_of, parse_as_of, parse_duration
+    from fraudkit.timeutil import parse_duration, store_as_of
     from fraudkit.views import scan_quality_table
 
     truth_frames = read_truth(truth)
     with open_store(db) as con:
-        when = parse_as_of(as_of) if as_of else default_as_of(con)
+        when = store_as_of(con, as_of)
         result = run_scan(con, as_of=when, window=parse_duration(window))
         quality = evaluate_scan(con, result, truth_frames)
     console.print(scan_quality_table(quality, title=f"scan as of {when:%Y-%m-%d %H:%M}, window {window}"))

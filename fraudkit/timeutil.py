@@ -49,28 +49,37 @@ def to_zone(when: datetime, zone: str) -> datetime:
     return when.astimezone(zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)
 
 
-def parse_as_of(text: str, *, zone: str | None = None, option: str = "--as-of") -> datetime:
-    """A date or date-time in ISO form as a naive time in the store's ``zone`` (default: the zone
-    new stores get); a bare date means midnight at its start, an offset or Z is converted."""
+def parse_time(text: str, *, option: str = "--as-of") -> datetime:
+    """A date or date-time in ISO form as typed: aware when it carries an offset or Z, else naive."""
     cleaned = (text or "").strip()
     if cleaned.endswith(("z", "Z")):  # Python 3.10 does not read Z
         cleaned = cleaned[:-1] + "+00:00"
     try:
-        parsed = datetime.fromisoformat(cleaned)
+        return datetime.fromisoformat(cleaned)
     except ValueError:
         raise ConfigError(
             f"{option} {text!r} is not a date", hint="write e.g. 2026-10-31 or 2026-10-31T12:00"
         ) from None
+
+
+def in_zone(when: datetime, zone: str | None = None, *, option: str = "--as-of", text: str | None = None) -> datetime:
+    """``when`` as a naive time in ``zone`` (default: the zone new stores get), within the bounds."""
     try:
-        when = to_zone(parsed, check_timezone(zone) if zone else default_timezone())
+        converted = to_zone(when, check_timezone(zone) if zone else default_timezone())
     except OverflowError:
-        when = parsed.replace(tzinfo=None)
-    if not EARLIEST_AS_OF <= when <= LATEST_AS_OF:
+        converted = when.replace(tzinfo=None)
+    if not EARLIEST_AS_OF <= converted <= LATEST_AS_OF:
         raise ConfigError(
-            f"{option} {text!r} is out of range",
+            f"{option} {text or when.isoformat()!r} is out of range",
             hint=f"give a time between {EARLIEST_AS_OF:%Y-%m-%d} and {LATEST_AS_OF:%Y-%m-%d}",
         )
-    return when
+    return converted
+
+
+def parse_as_of(text: str, *, zone: str | None = None, option: str = "--as-of") -> datetime:
+    """A date or date-time in ISO form as a naive time in the store's ``zone`` (default: the zone
+    new stores get); a bare date means midnight at its start, an offset or Z is converted."""
+    return in_zone(parse_time(text, option=option), zone, option=option, text=text)
 
 
 def store_as_of(

@@ -35,8 +35,8 @@ from fraudkit.ingest import IngestSummary, ingest_paths
 from fraudkit.ingest.sources import CSV_SUFFIXES, PARQUET_SUFFIXES
 from fraudkit.schema import TABLES
 from fraudkit.settings import Settings
-from fraudkit.store import open_store
-from fraudkit.timeutil import default_as_of
+from fraudkit.store import open_store, store_timezone
+from fraudkit.timeutil import default_as_of, in_zone
 
 INGEST_ORDER = ("subscribers", "accounts", "calls", "transactions", "reports", "outcomes")
 """Reference tables first, so that a day's events meet the accounts and phones they name."""
@@ -49,7 +49,7 @@ class DailyConfig:
     drop: Path
     out: Path = Path("runs")
     settings: Settings = field(default_factory=Settings)
-    as_of: datetime | None = None  # default: midnight after the latest transfer in the store
+    as_of: datetime | None = None  # default: midnight after the latest transfer; aware: converted to the store zone
     scan_window: timedelta = timedelta(days=7)
     warn_top: int = 100
     warn_lookback: timedelta = timedelta(hours=24)
@@ -222,7 +222,7 @@ def run_daily(config: DailyConfig, progress: Callable[[str], None] | None = None
 
     with open_store(config.settings.db_path, lock_wait=config.settings.lock_wait_s) as con:
         timed("ingest", lambda: ingest_drop(con, config))
-        as_of = config.as_of or default_as_of(con)
+        as_of = in_zone(config.as_of, store_timezone(con)) if config.as_of else default_as_of(con)
         run_dir = config.out / f"{as_of:%Y-%m-%d}"
         run_dir.mkdir(parents=True, exist_ok=True)
         timed("scan", lambda: scan_day(con, config, as_of, run_dir))
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     import sys
 
-    from fraudkit.timeutil import parse_as_of, parse_duration
+    from fraudkit.timeutil import parse_duration, parse_time
 
     parser = argparse.ArgumentParser(prog="python -m pipelines.daily", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--drop", type=Path, required=True, help="folder holding the day's files")
@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             drop=args.drop,
             out=args.out,
             settings=Settings.from_env(db_path=args.db, tracking_uri=args.tracking_uri),
-            as_of=parse_as_of(args.as_of) if args.as_of else None,
+            as_of=parse_time(args.as_of) if args.as_of else None,
             scan_window=parse_duration(args.window),
             warn_top=args.top,
             warn_lookback=parse_duration(args.lookback),

@@ -81,3 +81,21 @@ def test_out_of_range_options_are_one_line_errors(tmp_path: Path, args: list[str
     runner.invoke(app, ["ingest", str(_csv(tmp_path)), "--kind", "transactions", "--db", str(db)])
     result = runner.invoke(app, [*args, "--db", str(db)] if args[0] not in ("synth", "demo") else args)
     _refused(result, says)
+
+
+def test_an_as_of_with_an_offset_is_read_in_the_store_zone_by_scan_and_features(tmp_path: Path) -> None:
+    """On an Asia/Shanghai store, midnight UTC is 08:00: the scan's run id and the feature file say so,
+    and the machine's own zone (UTC here) plays no part."""
+    db = tmp_path / "s.duckdb"
+    loaded = runner.invoke(
+        app, ["ingest", str(_csv(tmp_path)), "--kind", "transactions", "--db", str(db), "--timezone", "Asia/Shanghai"]
+    )
+    assert loaded.exit_code == 0, loaded.output
+    out = tmp_path / "reports"
+    scanned = runner.invoke(app, ["scan", "--db", str(db), "--as-of", "2026-10-02T00:00Z", "--out", str(out)])
+    assert scanned.exit_code == 0, scanned.output
+    assert (out / "scan-20261002T0800-168h.html").exists(), sorted(p.name for p in out.iterdir())
+    features = tmp_path / "features"
+    made = runner.invoke(app, ["features", "--db", str(db), "--as-of", "2026-10-02T00:00Z", "--out", str(features)])
+    assert made.exit_code == 0, made.output
+    assert {p.name for p in features.glob("*.parquet")} >= {"account_features_20261002T0800.parquet"}
