@@ -1,0 +1,108 @@
+"""The tables of the operational store, one definition for SQLite and PostgreSQL.
+
+``alerts`` holds full phone numbers (an operator must be able to dial after an audited reveal),
+so this store is as sensitive as the DuckDB store; every view of it masks unless revealed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+ALERT_STATUSES = ("new", "claimed", "called", "closed")
+"""new: waiting; claimed: an operator has it; called: outcome recorded, follow-up possible; closed: done."""
+CHANNELS = ("call_now", "call_queue", "sms", "bank")
+"""Where an alert is routed: red to an immediate call, orange to the call queue, yellow (or
+overflow beyond the team's capacity) to the SMS list, urgent to the bank list."""
+RESULTS = ("reached", "unreachable", "confirmed_victim", "false_alarm", "refused")
+"""Call-back results, the same values as the canonical ``outcomes`` table."""
+
+operators = Table(
+    "operators",
+    metadata,
+    Column("operator_id", String(64), primary_key=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("display_name", String(128)),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("alert_id", String(40), primary_key=True),
+    Column("contact_id", String(128), nullable=False),  # the scored contact; one alert per contact
+    Column("created_at", DateTime, nullable=False),  # the tick at which the system could know
+    Column("phone", String(32), nullable=False),  # the person to call (full: revealed per alert)
+    Column("score", Float, nullable=False),
+    Column("tier", String(8), nullable=False),  # red | orange | yellow
+    Column("channel", String(16), nullable=False),  # one of CHANNELS
+    Column("reason_1", Text),
+    Column("reason_2", Text),
+    Column("reason_3", Text),
+    Column("suspect_number", String(32)),
+    Column("account_paid", String(64)),
+    Column("amount_paid", Float),
+    Column("contact_start", DateTime, nullable=False),
+    Column("contact_end", DateTime, nullable=False),
+    Column("model_version", String(32), nullable=False),
+    Column("status", String(16), nullable=False, default="new"),
+    Column("urgent", Boolean, nullable=False, default=False),
+    Column("urgent_at", DateTime),
+    Column("urgent_reason", Text),
+    Column("claimed_by", String(64), ForeignKey("operators.operator_id")),
+    Column("claimed_at", DateTime),
+    Column("closed_at", DateTime),
+    UniqueConstraint("contact_id", name="uq_alerts_contact"),
+    Index("ix_alerts_queue", "status", "urgent", "score"),
+    Index("ix_alerts_phone", "phone"),
+)
+
+outcomes = Table(
+    "alert_outcomes",
+    metadata,
+    Column("outcome_id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_id", String(40), ForeignKey("alerts.alert_id"), nullable=False),
+    Column("phone", String(32), nullable=False),
+    Column("contacted_at", DateTime, nullable=False),
+    Column("result", String(32), nullable=False),  # one of RESULTS
+    Column("note", Text),
+    Column("operator_id", String(64), ForeignKey("operators.operator_id"), nullable=False),
+    Column("exported_at", DateTime),  # when copied into the DuckDB outcomes table (labels for train)
+)
+
+reveals = Table(
+    "alert_reveals",
+    metadata,
+    Column("reveal_id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_id", String(40), ForeignKey("alerts.alert_id"), nullable=False),
+    Column("operator_id", String(64), ForeignKey("operators.operator_id"), nullable=False),
+    Column("revealed_at", DateTime, nullable=False),
+    Column("what", String(64), nullable=False),  # e.g. "phone"
+)
+
+bank_requests = Table(
+    "bank_requests",
+    metadata,
+    Column("request_id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_id", String(40), ForeignKey("alerts.alert_id"), nullable=False),
+    Column("account", String(64), nullable=False),  # the suspect account paid
+    Column("amount", Float, nullable=False),
+    Column("paid_at", DateTime, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("alert_id", "account", "paid_at", name="uq_bank_request"),
+)
