@@ -12,6 +12,7 @@ from fraudkit.ingest import ingest_paths
 from fraudkit.store import ensure_schema
 
 TS = "2024-03-01 10:00:00"
+FILES = 300
 NAMES = ["f{}.csv", "b[{}].csv", "g*{}.csv", "q?{}.csv", "x {}.csv"]
 
 
@@ -42,7 +43,7 @@ def test_fuzzed_files_lose_no_line(tmp_path: Path) -> None:
     rng = random.Random(9)
     con = duckdb.connect()
     ensure_schema(con)
-    for n in range(100):
+    for n in range(FILES):
         ids: list[str] = []
         rows = [_row(rng, i, ids) for i in range(rng.randint(0, 12))]
         newline = rng.choice(["\n", "\r\n", "\r", "mixed"])
@@ -66,4 +67,6 @@ def test_fuzzed_files_lose_no_line(tmp_path: Path) -> None:
         assert result.rows_read == result.loaded + result.rejected + result.duplicates + result.updates, where
         logged = con.execute("SELECT rows_read FROM ingest_log WHERE file_sha256 = ?", [result.sha256]).fetchall()
         assert logged == [(result.rows_read,)] or result.skipped, where
+        rejects = con.execute("SELECT count(*) FROM rejects WHERE file_sha256 = ?", [result.sha256]).fetchall()
+        assert rejects == [(result.rejected,)], where
     con.close()
