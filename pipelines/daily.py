@@ -30,16 +30,13 @@ from typing import Any
 import duckdb
 
 from fraudkit.atomic import write_text
+from fraudkit.drop import INGEST_ORDER, drop_files
 from fraudkit.errors import ConfigError, FraudkitError, NotReadyError
 from fraudkit.ingest import IngestSummary, ingest_paths
-from fraudkit.ingest.sources import CSV_SUFFIXES, PARQUET_SUFFIXES
 from fraudkit.schema import TABLES
 from fraudkit.settings import Settings
 from fraudkit.store import open_store, store_timezone
 from fraudkit.timeutil import default_as_of, in_zone
-
-INGEST_ORDER = ("subscribers", "accounts", "calls", "transactions", "reports", "outcomes")
-"""Reference tables first, so that a day's events meet the accounts and phones they name."""
 
 
 @dataclass(frozen=True)
@@ -89,42 +86,6 @@ class DailyResult:
             if report.name == name:
                 return report
         raise KeyError(name)
-
-
-def drop_files(drop: Path) -> dict[str, list[Path]]:
-    """Files of the drop by kind, from a sub-folder named after the kind or a file name starting with it.
-
-    A data file that names no kind is an error rather than silently left behind.
-    """
-    found: dict[str, list[Path]] = {}
-    orphans: list[Path] = []
-    for path in sorted(p for p in drop.rglob("*") if p.is_file()):
-        if path.suffix.lower() not in CSV_SUFFIXES + PARQUET_SUFFIXES:
-            continue
-        kind = _kind_of(path.relative_to(drop))
-        if kind is None:
-            orphans.append(path)
-        else:
-            found.setdefault(kind, []).append(path)
-    if orphans:
-        raise ConfigError(
-            f"{len(orphans)} file(s) in the drop name no kind, e.g. {orphans[0]}",
-            hint=f"put them in a folder named after their kind ({', '.join(INGEST_ORDER)}) or start the name with it",
-        )
-    if not found:
-        raise ConfigError(f"drop folder {drop} holds no CSV or Parquet files", hint="check the path and the transfer")
-    return found
-
-
-def _kind_of(relative: Path) -> str | None:
-    parts = [p.lower() for p in relative.parts]
-    if len(parts) > 1 and parts[0] in TABLES:
-        return parts[0]
-    name = parts[-1]
-    for kind in sorted(TABLES, key=len, reverse=True):
-        if name.startswith(kind) and (len(name) == len(kind) or not name[len(kind)].isalpha()):
-            return kind
-    return None
 
 
 def ingest_drop(con: duckdb.DuckDBPyConnection, config: DailyConfig) -> StepReport:
