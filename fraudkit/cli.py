@@ -612,6 +612,108 @@ def demo(
     console.print(paths_table("outputs", result.outputs))
 
 
+# ---- the work queue: `serve` and `operators` (heavy imports inside the commands) ----------
+
+OpsDbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ops-db",
+        envvar="FRAUDKIT_OPS_DB",
+        help="Operational store: sqlite:///... or postgresql+psycopg://... \\[default: <db>.ops.sqlite beside --db].",
+    ),
+]
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; not loopback needs operator accounts.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+    pay_minutes: Annotated[
+        float,
+        typer.Option(
+            "--pay-minutes",
+            min=1,
+            max=1440,
+            help="Typical minutes from the call's end to the victim paying (countdown).",
+        ),
+    ] = 45.0,
+    db: DbOption = Path("fraudkit.duckdb"),
+    ops_db: OpsDbOption = None,
+) -> None:
+    """Serve the warning team's work queue: open alerts in call order, claim, reveal, record the outcome.
+
+    Every page needs a login (create accounts with `fraudkit operators add`).
+
+    Example: [bold]fraudkit serve --db demo/fraudkit.duckdb --port 8000[/]
+    """
+    from fraudkit.web.serve import run_server
+
+    run_server(host=host, port=port, db=db, ops_db=ops_db, pay_minutes=pay_minutes, echo=console.print)
+
+
+operators_app = typer.Typer(help="Operator accounts of the work queue: add, list, disable.", no_args_is_help=True)
+app.add_typer(operators_app, name="operators")
+
+
+@operators_app.command("add")
+def operators_add(
+    name: Annotated[str, typer.Argument(help="Login name (letters, digits, . - _).")],
+    display_name: Annotated[str | None, typer.Option("--display-name", help="Name shown beside the login.")] = None,
+    db: DbOption = Path("fraudkit.duckdb"),
+    ops_db: OpsDbOption = None,
+) -> None:
+    """Add an operator; the password is asked for twice and stored only as an argon2 hash.
+
+    Example: [bold]fraudkit operators add li.wei --db demo/fraudkit.duckdb[/]
+    """
+    from fraudkit.ops.db import ops_engine, ops_url
+    from fraudkit.ops.operators import check_name, check_password, create_operator
+
+    check_name(name)
+    password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    check_password(password)
+    create_operator(ops_engine(ops_url(db, ops_db)), name, password, display_name=display_name)
+    console.print(f"operator [bold]{name}[/] added", highlight=False)
+
+
+@operators_app.command("list")
+def operators_list(db: DbOption = Path("fraudkit.duckdb"), ops_db: OpsDbOption = None) -> None:
+    """List operators: name, display name, active, created.
+
+    Example: [bold]fraudkit operators list --db demo/fraudkit.duckdb[/]
+    """
+    from rich.table import Table
+
+    from fraudkit.ops.db import ops_engine, ops_url
+    from fraudkit.ops.operators import list_operators
+
+    table = Table("operator", "display name", "active", "created")
+    for op in list_operators(ops_engine(ops_url(db, ops_db))):
+        table.add_row(
+            op.operator_id, op.display_name or "", "yes" if op.active else "no", f"{op.created_at:%Y-%m-%d %H:%M}"
+        )
+    console.print(table)
+
+
+@operators_app.command("disable")
+def operators_disable(
+    name: Annotated[str, typer.Argument(help="Login name to disable.")],
+    db: DbOption = Path("fraudkit.duckdb"),
+    ops_db: OpsDbOption = None,
+) -> None:
+    """Disable an operator: no more logins, open sessions end at the next page; their records stay.
+
+    Example: [bold]fraudkit operators disable li.wei --db demo/fraudkit.duckdb[/]
+    """
+    from fraudkit.ops.db import ops_engine, ops_url
+    from fraudkit.ops.operators import set_active
+
+    set_active(ops_engine(ops_url(db, ops_db)), name, False)
+    console.print(f"operator [bold]{name}[/] disabled", highlight=False)
+
+
 def main() -> None:
     """Entry point of the `fraudkit` script."""
     app(prog_name="fraudkit")

@@ -106,3 +106,29 @@ bank_requests = Table(
     Column("created_at", DateTime, nullable=False),
     UniqueConstraint("alert_id", "account", "paid_at", name="uq_bank_request"),
 )
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("audit_id", Integer, primary_key=True, autoincrement=True),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("user_name", String(64), nullable=False),  # the operator's login (the web server's OS account is one)
+    Column("command", String(32), nullable=False),  # e.g. "serve"
+    Column("what", String(64), nullable=False),  # e.g. "phone"
+    Column("alert_id", String(40), ForeignKey("alerts.alert_id")),
+    Column("row_count", Integer, nullable=False, default=1),
+    Column("details", Text),
+)
+"""Reveals made by the work queue, in the shape of the DuckDB store's ``audit_log`` (who, what,
+when): a reveal by an operator is audited here, in the store the operators write to, because the
+DuckDB file has one writer at a time and the loop holds it."""
+
+web_secrets = Table(
+    "web_secrets",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("secret", String(128), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+"""Keys of the work queue (the session cookie's signing key), kept with the state they protect so
+every server process over one store signs alike and a restart keeps operators logged in."""

@@ -1,0 +1,255 @@
+"""The warning team's work queue over the operational store: list, claim, reveal, record, release.
+
+Every function takes an SQLAlchemy engine and runs one short transaction, so many operators (and
+the live loop) write at once. Each writing transaction *writes first*: on SQLite a transaction
+that reads and then writes can fail when another writer committed in between, while one whose
+first statement writes takes the write lock at once (waiting up to the busy timeout).
+
+Two operators never get the same alert: :func:`claim_next` is one ``UPDATE ... WHERE alert_id =
+(SELECT ... LIMIT 1 FOR UPDATE SKIP LOCKED) AND status = 'new' RETURNING``. On PostgreSQL the
+subquery locks the row it picks and skips rows others hold (the standard work-queue pattern); on
+SQLite the compiler drops ``FOR UPDATE`` and the single statement is atomic under the database's
+one write lock. That is the only dialect difference, and SQLAlchemy's compiler holds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, insert, literal, select, update
+from sqlalchemy.engine import Engine
+
+from fraudkit.errors import FraudkitError
+from fraudkit.ops.schema import RESULTS, alerts, audit_log, outcomes, reveals
+
+CHANNEL_ORDER = {"call_now": 0, "call_queue": 1, "bank": 2, "sms": 3}
+"""Call order within the urgent and non-urgent groups: red calls first, then the call queue;
+bank alerts are urgent anyway and SMS-list alerts come last (called only when the team has time)."""
+
+STATUS_AFTER: dict[str, str] = {
+    "reached": "closed",
+    "false_alarm": "closed",
+    "refused": "closed",
+    "unreachable": "called",
+    "confirmed_victim": "called",
+}
+"""Alert status once an outcome is recorded: ``called`` keeps a follow-up possible (try an
+unreachable person again, ask the bank to stop a confirmed victim's payment); the rest are done."""
+
+MAX_NOTE = 2000
+
+
+class QueueError(FraudkitError):
+    """An operator asked for something the queue's state does not allow (not yours, not claimed)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One recorded call-back result, as the loop copies it into the DuckDB ``outcomes`` table."""
+
+    outcome_id: int
+    alert_id: str
+    phone: str
+    contacted_at: datetime
+    result: str
+    note: str | None
+    operator_id: str
+
+
+def call_order() -> list[Any]:
+    """ORDER BY terms of the queue: urgent first, then channel, then score, then oldest alert."""
+    rank = case(CHANNEL_ORDER, value=alerts.c.channel, else_=len(CHANNEL_ORDER))
+    return [alerts.c.urgent.desc(), rank, alerts.c.score.desc(), alerts.c.created_at, alerts.c.alert_id]
+
+
+def open_alerts(engine: Engine, *, limit: int = 200, include_claimed: bool = True) -> list[dict[str, Any]]:
+    """Alerts still to call in the order they should be called (claimed ones too, so the team sees
+    who holds what); rows as dicts with full values: the caller masks them before showing."""
+    statuses = ["new", "claimed"] if include_claimed else ["new"]
+    query = select(alerts).where(alerts.c.status.in_(statuses)).order_by(*call_order()).limit(limit)
+    with engine.connect() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def queue_counts(engine: Engine) -> dict[str, int]:
+    """Alerts per status, for the page header."""
+    query = select(alerts.c.status, func.count()).group_by(alerts.c.status)
+    with engine.connect() as conn:
+        return {status: n for status, n in conn.execute(query)}
+
+
+def get_alert(engine: Engine, alert_id: str) -> dict[str, Any]:
+    """One alert by id (full values); a missing id is a QueueError."""
+    with engine.connect() as conn:
+        row = conn.execute(select(alerts).where(alerts.c.alert_id == alert_id)).mappings().first()
+    if row is None:
+        raise QueueError(f"no alert {alert_id!r}")
+    return dict(row)
+
+
+def claimed_by(engine: Engine, operator_id: str) -> list[dict[str, Any]]:
+    """The alerts an operator holds now, oldest claim first."""
+    query = (
+        select(alerts)
+        .where(and_(alerts.c.status == "claimed", alerts.c.claimed_by == operator_id))
+        .order_by(alerts.c.claimed_at)
+    )
+    with engine.connect() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def claim_next(engine: Engine, operator_id: str, *, now: datetime | None = None) -> str | None:
+    """Give the operator the first new alert in call order, or None when none is waiting.
+
+    One statement picks and claims, so no two operators get the same alert (see the module)."""
+    pick = (
+        select(alerts.c.alert_id)
+        .where(alerts.c.status == "new")
+        .order_by(*call_order())
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    claim = (
+        update(alerts)
+        .where(and_(alerts.c.alert_id == pick, alerts.c.status == "new"))
+        .values(status="claimed", claimed_by=operator_id, claimed_at=now or datetime.now())
+        .returning(alerts.c.alert_id)
+    )
+    with engine.begin() as conn:
+        return conn.execute(claim).scalar()
+
+
+def release(engine: Engine, alert_id: str, operator_id: str) -> None:
+    """Put a claimed alert back in the queue (the operator cannot call it now)."""
+    back = (
+        update(alerts)
+        .where(_held_by(alert_id, operator_id))
+        .values(status="new", claimed_by=None, claimed_at=None)
+        .returning(alerts.c.alert_id)
+    )
+    with engine.begin() as conn:
+        if conn.execute(back).scalar() is None:
+            raise _not_held(engine, alert_id, operator_id)
+
+
+def reveal_phone(engine: Engine, alert_id: str, operator_id: str, *, now: datetime | None = None) -> str:
+    """The full number to dial, for the operator holding the alert only; the reveal row (per
+    alert, who, when) and an ``audit_log`` row are written first, in the same transaction."""
+    when = now or datetime.now()
+    held = _held_by(alert_id, operator_id)
+    record = insert(reveals).from_select(
+        ["alert_id", "operator_id", "revealed_at", "what"],
+        select(
+            alerts.c.alert_id, literal(operator_id), literal(when, alerts.c.created_at.type), literal("phone")
+        ).where(held),
+    )
+    audit = insert(audit_log).values(
+        recorded_at=when, user_name=operator_id, command="serve", what="phone", alert_id=alert_id, row_count=1
+    )
+    with engine.begin() as conn:
+        phone = None
+        if conn.execute(record).rowcount == 1:
+            conn.execute(audit)
+            phone = conn.execute(select(alerts.c.phone).where(alerts.c.alert_id == alert_id)).scalar_one()
+    if phone is None:
+        raise _not_held(engine, alert_id, operator_id)
+    return phone
+
+
+def record_outcome(
+    engine: Engine,
+    alert_id: str,
+    operator_id: str,
+    result: str,
+    note: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Record a call-back result and move the alert on (``STATUS_AFTER``) in one transaction;
+    returns the outcome id. Only the operator holding the alert may record it."""
+    if result not in RESULTS:
+        raise QueueError(f"unknown result {result!r}", hint="one of " + ", ".join(RESULTS))
+    text = (note or "").strip() or None
+    if text is not None and len(text) > MAX_NOTE:
+        raise QueueError(f"note longer than {MAX_NOTE} characters")
+    when = now or datetime.now()
+    move = (
+        update(alerts)
+        .where(_held_by(alert_id, operator_id))
+        .values(status=STATUS_AFTER[result], closed_at=when)
+        .returning(alerts.c.phone)
+    )
+    with engine.begin() as conn:
+        phone = conn.execute(move).scalar()
+        if phone is None:
+            outcome_id = None
+        else:
+            outcome_id = conn.execute(
+                insert(outcomes)
+                .values(**_outcome_row(alert_id, operator_id, phone, result, text, when))
+                .returning(outcomes.c.outcome_id)
+            ).scalar_one()
+    if outcome_id is None:
+        raise _not_held(engine, alert_id, operator_id)
+    return outcome_id
+
+
+def pending_outcomes(engine: Engine, *, limit: int | None = None) -> list[Outcome]:
+    """Outcomes not yet copied into the DuckDB ``outcomes`` table, oldest first: the loop copies
+    them, then calls :func:`mark_exported` with their ids."""
+    query = select(outcomes).where(outcomes.c.exported_at.is_(None)).order_by(outcomes.c.outcome_id)
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as conn:
+        return [Outcome(**{k: row[k] for k in Outcome.__dataclass_fields__}) for row in conn.execute(query).mappings()]
+
+
+def mark_exported(engine: Engine, ids: Iterable[int], when: datetime) -> int:
+    """Stamp outcomes as copied into DuckDB; returns how many were stamped (ones already
+    stamped are left as they were, so a repeated call after a crash changes nothing)."""
+    chosen = sorted(set(ids))
+    if not chosen:
+        return 0
+    stamp = (
+        update(outcomes)
+        .where(and_(outcomes.c.outcome_id.in_(chosen), outcomes.c.exported_at.is_(None)))
+        .values(exported_at=when)
+    )
+    with engine.begin() as conn:
+        return conn.execute(stamp).rowcount
+
+
+def reveals_of(engine: Engine, alert_id: str) -> Sequence[dict[str, Any]]:
+    """Who revealed an alert's number, and when (oldest first)."""
+    query = select(reveals).where(reveals.c.alert_id == alert_id).order_by(reveals.c.reveal_id)
+    with engine.connect() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def _outcome_row(
+    alert_id: str, operator_id: str, phone: str, result: str, note: str | None, when: datetime
+) -> dict[str, Any]:
+    return {
+        "alert_id": alert_id,
+        "phone": phone,
+        "contacted_at": when,
+        "result": result,
+        "note": note,
+        "operator_id": operator_id,
+    }
+
+
+def _held_by(alert_id: str, operator_id: str) -> Any:
+    return and_(alerts.c.alert_id == alert_id, alerts.c.status == "claimed", alerts.c.claimed_by == operator_id)
+
+
+def _not_held(engine: Engine, alert_id: str, operator_id: str) -> QueueError:
+    """Why an operator cannot act on an alert, read after the failed write."""
+    row = get_alert(engine, alert_id)
+    if row["status"] == "claimed":
+        return QueueError(f"alert {alert_id} is claimed by {row['claimed_by']}, not {operator_id}")
+    return QueueError(f"alert {alert_id} is {row['status']}, not claimed by {operator_id}", hint="claim it first")

@@ -1,0 +1,173 @@
+"""The FastAPI app of the work queue: login, the queue, claim next, one alert (reveal, outcome, release).
+
+Handlers are plain functions (FastAPI runs them in its thread pool) over :mod:`fraudkit.ops.queue`;
+each makes one short transaction, so one server process serves a team. Pages are never cached
+(``Cache-Control: no-store``): a revealed number must not stay in a browser's cache.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from fraudkit.ops import operators, queue
+from fraudkit.ops.db import ops_engine
+from fraudkit.ops.schema import RESULTS
+from fraudkit.web.display import shown
+from fraudkit.web.sessions import session_key, sign, unsign
+from fraudkit.web.settings import WebSettings
+
+HERE = Path(__file__).parent
+COOKIE = "fraudkit_session"
+RESULT_LABELS = {
+    "reached": "reached",
+    "unreachable": "unreachable",
+    "confirmed_victim": "confirmed victim",
+    "false_alarm": "false alarm",
+    "refused": "refused",
+}
+
+
+class LoginRequired(Exception):
+    """Raised by :func:`operator_of` on a request without a valid session: answered by a redirect."""
+
+
+def create_app(settings: WebSettings) -> FastAPI:
+    """The app over the store ``settings.ops_url`` (schema created if missing)."""
+    engine = ops_engine(settings.ops_url)
+    key = session_key(engine)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app = FastAPI(title="fraudkit work queue", docs_url=None, redoc_url=None, openapi_url=None)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.state.engine = engine
+    app.state.settings = settings
+
+    def operator_of(request: Request) -> str:
+        """The logged-in, still active operator, else LoginRequired."""
+        name = unsign(key, request.cookies.get(COOKIE), time.time(), settings.session_hours * 3600)
+        if name is None or not operators.is_active(engine, name):
+            raise LoginRequired
+        return name
+
+    def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        response = templates.TemplateResponse(request, template, context, status_code=status_code)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def alert_page(request: Request, name: str, alert_id: str, **extra: Any) -> HTMLResponse:
+        now = settings.clock()
+        alert = queue.get_alert(engine, alert_id)
+        return page(
+            request,
+            "alert.html",
+            operator=name,
+            alert=shown(alert, now=now, pay_minutes=settings.pay_minutes),
+            mine=alert["status"] == "claimed" and alert["claimed_by"] == name,
+            results=[(r, RESULT_LABELS[r]) for r in RESULTS],
+            reveals=queue.reveals_of(engine, alert_id),
+            **extra,
+        )
+
+    @app.exception_handler(LoginRequired)
+    def _to_login(request: Request, _exc: LoginRequired) -> Response:
+        target = "/login" if request.url.path == "/" else "/login?next=" + quote(request.url.path)
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(queue.QueueError)
+    def _queue_error(request: Request, exc: queue.QueueError) -> Response:
+        return PlainTextResponse(exc.one_line(), status_code=409)
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request, next: str = "/") -> HTMLResponse:
+        return page(request, "login.html", next=_safe_next(next), error=None)
+
+    @app.post("/login", response_model=None)
+    def login(
+        request: Request,
+        operator: Annotated[str, Form()],
+        password: Annotated[str, Form()],
+        next: Annotated[str, Form()] = "/",
+    ) -> Response:
+        if not operators.verify(engine, operator, password):
+            return page(request, "login.html", 401, next=_safe_next(next), error="wrong name or password")
+        response = RedirectResponse(_safe_next(next), status_code=303)
+        response.set_cookie(
+            COOKIE,
+            sign(key, operator, time.time()),
+            max_age=int(settings.session_hours * 3600),
+            httponly=True,
+            samesite="strict",
+            secure=settings.secure_cookie,
+        )
+        return response
+
+    @app.post("/logout")
+    def logout() -> Response:
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    @app.get("/", response_class=HTMLResponse)
+    def queue_page(request: Request, empty: int = 0, recorded: str = "") -> HTMLResponse:
+        name = operator_of(request)
+        now = settings.clock()
+        rows = queue.open_alerts(engine, limit=settings.queue_limit)
+        return page(
+            request,
+            "queue.html",
+            operator=name,
+            alerts=[shown(a, now=now, pay_minutes=settings.pay_minutes) for a in rows],
+            mine=[a["alert_id"] for a in rows if a["claimed_by"] == name and a["status"] == "claimed"],
+            counts=queue.queue_counts(engine),
+            empty=bool(empty),
+            recorded=recorded[:40],
+            refresh=settings.refresh_seconds,
+            pay_minutes=settings.pay_minutes,
+        )
+
+    @app.post("/claim")
+    def claim(request: Request) -> Response:
+        name = operator_of(request)
+        alert_id = queue.claim_next(engine, name, now=settings.clock())
+        target = "/?empty=1" if alert_id is None else f"/alerts/{quote(alert_id)}"
+        return RedirectResponse(target, status_code=303)
+
+    @app.get("/alerts/{alert_id}", response_class=HTMLResponse)
+    def alert_view(request: Request, alert_id: str) -> HTMLResponse:
+        return alert_page(request, operator_of(request), alert_id, revealed=None)
+
+    @app.post("/alerts/{alert_id}/reveal", response_class=HTMLResponse)
+    def reveal(request: Request, alert_id: str) -> HTMLResponse:
+        name = operator_of(request)
+        phone = queue.reveal_phone(engine, alert_id, name, now=settings.clock())
+        return alert_page(request, name, alert_id, revealed=phone)
+
+    @app.post("/alerts/{alert_id}/outcome")
+    def outcome(
+        request: Request,
+        alert_id: str,
+        result: Annotated[str, Form()],
+        note: Annotated[str, Form()] = "",
+    ) -> Response:
+        name = operator_of(request)
+        queue.record_outcome(engine, alert_id, name, result, note, now=settings.clock())
+        return RedirectResponse(f"/?recorded={quote(alert_id)}", status_code=303)
+
+    @app.post("/alerts/{alert_id}/release")
+    def release(request: Request, alert_id: str) -> Response:
+        queue.release(engine, alert_id, operator_of(request))
+        return RedirectResponse("/", status_code=303)
+
+    return app
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this site (no ``//host`` or scheme), so the login cannot redirect elsewhere."""
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
