@@ -95,7 +95,7 @@ def claimed_by(engine: Engine, operator_id: str) -> list[dict[str, Any]]:
     query = (
         select(alerts)
         .where(and_(alerts.c.status == "claimed", alerts.c.claimed_by == operator_id))
-        .order_by(alerts.c.claimed_at)
+        .order_by(alerts.c.claimed_at, alerts.c.alert_id)
     )
     with engine.connect() as conn:
         return [dict(row) for row in conn.execute(query).mappings()]
@@ -141,18 +141,20 @@ def reveal_phone(engine: Engine, alert_id: str, operator_id: str, *, now: dateti
     alert, who, when) and an ``audit_log`` row are written first, in the same transaction."""
     when = now or datetime.now()
     held = _held_by(alert_id, operator_id)
-    record = insert(reveals).from_select(
-        ["alert_id", "operator_id", "revealed_at", "what"],
-        select(
-            alerts.c.alert_id, literal(operator_id), literal(when, alerts.c.created_at.type), literal("phone")
-        ).where(held),
+    chosen = select(
+        alerts.c.alert_id, literal(operator_id), literal(when, alerts.c.created_at.type), literal("phone")
+    ).where(held)
+    record = (
+        insert(reveals)
+        .from_select(["alert_id", "operator_id", "revealed_at", "what"], chosen)
+        .returning(reveals.c.reveal_id)
     )
     audit = insert(audit_log).values(
         recorded_at=when, user_name=operator_id, command="serve", what="phone", alert_id=alert_id, row_count=1
     )
     with engine.begin() as conn:
         phone = None
-        if conn.execute(record).rowcount == 1:
+        if conn.execute(record).scalar() is not None:
             conn.execute(audit)
             phone = conn.execute(select(alerts.c.phone).where(alerts.c.alert_id == alert_id)).scalar_one()
     if phone is None:
