@@ -1,0 +1,135 @@
+"""The work queue in a real browser: headless Chromium (Debian's) driven by Playwright against
+`fraudkit serve` started as a user starts it, in its own process on a free localhost port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from ops_backends import alert_row, seed_alerts
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from fraudkit.ops.operators import create_operator
+from fraudkit.ops.schema import alerts, audit_log, outcomes, reveals
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason=f"no {CHROMIUM}: apt-get install chromium (.ci/system-deps does)"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fraudkit_command() -> list[str]:
+    """The installed `fraudkit` script beside this Python, else the same entry point through -c."""
+    script = Path(sys.executable).with_name("fraudkit")
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from fraudkit.cli import main; main()"]
+
+
+@pytest.fixture
+def server(engine: Engine, ops_url: str, tmp_path: Path) -> Iterator[str]:
+    """`fraudkit serve` over the test's store, with two operators and two alerts; yields its base URL."""
+    create_operator(engine, "ana", "password-a")
+    create_operator(engine, "bo", "password-b")
+    now = datetime.now()
+    seed_alerts(engine, [alert_row(1, now, score=0.93, tier="red", channel="call_now"), alert_row(2, now)])
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "FRAUDKIT_OPS_DB"}
+    command = [*fraudkit_command(), "serve", "--port", str(port), "--db", str(tmp_path / "f.duckdb")]
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen([*command, "--ops-db", ops_url], env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base, proc, tmp_path / "serve.log")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+def wait_until_up(base: str, proc: subprocess.Popen, log: Path, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"fraudkit serve exited {proc.returncode}: {log.read_text()}")
+        try:
+            if httpx.get(base + "/login", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    pytest.fail(f"fraudkit serve did not answer within {seconds} s: {log.read_text()}")
+
+
+def log_in(browser: Any, base: str, name: str, password: str) -> Any:
+    page = browser.new_context().new_page()
+    page.goto(base + "/")
+    assert page.url.startswith(base + "/login")
+    page.fill("input[name=operator]", name)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    return page
+
+
+def test_shift_in_a_browser(server: str, engine: Engine) -> None:
+    """Log in, claim, reveal, record; a second operator meanwhile gets the other alert, never this one."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        try:
+            ana = log_in(browser, server, "ana", "password-a")
+            assert ana.locator("tr[data-alert=A00001] td.num").first.inner_text() == "138****0001"
+            assert "13800000001" not in ana.content()
+            ana.click("#claim-next")
+            ana.wait_for_url(server + "/alerts/A00001")
+
+            bo = log_in(browser, server, "bo", "password-b")
+            bo.click("#claim-next")
+            bo.wait_for_url(server + "/alerts/A00002")
+            bo.goto(server + "/")
+            bo.click("#claim-next")
+            assert "Nothing waiting to claim" in bo.content()
+            bo.goto(server + "/alerts/A00001")
+            assert bo.locator("#reveal").count() == 0 and bo.locator("#record").count() == 0
+
+            ana.click("#reveal")
+            assert ana.locator("#phone").inner_text() == "13800000001"
+            ana.check("input[value=confirmed_victim]")
+            ana.fill("textarea[name=note]", "about to transfer; told her to stop")
+            ana.click("#record")
+            ana.wait_for_url(server + "/?recorded=A00001")
+            assert "Outcome recorded for alert A00001" in ana.content()
+            assert ana.locator("tr[data-alert=A00001]").count() == 0  # out of the open queue
+        finally:
+            browser.close()
+
+    with engine.connect() as conn:
+        assert conn.execute(select(outcomes.c.alert_id, outcomes.c.result, outcomes.c.operator_id)).all() == [
+            ("A00001", "confirmed_victim", "ana")
+        ]
+        assert conn.execute(select(reveals.c.alert_id, reveals.c.operator_id)).all() == [("A00001", "ana")]
+        assert conn.execute(select(audit_log.c.alert_id, audit_log.c.user_name)).all() == [("A00001", "ana")]
+        owners = dict(conn.execute(select(alerts.c.alert_id, alerts.c.claimed_by)).all())
+    assert owners == {"A00001": "ana", "A00002": "bo"}
+
+
+def test_chromium_is_debians() -> None:
+    """Guards the skip above: CI installs the package, so the browser test runs there."""
+    assert shutil.which("chromium") == CHROMIUM or Path(CHROMIUM).exists()
