@@ -714,6 +714,182 @@ def operators_disable(
     console.print(f"operator [bold]{name}[/] disabled", highlight=False)
 
 
+# ---- the live loop: watch, alerts, eval watch ---------------------------------------------
+
+
+@app.command()
+def watch(
+    drop: Annotated[Path | None, typer.Option("--drop", help="Folder the operators' and banks' files land in.")] = None,
+    every: Annotated[str | None, typer.Option("--every", help="Tick \\[default: 1m live, 5m replay].")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Watch config TOML (tiers, team capacity, escalation).")
+    ] = None,
+    mapping: Annotated[
+        list[str] | None, typer.Option("--mapping", help="KIND=FILE: mapping TOML for a kind (repeatable).")
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="Run one tick and stop.")] = False,
+    replay_: Annotated[bool, typer.Option("--replay", help="Replay records already in the store.")] = False,
+    from_: Annotated[str | None, typer.Option("--from", help="Replay: first tick's time.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Replay: last tick's time.")] = None,
+    delivery_delay: Annotated[
+        str | None, typer.Option("--delivery-delay", help="Replay: a record is visible this long after it ended [5m].")
+    ] = None,
+    tracking_uri: TrackingOption = None,
+    ops_db: OpsDbOption = None,
+    lock_wait: LockWaitOption = None,
+    db: DbOption = Path("fraudkit.duckdb"),
+) -> None:
+    """Watch a drop folder: each tick ingests new files, scores the contacts that ended and writes alerts.
+
+    One log line per tick on stderr (records in, alerts out, seconds); SIGINT/SIGTERM stop after the
+    current tick; a restarted loop resumes from its watermark in the store. With --replay, the same
+    tick runs over stored records on a simulated clock.
+
+    Example: [bold]fraudkit watch --drop /data/drop --every 1m[/]
+    """
+    import logging
+    import sys
+
+    from fraudkit.live.clock import StopFlag
+    from fraudkit.live.config import load_config
+    from fraudkit.live.loop import DropSource, replay
+    from fraudkit.live.loop import watch as watch_loop
+    from fraudkit.model.registry import load_model
+    from fraudkit.ops.db import ops_engine, ops_url
+    from fraudkit.settings import Settings
+    from fraudkit.store import open_store
+    from fraudkit.timeutil import parse_duration, store_as_of
+
+    if replay_ and drop is not None:
+        raise ConfigError("--replay reads the store, not a drop", hint="leave out --drop, or --replay")
+    if not replay_ and drop is None:
+        raise ConfigError("watch needs --drop DIR (or --replay --from T0 --to T1)")
+    if not replay_ and (from_ or to or delivery_delay):
+        raise ConfigError("--from, --to and --delivery-delay go with --replay")
+    if replay_ and not (from_ and to):
+        raise ConfigError("--replay needs --from and --to", hint="e.g. --from 2026-10-23 --to 2026-10-26")
+    if drop is not None and not drop.is_dir():
+        raise ConfigError(f"drop folder {drop} does not exist")
+    cfg = load_config(config).with_(
+        every=parse_duration(every, option="--every") if every else None,
+        delivery_delay=parse_duration(delivery_delay, option="--delivery-delay") if delivery_delay else None,
+    )
+    if replay_ and every is None and config is None:
+        cfg = cfg.with_(every=parse_duration("5m"))  # the replay's default tick
+    mappings = {}
+    for item in mapping or []:
+        kind, sep, file = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--mapping {item!r} is not KIND=FILE", hint="e.g. --mapping transactions=bank.toml")
+        mappings[kind.strip()] = Path(file)
+    settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri, lock_wait_s=lock_wait)
+    model = load_model(settings, "victim")
+    engine = ops_engine(ops_url(db, ops_db))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    stop = StopFlag().install()
+    if replay_:
+        with open_store(db, read_only=True, lock_wait=lock_wait) as con:
+            start, end = store_as_of(con, from_), store_as_of(con, to)
+        if end <= start:
+            raise ConfigError("--to must be after --from")
+        reports = replay(settings, engine, model, cfg, start=start, end=end, stop=stop)
+    else:
+        reports = watch_loop(settings, engine, model, cfg, DropSource(drop, mappings), once=once, stop=stop)
+    total = sum(r.alerts_out for r in reports)
+    console.print(f"{len(reports)} tick(s), {total} alert(s) written, {sum(r.urgent for r in reports)} urgent")
+
+
+@app.command()
+def alerts(
+    limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_ROWS, help="Rows to show.")] = 20,
+    ops_db: OpsDbOption = None,
+    db: DbOption = Path("fraudkit.duckdb"),
+) -> None:
+    """Show the open alerts in the order they should be worked (masked), and counts by channel and status.
+
+    Example: [bold]fraudkit alerts --limit 50[/]
+    """
+    from rich.table import Table
+
+    from fraudkit.exposure import mask_id
+    from fraudkit.live.alerts import alerts_frame, queue
+    from fraudkit.ops.db import ops_engine, ops_url
+
+    frame = alerts_frame(ops_engine(ops_url(db, ops_db)))
+    open_ = queue(frame)
+    counts = open_.group_by("channel").len().sort("channel").rows()
+    console.print(
+        f"{frame.height} alert(s), {open_.height} open: "
+        + ", ".join(f"{ch} {n}" for ch, n in counts)
+        + f"; {int(open_['urgent'].sum() or 0)} urgent"
+    )
+    table = Table(title="open alerts, most urgent first", title_justify="left")
+    for col in ("created", "phone", "tier", "channel", "score", "suspect", "reason", "status"):
+        table.add_column(col)
+    for r in open_.head(limit).iter_rows(named=True):
+        table.add_row(
+            f"{r['created_at']:%m-%d %H:%M}",
+            mask_id(r["phone"]) or "",
+            r["tier"],
+            r["channel"] + (" (urgent)" if r["urgent"] else ""),
+            f"{r['score']:.3f}",
+            mask_id(r["suspect_number"]) or "",
+            r["urgent_reason"] or r["reason_1"] or "",
+            r["status"],
+        )
+    console.print(table)
+
+
+@eval_app.command("watch")
+def eval_watch(
+    truth: Annotated[Path, typer.Option("--truth", help="The truth/ folder of the synthetic world.")],
+    calls_per_day: Annotated[
+        int, typer.Option("--calls-per-day", min=1, max=MAX_ROWS, help="Calls the team makes a day.")
+    ] = 100,
+    midnight: Annotated[
+        bool, typer.Option("--midnight/--no-midnight", help="Also measure the daily midnight list, for comparison.")
+    ] = True,
+    tracking_uri: TrackingOption = None,
+    ops_db: OpsDbOption = None,
+    lock_wait: LockWaitOption = None,
+    db: DbOption = Path("fraudkit.duckdb"),
+) -> None:
+    """Measure the alerts table against the truth: a team calling the most urgent open alert at each free slot.
+
+    Example: [bold]fraudkit eval watch --truth demo/world/truth --calls-per-day 100[/]
+    """
+    from datetime import timedelta
+
+    from rich.table import Table
+
+    from fraudkit.live.alerts import alerts_frame
+    from fraudkit.live.evaluate import evaluate_alerts, evaluate_midnight, report_rows
+    from fraudkit.model.registry import load_model
+    from fraudkit.ops.db import ops_engine, ops_url
+    from fraudkit.settings import Settings
+    from fraudkit.store import open_store
+
+    if not truth.is_dir():
+        raise ConfigError(f"--truth {truth} is not a folder", hint="point it at the truth/ folder of `fraudkit synth`")
+    frame = alerts_frame(ops_engine(ops_url(db, ops_db)))
+    live = evaluate_alerts(frame, truth, calls_per_day=calls_per_day)
+    night = None
+    if midnight:
+        settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri)
+        start = frame["created_at"].min().replace(hour=0, minute=0, second=0, microsecond=0)
+        end = start + timedelta(days=live["days"])
+        with open_store(db, read_only=True, lock_wait=lock_wait) as con:
+            night = evaluate_midnight(
+                con, load_model(settings, "victim"), truth, start=start, end=end, calls_per_day=calls_per_day
+            )
+    table = Table(title=f"interception, {calls_per_day} calls a day", title_justify="left")
+    for col in ("measure", "live loop (alerts)", "midnight list"):
+        table.add_column(col, justify="left" if col == "measure" else "right")
+    for row in report_rows(live, night):
+        table.add_row(*row)
+    console.print(table)
+
+
 def main() -> None:
     """Entry point of the `fraudkit` script."""
     app(prog_name="fraudkit")

@@ -1,0 +1,181 @@
+"""Escalation: a person with an open alert pays a suspect account, so the alert turns urgent at once.
+
+A suspect account is one of: a member of the latest water-house scan (the scan tables hold
+keyed pseudonyms, so transfers are pseudonymised with the store's key to meet them, as
+``warn.listing.money_involved`` does); an account named in a report; or the receiver of the
+payer's first transfer to it, of at least ``large_amount``, when the account was first seen
+(opened, or in any transfer) within ``new_account_within`` before. Each such transfer becomes
+a ``bank_requests`` row (freeze / stop-payment: account, amount, time), and the day's urgent
+list for banks is rewritten as a masked CSV beside the store.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from fraudkit.exposure import mask_frame, pseudonym_series, read_store_secret
+from fraudkit.live.config import WatchConfig
+from fraudkit.model import frames
+from fraudkit.ops.schema import alerts, bank_requests
+
+c = pl.col
+
+PAYMENTS = """
+WITH watched AS (SELECT * FROM live_watched),
+linked AS (
+    SELECT w.alert_id, w.contact_start, a.account_id FROM watched w
+    JOIN subscribers s ON s.phone = w.phone JOIN accounts a ON a.holder_id = s.holder_id
+    UNION
+    SELECT w.alert_id, w.contact_start, a.account_id FROM watched w JOIN accounts a ON a.phone = w.phone
+),
+paid AS (
+    SELECT k.alert_id, t.src_account, t.dst_account AS account, CAST(t.amount AS DOUBLE) AS amount, t.ts
+    FROM linked k JOIN transactions t ON t.src_account = k.account_id
+    WHERE t.ts >= k.contact_start AND t.ts < $horizon AND coalesce(t.status, 'success') = 'success'
+),
+receivers AS (
+    SELECT account, min(first) AS first_seen FROM (
+        SELECT p.account, min(t.ts) AS first FROM (SELECT DISTINCT account FROM paid) p
+        JOIN transactions t ON t.dst_account = p.account OR t.src_account = p.account
+        WHERE t.ts < $horizon GROUP BY ALL
+        UNION ALL
+        SELECT account_id, opened_at FROM accounts WHERE account_id IN (SELECT account FROM paid)
+    ) GROUP BY ALL
+),
+earlier AS (
+    SELECT p.alert_id, p.account, p.ts, count(t.txn_id) AS before
+    FROM paid p LEFT JOIN transactions t
+      ON t.src_account = p.src_account AND t.dst_account = p.account AND t.ts < p.ts
+    GROUP BY ALL
+)
+SELECT p.alert_id, p.account, p.amount, p.ts AS paid_at,
+       (p.account IN (SELECT fraud_account FROM reports WHERE reported_at < $horizon)) AS reported,
+       (e.before = 0 AND p.amount >= $large AND r.first_seen >= p.ts - to_seconds($new_s)) AS new_large
+FROM paid p JOIN earlier e USING (alert_id, account, ts) LEFT JOIN receivers r USING (account)
+"""
+
+
+def suspect_payments(
+    con: duckdb.DuckDBPyConnection, watched: pl.DataFrame, horizon: datetime, config: WatchConfig
+) -> pl.DataFrame:
+    """Transfers made before ``horizon`` since the contact by people of ``watched`` (alert_id,
+    phone, contact_start) to a suspect account: alert_id, account, amount, paid_at, reason."""
+    schema = {"alert_id": pl.String, "account": pl.String, "amount": pl.Float64, "paid_at": pl.Datetime("us")}
+    if watched.is_empty():
+        return pl.DataFrame(schema=schema | {"reason": pl.String})
+    con.register("live_watched", watched.select("alert_id", "phone", "contact_start"))
+    try:
+        params = {"horizon": horizon, "large": config.large_amount, "new_s": config.new_account_within.total_seconds()}
+        paid = con.sql(PAYMENTS, params=params).pl()
+        members = _scan_members(con, horizon)
+    finally:
+        con.unregister("live_watched")
+    if paid.is_empty():
+        return pl.DataFrame(schema=schema | {"reason": pl.String})
+    secret = read_store_secret(con)
+    keys = pseudonym_series(paid["account"].cast(pl.String), secret) if secret is not None else paid["account"]
+    scanned = keys.is_in(members.implode()) if members is not None else pl.Series([False] * paid.height)
+    reason = (
+        pl.when(scanned)
+        .then(pl.lit("paid a water-house member account"))
+        .when(c("reported"))
+        .then(pl.lit("paid an account named in a fraud report"))
+        .when(c("new_large"))
+        .then(pl.lit("first large transfer to an account first seen hours before"))
+    )
+    return (
+        paid.with_columns(scanned.alias("_scanned"))
+        .with_columns(reason.alias("reason"))
+        .filter(c("reason").is_not_null())
+        .select(*schema, "reason")
+        .sort("paid_at", "alert_id", "account")
+    )
+
+
+def _scan_members(con: duckdb.DuckDBPyConnection, horizon: datetime) -> pl.Series | None:
+    at = frames.latest_before(con, "scan_members", "as_of", horizon)
+    if at is None:
+        return None
+    return con.sql("SELECT account FROM scan_members WHERE as_of = $at", params={"at": at}).pl()["account"]
+
+
+def escalate(engine: Any, payments: pl.DataFrame, now: datetime) -> int:
+    """Mark the alerts urgent (once, at their first suspect payment) and write the bank requests;
+    returns how many alerts became urgent now."""
+    from sqlalchemy import update
+
+    from fraudkit.live.alerts import _insert_ignore
+
+    if payments.is_empty():
+        return 0
+    first = payments.sort("paid_at").unique("alert_id", keep="first", maintain_order=True)
+    became = 0
+    with engine.begin() as conn:
+        conn.execute(
+            _insert_ignore(engine, bank_requests, ["alert_id", "account", "paid_at"]),
+            [
+                {**row, "created_at": now}
+                for row in payments.select("alert_id", "account", "amount", "paid_at").to_dicts()
+            ],
+        )
+        for row in first.iter_rows(named=True):
+            result = conn.execute(
+                update(alerts)
+                .where(alerts.c.alert_id == row["alert_id"], alerts.c.urgent.is_(False))
+                .values(
+                    urgent=True,
+                    urgent_at=now,
+                    urgent_reason=row["reason"],
+                    channel="bank",
+                    account_paid=row["account"],
+                    amount_paid=row["amount"],
+                )
+            )
+            became += result.rowcount or 0
+    return became
+
+
+def write_bank_list(engine: Any, folder: Path, day: datetime, *, grant: Any = None) -> Path:
+    """The urgent list for banks of ``day`` (requests created that day) as CSV, masked unless revealed."""
+    from sqlalchemy import select
+
+    from fraudkit.atomic import write_file
+    from fraudkit.exposure import revealed
+
+    start = day.replace(hour=0, minute=0, second=0, microsecond=0)
+    query = (
+        select(
+            bank_requests.c.alert_id,
+            bank_requests.c.account,
+            bank_requests.c.amount,
+            bank_requests.c.paid_at,
+            bank_requests.c.created_at.label("requested_at"),
+            alerts.c.phone,
+            alerts.c.urgent_reason,
+        )
+        .join(alerts, alerts.c.alert_id == bank_requests.c.alert_id)
+        .where(bank_requests.c.created_at >= start)
+        .order_by(bank_requests.c.created_at, bank_requests.c.request_id)
+    )
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+    table = pl.DataFrame(
+        rows,
+        schema={
+            "alert_id": pl.String,
+            "account": pl.String,
+            "amount": pl.Float64,
+            "paid_at": pl.Datetime("us"),
+            "requested_at": pl.Datetime("us"),
+            "phone": pl.String,
+            "urgent_reason": pl.String,
+        },
+        orient="row",
+    )
+    shown = table if revealed(grant) else mask_frame(table, {"alert_id": "id", "urgent_reason": "text"})
+    return write_file(folder / f"bank-requests-{start:%Y%m%d}.csv", lambda tmp: shown.write_csv(tmp))

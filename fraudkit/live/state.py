@@ -1,0 +1,158 @@
+"""What a tick reads from the DuckDB store: only the bounded history of the numbers involved.
+
+A contact's features (``fraudkit.model.contacts``) depend on the calls of its caller, its
+callee, their pair and the caller's handset in the ``lookback`` before it, on the two
+numbers' SIMs and accounts and on the reports naming the caller. So a tick first finds the
+numbers of the calls that ended since the last one and could be contacts (long voice calls,
+and answered calls between two numbers with a long call in the ``follow_up_within`` before),
+then reads just those numbers' calls and the calls of their handsets, and hands the subset to
+the same ``contact_features`` that ``train`` and ``warn`` use. Every contact of the window has
+its numbers in the subset and its features read nothing outside it, so its row is the batch
+path's row (tests/live/test_state.py checks it); the cost grows with the tick's numbers and
+their history, not with the store.
+
+Calls are found by their start time with a bound on their length, ``MAX_CALL``: a call longer
+than a day ends unseen by a tick.
+
+The loop's watermark (contacts ended before it are scored) is kept in the store, table
+``live_watermarks``, per loop (``live``, or ``replay``), so a restarted loop resumes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import duckdb
+import polars as pl
+
+from fraudkit.model import frames
+from fraudkit.model.contacts import contact_features
+from fraudkit.model.params import ContactParams
+from fraudkit.store import frame, scalar
+
+MAX_CALL = timedelta(days=1)
+WATERMARK_DDL = """
+CREATE TABLE IF NOT EXISTS live_watermarks (
+    loop VARCHAR PRIMARY KEY,
+    scored_until TIMESTAMP NOT NULL,
+    ticked_at TIMESTAMP NOT NULL
+)
+"""
+
+
+def read_watermark(con: duckdb.DuckDBPyConnection, loop: str) -> datetime | None:
+    """Contacts that ended before this have been scored by ``loop`` (None: it never ticked)."""
+    con.execute(WATERMARK_DDL)
+    return scalar(con, "SELECT scored_until FROM live_watermarks WHERE loop = ?", [loop])
+
+
+def write_watermark(con: duckdb.DuckDBPyConnection, loop: str, scored_until: datetime, ticked_at: datetime) -> None:
+    con.execute(WATERMARK_DDL)
+    con.execute(
+        "INSERT INTO live_watermarks VALUES (?, ?, ?) "
+        "ON CONFLICT (loop) DO UPDATE SET scored_until = excluded.scored_until, ticked_at = excluded.ticked_at",
+        [loop, scored_until, ticked_at],
+    )
+
+
+def tick_numbers(con: duckdb.DuckDBPyConnection, since: datetime, until: datetime, p: ContactParams) -> pl.Series:
+    """Numbers of the calls that ended in [since, until) and could be contacts or follow-ups."""
+    query = """
+    WITH ended AS (
+        SELECT caller, callee, duration_s, least(caller, callee) AS lo, greatest(caller, callee) AS hi
+        FROM calls
+        WHERE start_time >= $first AND start_time < $until
+          AND coalesce(kind, 'voice') = 'voice' AND duration_s > 0
+          AND start_time + to_seconds(duration_s) >= $since
+          AND start_time + to_seconds(duration_s) < $until
+          AND caller IS NOT NULL AND callee IS NOT NULL AND caller <> callee
+    ),
+    hooks AS (
+        SELECT DISTINCT least(caller, callee) AS lo, greatest(caller, callee) AS hi FROM calls
+        WHERE start_time >= $hook_first AND start_time < $until AND coalesce(kind, 'voice') = 'voice'
+          AND duration_s >= $min_s
+          AND start_time + to_seconds(duration_s) >= $hook_since
+          AND start_time + to_seconds(duration_s) < $until
+    ),
+    chosen AS (
+        SELECT caller, callee FROM ended WHERE duration_s >= $min_s
+        UNION ALL
+        SELECT e.caller, e.callee FROM ended e SEMI JOIN hooks h ON e.lo = h.lo AND e.hi = h.hi
+    )
+    SELECT DISTINCT phone FROM (SELECT caller AS phone FROM chosen UNION ALL SELECT callee FROM chosen)
+    """
+    hook_since = since - p.follow_up_within
+    params = {
+        "since": since,
+        "until": until,
+        "first": since - MAX_CALL,
+        "hook_since": hook_since,
+        "hook_first": hook_since - MAX_CALL,
+        "min_s": p.min_duration_s,
+    }
+    return frame(con, query, params)["phone"].cast(pl.String)
+
+
+@dataclass
+class TickInputs:
+    """The store cut down to what the tick's contacts need."""
+
+    calls: pl.DataFrame
+    subscribers: pl.DataFrame
+    accounts: pl.DataFrame
+    reports: pl.DataFrame
+    numbers: int
+
+
+def tick_inputs(con: duckdb.DuckDBPyConnection, since: datetime, until: datetime, p: ContactParams) -> TickInputs:
+    """Calls of the tick's numbers and their handsets in the look-back, and their SIMs, accounts and reports."""
+    numbers = tick_numbers(con, since, until, p)
+    con.register("live_numbers", pl.DataFrame({"phone": numbers}))
+    try:
+        window = {"start": since - p.lookback, "until": until}
+        cols = "call_id, caller, callee, start_time, duration_s, kind, caller_imei, roaming"
+        own = frame(
+            con,
+            f"SELECT {cols} FROM calls WHERE start_time >= $start AND start_time < $until "
+            "AND (caller IN (SELECT phone FROM live_numbers) OR callee IN (SELECT phone FROM live_numbers))",
+            window,
+        )
+        imeis = own["caller_imei"].drop_nulls().unique()
+        con.register("live_imeis", pl.DataFrame({"imei": imeis.cast(pl.String)}))
+        shared = frame(
+            con,
+            f"SELECT {cols} FROM calls WHERE start_time >= $start AND start_time < $until "
+            "AND caller_imei IN (SELECT imei FROM live_imeis)",
+            window,
+        )
+        con.unregister("live_imeis")
+        calls = pl.concat([own, shared], how="vertical_relaxed").unique("call_id", keep="first")
+        at = {"until": until}
+        subscribers = frame(
+            con,
+            "SELECT phone, holder_id, activated_at FROM subscribers "
+            "WHERE (activated_at IS NULL OR activated_at < $until) AND phone IN (SELECT phone FROM live_numbers)",
+            at,
+        )
+        accounts = frame(
+            con,
+            "SELECT account_id, holder_id, phone, opened_at, account_type FROM accounts "
+            "WHERE (opened_at IS NULL OR opened_at < $until) AND (phone IN (SELECT phone FROM live_numbers) "
+            "OR holder_id IN (SELECT holder_id FROM subscribers WHERE phone IN (SELECT phone FROM live_numbers)))",
+            at,
+        )
+    finally:
+        con.unregister("live_numbers")
+    return TickInputs(calls, subscribers, accounts, frames.reports(con, until), numbers.len())
+
+
+def live_contacts(
+    con: duckdb.DuckDBPyConnection, since: datetime, until: datetime, p: ContactParams
+) -> tuple[pl.DataFrame, TickInputs]:
+    """The contacts that ended in [since, until), as ``contact_features`` computes them in batch."""
+    inputs = tick_inputs(con, since, until, p)
+    rows = contact_features(
+        inputs.calls, inputs.subscribers, inputs.accounts, inputs.reports, since=since, until=until, params=p
+    )
+    return rows, inputs

@@ -1,0 +1,146 @@
+"""One tick of the loop, the same code live and in replay: only the clock and the source differ.
+
+A tick at time ``at`` knows the records that ended before its ``horizon`` (live: what has been
+ingested, ``at`` itself; replay: ``at`` minus the delivery delay). It scores with the champion
+every contact that ended in [watermark - late_within, horizon), writes an alert for each
+scoring at least the yellow threshold (routed to a channel), escalates open alerts whose
+person paid a suspect account, copies the work queue's outcomes into the store, and moves the
+watermark to the horizon last: a tick cut short is done again whole, and adds nothing twice.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from fraudkit.live import alerts as ops_alerts
+from fraudkit.live.config import WatchConfig
+from fraudkit.live.escalation import escalate, suspect_payments, write_bank_list
+from fraudkit.live.routing import route
+from fraudkit.live.state import live_contacts, read_watermark, write_watermark
+from fraudkit.model.params import ContactParams, contact_params_from_dict
+from fraudkit.model.registry import LoadedModel
+from fraudkit.warn.listing import Tiers
+from fraudkit.warn.reasons import reason_columns
+
+c = pl.col
+
+
+@dataclass
+class Scorer:
+    """The champion and the thresholds a loop alerts with, resolved once at start."""
+
+    model: LoadedModel
+    params: ContactParams
+    red: float
+    orange: float
+    yellow: float
+
+    @classmethod
+    def of(cls, model: LoadedModel, config: WatchConfig) -> Scorer:
+        red, orange, yellow = config.tiers.resolve(model.thresholds)
+        return cls(model, contact_params_from_dict(model.meta.get("contacts")), red, orange, yellow)
+
+    def tier(self, score: pl.Expr) -> pl.Expr:
+        return Tiers(red=self.red, orange=self.orange).expr(score)
+
+
+@dataclass
+class TickReport:
+    """What one tick did, in figures only (no personal data: this is what gets logged)."""
+
+    at: datetime
+    horizon: datetime
+    records_in: int
+    contacts: int
+    alerts_out: int
+    urgent: int
+    outcomes: int
+    seconds: float
+
+    def log_line(self) -> str:
+        return (
+            f"tick {self.at:%Y-%m-%d %H:%M:%S} records_in={self.records_in} contacts={self.contacts} "
+            f"alerts_out={self.alerts_out} urgent={self.urgent} outcomes={self.outcomes} seconds={self.seconds:.2f}"
+        )
+
+
+def new_alerts(scored: pl.DataFrame, scorer: Scorer, engine: Any, at: datetime, config: WatchConfig) -> list[dict]:
+    """Alert rows for the scored contacts at or above yellow that have no alert yet, routed."""
+    above = scored.filter(c("score") >= scorer.yellow)
+    if above.is_empty():
+        return []
+    seen = ops_alerts.already_alerted(engine, above["contact_id"].to_list())
+    fresh = above.filter(~c("contact_id").is_in(list(seen)))
+    if fresh.is_empty():
+        return []
+    reasons = reason_columns(scorer.model.booster, fresh, scorer.model.features)
+    rows = pl.concat([fresh, reasons], how="horizontal").with_columns(scorer.tier(c("score")).alias("tier"))
+    waiting = ops_alerts.waiting_calls(engine, at, config.call_within)
+    routed = route(rows, now=at, waiting_calls=waiting, config=config)
+    return [
+        {
+            "alert_id": ops_alerts.alert_id(r["contact_id"]),
+            "contact_id": r["contact_id"],
+            "created_at": at,
+            "phone": r["callee"],
+            "score": float(r["score"]),
+            "tier": r["tier"],
+            "channel": r["channel"],
+            "reason_1": r["reason_1"],
+            "reason_2": r["reason_2"],
+            "reason_3": r["reason_3"],
+            "suspect_number": r["caller"],
+            "contact_start": r["contact_start"],
+            "contact_end": r["scored_at"],
+            "model_version": scorer.model.version,
+            "status": "new",
+            "urgent": False,
+        }
+        for r in routed.iter_rows(named=True)
+    ]
+
+
+def run_tick(
+    con: duckdb.DuckDBPyConnection,
+    engine: Any,
+    scorer: Scorer,
+    config: WatchConfig,
+    *,
+    loop: str,
+    at: datetime,
+    horizon: datetime,
+    late_within: timedelta,
+    records_in: int = 0,
+    bank_dir: Path | None = None,
+) -> TickReport:
+    """Score, alert, escalate and export for one tick; see the module docstring."""
+    started = time.perf_counter()
+    mark = read_watermark(con, loop)
+    since = min(mark if mark is not None else horizon - config.every, horizon) - late_within
+    contacts, _ = live_contacts(con, since, horizon, scorer.params)
+    scored = contacts.with_columns(scorer.model.score(contacts)) if contacts.height else contacts
+    written = ops_alerts.insert_alerts(engine, new_alerts(scored, scorer, engine, at, config) if scored.height else [])
+    watched = ops_alerts.alerts_frame(engine, since=at - config.open_for, open_only=True).filter(~c("urgent"))
+    payments = suspect_payments(con, watched, horizon, config)
+    urgent = escalate(engine, payments, at)
+    if urgent and bank_dir is not None:
+        write_bank_list(engine, bank_dir, at)
+    exported = ops_alerts.export_outcomes(engine, con, at)
+    write_watermark(con, loop, horizon, at)
+    return TickReport(
+        at=at,
+        horizon=horizon,
+        records_in=records_in,
+        contacts=contacts.height,
+        alerts_out=written,
+        urgent=urgent,
+        outcomes=exported,
+        seconds=time.perf_counter() - started,
+    )
