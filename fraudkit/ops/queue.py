@@ -14,13 +14,15 @@ one write lock. That is the only dialect difference, and SQLAlchemy's compiler h
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func, insert, literal, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from fraudkit.errors import FraudkitError
 from fraudkit.ops.schema import RESULTS, alerts, audit_log, outcomes, reveals
@@ -40,6 +42,8 @@ STATUS_AFTER: dict[str, str] = {
 unreachable person again, ask the bank to stop a confirmed victim's payment); the rest are done."""
 
 MAX_NOTE = 2000
+_SQLITE_WRITERS: dict[str, threading.Lock] = {}
+_SQLITE_WRITERS_GUARD = threading.Lock()
 
 
 class QueueError(FraudkitError):
@@ -57,6 +61,24 @@ class Outcome:
     result: str
     note: str | None
     operator_id: str
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A write transaction. SQLite has one write lock per file and makes a blocked writer poll
+    it with growing sleeps (up to 100 ms each), so under many operators a claim could wait
+    seconds while the lock stood free; threads of one process therefore queue on a Python lock
+    per database first, and only other processes meet SQLite's busy timeout. PostgreSQL locks
+    rows itself."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            yield conn
+        return
+    key = str(engine.url)
+    with _SQLITE_WRITERS_GUARD:
+        lock = _SQLITE_WRITERS.setdefault(key, threading.Lock())
+    with lock, engine.begin() as conn:
+        yield conn
 
 
 def call_order() -> list[Any]:
@@ -119,7 +141,7 @@ def claim_next(engine: Engine, operator_id: str, *, now: datetime | None = None)
         .values(status="claimed", claimed_by=operator_id, claimed_at=now or datetime.now())
         .returning(alerts.c.alert_id)
     )
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         return conn.execute(claim).scalar()
 
 
@@ -131,7 +153,7 @@ def release(engine: Engine, alert_id: str, operator_id: str) -> None:
         .values(status="new", claimed_by=None, claimed_at=None)
         .returning(alerts.c.alert_id)
     )
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         if conn.execute(back).scalar() is None:
             raise _not_held(engine, alert_id, operator_id)
 
@@ -152,7 +174,7 @@ def reveal_phone(engine: Engine, alert_id: str, operator_id: str, *, now: dateti
     audit = insert(audit_log).values(
         recorded_at=when, user_name=operator_id, command="serve", what="phone", alert_id=alert_id, row_count=1
     )
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         phone = None
         if conn.execute(record).scalar() is not None:
             conn.execute(audit)
@@ -185,7 +207,7 @@ def record_outcome(
         .values(status=STATUS_AFTER[result], closed_at=when)
         .returning(alerts.c.phone)
     )
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         phone = conn.execute(move).scalar()
         if phone is None:
             outcome_id = None
@@ -221,7 +243,7 @@ def mark_exported(engine: Engine, ids: Iterable[int], when: datetime) -> int:
         .where(and_(outcomes.c.outcome_id.in_(chosen), outcomes.c.exported_at.is_(None)))
         .values(exported_at=when)
     )
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         return conn.execute(stamp).rowcount
 
 

@@ -22,7 +22,7 @@ class WebSettings:
     ops_url: str
     pay_minutes: float = DEFAULT_PAY_MINUTES
     session_hours: float = 12.0
-    queue_limit: int = 200
+    queue_limit: int = 50
     refresh_seconds: int = 30
     secure_cookie: bool = False
     clock: Callable[[], datetime] = field(default=datetime.now)
