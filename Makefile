@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean system-deps test-ci bench-queue
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,17 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Chromium (browser test) and PostgreSQL (queue tests' second backend), apt-get only when missing.
+system-deps:
+	.ci/system-deps
+
+# make test with a throwaway PostgreSQL (FRAUDKIT_TEST_PG_URL), so the PostgreSQL cases run too.
+test-ci: $(STAMP) system-deps
+	.ci/with-postgres $(MAKE) test
+
+bench-queue: $(STAMP)
+	$(BIN)/python benchmarks/bench_queue.py --seconds 60 --operators 20
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
