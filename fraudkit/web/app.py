@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -82,7 +82,8 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     @app.exception_handler(queue.QueueError)
     def _queue_error(request: Request, exc: queue.QueueError) -> Response:
-        return PlainTextResponse(exc.one_line(), status_code=409)
+        """Someone else holds it, it is closed, or it does not exist: say so, link back."""
+        return page(request, "message.html", 409, operator=None, message=exc.one_line())
 
     @app.get("/login", response_class=HTMLResponse)
     def login_form(request: Request, next: str = "/") -> HTMLResponse:
@@ -124,7 +125,7 @@ def create_app(settings: WebSettings) -> FastAPI:
             "queue.html",
             operator=name,
             alerts=[shown(a, now=now, pay_minutes=settings.pay_minutes) for a in rows],
-            mine=[a["alert_id"] for a in rows if a["claimed_by"] == name and a["status"] == "claimed"],
+            mine=[a["alert_id"] for a in queue.claimed_by(engine, name)],
             counts=queue.queue_counts(engine),
             empty=bool(empty),
             recorded=recorded[:40],
