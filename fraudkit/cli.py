@@ -751,6 +751,8 @@ def watch(
     import sys
 
     from fraudkit.live.clock import StopFlag
+
+    stop = StopFlag().install()  # first: a signal while the model loads still ends after one tick
     from fraudkit.live.config import load_config
     from fraudkit.live.loop import DropSource, replay
     from fraudkit.live.loop import watch as watch_loop
@@ -786,7 +788,6 @@ def watch(
     model = load_model(settings, "victim")
     engine = ops_engine(ops_url(db, ops_db))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    stop = StopFlag().install()
     if replay_:
         with open_store(db, read_only=True, lock_wait=lock_wait) as con:
             start, end = store_as_of(con, from_), store_as_of(con, to)
