@@ -16,7 +16,9 @@ import duckdb
 import polars as pl
 import pytest
 from conftest import LiveWorld
+from typer.testing import CliRunner
 
+from fraudkit.cli import app
 from fraudkit.live.alerts import alerts_frame
 from fraudkit.live.clock import store_now
 from fraudkit.model.contacts import contact_features
