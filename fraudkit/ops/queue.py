@@ -21,15 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, literal, select, update
+from sqlalchemy import and_, func, insert, literal, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from fraudkit.errors import FraudkitError
-from fraudkit.ops.schema import RESULTS, alerts, audit_log, outcomes, reveals
-
-CHANNEL_ORDER = {"call_now": 0, "call_queue": 1, "bank": 2, "sms": 3}
-"""Call order within the urgent and non-urgent groups: red calls first, then the call queue;
-bank alerts are urgent anyway and SMS-list alerts come last (called only when the team has time)."""
+from fraudkit.ops.schema import CALL_ORDER, RESULTS, alerts, audit_log, outcomes, reveals
 
 STATUS_AFTER: dict[str, str] = {
     "reached": "closed",
@@ -82,16 +78,21 @@ def writing(engine: Engine) -> Iterator[Connection]:
 
 
 def call_order() -> list[Any]:
-    """ORDER BY terms of the queue: urgent first, then channel, then score, then oldest alert."""
-    rank = case(CHANNEL_ORDER, value=alerts.c.channel, else_=len(CHANNEL_ORDER))
-    return [alerts.c.urgent.desc(), rank, alerts.c.score.desc(), alerts.c.created_at, alerts.c.alert_id]
+    """ORDER BY terms of the queue (``schema.CALL_ORDER``, which an index holds)."""
+    return list(CALL_ORDER)
 
 
-def open_alerts(engine: Engine, *, limit: int = 200, include_claimed: bool = True) -> list[dict[str, Any]]:
-    """Alerts still to call in the order they should be called (claimed ones too, so the team sees
-    who holds what); rows as dicts with full values: the caller masks them before showing."""
-    statuses = ["new", "claimed"] if include_claimed else ["new"]
-    query = select(alerts).where(alerts.c.status.in_(statuses)).order_by(*call_order()).limit(limit)
+def open_alerts(engine: Engine, *, limit: int = 200) -> list[dict[str, Any]]:
+    """Alerts waiting to be called, in the order they should be called (read off the call-order
+    index); rows as dicts with full values: the caller masks them before showing."""
+    query = select(alerts).where(alerts.c.status == "new").order_by(*call_order()).limit(limit)
+    with engine.connect() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def in_progress(engine: Engine) -> list[dict[str, Any]]:
+    """Alerts an operator holds now (at most a few per operator), in call order: who has what."""
+    query = select(alerts).where(alerts.c.status == "claimed").order_by(*call_order())
     with engine.connect() as conn:
         return [dict(row) for row in conn.execute(query).mappings()]
 

@@ -19,7 +19,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    case,
+    literal_column,
 )
+from sqlalchemy.sql.elements import Grouping
 
 metadata = MetaData()
 
@@ -71,6 +74,24 @@ alerts = Table(
     Index("ix_alerts_queue", "status", "urgent", "score"),
     Index("ix_alerts_phone", "phone"),
 )
+
+CHANNEL_RANK = {"call_now": 0, "call_queue": 1, "bank": 2, "sms": 3}
+"""Call order within the urgent and non-urgent groups: red calls first, then the call queue;
+bank alerts are urgent anyway and SMS-list alerts come last (called only when the team has time)."""
+
+# Constants written into the SQL (not bound), so that the query's ORDER BY is the very expression
+# of the index below and both SQLite and PostgreSQL read the queue's head off the index; in
+# parentheses, which PostgreSQL requires of an expression in an index.
+call_rank = Grouping(
+    case(
+        {literal_column(f"'{name}'"): literal_column(str(rank)) for name, rank in CHANNEL_RANK.items()},
+        value=alerts.c.channel,
+        else_=literal_column(str(len(CHANNEL_RANK))),
+    )
+)
+CALL_ORDER = (alerts.c.urgent.desc(), call_rank, alerts.c.score.desc(), alerts.c.created_at, alerts.c.alert_id)
+"""The order alerts are called in: urgent first, then channel, then score, then the oldest."""
+Index("ix_alerts_call_order", alerts.c.status, *CALL_ORDER)
 
 outcomes = Table(
     "alert_outcomes",

@@ -119,13 +119,15 @@ def create_app(settings: WebSettings) -> FastAPI:
     def queue_page(request: Request, empty: int = 0, recorded: str = "") -> HTMLResponse:
         name = operator_of(request)
         now = settings.clock()
-        rows = queue.open_alerts(engine, limit=settings.queue_limit)
+        waiting = queue.open_alerts(engine, limit=settings.queue_limit)
+        held = queue.in_progress(engine)
         return page(
             request,
             "queue.html",
             operator=name,
-            alerts=[shown(a, now=now, pay_minutes=settings.pay_minutes) for a in rows],
-            mine=[a["alert_id"] for a in queue.claimed_by(engine, name)],
+            alerts=[shown(a, now=now, pay_minutes=settings.pay_minutes) for a in waiting],
+            held=[shown(a, now=now, pay_minutes=settings.pay_minutes) for a in held],
+            mine=[a["alert_id"] for a in held if a["claimed_by"] == name],
             counts=queue.queue_counts(engine),
             empty=bool(empty),
             recorded=recorded[:40],

@@ -41,6 +41,17 @@ def test_open_alerts_come_in_call_order(team: Engine) -> None:
     assert [a["alert_id"] for a in queue.open_alerts(team)] == ["A00004", "A00003", "A00002", "A00001", "A00005"]
 
 
+def test_the_queue_head_is_read_off_the_call_order_index(team: Engine) -> None:
+    """No sort of the whole backlog per page or claim: the ORDER BY is the index's expression."""
+    if team.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's planner may rightly scan a tiny table; the index is there (schema)")
+    query = select(alerts.c.alert_id).where(alerts.c.status == "new").order_by(*queue.call_order()).limit(1)
+    sql = str(query.compile(team, compile_kwargs={"literal_binds": True}))
+    with team.connect() as conn:
+        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    assert "ix_alerts_call_order" in plan and "TEMP B-TREE" not in plan
+
+
 def test_claim_next_follows_the_order_and_never_repeats(team: Engine) -> None:
     seed_many(team, 3, NOW)
     got = [queue.claim_next(team, "ana", now=NOW), queue.claim_next(team, "bo", now=NOW)]
@@ -50,6 +61,8 @@ def test_claim_next_follows_the_order_and_never_repeats(team: Engine) -> None:
     held = queue.get_alert(team, "A00001")
     assert (held["status"], held["claimed_by"], held["claimed_at"]) == ("claimed", "bo", NOW)
     assert [a["alert_id"] for a in queue.claimed_by(team, "ana")] == ["A00000", "A00002"]  # same claim time: by id
+    assert [a["alert_id"] for a in queue.in_progress(team)] == ["A00002", "A00001", "A00000"]
+    assert queue.open_alerts(team) == []
 
 
 def test_reveal_is_recorded_per_alert_and_only_for_the_holder(team: Engine) -> None:
