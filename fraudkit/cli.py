@@ -753,6 +753,7 @@ def watch(
     from fraudkit.live.clock import StopFlag
 
     stop = StopFlag().install()  # first: a signal while the model loads still ends after one tick
+    from fraudkit.live.champion import Champion
     from fraudkit.live.config import load_config
     from fraudkit.live.loop import DropSource, replay
     from fraudkit.live.loop import watch as watch_loop
@@ -795,7 +796,8 @@ def watch(
             raise ConfigError("--to must be after --from")
         reports = replay(settings, engine, model, cfg, start=start, end=end, stop=stop)
     else:
-        reports = watch_loop(settings, engine, model, cfg, DropSource(drop, mappings), once=once, stop=stop)
+        live_model = Champion(settings, model)  # reloaded when the champion alias moves, checked each minute
+        reports = watch_loop(settings, engine, live_model, cfg, DropSource(drop, mappings), once=once, stop=stop)
     total = sum(r.alerts_out for r in reports)
     console.print(f"{len(reports)} tick(s), {total} alert(s) written, {sum(r.urgent for r in reports)} urgent")
 

@@ -41,7 +41,8 @@ def insert_alerts(engine: Any, rows: list[dict[str, Any]]) -> int:
     """Insert alerts, skipping contacts alerted already (by the unique contact_id); returns how many were new."""
     if not rows:
         return 0
-    new = [r for r in rows if r["contact_id"] not in already_alerted(engine, [r["contact_id"] for r in rows])]
+    seen = already_alerted(engine, [r["contact_id"] for r in rows])  # once: not once per row
+    new = [r for r in rows if r["contact_id"] not in seen]
     if not new:
         return 0
     with engine.begin() as conn:

@@ -67,17 +67,31 @@ def watch(
     stop: StopFlag | None = None,
     say: Callable[[str], None] = log.info,
 ) -> list[TickReport]:
-    """Tick every ``config.every`` until stopped (or once); one log line per tick."""
+    """Tick every ``config.every`` until stopped (or once); one log line per tick.
+
+    ``model`` is a loaded model, or a ``Champion`` that reloads when the alias moves. Contacts
+    up to ``late_within`` before the watermark are looked at again only when a file was
+    ingested since the last tick (late files); otherwise only the new window is.
+    """
     import time
 
-    scorer = Scorer.of(model, config)
+    from fraudkit.live.champion import Champion
+    from fraudkit.live.state import ingest_mark
+
+    champion = model if isinstance(model, Champion) else None
+    scorer = Scorer.of(champion.model if champion else model, config)
     stop = stop or StopFlag()
     reports: list[TickReport] = []
     bank_dir = settings.db_path.parent / "bank-requests"
+    last_mark: tuple[int, int] | None = None
     while True:
         started = time.monotonic()
+        if champion is not None and champion.current()[1]:
+            scorer = Scorer.of(champion.model, config)
         with open_store(settings.db_path, lock_wait=settings.lock_wait_s) as con:
             records = source.arrive(con)
+            mark = ingest_mark(con)
+            fresh = mark != last_mark
             now = store_now(store_timezone(con))
             report = run_tick(
                 con,
@@ -87,10 +101,12 @@ def watch(
                 loop="live",
                 at=now,
                 horizon=now,
-                late_within=config.late_within,
+                late_within=config.late_within if fresh else timedelta(0),
                 records_in=records,
                 bank_dir=bank_dir,
+                fresh=fresh,
             )
+            last_mark = mark
         say(report.log_line())
         reports.append(report)
         if once or stop.wait(config.every.total_seconds() - (time.monotonic() - started)) or stop.stopped:

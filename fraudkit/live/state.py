@@ -16,6 +16,7 @@ than a day ends unseen by a tick.
 
 The loop's watermark (contacts ended before it are scored) is kept in the store, table
 ``live_watermarks``, per loop (``live``, or ``replay``), so a restarted loop resumes.
+``ingest_mark`` tells a live tick cheaply whether any file was ingested since the last one.
 """
 
 from __future__ import annotations
@@ -105,9 +106,12 @@ class TickInputs:
     numbers: int
 
 
-def tick_inputs(con: duckdb.DuckDBPyConnection, since: datetime, until: datetime, p: ContactParams) -> TickInputs:
-    """Calls of the tick's numbers and their handsets in the look-back, and their SIMs, accounts and reports."""
-    numbers = tick_numbers(con, since, until, p)
+def tick_inputs(
+    con: duckdb.DuckDBPyConnection, since: datetime, until: datetime, p: ContactParams, numbers: pl.Series | None = None
+) -> TickInputs:
+    """Calls of the tick's numbers (``tick_numbers`` unless given) and their handsets in the look-back,
+    and their SIMs, accounts and reports."""
+    numbers = tick_numbers(con, since, until, p) if numbers is None else numbers
     con.register("live_numbers", pl.DataFrame({"phone": numbers}))
     try:
         window = {"start": since - p.lookback, "until": until}
@@ -148,11 +152,26 @@ def tick_inputs(con: duckdb.DuckDBPyConnection, since: datetime, until: datetime
 
 
 def live_contacts(
-    con: duckdb.DuckDBPyConnection, since: datetime, until: datetime, p: ContactParams
+    con: duckdb.DuckDBPyConnection,
+    since: datetime,
+    until: datetime,
+    p: ContactParams,
+    numbers: pl.Series | None = None,
 ) -> tuple[pl.DataFrame, TickInputs]:
     """The contacts that ended in [since, until), as ``contact_features`` computes them in batch."""
-    inputs = tick_inputs(con, since, until, p)
+    inputs = tick_inputs(con, since, until, p, numbers)
     rows = contact_features(
         inputs.calls, inputs.subscribers, inputs.accounts, inputs.reports, since=since, until=until, params=p
     )
     return rows, inputs
+
+
+def ingest_mark(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """(files, highest file id) of ``ingest_files``: changes whenever any process ingests a file,
+    the loop or ``fraudkit ingest`` by hand, so an idle tick can tell nothing new arrived."""
+    from fraudkit.store import table_exists
+
+    if not table_exists(con, "ingest_files"):
+        return (0, 0)
+    row = con.execute("SELECT count(*), coalesce(max(file_id), 0) FROM ingest_files").fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)

@@ -23,7 +23,7 @@ from fraudkit.live import alerts as ops_alerts
 from fraudkit.live.config import WatchConfig
 from fraudkit.live.escalation import escalate, suspect_payments, write_bank_list
 from fraudkit.live.routing import route
-from fraudkit.live.state import live_contacts, read_watermark, write_watermark
+from fraudkit.live.state import live_contacts, read_watermark, tick_numbers, write_watermark
 from fraudkit.model.params import ContactParams, contact_params_from_dict
 from fraudkit.model.registry import LoadedModel
 from fraudkit.warn.listing import Tiers
@@ -119,17 +119,29 @@ def run_tick(
     late_within: timedelta,
     records_in: int = 0,
     bank_dir: Path | None = None,
+    fresh: bool = True,
 ) -> TickReport:
-    """Score, alert, escalate and export for one tick; see the module docstring."""
+    """Score, alert, escalate and export for one tick; see the module docstring.
+
+    Nothing to score (no call ended in the window) skips the features and the model: an idle
+    tick costs a few queries. ``fresh=False`` (live: no file ingested since the last tick, by
+    anyone) also skips escalation when no alert was written, since no transfer can have arrived.
+    """
     started = time.perf_counter()
     mark = read_watermark(con, loop)
     since = min(mark if mark is not None else horizon - config.every, horizon) - late_within
-    contacts, _ = live_contacts(con, since, horizon, scorer.params)
-    scored = contacts.with_columns(scorer.model.score(contacts)) if contacts.height else contacts
-    written = ops_alerts.insert_alerts(engine, new_alerts(scored, scorer, engine, at, config) if scored.height else [])
-    watched = ops_alerts.alerts_frame(engine, since=at - config.open_for, open_only=True).filter(~c("urgent"))
-    payments = suspect_payments(con, watched, horizon, config)
-    urgent = escalate(engine, payments, at)
+    numbers = tick_numbers(con, since, horizon, scorer.params)
+    written, n_contacts = 0, 0
+    if numbers.len():
+        contacts, _ = live_contacts(con, since, horizon, scorer.params, numbers)
+        n_contacts = contacts.height
+        if contacts.height:
+            scored = contacts.with_columns(scorer.model.score(contacts))
+            written = ops_alerts.insert_alerts(engine, new_alerts(scored, scorer, engine, at, config))
+    urgent = 0
+    if fresh or written:
+        watched = ops_alerts.alerts_frame(engine, since=at - config.open_for, open_only=True).filter(~c("urgent"))
+        urgent = escalate(engine, suspect_payments(con, watched, horizon, config), at)
     if urgent and bank_dir is not None:
         write_bank_list(engine, bank_dir, at)
     exported = ops_alerts.export_outcomes(engine, con, at)
@@ -138,7 +150,7 @@ def run_tick(
         at=at,
         horizon=horizon,
         records_in=records_in,
-        contacts=contacts.height,
+        contacts=n_contacts,
         alerts_out=written,
         urgent=urgent,
         outcomes=exported,
