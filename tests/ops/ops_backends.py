@@ -76,6 +76,7 @@ def alert_row(i: int, now: datetime, **overrides: Any) -> dict[str, Any]:
         "model_version": "3",
         "status": "new",
         "urgent": False,
+        "urgent_reason": None,
     }
     row.update(overrides)
     return row
