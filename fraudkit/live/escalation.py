@@ -38,18 +38,24 @@ paid AS (
     FROM linked k JOIN transactions t ON t.src_account = k.account_id
     WHERE t.ts >= k.contact_start AND t.ts < $horizon AND coalesce(t.status, 'success') = 'success'
 ),
+touching AS MATERIALIZED (
+    -- the history of the paid accounts, read in one scan of transactions (not one per use, nor
+    -- a join ON dst OR src: a nested loop over every transfer)
+    SELECT txn_id, src_account, dst_account, ts FROM transactions
+    WHERE ts < $horizon
+      AND (dst_account IN (SELECT account FROM paid) OR src_account IN (SELECT account FROM paid))
+),
 receivers AS (
     SELECT account, min(first) AS first_seen FROM (
         SELECT p.account, min(t.ts) AS first FROM (SELECT DISTINCT account FROM paid) p
-        JOIN transactions t ON t.dst_account = p.account OR t.src_account = p.account
-        WHERE t.ts < $horizon GROUP BY ALL
+        JOIN touching t ON t.dst_account = p.account OR t.src_account = p.account GROUP BY ALL
         UNION ALL
         SELECT account_id, opened_at FROM accounts WHERE account_id IN (SELECT account FROM paid)
     ) GROUP BY ALL
 ),
 earlier AS (
     SELECT p.alert_id, p.account, p.ts, count(t.txn_id) AS before
-    FROM paid p LEFT JOIN transactions t
+    FROM paid p LEFT JOIN touching t
       ON t.src_account = p.src_account AND t.dst_account = p.account AND t.ts < p.ts
     GROUP BY ALL
 )
