@@ -26,6 +26,12 @@ from fraudkit.live.tick import Scorer, TickReport, run_tick
 from fraudkit.settings import Settings
 from fraudkit.store import open_store, store_timezone
 
+STORE_MEMORY = "1GB"
+"""DuckDB's memory limit for a loop's store connection. A tick reads the look-back of a few
+hundred numbers and the paid accounts' transfers, but DuckDB keeps every block it scanned in its
+buffer cache up to its default limit (80% of RAM), so without a limit the loop's memory grows
+with the store (1.7 GB at 1M subscribers against 1.1 GB with 600 MB, a few % slower)."""
+
 log = logging.getLogger("fraudkit.watch")
 
 
@@ -89,6 +95,7 @@ def watch(
         if champion is not None and champion.current()[1]:
             scorer = Scorer.of(champion.model, config)
         with open_store(settings.db_path, lock_wait=settings.lock_wait_s) as con:
+            con.execute(f"SET memory_limit = '{STORE_MEMORY}'")
             records = source.arrive(con)
             mark = ingest_mark(con)
             fresh = mark != last_mark
@@ -138,6 +145,7 @@ def replay(
     reports: list[TickReport] = []
     delay = config.delivery_delay
     with open_store(settings.db_path, lock_wait=settings.lock_wait_s) as con:
+        con.execute(f"SET memory_limit = '{STORE_MEMORY}'")
         write_watermark(con, "replay", start - delay, start)
         for at in simulated_ticks(start, end, config.every):
             report = run_tick(
