@@ -14,10 +14,9 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from fraudkit.ops.schema import alerts
+from fraudkit.ops.schema import CHANNEL_RANK, alerts
 
 c = pl.col
-QUEUE_ORDER = ("bank", "call_now", "call_queue", "sms")
 
 
 def alert_id(contact_id: str) -> str:
@@ -96,12 +95,12 @@ def _polars_type(col: Any) -> Any:
 
 
 def queue(frame: pl.DataFrame) -> pl.DataFrame:
-    """Open alerts in the order they should be worked: urgent (bank) first, then calls, then SMS; by score."""
-    order = {name: i for i, name in enumerate(QUEUE_ORDER)}
+    """Open alerts in the order the work queue calls them (``ops.schema.CALL_ORDER``): urgent first,
+    then by channel rank, then score, then the oldest."""
     return (
         frame.filter(c("status") != "closed")
-        .with_columns(c("channel").replace_strict(order, default=len(order)).alias("_order"))
-        .sort(["urgent", "_order", "score", "created_at"], descending=[True, False, True, True])
+        .with_columns(c("channel").replace_strict(CHANNEL_RANK, default=len(CHANNEL_RANK)).alias("_order"))
+        .sort(["urgent", "_order", "score", "created_at", "alert_id"], descending=[True, False, True, False, False])
         .drop("_order")
     )
 
