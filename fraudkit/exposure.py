@@ -389,13 +389,6 @@ def reveal(
     )
 
 
-def record_reveal(
-    con: duckdb.DuckDBPyConnection, *, command: str, what: str, rows: int, details: dict[str, Any] | None = None
-) -> None:
-    """One completed audit row, for a reveal already shown (prefer :func:`reveal`, which audits first)."""
-    _audit_row(con, command=command, what=what, rows=rows, details=details, completed=True)
-
-
 def _audit_row(
     con: duckdb.DuckDBPyConnection,
     *,

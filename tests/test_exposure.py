@@ -176,7 +176,7 @@ def test_full_values_need_the_audited_grant() -> None:
 def test_the_audit_records_the_os_account_not_the_environment(tmp_path, monkeypatch) -> None:
     import pwd
 
-    from fraudkit.exposure import current_user, record_reveal
+    from fraudkit.exposure import current_user, reveal
     from fraudkit.store import connect
 
     monkeypatch.setenv("USER", "alice")
@@ -184,7 +184,8 @@ def test_the_audit_records_the_os_account_not_the_environment(tmp_path, monkeypa
     monkeypatch.setenv("FRAUDKIT_USER", "anyone")
     assert current_user() == pwd.getpwuid(os.getuid()).pw_name
     con = connect(tmp_path / "s.duckdb")
-    record_reveal(con, command="rejects", what="lines", rows=1)
+    with reveal(con, command="rejects", what="lines", rows=1):
+        pass
     assert _audit(con)[0][:2] == (pwd.getpwuid(os.getuid()).pw_name, "anyone")
 
 
@@ -206,7 +207,7 @@ def test_claimed_names_are_checked(monkeypatch) -> None:
 def test_an_old_audit_table_gains_the_new_columns(tmp_path) -> None:
     import duckdb
 
-    from fraudkit.exposure import record_reveal
+    from fraudkit.exposure import reveal
     from fraudkit.store import connect
 
     old = duckdb.connect(str(tmp_path / "s.duckdb"))
@@ -217,7 +218,8 @@ def test_an_old_audit_table_gains_the_new_columns(tmp_path) -> None:
     old.execute("INSERT INTO audit_log VALUES (now(), 'li', 'scan', 'report', 3, '{}')")
     old.close()
     con = connect(tmp_path / "s.duckdb")
-    record_reveal(con, command="trace", what="flows", rows=2)
+    with reveal(con, command="trace", what="flows", rows=2):
+        pass
     assert [row[2:] for row in _audit(con)] == [("scan", 3, None), ("trace", 2, True)]
 
 

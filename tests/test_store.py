@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from fraudkit.errors import ConfigError, NotReadyError, StoreError
-from fraudkit.exposure import current_user, record_reveal
+from fraudkit.exposure import current_user, reveal
 from fraudkit.schema import TABLES
 from fraudkit.store import connect, open_store, owner_path, quote_ident, scalar, store_timezone, table_counts
 
@@ -39,7 +39,8 @@ def test_read_only_open_of_missing_store_is_a_clear_error(tmp_path) -> None:
 def test_reveal_is_recorded_with_who_and_what(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("FRAUDKIT_USER", "officer.li")
     con = connect(tmp_path / "s.duckdb")
-    record_reveal(con, command="rejects", what="raw reject lines", rows=3)
+    with reveal(con, command="rejects", what="raw reject lines", rows=3):
+        pass
     # the operating-system account is recorded; the claimed name only beside it
     assert con.execute("SELECT user_name, claimed_user, command, row_count FROM audit_log").fetchall() == [
         (current_user(), "officer.li", "rejects", 3)
