@@ -11,7 +11,7 @@ list for banks is rewritten as a masked CSV beside the store.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +165,7 @@ def write_bank_list(engine: Any, folder: Path, day: datetime, *, grant: Any = No
             alerts.c.urgent_reason,
         )
         .join(alerts, alerts.c.alert_id == bank_requests.c.alert_id)
-        .where(bank_requests.c.created_at >= start)
+        .where(bank_requests.c.created_at >= start, bank_requests.c.created_at < start + timedelta(days=1))
         .order_by(bank_requests.c.created_at, bank_requests.c.request_id)
     )
     with engine.connect() as conn:
