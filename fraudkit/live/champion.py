@@ -60,6 +60,15 @@ class Champion:
             return self.model, False
         from fraudkit.model.registry import load_model
 
-        self.model = load_model(self.settings, self.target, version)
+        try:
+            self.model = load_model(self.settings, self.target, version)
+        except Exception as exc:  # the alias answered but the version cannot be loaded now: try at the next check
+            log.warning(
+                "loading champion version %s failed (%s): keeping version %s",
+                version,
+                type(exc).__name__,
+                self.model.version,
+            )
+            return self.model, False
         log.info("champion is now version %s: reloaded", version)
         return self.model, True
