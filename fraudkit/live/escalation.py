@@ -146,6 +146,14 @@ def escalate(engine: Any, payments: pl.DataFrame, now: datetime) -> int:
     return became
 
 
+def request_count(engine: Any) -> int:
+    """Bank requests written so far: a tick rewrites the day's list only when this grew."""
+    from sqlalchemy import func, select
+
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(bank_requests)).scalar_one())
+
+
 def write_bank_list(engine: Any, folder: Path, day: datetime, *, grant: Any = None) -> Path:
     """The urgent list for banks of ``day`` (requests created that day) as CSV, masked unless revealed."""
     from sqlalchemy import select

@@ -21,7 +21,7 @@ import polars as pl
 
 from fraudkit.live import alerts as ops_alerts
 from fraudkit.live.config import WatchConfig
-from fraudkit.live.escalation import escalate, suspect_payments, write_bank_list
+from fraudkit.live.escalation import escalate, request_count, suspect_payments, write_bank_list
 from fraudkit.live.routing import route
 from fraudkit.live.state import live_contacts, read_watermark, tick_numbers, write_watermark
 from fraudkit.model.params import ContactParams, contact_params_from_dict
@@ -140,10 +140,14 @@ def run_tick(
             written = ops_alerts.insert_alerts(engine, new_alerts(scored, scorer, engine, at, config))
     urgent = 0
     if fresh or written:
-        watched = ops_alerts.alerts_frame(engine, since=at - config.open_for, open_only=True).filter(~c("urgent"))
-        urgent = escalate(engine, suspect_payments(con, watched, horizon, config), at)
-    if urgent and bank_dir is not None:
-        write_bank_list(engine, bank_dir, at)
+        # urgent alerts stay watched: each later suspect transfer is one more request to the bank
+        watched = ops_alerts.alerts_frame(engine, since=at - config.open_for, open_only=True)
+        payments = suspect_payments(con, watched, horizon, config)
+        if not payments.is_empty():
+            requested = request_count(engine)
+            urgent = escalate(engine, payments, at)
+            if bank_dir is not None and request_count(engine) > requested:
+                write_bank_list(engine, bank_dir, at)
     exported = ops_alerts.export_outcomes(engine, con, at)
     write_watermark(con, loop, horizon, at)
     return TickReport(

@@ -299,11 +299,6 @@ def test_two_ticks_escalate_once_and_write_the_bank_list(desk: Desk) -> None:
     assert listed["alert_id"].to_list() == ["A0001"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tick.py:143 watches only alerts not yet urgent, so a transfer made after the alert turned "
-    "urgent never becomes a bank request (escalation's docstring: each such transfer becomes one)",
-)
 def test_a_later_suspect_transfer_of_an_urgent_person_is_sent_to_the_bank_too(desk: Desk) -> None:
     desk.report(REPORTED)
     desk.pay(1, CONTACT + timedelta(minutes=40), REPORTED, 800.0)
