@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from fraudkit.ops.schema import CHANNEL_RANK, alerts
+from fraudkit.ops.schema import CHANNEL_RANK, alerts, outcomes
 
 c = pl.col
 
@@ -129,3 +129,30 @@ def export_outcomes(engine: Any, con: duckdb.DuckDBPyConnection, now: datetime) 
         con.unregister("live_outcomes")
     mark_exported(engine, [o.outcome_id for o in pending], now)
     return len(pending)
+
+
+def retry_unreachable(engine: Any, now: datetime, *, after: timedelta, attempts: int) -> int:
+    """Put back in the queue the alerts whose last call found nobody (``unreachable``) at least
+    ``after`` ago, while they have had fewer than ``attempts`` calls; returns how many."""
+    from sqlalchemy import and_, func, select, update
+
+    tries = select(func.count()).where(outcomes.c.alert_id == alerts.c.alert_id).correlate(alerts).scalar_subquery()
+    last = (
+        select(outcomes.c.result)
+        .where(outcomes.c.alert_id == alerts.c.alert_id)
+        .order_by(outcomes.c.contacted_at.desc(), outcomes.c.outcome_id.desc())
+        .limit(1)
+        .correlate(alerts)
+        .scalar_subquery()
+    )
+    back = (
+        update(alerts)
+        .where(
+            and_(
+                alerts.c.status == "called", alerts.c.closed_at <= now - after, last == "unreachable", tries < attempts
+            )
+        )
+        .values(status="new", claimed_by=None, claimed_at=None, closed_at=None)
+    )
+    with engine.begin() as conn:
+        return conn.execute(back).rowcount or 0

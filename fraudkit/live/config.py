@@ -12,6 +12,8 @@ Example ``watch.toml``::
     [capacity]                   # calls the team makes per hour, by hour of day (default 10/h, 8:00-18:00)
     calls_per_hour = [0,0,0,0,0,0,0,0,10,10,10,10,10,10,10,10,10,10,0,0,0,0,0,0]
     call_within = "30m"          # an orange alert not callable within this overflows to SMS
+    retry_after = "30m"          # an alert whose person was unreachable comes back after this ...
+    attempts = 3                 # ... until it has had this many calls
     [escalation]
     large_amount = 5000          # a first transfer this large ...
     new_account_within = "6h"    # ... to an account first seen this recently is suspect
@@ -62,6 +64,8 @@ class WatchConfig:
     tiers: TierThresholds = field(default_factory=TierThresholds)
     calls_per_hour: tuple[int, ...] = DEFAULT_CAPACITY
     call_within: timedelta = timedelta(minutes=30)
+    retry_after: timedelta = timedelta(minutes=30)
+    attempts: int = 3
     large_amount: float = 5000.0
     new_account_within: timedelta = timedelta(hours=6)
     open_for: timedelta = timedelta(days=3)
@@ -69,11 +73,13 @@ class WatchConfig:
     def __post_init__(self) -> None:
         if not timedelta(seconds=1) <= self.every <= timedelta(days=1):
             raise ConfigError(f"every must be between 1 s and 1 day, got {self.every}")
-        for name in ("delivery_delay", "late_within", "call_within", "new_account_within", "open_for"):
+        for name in ("delivery_delay", "late_within", "call_within", "retry_after", "new_account_within", "open_for"):
             if getattr(self, name) < timedelta(0):
                 raise ConfigError(f"{name} must not be negative")
         if len(self.calls_per_hour) != 24 or any(n < 0 for n in self.calls_per_hour):
             raise ConfigError("capacity.calls_per_hour needs 24 numbers >= 0, one per hour of day")
+        if self.attempts < 1:
+            raise ConfigError("capacity.attempts must be at least 1")
         if self.large_amount <= 0:
             raise ConfigError("escalation.large_amount must be > 0")
 
@@ -100,9 +106,18 @@ def _number(section: dict[str, Any], key: str, where: str) -> float | None:
 KNOWN = {
     "": {"every", "delivery_delay", "late_within", "tiers", "capacity", "escalation"},
     "tiers": {"red", "orange", "yellow"},
-    "capacity": {"calls_per_hour", "call_within"},
+    "capacity": {"calls_per_hour", "call_within", "retry_after", "attempts"},
     "escalation": {"large_amount", "new_account_within", "open_for"},
 }
+
+
+def _whole(section: dict[str, Any], key: str, where: str) -> int | None:
+    value = section.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{where}{key} must be a whole number, got {value!r}")
+    return value
 
 
 def config_from_dict(data: dict[str, Any]) -> WatchConfig:
@@ -130,6 +145,8 @@ def config_from_dict(data: dict[str, Any]) -> WatchConfig:
         ),
         calls_per_hour=tuple(per_hour) if per_hour is not None else None,
         call_within=_duration(cap, "call_within", "capacity."),
+        retry_after=_duration(cap, "retry_after", "capacity."),
+        attempts=_whole(cap, "attempts", "capacity."),
         large_amount=_number(esc, "large_amount", "escalation."),
         new_account_within=_duration(esc, "new_account_within", "escalation."),
         open_for=_duration(esc, "open_for", "escalation."),

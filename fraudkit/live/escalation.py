@@ -111,7 +111,8 @@ def _scan_members(con: duckdb.DuckDBPyConnection, horizon: datetime) -> pl.Serie
 
 
 def escalate(engine: Any, payments: pl.DataFrame, now: datetime) -> int:
-    """Mark the alerts urgent (once, at their first suspect payment) and write the bank requests;
+    """Mark the alerts urgent (once, at their first suspect payment), write the bank requests and
+    put back in the queue an alert already called whose person paid again after the call;
     returns how many alerts became urgent now."""
     from sqlalchemy import update
 
@@ -143,6 +144,18 @@ def escalate(engine: Any, payments: pl.DataFrame, now: datetime) -> int:
                 )
             )
             became += result.rowcount or 0
+        # a person already called who pays a suspect account after the call is still being
+        # defrauded: the alert goes back to the queue (urgent) for another call
+        for row in payments.sort("paid_at").unique("alert_id", keep="last").iter_rows(named=True):
+            conn.execute(
+                update(alerts)
+                .where(
+                    alerts.c.alert_id == row["alert_id"],
+                    alerts.c.status == "called",
+                    alerts.c.closed_at < row["paid_at"],
+                )
+                .values(status="new", claimed_by=None, claimed_at=None, closed_at=None)
+            )
     return became
 
 

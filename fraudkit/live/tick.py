@@ -4,7 +4,8 @@ A tick at time ``at`` knows the records that ended before its ``horizon`` (live:
 ingested, ``at`` itself; replay: ``at`` minus the delivery delay). It scores with the champion
 every contact that ended in [watermark - late_within, horizon), writes an alert for each
 scoring at least the yellow threshold (routed to a channel), escalates open alerts whose
-person paid a suspect account, copies the work queue's outcomes into the store, and moves the
+person paid a suspect account, copies the work queue's outcomes into the store, puts back in
+the queue the alerts whose person was unreachable ``retry_after`` ago, and moves the
 watermark to the horizon last: a tick cut short is done again whole, and adds nothing twice.
 """
 
@@ -149,6 +150,7 @@ def run_tick(
             if bank_dir is not None and request_count(engine) > requested:
                 write_bank_list(engine, bank_dir, at)
     exported = ops_alerts.export_outcomes(engine, con, at)
+    ops_alerts.retry_unreachable(engine, at, after=config.retry_after, attempts=config.attempts)
     write_watermark(con, loop, horizon, at)
     return TickReport(
         at=at,

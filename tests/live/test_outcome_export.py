@@ -10,9 +10,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from test_escalation import BY_HOLDER, BY_PHONE, Desk, alert_row, make_desk
+from test_escalation import BY_HOLDER, BY_PHONE, HORIZON, REPORTED, Desk, alert_row, make_desk
 
-from fraudkit.live.alerts import export_outcomes, insert_alerts
+from fraudkit.live.alerts import export_outcomes, insert_alerts, retry_unreachable
+from fraudkit.live.escalation import escalate
 from fraudkit.model import frames
 from fraudkit.model.labels import apply_outcomes
 from fraudkit.model.params import LabelParams
@@ -106,3 +107,37 @@ def test_exported_outcomes_label_the_next_training(desk: Desk) -> None:
         ("C0001", 1, "outcome"),
         ("C0002", 0, "none"),
     ]
+
+
+# ---- a call that did not end it: back in the queue ------------------------------------------
+
+
+def test_an_unreachable_person_comes_back_to_the_queue_until_the_attempts_are_spent(desk: Desk) -> None:
+    retry = {"after": timedelta(minutes=30), "attempts": 2}
+    assert call_back(desk, "unreachable") == "A0001"
+    assert retry_unreachable(desk.engine, CALLED + timedelta(minutes=29), **retry) == 0  # too soon
+    assert retry_unreachable(desk.engine, CALLED + timedelta(minutes=30), **retry) == 1
+    assert desk.alert("A0001")["status"] == "new"
+    second = CALLED + timedelta(hours=1)
+    assert call_back(desk, "unreachable", at=second) == "A0001"  # the most urgent again
+    assert retry_unreachable(desk.engine, second + timedelta(hours=1), **retry) == 0  # two calls made
+    assert desk.alert("A0001")["status"] == "called"
+
+
+def test_a_person_reached_is_not_called_again(desk: Desk) -> None:
+    call_back(desk, "reached")
+    assert retry_unreachable(desk.engine, CALLED + timedelta(hours=2), after=timedelta(minutes=30), attempts=3) == 0
+    assert desk.alert("A0001")["status"] == "closed"
+
+
+def test_a_called_person_who_pays_a_suspect_account_afterwards_is_back_in_the_queue_urgent(desk: Desk) -> None:
+    desk.report(REPORTED)
+    call_back(desk, "confirmed_victim")  # A0001, at 12:10
+    desk.pay(1, CALLED - timedelta(minutes=20), REPORTED, 800.0)  # before the call: the call knew
+    escalate(desk.engine, desk.payments(), HORIZON)
+    assert desk.alert("A0001")["status"] == "called" and desk.alert("A0001")["urgent"]
+    desk.pay(2, CALLED + timedelta(minutes=30), REPORTED, 5000.0)  # after it: still being defrauded
+    escalate(desk.engine, desk.payments(), HORIZON)
+    alert = desk.alert("A0001")
+    assert alert["status"] == "new" and alert["claimed_by"] is None
+    assert queue.claim_next(desk.engine, "ana", now=HORIZON) == "A0001"  # urgent: first in the queue

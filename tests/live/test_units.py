@@ -75,6 +75,9 @@ def test_config_file_overrides_the_defaults(tmp_path: Path) -> None:
         ({"capacity": {"calls_per_hour": [10] * 23}}, "24 numbers"),
         ({"capacity": {"calls_per_hour": [1.5] * 24}}, "whole numbers"),
         ({"escalation": {"large_amount": -1}}, "large_amount must be > 0"),
+        ({"capacity": {"attempts": 0}}, "attempts must be at least 1"),
+        ({"capacity": {"attempts": 1.5}}, "attempts must be a whole number"),
+        ({"capacity": {"retry_after": "-5m"}}, "retry_after"),
     ],
 )
 def test_config_mistakes_are_one_line_errors(data: dict, message: str) -> None:
