@@ -847,8 +847,18 @@ def alerts(
 def eval_watch(
     truth: Annotated[Path, typer.Option("--truth", help="The truth/ folder of the synthetic world.")],
     calls_per_day: Annotated[
-        int, typer.Option("--calls-per-day", min=1, max=MAX_ROWS, help="Calls the team makes a day.")
-    ] = 100,
+        int | None,
+        typer.Option(
+            "--calls-per-day",
+            min=1,
+            max=MAX_ROWS,
+            help="Calls the team makes a day, spread over the hours as the config's capacity "
+            "(default: the config's own total).",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="The watch config (TOML) whose capacity the team has.")
+    ] = None,
     midnight: Annotated[
         bool, typer.Option("--midnight/--no-midnight", help="Also measure the daily midnight list, for comparison.")
     ] = True,
@@ -857,7 +867,7 @@ def eval_watch(
     lock_wait: LockWaitOption = None,
     db: DbOption = Path("fraudkit.duckdb"),
 ) -> None:
-    """Measure the alerts table against the truth: a team calling the most urgent open alert at each free slot.
+    """Measure the alerts table against the truth: a team working the queue at its configured capacity.
 
     Example: [bold]fraudkit eval watch --truth demo/world/truth --calls-per-day 100[/]
     """
@@ -866,7 +876,8 @@ def eval_watch(
     from rich.table import Table
 
     from fraudkit.live.alerts import alerts_frame
-    from fraudkit.live.evaluate import evaluate_alerts, evaluate_midnight, report_rows
+    from fraudkit.live.config import load_config
+    from fraudkit.live.evaluate import evaluate_alerts, evaluate_midnight, report_rows, scaled_profile
     from fraudkit.model.registry import load_model
     from fraudkit.ops.db import ops_engine, ops_url
     from fraudkit.settings import Settings
@@ -874,18 +885,19 @@ def eval_watch(
 
     if not truth.is_dir():
         raise ConfigError(f"--truth {truth} is not a folder", hint="point it at the truth/ folder of `fraudkit synth`")
+    profile = scaled_profile(load_config(config).calls_per_hour, calls_per_day)
     frame = alerts_frame(ops_engine(ops_url(db, ops_db)))
-    live = evaluate_alerts(frame, truth, calls_per_day=calls_per_day)
+    live = evaluate_alerts(frame, truth, profile=profile)
     night = None
     if midnight:
         settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri)
         start = frame["created_at"].min().replace(hour=0, minute=0, second=0, microsecond=0)
         end = start + timedelta(days=live["days"])
         with open_store(db, read_only=True, lock_wait=lock_wait) as con:
-            night = evaluate_midnight(
-                con, load_model(settings, "victim"), truth, start=start, end=end, calls_per_day=calls_per_day
-            )
-    table = Table(title=f"interception, {calls_per_day} calls a day", title_justify="left")
+            night = evaluate_midnight(con, load_model(settings, "victim"), truth, start=start, end=end, profile=profile)
+    hours = [h for h in range(24) if profile[h]]
+    title = f"interception, {sum(profile)} calls a day ({hours[0]:02d}:00-{hours[-1] + 1:02d}:00)"
+    table = Table(title=title, title_justify="left")
     for col in ("measure", "live loop (alerts)", "midnight list"):
         table.add_column(col, justify="left" if col == "measure" else "right")
     for row in report_rows(live, night):
