@@ -28,9 +28,7 @@ def ops_engine(url: str, *, create: bool = True) -> Any:
     """An engine with the schema in place; SQLite connections get WAL and a busy timeout, so
     the loop and many operators can write at once."""
     from sqlalchemy import create_engine, event
-    from sqlalchemy.exc import ArgumentError, OperationalError
-
-    from fraudkit.ops.schema import metadata
+    from sqlalchemy.exc import ArgumentError
 
     try:
         engine = create_engine(url, future=True, pool_pre_ping=True)
@@ -48,8 +46,49 @@ def ops_engine(url: str, *, create: bool = True) -> Any:
             cursor.close()
 
     if create:
-        try:
-            metadata.create_all(engine)
-        except OperationalError as exc:
-            raise StoreError(f"cannot open operational store {engine.url!r}: {str(exc).splitlines()[0]}") from exc
+        ensure_schema(engine)
     return engine
+
+
+def ensure_schema(engine: Any) -> None:
+    """Create the tables that are missing, and the indexes missing from tables that exist:
+    ``create_all`` skips an existing table whole, so an index added to the schema later (the
+    call order's) would never reach an older store. Tried twice, because two processes opening
+    a new store at once (the loop and ``serve`` under systemd) can race to create the same table."""
+    from sqlalchemy.exc import DBAPIError
+
+    for attempt in (1, 2):
+        try:
+            with engine.begin() as conn:
+                _create_missing(conn)
+            return
+        except DBAPIError as exc:
+            if attempt == 2:
+                first = str(exc.orig or exc).splitlines()[0]
+                raise StoreError(f"cannot open operational store {engine.url!r}: {first}") from exc
+
+
+def _create_missing(conn: Any) -> None:
+    from sqlalchemy.schema import CreateIndex
+
+    from fraudkit.ops.schema import metadata
+
+    metadata.create_all(conn)
+    present = _index_names(conn)
+    for table in metadata.sorted_tables:
+        for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
+            if index.name not in present:  # IF NOT EXISTS: another process may add it meanwhile
+                conn.execute(CreateIndex(index, if_not_exists=True))
+
+
+def _index_names(conn: Any) -> set[str]:
+    """Names of the store's indexes. SQLite's reflection skips expression indexes (with a
+    warning), so there the catalogue is read; PostgreSQL reflects them."""
+    from sqlalchemy import inspect, text
+
+    from fraudkit.ops.schema import metadata
+
+    if conn.dialect.name == "sqlite":
+        return set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars())
+    found = inspect(conn).get_multi_indexes(filter_names=list(metadata.tables))
+    return {str(index["name"]) for indexes in found.values() for index in indexes}

@@ -153,3 +153,19 @@ web_secrets = Table(
 )
 """Keys of the work queue (the session cookie's signing key), kept with the state they protect so
 every server process over one store signs alike and a restart keeps operators logged in."""
+
+LOGIN_SCOPES = ("name", "client")
+"""What a failed login counts against: the operator name typed, and the address it came from."""
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("failure_id", Integer, primary_key=True, autoincrement=True),
+    Column("scope", String(8), nullable=False),  # one of LOGIN_SCOPES
+    Column("subject", String(128), nullable=False),  # the name typed (cut to 64) or the client's address
+    Column("failed_at", DateTime, nullable=False),  # UTC, not the store's zone: a window must not jump at DST
+    Index("ix_login_failures_subject", "scope", "subject", "failed_at"),
+    Index("ix_login_failures_at", "failed_at"),
+)
+"""Recent failed logins of the work queue, one row per scope and failure, kept in the store so
+every server process counts alike and a restart does not reset them (rows past the window go)."""
