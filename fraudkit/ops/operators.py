@@ -1,27 +1,49 @@
-"""Named operator accounts of the work queue: create, disable, list, verify a password.
+"""Named operator accounts of the work queue: create, disable, list, verify a password, and
+refuse logins after repeated failures.
 
 Passwords are stored only as argon2id hashes (argon2-cffi's defaults, the OWASP-recommended
 choice); a disabled operator keeps their row, so outcomes and reveals still name who did them.
+Failed logins are counted in the store (``login_failures``) per name typed and per client
+address, so every server process over one store refuses alike and a restart forgets nothing.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from fraudkit.errors import ConfigError
-from fraudkit.ops.schema import operators
+from fraudkit.exposure import mask_text
+from fraudkit.ops.queue import writing
+from fraudkit.ops.schema import audit_log, login_failures, operators
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 _DUMMY_HASH: list[str] = []  # one hash verified for unknown names, so a miss takes as long as a hit
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """How many failed logins within ``window`` lock a name, or a client address, out."""
+
+    window: timedelta
+    per_name: int
+    per_client: int
+
+
+@dataclass(frozen=True)
+class Lockout:
+    """Logins for ``scope`` ("name" or "client") are refused until ``until`` (naive UTC)."""
+
+    scope: Literal["name", "client"]
+    until: datetime
 
 
 @dataclass(frozen=True)
@@ -132,3 +154,67 @@ def _dummy_hash(hasher: Any) -> str:
     if not _DUMMY_HASH:
         _DUMMY_HASH.append(hasher.hash("not a password of anyone"))
     return _DUMMY_HASH[0]
+
+
+def login_lockout(engine: Engine, name: str, client: str, *, now: datetime, limits: LoginLimits) -> Lockout | None:
+    """The lockout a login for ``name`` from ``client`` meets at ``now`` (naive UTC), if any: it
+    is read before the password is checked, so a locked-out caller costs no argon2 hash. A lockout
+    lasts until enough failures age out of the window to bring the count under the limit."""
+    found: list[Lockout] = []
+    with engine.connect() as conn:
+        for scope, subject, limit in (("name", _subject(name), limits.per_name), ("client", client, limits.per_client)):
+            recent = (
+                select(login_failures.c.failed_at)
+                .where(
+                    login_failures.c.scope == scope,
+                    login_failures.c.subject == subject,
+                    login_failures.c.failed_at > now - limits.window,
+                )
+                .order_by(login_failures.c.failed_at.desc())
+                .limit(limit)
+            )
+            times = conn.execute(recent).scalars().all()
+            if len(times) >= limit:
+                found.append(Lockout(scope, times[-1] + limits.window))
+    return max(found, key=lambda lockout: lockout.until, default=None)
+
+
+def record_login_failure(
+    engine: Engine, name: str, client: str, *, now: datetime, recorded_at: datetime, window: timedelta
+) -> None:
+    """Count a failed login against the name and the client (``now``, naive UTC) and audit it in
+    ``audit_log`` (``recorded_at``, the store's zone, like the other audit rows); rows past the
+    window are dropped here, so the table holds only what can still lock someone out. The
+    password is never passed in; in the audit a long number in the name is masked (someone may
+    type a phone number there), as everywhere else in fraudkit's logs."""
+    rows = [
+        {"scope": "name", "subject": _subject(name), "failed_at": now},
+        {"scope": "client", "subject": client, "failed_at": now},
+    ]
+    audit = insert(audit_log).values(
+        recorded_at=recorded_at,
+        user_name=mask_text(_subject(name)),
+        command="serve",
+        what="login failed",
+        row_count=0,
+        details=f"client {client}",
+    )
+    with writing(engine) as conn:
+        conn.execute(insert(login_failures), rows)
+        conn.execute(audit)
+        conn.execute(delete(login_failures).where(login_failures.c.failed_at <= now - window))
+
+
+def clear_login_failures(engine: Engine, name: str) -> None:
+    """A successful login clears its name's failures (not its address's: a caller could otherwise
+    reset the address's count by logging into an account of their own)."""
+    subject = _subject(name)
+    with writing(engine) as conn:
+        conn.execute(
+            delete(login_failures).where(login_failures.c.scope == "name", login_failures.c.subject == subject)
+        )
+
+
+def _subject(name: str) -> str:
+    """A name as counted: cut to the longest valid name, so any text typed fits the column."""
+    return name[:64]

@@ -2,12 +2,15 @@
 
 Handlers are plain functions (FastAPI runs them in its thread pool) over :mod:`fraudkit.ops.queue`;
 each makes one short transaction, so one server process serves a team. Pages are never cached
-(``Cache-Control: no-store``): a revealed number must not stay in a browser's cache.
+(``Cache-Control: no-store``): a revealed number must not stay in a browser's cache. Repeated
+failed logins for a name or from an address are refused (429) before the password is checked.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -20,7 +23,7 @@ from fastapi.templating import Jinja2Templates
 from fraudkit.ops import operators, queue
 from fraudkit.ops.db import ops_engine
 from fraudkit.ops.schema import RESULTS
-from fraudkit.web.display import shown
+from fraudkit.web.display import epoch_ms, from_utc, shown, utc
 from fraudkit.web.sessions import session_key, sign, unsign
 from fraudkit.web.settings import WebSettings
 
@@ -48,6 +51,9 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.state.engine = engine
     app.state.settings = settings
+    limits = operators.LoginLimits(
+        settings.login_window, settings.login_failures_per_name, settings.login_failures_per_client
+    )
 
     def operator_of(request: Request) -> str:
         """The logged-in, still active operator, else LoginRequired."""
@@ -57,18 +63,22 @@ def create_app(settings: WebSettings) -> FastAPI:
         return name
 
     def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        """A template with the store's zone and the server's now (epoch ms, for the countdown script)."""
+        context = {"zone": settings.timezone, "now_ms": epoch_ms(settings.now(), settings.timezone), **context}
         response = templates.TemplateResponse(request, template, context, status_code=status_code)
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    def show(alert: dict[str, Any], now: datetime) -> dict[str, Any]:
+        return shown(alert, now=now, zone=settings.timezone, pay_minutes=settings.pay_minutes)
+
     def alert_page(request: Request, name: str, alert_id: str, **extra: Any) -> HTMLResponse:
-        now = settings.clock()
         alert = queue.get_alert(engine, alert_id)
         return page(
             request,
             "alert.html",
             operator=name,
-            alert=shown(alert, now=now, pay_minutes=settings.pay_minutes),
+            alert=show(alert, settings.now()),
             mine=alert["status"] == "claimed" and alert["claimed_by"] == name,
             results=[(r, RESULT_LABELS[r]) for r in RESULTS],
             reveals=queue.reveals_of(engine, alert_id),
@@ -96,8 +106,22 @@ def create_app(settings: WebSettings) -> FastAPI:
         password: Annotated[str, Form()],
         next: Annotated[str, Form()] = "/",
     ) -> Response:
+        client = (request.client.host if request.client else "")[:128] or "unknown"
+        now = settings.now()
+        at = utc(now, settings.timezone)
+        lockout = operators.login_lockout(engine, operator, client, now=at, limits=limits)
+        if lockout is not None:
+            wait_s = max(math.ceil((lockout.until - at).total_seconds()), 1)
+            error = _lockout_message(lockout, operator, from_utc(lockout.until, settings.timezone), settings.timezone)
+            response = page(request, "login.html", 429, next=_safe_next(next), error=error)
+            response.headers["Retry-After"] = str(wait_s)
+            return response
         if not operators.verify(engine, operator, password):
+            operators.record_login_failure(
+                engine, operator, client, now=at, recorded_at=now, window=settings.login_window
+            )
             return page(request, "login.html", 401, next=_safe_next(next), error="wrong name or password")
+        operators.clear_login_failures(engine, operator)
         response = RedirectResponse(_safe_next(next), status_code=303)
         response.set_cookie(
             COOKIE,
@@ -118,15 +142,15 @@ def create_app(settings: WebSettings) -> FastAPI:
     @app.get("/", response_class=HTMLResponse)
     def queue_page(request: Request, empty: int = 0, recorded: str = "") -> HTMLResponse:
         name = operator_of(request)
-        now = settings.clock()
+        now = settings.now()
         waiting = queue.open_alerts(engine, limit=settings.queue_limit)
         held = queue.in_progress(engine)
         return page(
             request,
             "queue.html",
             operator=name,
-            alerts=[shown(a, now=now, pay_minutes=settings.pay_minutes) for a in waiting],
-            held=[shown(a, now=now, pay_minutes=settings.pay_minutes) for a in held],
+            alerts=[show(a, now) for a in waiting],
+            held=[show(a, now) for a in held],
             mine=[a["alert_id"] for a in held if a["claimed_by"] == name],
             counts=queue.queue_counts(engine),
             empty=bool(empty),
@@ -138,7 +162,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     @app.post("/claim")
     def claim(request: Request) -> Response:
         name = operator_of(request)
-        alert_id = queue.claim_next(engine, name, now=settings.clock())
+        alert_id = queue.claim_next(engine, name, now=settings.now())
         target = "/?empty=1" if alert_id is None else f"/alerts/{quote(alert_id)}"
         return RedirectResponse(target, status_code=303)
 
@@ -149,7 +173,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     @app.post("/alerts/{alert_id}/reveal", response_class=HTMLResponse)
     def reveal(request: Request, alert_id: str) -> HTMLResponse:
         name = operator_of(request)
-        phone = queue.reveal_phone(engine, alert_id, name, now=settings.clock())
+        phone = queue.reveal_phone(engine, alert_id, name, now=settings.now())
         return alert_page(request, name, alert_id, revealed=phone)
 
     @app.post("/alerts/{alert_id}/outcome")
@@ -160,7 +184,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         note: Annotated[str, Form()] = "",
     ) -> Response:
         name = operator_of(request)
-        queue.record_outcome(engine, alert_id, name, result, note, now=settings.clock())
+        queue.record_outcome(engine, alert_id, name, result, note, now=settings.now())
         return RedirectResponse(f"/?recorded={quote(alert_id)}", status_code=303)
 
     @app.post("/alerts/{alert_id}/release")
@@ -169,6 +193,12 @@ def create_app(settings: WebSettings) -> FastAPI:
         return RedirectResponse("/", status_code=303)
 
     return app
+
+
+def _lockout_message(lockout: operators.Lockout, name: str, until: datetime, zone: str) -> str:
+    """When to try again, in the store's zone; it names the operator typed, never the password."""
+    who = f"for {name[:64]}" if lockout.scope == "name" else "from this address"
+    return f"Too many failed logins {who}: try again after {until:%H:%M} ({zone})."
 
 
 def _safe_next(target: str) -> str:

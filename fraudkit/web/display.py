@@ -1,9 +1,14 @@
-"""What a page shows of an alert: masked numbers, reasons with numbers masked, times, countdown."""
+"""What a page shows of an alert: masked numbers, reasons with numbers masked, times, countdown.
+
+Alert times are naive wall-clock times in the store's zone; a deadline leaves here as epoch
+milliseconds too, so the page's script counts down from an instant and never reads a time in the
+browser's zone (or the server's)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fraudkit.exposure import mask_id, mask_text
 
@@ -11,8 +16,9 @@ TIER_LABELS = {"red": "red", "orange": "orange", "yellow": "yellow"}
 CHANNEL_LABELS = {"call_now": "call now", "call_queue": "call queue", "sms": "SMS list", "bank": "bank"}
 
 
-def shown(alert: dict[str, Any], *, now: datetime, pay_minutes: float) -> dict[str, Any]:
-    """One alert as a page shows it: never a full number (the reveal is added by the page that made it)."""
+def shown(alert: dict[str, Any], *, now: datetime, zone: str, pay_minutes: float) -> dict[str, Any]:
+    """One alert as a page shows it: never a full number (the reveal is added by the page that made it).
+    ``now`` and the alert's times are naive times in the store's ``zone``."""
     deadline = alert["contact_end"] + timedelta(minutes=pay_minutes)
     return {
         "alert_id": alert["alert_id"],
@@ -29,12 +35,28 @@ def shown(alert: dict[str, Any], *, now: datetime, pay_minutes: float) -> dict[s
         "contact_start": when(alert["contact_start"], now),
         "contact_end": when(alert["contact_end"], now),
         "created_at": when(alert["created_at"], now),
-        "deadline_iso": deadline.isoformat(timespec="seconds"),
+        "deadline_ms": epoch_ms(deadline, zone),
+        "deadline": f"{deadline:%Y-%m-%d %H:%M} {zone}",
         "countdown": countdown(deadline, now),
         "late": deadline <= now,
         "status": alert["status"],
         "claimed_by": alert.get("claimed_by"),
     }
+
+
+def epoch_ms(moment: datetime, zone: str) -> int:
+    """A naive time in ``zone`` as milliseconds since the epoch (an instant, the same everywhere)."""
+    return round(moment.replace(tzinfo=ZoneInfo(zone)).timestamp() * 1000)
+
+
+def utc(moment: datetime, zone: str) -> datetime:
+    """A naive time in ``zone`` as a naive UTC time (for windows that must not jump at DST)."""
+    return moment.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC).replace(tzinfo=None)
+
+
+def from_utc(moment: datetime, zone: str) -> datetime:
+    """A naive UTC time as a naive time in ``zone``, the way pages show times."""
+    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).replace(tzinfo=None)
 
 
 def when(moment: datetime | None, now: datetime) -> str:

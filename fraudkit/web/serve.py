@@ -1,4 +1,7 @@
-"""``fraudkit serve``: check the setup, then run the app under uvicorn (one process, a thread pool)."""
+"""``fraudkit serve``: check the setup, then run the app under uvicorn (one process, a thread pool).
+
+The pages read "now" in the DuckDB store's zone, the zone the loop writes the alerts' times in, so
+the store's recorded zone is read once here: it is fixed when the store is created."""
 
 from __future__ import annotations
 
@@ -31,6 +34,17 @@ def check_listen(host: str, active_operators: int) -> None:
         )
 
 
+def store_zone(db: Path) -> str | None:
+    """The zone the DuckDB store at ``db`` keeps its times in, or None when there is no store there
+    (the operational store may be served from another machine than the loop's)."""
+    from fraudkit.store import open_store, store_timezone
+
+    if not Path(db).exists():
+        return None
+    with open_store(db, read_only=True) as con:  # waits while the loop's tick holds the store
+        return store_timezone(con)
+
+
 def run_server(
     *,
     host: str,
@@ -45,6 +59,7 @@ def run_server(
 
     from fraudkit.ops.db import ops_engine, ops_url
     from fraudkit.ops.operators import active_count
+    from fraudkit.settings import default_timezone
     from fraudkit.web.app import create_app
     from fraudkit.web.settings import WebSettings
 
@@ -53,9 +68,17 @@ def run_server(
     active = active_count(engine)
     check_listen(host, active)
     engine.dispose()
-    app = create_app(WebSettings(ops_url=url, pay_minutes=pay_minutes))
+    zone = store_zone(db)
+    app = create_app(WebSettings(ops_url=url, pay_minutes=pay_minutes, timezone=zone or default_timezone()))
     shown = f"[{host}]" if ":" in host else host
     echo(f"work queue on http://{shown}:{port}/ over {app.state.engine.url!r} ({active} active operators)")
+    if zone is None:
+        echo(
+            f"no store at {db}: times read as {app.state.settings.timezone} "
+            "(pass the loop's --db, or set FRAUDKIT_TIMEZONE to the store's zone)"
+        )
+    else:
+        echo(f"times in the store's zone, {zone}")
     if active == 0:
         echo("no operator accounts yet: add one with `fraudkit operators add NAME` to log in")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -1,5 +1,7 @@
 """The work queue in a real browser: headless Chromium (Debian's) driven by Playwright against
-`fraudkit serve` started as a user starts it, in its own process on a free localhost port."""
+`fraudkit serve` started as a user starts it, in its own process on a free localhost port. The
+store keeps Asia/Shanghai time, the server runs in UTC and the browser in Los Angeles, so a
+countdown read in any zone but the store's would be hours off."""
 
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -22,8 +25,13 @@ from sqlalchemy.engine import Engine
 
 from fraudkit.ops.operators import create_operator
 from fraudkit.ops.schema import alerts, audit_log, outcomes, reveals
+from fraudkit.store import connect
+from fraudkit.web.display import countdown
 
 CHROMIUM = "/usr/bin/chromium"
+STORE_ZONE = "Asia/Shanghai"
+BROWSER_ZONE = "America/Los_Angeles"
+PAY_MINUTES = 45
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason=f"no {CHROMIUM}: apt-get install chromium (.ci/system-deps does)"
 )
@@ -43,13 +51,16 @@ def fraudkit_command() -> list[str]:
 
 @pytest.fixture
 def server(engine: Engine, ops_url: str, tmp_path: Path) -> Iterator[str]:
-    """`fraudkit serve` over the test's store, with two operators and two alerts; yields its base URL."""
+    """`fraudkit serve` (in UTC) over the test's stores (the DuckDB one in Asia/Shanghai), with two
+    operators and two alerts; yields its base URL."""
     create_operator(engine, "ana", "password-a")
     create_operator(engine, "bo", "password-b")
-    now = datetime.now()
+    now = store_now()
     seed_alerts(engine, [alert_row(1, now, score=0.93, tier="red", channel="call_now"), alert_row(2, now)])
+    connect(tmp_path / "f.duckdb", timezone=STORE_ZONE).close()
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "FRAUDKIT_OPS_DB"}
+    env = {k: v for k, v in os.environ.items() if k not in ("FRAUDKIT_OPS_DB", "FRAUDKIT_TIMEZONE")}
+    env["TZ"] = "UTC"
     command = [*fraudkit_command(), "serve", "--port", str(port), "--db", str(tmp_path / "f.duckdb")]
     log = (tmp_path / "serve.log").open("w")
     proc = subprocess.Popen([*command, "--ops-db", ops_url], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -61,6 +72,15 @@ def server(engine: Engine, ops_url: str, tmp_path: Path) -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+def store_now() -> datetime:
+    return datetime.now(ZoneInfo(STORE_ZONE)).replace(tzinfo=None)
+
+
+def contact_end(engine: Engine, alert_id: str) -> datetime:
+    with engine.connect() as conn:
+        return conn.execute(select(alerts.c.contact_end).where(alerts.c.alert_id == alert_id)).scalar_one()
 
 
 def wait_until_up(base: str, proc: subprocess.Popen, log: Path, seconds: float = 30) -> None:
@@ -77,7 +97,7 @@ def wait_until_up(base: str, proc: subprocess.Popen, log: Path, seconds: float =
 
 
 def log_in(browser: Any, base: str, name: str, password: str) -> Any:
-    page = browser.new_context().new_page()
+    page = browser.new_context(timezone_id=BROWSER_ZONE).new_page()
     page.goto(base + "/")
     assert page.url.startswith(base + "/login")
     page.fill("input[name=operator]", name)
@@ -94,8 +114,13 @@ def test_shift_in_a_browser(server: str, engine: Engine) -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         try:
+            before = store_now()
             ana = log_in(browser, server, "ana", "password-a")
             assert ana.locator("tr[data-alert=A00001] td.num").first.inner_text() == "138****0001"
+            assert ana.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == BROWSER_ZONE
+            shown = ana.locator("tr[data-alert=A00001] td.countdown").inner_text()  # as the script wrote it
+            pays = contact_end(engine, "A00001") + timedelta(minutes=PAY_MINUTES)
+            assert shown in {countdown(pays, before), countdown(pays, store_now())}
             assert "13800000001" not in ana.content()
             ana.click("#claim-next")
             ana.wait_for_url(server + "/alerts/A00001")
