@@ -876,8 +876,8 @@ def eval_watch(
     from rich.table import Table
 
     from fraudkit.live.alerts import alerts_frame
-    from fraudkit.live.config import load_config
-    from fraudkit.live.evaluate import evaluate_alerts, evaluate_midnight, report_rows, scaled_profile
+    from fraudkit.live.config import load_config, scaled_profile
+    from fraudkit.live.evaluate import evaluate_alerts, evaluate_midnight, report_rows
     from fraudkit.model.registry import load_model
     from fraudkit.ops.db import ops_engine, ops_url
     from fraudkit.settings import Settings
@@ -885,18 +885,22 @@ def eval_watch(
 
     if not truth.is_dir():
         raise ConfigError(f"--truth {truth} is not a folder", hint="point it at the truth/ folder of `fraudkit synth`")
-    profile = scaled_profile(load_config(config).calls_per_hour, calls_per_day)
     frame = alerts_frame(ops_engine(ops_url(db, ops_db)))
+    settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri)
+    champion = load_model(settings, "victim")
+    watch_config = load_config(config)
+    if watch_config.calls_per_hour is None:  # the champion shapes the team's day
+        profile = watch_config.with_(calls_per_day=calls_per_day).team(champion.meta)
+    else:  # the configured shifts, scaled to --calls-per-day when given
+        profile = scaled_profile(watch_config.calls_per_hour, calls_per_day)
     live = evaluate_alerts(frame, truth, profile=profile)
     night = None
     if midnight:
-        settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri)
         start = frame["created_at"].min().replace(hour=0, minute=0, second=0, microsecond=0)
         end = start + timedelta(days=live["days"])
         with open_store(db, read_only=True, lock_wait=lock_wait) as con:
-            night = evaluate_midnight(con, load_model(settings, "victim"), truth, start=start, end=end, profile=profile)
-    hours = [h for h in range(24) if profile[h]]
-    title = f"interception, {sum(profile)} calls a day ({hours[0]:02d}:00-{hours[-1] + 1:02d}:00)"
+            night = evaluate_midnight(con, champion, truth, start=start, end=end, profile=profile)
+    title = f"interception, {sum(profile)} calls a day (by hour: {' '.join(str(n) for n in profile)})"
     table = Table(title=title, title_justify="left")
     for col in ("measure", "live loop (alerts)", "midnight list"):
         table.add_column(col, justify="left" if col == "measure" else "right")

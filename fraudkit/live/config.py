@@ -9,8 +9,12 @@ Example ``watch.toml``::
     red = 0.6
     orange = 0.3
     yellow = 0.1                 # below this no alert is written
-    [capacity]                   # calls the team makes per hour, by hour of day (default 10/h, 8:00-18:00)
+    [capacity]
+    calls_per_day = 100          # calls the team makes a day, spread over the hours as below
     calls_per_hour = [0,0,0,0,0,0,0,0,10,10,10,10,10,10,10,10,10,10,0,0,0,0,0,0]
+                                 # the team's shifts, by hour of day; without it, calls_per_day
+                                 # follows the hours the champion's victims were hooked (half of
+                                 # it) and is spread evenly over the day (the other half)
     call_within = "30m"          # an orange alert not callable within this overflows to SMS
     retry_after = "30m"          # an alert whose person was unreachable comes back after this ...
     attempts = 3                 # ... until it has had this many calls
@@ -22,6 +26,7 @@ Example ``watch.toml``::
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -31,8 +36,35 @@ from typing import Any
 from fraudkit.errors import ConfigError
 from fraudkit.timeutil import parse_duration
 
-DEFAULT_CAPACITY = tuple(10 if 8 <= hour < 18 else 0 for hour in range(24))
-"""100 calls a day: ten an hour in office hours."""
+DEMAND_SHARE = 0.5
+"""Of a team with no configured shifts, the share of calls placed where the victims were hooked;
+the rest is spread evenly, so someone is on at every hour (and a model's quiet hours still get calls)."""
+
+
+def scaled_profile(shape: tuple[float, ...], calls_per_day: int | None) -> tuple[int, ...]:
+    """Calls by hour of day in the proportions of ``shape``, summing to ``calls_per_day`` (largest
+    remainders); ``calls_per_day`` None keeps a whole-number shape as it is."""
+    total = sum(shape)
+    if total <= 0:
+        raise ConfigError("capacity.calls_per_hour is all zero: the team makes no calls")
+    if calls_per_day is None:
+        return tuple(int(n) for n in shape)
+    exact = [n * calls_per_day / total for n in shape]
+    whole = [math.floor(x) for x in exact]
+    by_remainder = sorted(range(24), key=lambda h: (-(exact[h] - whole[h]), h))
+    for h in by_remainder[: calls_per_day - sum(whole)]:
+        whole[h] += 1
+    return tuple(whole)
+
+
+def demand_profile(contact_hours: list[float] | None, calls_per_day: int) -> tuple[int, ...]:
+    """``calls_per_day`` over the day: ``DEMAND_SHARE`` where ``contact_hours`` (victims' hooking
+    contacts by hour, from the model's training days) were, the rest evenly."""
+    hooked = sum(contact_hours or [])
+    if not contact_hours or len(contact_hours) != 24 or hooked <= 0:
+        return scaled_profile((1.0,) * 24, calls_per_day)
+    shape = tuple(DEMAND_SHARE * n / hooked + (1 - DEMAND_SHARE) / 24 for n in contact_hours)
+    return scaled_profile(shape, calls_per_day)
 
 
 @dataclass(frozen=True)
@@ -62,7 +94,8 @@ class WatchConfig:
     delivery_delay: timedelta = timedelta(minutes=5)
     late_within: timedelta = timedelta(minutes=10)
     tiers: TierThresholds = field(default_factory=TierThresholds)
-    calls_per_hour: tuple[int, ...] = DEFAULT_CAPACITY
+    calls_per_day: int = 100
+    calls_per_hour: tuple[int, ...] | None = None
     call_within: timedelta = timedelta(minutes=30)
     retry_after: timedelta = timedelta(minutes=30)
     attempts: int = 3
@@ -76,12 +109,23 @@ class WatchConfig:
         for name in ("delivery_delay", "late_within", "call_within", "retry_after", "new_account_within", "open_for"):
             if getattr(self, name) < timedelta(0):
                 raise ConfigError(f"{name} must not be negative")
-        if len(self.calls_per_hour) != 24 or any(n < 0 for n in self.calls_per_hour):
+        if self.calls_per_hour is not None and (
+            len(self.calls_per_hour) != 24 or any(n < 0 for n in self.calls_per_hour)
+        ):
             raise ConfigError("capacity.calls_per_hour needs 24 numbers >= 0, one per hour of day")
+        if self.calls_per_day < 1:
+            raise ConfigError("capacity.calls_per_day must be at least 1")
         if self.attempts < 1:
             raise ConfigError("capacity.attempts must be at least 1")
         if self.large_amount <= 0:
             raise ConfigError("escalation.large_amount must be > 0")
+
+    def team(self, model_meta: dict[str, Any]) -> tuple[int, ...]:
+        """The team's calls by hour of day: the configured shifts, or ``calls_per_day`` shaped by
+        the model's ``contact_hours`` (see ``demand_profile``)."""
+        if self.calls_per_hour is not None:
+            return self.calls_per_hour
+        return demand_profile(model_meta.get("contact_hours"), self.calls_per_day)
 
     def with_(self, **changes: Any) -> WatchConfig:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -106,7 +150,7 @@ def _number(section: dict[str, Any], key: str, where: str) -> float | None:
 KNOWN = {
     "": {"every", "delivery_delay", "late_within", "tiers", "capacity", "escalation"},
     "tiers": {"red", "orange", "yellow"},
-    "capacity": {"calls_per_hour", "call_within", "retry_after", "attempts"},
+    "capacity": {"calls_per_day", "calls_per_hour", "call_within", "retry_after", "attempts"},
     "escalation": {"large_amount", "new_account_within", "open_for"},
 }
 
@@ -143,6 +187,7 @@ def config_from_dict(data: dict[str, Any]) -> WatchConfig:
             orange=_number(tiers, "orange", "tiers."),
             yellow=_number(tiers, "yellow", "tiers."),
         ),
+        calls_per_day=_whole(cap, "calls_per_day", "capacity."),
         calls_per_hour=tuple(per_hour) if per_hour is not None else None,
         call_within=_duration(cap, "call_within", "capacity."),
         retry_after=_duration(cap, "retry_after", "capacity."),

@@ -1,14 +1,14 @@
 """``fraudkit eval watch``: what a team working the alerts table would have achieved, against the truth.
 
-The team works the product's own queue: its calls are the watch configuration's capacity by
-hour of day (``capacity.calls_per_hour``, scaled to ``calls_per_day`` when given), spread
-evenly within each hour, and at each call slot it takes the first open alert in the work
-queue's call order (``live.alerts.queue``: urgent, channel, score) as the queue stood then:
-only alerts already created (at the tick time: when the system could know), urgent only if
-escalated by then, not older than ``stale_after``, one call per person a day. Victims of the
-replayed span (first transfer in it) count as warned when called before that transfer.
-Beside it, the daily midnight list (``fraudkit warn`` at 00:00, top N) called in rank order at
-the same slots, for comparison.
+The team works the product's own queue. Its calls are the watch configuration's team by hour
+of day (``WatchConfig.team``: the configured shifts, or ``calls_per_day`` shaped by the
+champion's training victims), spread evenly within each hour. At each call slot it takes the
+first open alert in the work queue's call order (``live.alerts.queue``: urgent, channel,
+score) as the queue stood then: only alerts already created (at the tick time, when the
+system could know), urgent only if escalated by then, not older than ``stale_after``, one
+call per person a day. Victims of the replayed span (first transfer in it) count as warned
+when called before that transfer. Beside it, the daily midnight list (``fraudkit warn`` at
+00:00) called in rank order at the same slots, for comparison.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from fraudkit.errors import ConfigError, NotReadyError
+from fraudkit.errors import NotReadyError
 from fraudkit.live.alerts import queue
 from fraudkit.model.labels import read_truth, victims_from_truth
 from fraudkit.model.registry import LoadedModel
@@ -31,22 +31,6 @@ c = pl.col
 TIER_CHANNEL = {"red": "call_now", "orange": "call_queue", "yellow": "sms"}
 """Where routing sends a tier (``live.routing.route``), before any overflow or escalation."""
 CALLS = {"phone": pl.String, "alert_id": pl.String, "called_at": pl.Datetime("us"), "score": pl.Float64}
-
-
-def scaled_profile(calls_per_hour: tuple[int, ...], calls_per_day: int | None) -> tuple[int, ...]:
-    """The team's calls by hour of day: the configured profile, or its shape scaled to
-    ``calls_per_day`` (largest remainders, so the day sums to exactly that)."""
-    total = sum(calls_per_hour)
-    if total == 0:
-        raise ConfigError("capacity.calls_per_hour is all zero: the team makes no calls")
-    if calls_per_day is None or calls_per_day == total:
-        return tuple(calls_per_hour)
-    exact = [n * calls_per_day / total for n in calls_per_hour]
-    whole = [math.floor(x) for x in exact]
-    by_remainder = sorted(range(24), key=lambda h: (-(exact[h] - whole[h]), h))
-    for h in by_remainder[: calls_per_day - sum(whole)]:
-        whole[h] += 1
-    return tuple(whole)
 
 
 def team_slots(start: datetime, end: datetime, profile: tuple[int, ...]) -> list[datetime]:

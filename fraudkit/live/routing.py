@@ -22,11 +22,13 @@ def call_slots(start: datetime, span: timedelta, calls_per_hour: tuple[int, ...]
     return total
 
 
-def route(alerts: pl.DataFrame, *, now: datetime, waiting_calls: int, config: WatchConfig) -> pl.DataFrame:
+def route(
+    alerts: pl.DataFrame, *, now: datetime, waiting_calls: int, config: WatchConfig, team: tuple[int, ...]
+) -> pl.DataFrame:
     """``alerts`` (tier, score) with a ``channel``: red to call_now, orange to call_queue while the
     queue (``waiting_calls`` already in it, red ahead) can still be called within ``call_within``,
-    the rest of orange and all yellow to sms."""
-    room = call_slots(now, config.call_within, config.calls_per_hour) - waiting_calls
+    the rest of orange and all yellow to sms. ``team``: calls by hour of day (``WatchConfig.team``)."""
+    room = call_slots(now, config.call_within, team) - waiting_calls
     ranked = alerts.with_columns(
         pl.when(c("tier") == "red").then(0).when(c("tier") == "orange").then(1).otherwise(2).alias("_order")
     ).sort(["_order", "score"], descending=[False, True], maintain_order=True)

@@ -42,11 +42,14 @@ class Scorer:
     red: float
     orange: float
     yellow: float
+    team: tuple[int, ...]
+    """Calls the team makes by hour of day (``WatchConfig.team``), which sizes the call queue."""
 
     @classmethod
     def of(cls, model: LoadedModel, config: WatchConfig) -> Scorer:
         red, orange, yellow = config.tiers.resolve(model.thresholds)
-        return cls(model, contact_params_from_dict(model.meta.get("contacts")), red, orange, yellow)
+        params = contact_params_from_dict(model.meta.get("contacts"))
+        return cls(model, params, red, orange, yellow, config.team(model.meta))
 
     def tier(self, score: pl.Expr) -> pl.Expr:
         return Tiers(red=self.red, orange=self.orange).expr(score)
@@ -84,7 +87,7 @@ def new_alerts(scored: pl.DataFrame, scorer: Scorer, engine: Any, at: datetime, 
     reasons = reason_columns(scorer.model.booster, fresh, scorer.model.features)
     rows = pl.concat([fresh, reasons], how="horizontal").with_columns(scorer.tier(c("score")).alias("tier"))
     waiting = ops_alerts.waiting_calls(engine, at, config.call_within)
-    routed = route(rows, now=at, waiting_calls=waiting, config=config)
+    routed = route(rows, now=at, waiting_calls=waiting, config=config, team=scorer.team)
     return [
         {
             "alert_id": ops_alerts.alert_id(r["contact_id"]),

@@ -127,6 +127,7 @@ def train_model(ts: TrainingSet, params: TrainParams | None = None, settings: Se
     meta["horizon_hours"] = p.labels.horizon.total_seconds() / 3600
     if ts.target == "victim":
         meta["contacts"] = contact_params_to_dict(p.contacts)
+        meta["contact_hours"] = contact_hours(ts.frame)
     else:
         meta["window_days"] = p.window.total_seconds() / 86400
     metrics, test_scored, thresholds = evaluate(scored, p, test_days=list(ts.split.test), victims=ts.victims)
@@ -148,6 +149,15 @@ def train_model(ts: TrainingSet, params: TrainParams | None = None, settings: Se
         if ts.victims is None
         else ts.victims.filter(c("first_loss_at").dt.date().is_in(list(ts.split.test))),
     )
+
+
+def contact_hours(frame: pl.DataFrame) -> list[int]:
+    """Victims' contacts of the training and validation days by hour of day: when people are hooked,
+    which shapes a warning team's shifts when none are configured (``live.config.demand_profile``).
+    The test days are left out, so a replay of them is not staffed by what it measures."""
+    seen = frame.filter((c("label") == 1) & c("split").is_in(["train", "val"]))
+    counts = dict(seen.group_by(c("scored_at").dt.hour().alias("hour")).len().iter_rows())
+    return [int(counts.get(hour, 0)) for hour in range(24)]
 
 
 def evaluate(

@@ -274,7 +274,7 @@ def test_escalating_the_same_payments_again_adds_nothing(desk: Desk) -> None:
 
 def _tick(desk: Desk, at: datetime) -> int:
     """One replay tick of the loop over the store (no calls to score), returning its urgent count."""
-    scorer = Scorer(model=None, params=ContactParams(), red=0.6, orange=0.3, yellow=0.1)  # type: ignore[arg-type]
+    scorer = Scorer(model=None, params=ContactParams(), red=0.6, orange=0.3, yellow=0.1, team=(4,) * 24)  # type: ignore[arg-type]
     report = run_tick(
         desk.con,
         desk.engine,

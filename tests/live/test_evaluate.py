@@ -8,7 +8,8 @@ import polars as pl
 import pytest
 
 from fraudkit.errors import ConfigError
-from fraudkit.live.evaluate import scaled_profile, team_calls, team_slots, warned_figures
+from fraudkit.live.config import WatchConfig, demand_profile, scaled_profile
+from fraudkit.live.evaluate import team_calls, team_slots, warned_figures
 
 DAY = datetime(2026, 10, 23)
 OFFICE = tuple(10 if 8 <= h < 18 else 0 for h in range(24))
@@ -116,3 +117,15 @@ def test_warned_means_called_before_the_first_transfer() -> None:
     assert got["warned_victims"] == 1 and got["warned_share"] == pytest.approx(1 / 3)
     assert got["median_lead_minutes"] == pytest.approx(30.0)
     assert got["loss_stopped_share"] == pytest.approx(0.1)
+
+
+def test_a_team_without_shifts_follows_the_hours_victims_were_hooked() -> None:
+    evenings = [0] * 24
+    evenings[19], evenings[20] = 30, 10  # the model's training victims were hooked at 19:00-21:00
+    team = WatchConfig(calls_per_day=96).team({"contact_hours": evenings})
+    assert sum(team) == 96
+    assert team[19] == 38 and team[20] == 14  # 2 an hour for everyone, plus 36 and 12 for the victims
+    assert team[19] > team[20] > team[3] >= 2  # someone is on at 03:00 too (the even half)
+    assert demand_profile(None, 48) == (2,) * 24  # no victims to follow: evenly over the day
+    shifts = tuple(10 if 8 <= h < 18 else 0 for h in range(24))
+    assert WatchConfig(calls_per_hour=shifts).team({"contact_hours": evenings}) == shifts  # configured wins

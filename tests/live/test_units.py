@@ -30,8 +30,11 @@ def _alerts(tiers: list[str]) -> pl.DataFrame:
     return pl.DataFrame({"tier": tiers, "score": [0.9 - 0.01 * i for i in range(len(tiers))]})
 
 
+OFFICE = tuple(10 if 8 <= h < 18 else 0 for h in range(24))
+
+
 def test_call_slots_follow_the_hour_of_day() -> None:
-    per_hour = tuple(10 if 8 <= h < 18 else 0 for h in range(24))
+    per_hour = OFFICE
     assert call_slots(datetime(2026, 10, 1, 9, 0), timedelta(minutes=30), per_hour) == pytest.approx(5.0)
     # 17:45-18:15: a quarter hour of office time, then none
     assert call_slots(datetime(2026, 10, 1, 17, 45), timedelta(minutes=30), per_hour) == pytest.approx(2.5)
@@ -41,14 +44,20 @@ def test_call_slots_follow_the_hour_of_day() -> None:
 def test_orange_beyond_the_team_capacity_overflows_to_sms() -> None:
     config = WatchConfig(call_within=timedelta(minutes=30))  # 10 calls/h in office hours: 5 slots
     routed = route(
-        _alerts(["orange"] * 8 + ["red", "yellow"]), now=datetime(2026, 10, 1, 9), waiting_calls=2, config=config
+        _alerts(["orange"] * 8 + ["red", "yellow"]),
+        now=datetime(2026, 10, 1, 9),
+        waiting_calls=2,
+        config=config,
+        team=OFFICE,
     )
     channels = routed.group_by("channel").len().sort("channel").rows()
     # 5 slots in the next half hour, 2 calls waiting, the red one goes first: room for 2 oranges
     assert dict(channels) == {"call_now": 1, "call_queue": 2, "sms": 7}
     queued = routed.filter(c("channel") == "call_queue")["score"]
     assert queued.min() > routed.filter((c("tier") == "orange") & (c("channel") == "sms"))["score"].max()
-    night = route(_alerts(["orange", "red"]), now=datetime(2026, 10, 1, 23), waiting_calls=0, config=config)
+    night = route(
+        _alerts(["orange", "red"]), now=datetime(2026, 10, 1, 23), waiting_calls=0, config=config, team=OFFICE
+    )
     assert dict(night.select("tier", "channel").rows()) == {"red": "call_now", "orange": "sms"}  # nobody to call
 
 

@@ -135,6 +135,18 @@ def test_metrics_are_computed_on_the_test_days(victim_model: TrainResult, victim
     assert victim_model.importance["feature"].to_list()[0] in victim_set.features
 
 
+def test_the_victim_model_records_when_its_training_victims_were_hooked(
+    victim_model: TrainResult, victim_set: TrainingSet
+) -> None:
+    """A warning team without configured shifts is staffed by these hours (live.config.demand_profile),
+    so they must come from the training and validation days only, never the test days a replay measures."""
+    hours = victim_model.meta["contact_hours"]
+    seen = pl.concat([victim_set.part("train"), victim_set.part("val")]).filter(pl.col("label") == 1)
+    assert len(hours) == 24 and sum(hours) == seen.height > 0
+    busiest = seen["scored_at"].dt.hour().mode().sort()[0]
+    assert hours[busiest] == max(hours)
+
+
 def test_average_precision_matches_a_hand_computation() -> None:
     labels = np.array([1, 0, 1, 0, 0, 1])
     scores = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
