@@ -799,7 +799,11 @@ def watch(
         live_model = Champion(settings, model)  # reloaded when the champion alias moves, checked each minute
         reports = watch_loop(settings, engine, live_model, cfg, DropSource(drop, mappings), once=once, stop=stop)
     total = sum(r.alerts_out for r in reports)
-    console.print(f"{len(reports)} tick(s), {total} alert(s) written, {sum(r.urgent for r in reports)} urgent")
+    merged = sum(r.merged for r in reports)
+    console.print(
+        f"{len(reports)} tick(s), {total} alert(s) written, {merged} later contact(s) merged into open alerts, "
+        f"{sum(r.urgent for r in reports)} urgent"
+    )
 
 
 @app.command()
@@ -875,7 +879,7 @@ def eval_watch(
 
     from rich.table import Table
 
-    from fraudkit.live.alerts import alerts_frame
+    from fraudkit.live.alerts import alerts_frame, contacts_frame
     from fraudkit.live.config import load_config, scaled_profile
     from fraudkit.live.evaluate import evaluate_alerts, evaluate_midnight, report_rows
     from fraudkit.model.registry import load_model
@@ -885,7 +889,8 @@ def eval_watch(
 
     if not truth.is_dir():
         raise ConfigError(f"--truth {truth} is not a folder", hint="point it at the truth/ folder of `fraudkit synth`")
-    frame = alerts_frame(ops_engine(ops_url(db, ops_db)))
+    engine = ops_engine(ops_url(db, ops_db))
+    frame = alerts_frame(engine)
     settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri)
     champion = load_model(settings, "victim")
     watch_config = load_config(config)
@@ -893,7 +898,7 @@ def eval_watch(
         profile = watch_config.with_(calls_per_day=calls_per_day).team(champion.meta)
     else:  # the configured shifts, scaled to --calls-per-day when given
         profile = scaled_profile(watch_config.calls_per_hour, calls_per_day)
-    live = evaluate_alerts(frame, truth, profile=profile)
+    live = evaluate_alerts(frame, truth, profile=profile, contacts=contacts_frame(engine))
     night = None
     if midnight:
         start = frame["created_at"].min().replace(hour=0, minute=0, second=0, microsecond=0)

@@ -1,8 +1,13 @@
-"""Alerts in the operational store: written once per contact, read back as the queue, outcomes exported.
+"""Alerts in the operational store: one per person on the queue, read back as the queue, outcomes exported.
 
-An alert's id is derived from its contact, and ``contact_id`` is unique, so writing the same
-contact again (a loop restarted after a kill, a contact looked at again for late files) adds
-nothing: the first write, with the tick at which the system could first know, stands.
+Every scored contact that reaches an alert is recorded once in ``alert_contacts`` (its id is
+the key), so writing the same contact again (a loop restarted after a kill, a contact looked
+at again for late files) adds nothing. A person's first such contact makes the alert (its id
+derived from the contact; ``created_at`` the tick at which the system could first know); later
+contacts of the same person while that alert is open (new or claimed) are merged into it: the
+alert takes the better score with its tier and reasons, and the better channel, so
+the team sees one entry per person and two operators do not ring the same person. Once the
+alert is called or closed, a new contact makes a new alert.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from fraudkit.ops.schema import CHANNEL_RANK, alerts, outcomes
+from fraudkit.ops.schema import CHANNEL_RANK, alert_contacts, alerts, outcomes
 
 c = pl.col
 
@@ -25,28 +30,140 @@ def alert_id(contact_id: str) -> str:
 
 
 def already_alerted(engine: Any, contact_ids: list[str]) -> set[str]:
-    """The contacts among ``contact_ids`` that have an alert."""
-    from sqlalchemy import select
+    """The contacts among ``contact_ids`` that reached an alert (made or merged into one)."""
+    from sqlalchemy import select, union
 
     found: set[str] = set()
     with engine.connect() as conn:
         for i in range(0, len(contact_ids), 500):
             chunk = contact_ids[i : i + 500]
-            found |= set(conn.execute(select(alerts.c.contact_id).where(alerts.c.contact_id.in_(chunk))).scalars())
+            query = union(
+                select(alert_contacts.c.contact_id).where(alert_contacts.c.contact_id.in_(chunk)),
+                select(alerts.c.contact_id).where(alerts.c.contact_id.in_(chunk)),  # stores from before the merge
+            )
+            found |= set(conn.execute(query).scalars())
     return found
 
 
 def insert_alerts(engine: Any, rows: list[dict[str, Any]]) -> int:
-    """Insert alerts, skipping contacts alerted already (by the unique contact_id); returns how many were new."""
+    """Insert alerts as given (one per row, no merging), skipping contacts alerted already;
+    returns how many were new."""
     if not rows:
         return 0
     seen = already_alerted(engine, [r["contact_id"] for r in rows])  # once: not once per row
     new = [r for r in rows if r["contact_id"] not in seen]
     if not new:
         return 0
-    with engine.begin() as conn:
+    from fraudkit.ops.queue import writing
+
+    with writing(engine) as conn:
         conn.execute(_insert_ignore(engine, alerts, ["contact_id"]), new)
+        conn.execute(
+            _insert_ignore(engine, alert_contacts, ["contact_id"]), [_contact_row(r, r["alert_id"]) for r in new]
+        )
     return len(new)
+
+
+MERGED = ("score", "tier", "reason_1", "reason_2", "reason_3", "suspect_number", "model_version")
+"""What a better-scored later contact of the same person brings to the open alert. Its contact
+times stay the first contact's: people pay some time after the hooking call, so the countdown
+runs from it (each merged contact's own times are in ``alert_contacts``)."""
+
+
+def write_alerts(engine: Any, rows: list[dict[str, Any]]) -> tuple[int, int]:
+    """Write a tick's alert rows, one alert per person on the queue (see the module docstring);
+    returns (alerts made, contacts merged into an open alert)."""
+    from sqlalchemy import select
+
+    from fraudkit.ops.queue import writing
+
+    seen = already_alerted(engine, [r["contact_id"] for r in rows]) if rows else set()
+    fresh = sorted(
+        (r for r in rows if r["contact_id"] not in seen),
+        key=lambda r: (r["phone"], -r["score"], r["contact_id"]),
+    )
+    if not fresh:
+        return 0, 0
+    people: dict[str, list[dict[str, Any]]] = {}
+    for r in fresh:
+        people.setdefault(r["phone"], []).append(r)
+    with engine.connect() as conn:
+        current = {
+            row.phone: row
+            for row in conn.execute(
+                select(alerts.c.alert_id, alerts.c.phone, alerts.c.score, alerts.c.channel, alerts.c.urgent)
+                .where(alerts.c.phone.in_(list(people)), alerts.c.status.in_(["new", "claimed"]))
+                .order_by(alerts.c.created_at)
+            )
+        }
+    made, merged, contacts = [], 0, []
+    with writing(engine) as conn:
+        for phone, group in people.items():
+            best, target = group[0], current.get(phone)
+            if target is not None and _merge(conn, target, best):
+                merged += len(group)
+                contacts += [_contact_row(r, target.alert_id) for r in group]
+            else:  # no open alert (or it was closed a moment ago): the best contact makes one
+                made.append(best)
+                merged += len(group) - 1
+                contacts += [_contact_row(r, best["alert_id"]) for r in group]
+        if made:
+            conn.execute(_insert_ignore(engine, alerts, ["contact_id"]), made)
+        conn.execute(_insert_ignore(engine, alert_contacts, ["contact_id"]), contacts)
+    return len(made), merged
+
+
+def _merge(conn: Any, target: Any, best: dict[str, Any]) -> bool:
+    """Merge ``best`` into the open alert ``target`` (better score: its fields; better channel,
+    unless urgent), in the caller's transaction; False when the alert is no longer open."""
+    from sqlalchemy import update
+
+    values: dict[str, Any] = {"status": alerts.c.status}  # a write even when nothing improves: still open?
+    if best["score"] > target.score:
+        values |= {k: best[k] for k in MERGED}
+    if not target.urgent and CHANNEL_RANK.get(best["channel"], 9) < CHANNEL_RANK.get(target.channel, 9):
+        values["channel"] = best["channel"]
+    done = conn.execute(
+        update(alerts)
+        .where(alerts.c.alert_id == target.alert_id, alerts.c.status.in_(["new", "claimed"]))
+        .values(**values)
+    )
+    return bool(done.rowcount)
+
+
+def _contact_row(row: dict[str, Any], alert_id: str) -> dict[str, Any]:
+    keys = ("contact_id", "created_at", "score", "tier", "channel", "suspect_number", "contact_start", "contact_end")
+    return {k: row[k] for k in keys} | {"alert_id": alert_id}
+
+
+def contacts_frame(engine: Any) -> pl.DataFrame:
+    """Every contact that reached an alert, with its alert's person and escalation: what the queue
+    held when (``eval watch`` replays a team over it). Alerts of stores from before the merge,
+    with no contact rows, stand for their one contact."""
+    from sqlalchemy import select
+
+    a, k = alerts.c, alert_contacts.c
+    query = select(
+        k.alert_id, a.phone, k.created_at, k.score, k.tier, k.channel, a.urgent, a.urgent_at, a.status
+    ).join_from(alert_contacts, alerts, k.alert_id == a.alert_id)
+    with engine.connect() as conn:
+        data = [dict(r._mapping) for r in conn.execute(query)]
+    schema = {
+        "alert_id": pl.String,
+        "phone": pl.String,
+        "created_at": pl.Datetime("us"),
+        "score": pl.Float64,
+        "tier": pl.String,
+        "channel": pl.String,
+        "urgent": pl.Boolean,
+        "urgent_at": pl.Datetime("us"),
+        "status": pl.String,
+    }
+    rows = pl.DataFrame(data, schema=schema, orient="row")
+    whole = alerts_frame(engine).select(*schema)
+    return pl.concat([rows, whole.filter(~c("alert_id").is_in(rows["alert_id"].implode()))]).sort(
+        "created_at", "alert_id"
+    )
 
 
 def _insert_ignore(engine: Any, table: Any, keys: list[str]) -> Any:

@@ -45,7 +45,11 @@ def team_slots(start: datetime, end: datetime, profile: tuple[int, ...]) -> list
 
 
 def team_calls(alerts: pl.DataFrame, slots: list[datetime], *, stale_after: timedelta) -> pl.DataFrame:
-    """The calls the team makes off the work queue, one per slot (see the module docstring)."""
+    """The calls the team makes off the work queue, one per slot (see the module docstring).
+
+    ``alerts`` may hold several rows of one alert (its merged contacts, each from its own tick
+    with its own score): the alert is on the queue as its best row created by then, and a
+    call takes it off whole."""
     columns = ("alert_id", "phone", "created_at", "score", "tier", "channel", "urgent", "urgent_at", "status")
     frame = alerts.select(columns)
     frame = frame.with_columns(pl.lit("new").alias("status")).sort("created_at", "alert_id")  # a team from scratch
@@ -107,16 +111,20 @@ def evaluate_alerts(
     truth_dir: Path,
     *,
     profile: tuple[int, ...],
+    contacts: pl.DataFrame | None = None,
     stale_after: timedelta = timedelta(hours=24),
 ) -> dict[str, float]:
-    """The interception figures of the alerts table, the team calling ``profile[h]`` an hour (see the module)."""
+    """The interception figures of the alerts table, the team calling ``profile[h]`` an hour (see the
+    module). ``contacts`` (``live.alerts.contacts_frame``): what the queue held when, an alert's
+    merged contacts each at its own tick and score; without it, each alert as first written."""
     if alerts.is_empty():
         raise NotReadyError("the alerts table is empty", hint="run `fraudkit watch --replay --from ... --to ...` first")
     truth = read_truth(truth_dir, "victim")
     numbers = truth["fraud_numbers"]["phone"].cast(pl.String).implode()
     start = alerts["created_at"].min().replace(hour=0, minute=0, second=0, microsecond=0)
     end = alerts["created_at"].max()
-    calls = team_calls(alerts, team_slots(start, end, profile), stale_after=stale_after)
+    queued = alerts if contacts is None else contacts
+    calls = team_calls(queued, team_slots(start, end, profile), stale_after=stale_after)
     hooked = alerts.select(c("alert_id"), c("suspect_number").is_in(numbers).cast(pl.Float64).alias("hooked"))
     made = calls.join(hooked, on="alert_id", how="left")
     days = max((end - start).total_seconds() / 86_400.0, 1.0)

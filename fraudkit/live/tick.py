@@ -3,7 +3,8 @@
 A tick at time ``at`` knows the records that ended before its ``horizon`` (live: what has been
 ingested, ``at`` itself; replay: ``at`` minus the delivery delay). It scores with the champion
 every contact that ended in [watermark - late_within, horizon), writes an alert for each
-scoring at least the yellow threshold (routed to a channel), escalates open alerts whose
+scoring at least the yellow threshold (routed to a channel; merged into the person's open
+alert if there is one, ``live.alerts``), escalates open alerts whose
 person paid a suspect account, copies the work queue's outcomes into the store, puts back in
 the queue the alerts whose person was unreachable ``retry_after`` ago, and moves the
 watermark to the horizon last: a tick cut short is done again whole, and adds nothing twice.
@@ -64,6 +65,7 @@ class TickReport:
     records_in: int
     contacts: int
     alerts_out: int
+    merged: int
     urgent: int
     outcomes: int
     seconds: float
@@ -71,7 +73,8 @@ class TickReport:
     def log_line(self) -> str:
         return (
             f"tick {self.at:%Y-%m-%d %H:%M:%S} records_in={self.records_in} contacts={self.contacts} "
-            f"alerts_out={self.alerts_out} urgent={self.urgent} outcomes={self.outcomes} seconds={self.seconds:.2f}"
+            f"alerts_out={self.alerts_out} merged={self.merged} urgent={self.urgent} outcomes={self.outcomes} "
+            f"seconds={self.seconds:.2f}"
         )
 
 
@@ -135,13 +138,13 @@ def run_tick(
     mark = read_watermark(con, loop)
     since = min(mark if mark is not None else horizon - config.every, horizon) - late_within
     numbers = tick_numbers(con, since, horizon, scorer.params)
-    written, n_contacts = 0, 0
+    written, merged, n_contacts = 0, 0, 0
     if numbers.len():
         contacts, _ = live_contacts(con, since, horizon, scorer.params, numbers)
         n_contacts = contacts.height
         if contacts.height:
             scored = contacts.with_columns(scorer.model.score(contacts))
-            written = ops_alerts.insert_alerts(engine, new_alerts(scored, scorer, engine, at, config))
+            written, merged = ops_alerts.write_alerts(engine, new_alerts(scored, scorer, engine, at, config))
     urgent = 0
     if fresh or written:
         # urgent alerts stay watched: each later suspect transfer is one more request to the bank
@@ -161,6 +164,7 @@ def run_tick(
         records_in=records_in,
         contacts=n_contacts,
         alerts_out=written,
+        merged=merged,
         urgent=urgent,
         outcomes=exported,
         seconds=time.perf_counter() - started,

@@ -75,6 +75,22 @@ alerts = Table(
     Index("ix_alerts_phone", "phone"),
 )
 
+alert_contacts = Table(
+    "alert_contacts",
+    metadata,
+    # every scored contact that reached an alert: the first one made it, later ones of the same
+    # person while it was open were merged into it (one alert per person on the queue)
+    Column("contact_id", String(128), primary_key=True),
+    Column("alert_id", String(40), ForeignKey("alerts.alert_id"), nullable=False, index=True),
+    Column("created_at", DateTime, nullable=False),  # the tick that scored it
+    Column("score", Float, nullable=False),
+    Column("tier", String(8), nullable=False),
+    Column("channel", String(16), nullable=False),  # where routing sent it at that tick
+    Column("suspect_number", String(32)),
+    Column("contact_start", DateTime, nullable=False),
+    Column("contact_end", DateTime, nullable=False),
+)
+
 CHANNEL_RANK = {"call_now": 0, "call_queue": 1, "bank": 2, "sms": 3}
 """Call order within the urgent and non-urgent groups: red calls first, then the call queue;
 bank alerts are urgent anyway and SMS-list alerts come last (called only when the team has time)."""

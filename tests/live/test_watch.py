@@ -19,7 +19,7 @@ from conftest import LiveWorld
 from typer.testing import CliRunner
 
 from fraudkit.cli import app
-from fraudkit.live.alerts import alerts_frame
+from fraudkit.live.alerts import alerts_frame, contacts_frame
 from fraudkit.live.clock import store_now
 from fraudkit.model.contacts import contact_features
 from fraudkit.ops.db import ops_engine
@@ -51,6 +51,15 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.Popen:
 
 def _alerts(url: str) -> pl.DataFrame:
     return alerts_frame(ops_engine(url))
+
+
+def _contact_ids(url: str) -> list[str]:
+    from sqlalchemy import select
+
+    from fraudkit.ops.schema import alert_contacts
+
+    with ops_engine(url).connect() as conn:
+        return list(conn.execute(select(alert_contacts.c.contact_id)).scalars())
 
 
 def _count(url: str) -> int:
@@ -107,6 +116,8 @@ def test_watch_subprocess_kill_and_restart(live_world: LiveWorld, tmp_path: Path
     assert "records_in=" in err and "alerts_out=" in err
     got = _alerts(url)
     assert got["contact_id"].n_unique() == got.height  # nothing twice
+    assert got["phone"].n_unique() == got.height  # nobody called them: one open alert per person
+    scored = contacts_frame(ops_engine(url))
     con = duckdb.connect(str(db), read_only=True)
     try:
         stored = con.sql("SELECT * FROM calls").pl()
@@ -118,7 +129,8 @@ def test_watch_subprocess_kill_and_restart(live_world: LiveWorld, tmp_path: Path
     expected = contact_features(
         stored, subs, accs, None, since=now - timedelta(days=3), until=ends + timedelta(seconds=1)
     )
-    assert set(got["contact_id"]) == set(expected["contact_id"])  # none lost
+    assert scored.height == expected.height  # each contact once, made or merged into its person's alert
+    assert set(_contact_ids(url)) == set(expected["contact_id"])  # none lost
     assert expected.height > 0
     phones = set(calls["caller"].to_list()) | set(calls["callee"].to_list())
     assert not [p for p in phones if p in err]  # no personal data logged
