@@ -27,11 +27,13 @@ over transfers. Account numbers are masked in every rendering unless ``reveal``.
 from __future__ import annotations
 
 import html
+import math
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -53,6 +55,8 @@ REPORT_LOOKBACK = timedelta(days=7)
 
 Shower = Callable[[str | None], str]
 _EPS = 1e-9
+_NOISE = 1e-6
+"""Held amounts below this (a millionth of a unit) are float noise of the FIFO sums, not money: zero."""
 _SUCCESS = "coalesce(t.status, 'success') = 'success'"
 _TXN_COLUMNS = "t.txn_id, t.ts, t.src_account, t.dst_account, CAST(t.amount AS DOUBLE) AS amount, t.channel"
 FLOW_SCHEMA: dict[str, pl.DataType] = {
@@ -71,9 +75,14 @@ REACHED_SCHEMA: dict[str, pl.DataType] = {
     "min_hop": pl.Int32(),
     "traced_amount_in": pl.Float64(),
     "traced_amount_out": pl.Float64(),
+    "cashed_out": pl.Float64(),
+    "beyond_hop_limit": pl.Float64(),
     "held": pl.Float64(),
     "is_cash_out_point": pl.Boolean(),
 }
+"""Per account: ``traced_amount_in = traced_amount_out + cashed_out + beyond_hop_limit + held``, where
+``cashed_out`` is what reached it by a cash-out transfer (gone), ``beyond_hop_limit`` what reached it in the
+last hop (not followed) and ``held`` what stayed (never negative)."""
 _CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "txn_id": pl.Utf8(),
     "ts": pl.Datetime("us"),
@@ -96,21 +105,28 @@ class TraceResult:
     hops: int = DEFAULT_HOPS
     within: timedelta = DEFAULT_WITHIN
 
+    @cached_property
+    def _split_cents(self) -> tuple[int, int, int]:
+        """Cashed out, at the hop limit, held: in cents, adding up exactly to ``total_out`` in cents."""
+        parts = [float(self.reached[c].sum()) for c in ("cashed_out", "beyond_hop_limit", "held")]
+        cashed, limit, held = apportion_cents(cents(self.total_out), parts)
+        return cashed, limit, held
+
     @property
     def cashed_out(self) -> float:
-        """Traced money that ended in cash-out transfers (ATM, third-party platform, cash point)."""
-        return float(self.flows.filter(pl.col("is_cash_out"))["traced_amount"].sum())
+        """Traced money that ended in cash-out transfers (ATM, third-party platform, cash point), to the cent."""
+        return self._split_cents[0] / 100
 
     @property
     def at_hop_limit(self) -> float:
-        """Traced money the trace stopped following because it reached the last hop."""
-        last = self.flows.filter((pl.col("hop") == self.hops) & ~pl.col("is_cash_out"))
-        return float(last["traced_amount"].sum())
+        """Traced money the trace stopped following because it reached the last hop, to the cent."""
+        return self._split_cents[1] / 100
 
     @property
     def held(self) -> float:
-        """Traced money left in accounts: not moved on within the window, or dust below min_amount."""
-        return self.total_out - self.cashed_out - self.at_hop_limit
+        """Traced money left in accounts (not moved on within the window, or dust below min_amount), to the
+        cent; never negative, and ``cashed_out + at_hop_limit + held`` is ``total_out`` to the cent."""
+        return self._split_cents[2] / 100
 
 
 # --- public API ----------------------------------------------------------------------------
@@ -212,14 +228,7 @@ def trace_html(result: TraceResult, *, reveal: Reveal | None = None, max_rows: i
     )
     reached = result.reached.sort("traced_amount_in", descending=True).head(max_rows)
     reached_rows = [
-        [
-            show(r["account"]),
-            r["min_hop"],
-            r["traced_amount_in"],
-            r["traced_amount_out"],
-            r["held"],
-            "cash-out" if r["is_cash_out_point"] else "",
-        ]
+        [show(r["account"]), r["min_hop"], *_account_figures(r), _account_note(r)]
         for r in reached.iter_rows(named=True)
     ]
     flows = result.flows.head(max_rows)
@@ -244,7 +253,9 @@ def trace_html(result: TraceResult, *, reveal: Reveal | None = None, max_rows: i
         + '<p class="note">Columns are hops; edge width follows the traced amount. Traced money leaves an account '
         "first (FIFO) and only within the time window after it arrived.</p>"
         + f"<h2>Accounts reached ({result.reached.height})</h2>"
-        + html_table(["account", "first hop", "traced in", "traced out", "held", ""], reached_rows)
+        + html_table(
+            ["account", "first hop", "traced in", "sent on", "cashed out", "beyond hop limit", "held", ""], reached_rows
+        )
         + _truncated_note(result.reached.height, max_rows)
         + f"<h2>Traced transfers ({result.flows.height})</h2>"
         + html_table(["hop", "from", "to", "transfer", "time", "amount", "traced", "channel", ""], flow_rows)
@@ -367,7 +378,7 @@ def _follow(
         origin=origin,
         start=seeds["ts"].min(),
         flows=flows,
-        reached=_reached(origin, flows, total_out),
+        reached=_reached(origin, flows, total_out, hops),
         total_out=total_out,
         hops=hops,
         within=within,
@@ -389,37 +400,75 @@ def _as_flows(rows: pl.DataFrame, hop: int) -> pl.DataFrame:
     ).cast(FLOW_SCHEMA)
 
 
-def _reached(origin: str, flows: pl.DataFrame, total_out: float) -> pl.DataFrame:
-    """Per account: first hop, traced in and out, held. The origin's "in" is the money it sent
-    plus any that came back, so held sums to ``total_out`` over all accounts."""
+def _reached(origin: str, flows: pl.DataFrame, total_out: float, hops: int) -> pl.DataFrame:
+    """Per account: first hop, traced in and out, and where the rest of what came in went: cashed out
+    (arrived by a cash-out transfer), beyond the hop limit (arrived in the last hop) or held (stayed).
+    The origin's "in" is the money it sent plus any that came back, so cashed out, beyond the hop limit
+    and held sum to ``total_out`` over all accounts."""
+    stopped = pl.col("is_cash_out")
     into = flows.group_by("account").agg(
         pl.col("hop").min().alias("min_hop"),
         pl.col("traced_amount").sum().alias("traced_amount_in"),
-        pl.col("is_cash_out").any().alias("is_cash_out_point"),
+        pl.col("traced_amount").filter(stopped).sum().alias("cashed_out"),
+        pl.col("traced_amount").filter(~stopped & (pl.col("hop") >= hops)).sum().alias("beyond_hop_limit"),
+        stopped.any().alias("is_cash_out_point"),
     )
     out = flows.group_by(pl.col("parent_account").alias("account")).agg(
         pl.col("traced_amount").sum().alias("traced_amount_out")
     )
+    seeded = ("account", "min_hop", "traced_amount_in", "cashed_out", "beyond_hop_limit", "is_cash_out_point")
     seed = pl.DataFrame(
-        {"account": [origin], "min_hop": [0], "traced_amount_in": [total_out], "is_cash_out_point": [False]},
-        schema={k: REACHED_SCHEMA[k] for k in ("account", "min_hop", "traced_amount_in", "is_cash_out_point")},
+        {
+            "account": [origin],
+            "min_hop": [0],
+            "traced_amount_in": [total_out],
+            "cashed_out": [0.0],
+            "beyond_hop_limit": [0.0],
+            "is_cash_out_point": [False],
+        },
+        schema={k: REACHED_SCHEMA[k] for k in seeded},
     )
     accounts = (
-        pl.concat([seed, into.cast({"min_hop": pl.Int32})])
+        pl.concat([seed, into.select(seeded).cast({"min_hop": pl.Int32})])
         .group_by("account")
         .agg(
             pl.col("min_hop").min(),
             pl.col("traced_amount_in").sum(),
+            pl.col("cashed_out").sum(),
+            pl.col("beyond_hop_limit").sum(),
             pl.col("is_cash_out_point").any(),
         )
     )
+    rest = pl.col("traced_amount_in") - pl.col("traced_amount_out") - pl.col("cashed_out") - pl.col("beyond_hop_limit")
     return (
         accounts.join(out, on="account", how="left")
         .with_columns(pl.col("traced_amount_out").fill_null(0.0))
-        .with_columns((pl.col("traced_amount_in") - pl.col("traced_amount_out")).alias("held"))
+        .with_columns(pl.when(rest > _NOISE).then(rest).otherwise(0.0).alias("held"))
         .select(list(REACHED_SCHEMA))
         .sort(["min_hop", "traced_amount_in", "account"], descending=[False, True, False])
     )
+
+
+def cents(amount: float) -> int:
+    """An amount in whole cents."""
+    return round(amount * 100)
+
+
+def apportion_cents(total: int, parts: Sequence[float]) -> list[int]:
+    """Split ``total`` cents into whole cents in proportion to ``parts`` (amounts, negatives as zero), by
+    largest remainder: the results are never negative and sum to ``total`` exactly, so figures shown to
+    the cent add up. With no positive part, everything goes to the last one."""
+    weights = [max(p, 0.0) for p in parts]
+    scale = sum(weights)
+    if not parts:
+        return []
+    if scale <= 0:
+        return [0] * (len(parts) - 1) + [total]
+    exact = [w * total / scale for w in weights]
+    whole = [math.floor(x) for x in exact]
+    for i in sorted(range(len(parts)), key=lambda i: (whole[i] - exact[i], i))[: total - sum(whole)]:
+        whole[i] += 1
+    return whole
 
 
 # --- queries -------------------------------------------------------------------------------
@@ -593,6 +642,20 @@ def _trace_svg(result: TraceResult, show: Shower) -> str:
         for e in edges
     ]
     return flow_svg(draw_nodes, draw_edges, columns=columns, width=max(960, 170 * len(columns)))
+
+
+def _account_figures(row: dict) -> list[float]:
+    """An account's traced in, sent on, cashed out, beyond the hop limit and held, to the cent, so that
+    the four parts add up to what came in exactly."""
+    total = cents(row["traced_amount_in"])
+    parts = [row[c] for c in ("traced_amount_out", "cashed_out", "beyond_hop_limit", "held")]
+    return [total / 100, *(c / 100 for c in apportion_cents(total, parts))]
+
+
+def _account_note(row: dict) -> str:
+    if row["is_cash_out_point"]:
+        return "cash-out"
+    return "hop limit" if row["beyond_hop_limit"] > 0 else ""
 
 
 def _truncated_note(total: int, shown: int) -> str:

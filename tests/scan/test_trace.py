@@ -83,11 +83,17 @@ def check_invariants(result: TraceResult, hops: int, within: timedelta) -> None:
     per_txn = flows.group_by("txn_id").agg(pl.col("traced_amount").sum(), pl.col("amount").first())
     assert (per_txn["traced_amount"] <= per_txn["amount"] + TOL).all()
     assert (reached["traced_amount_out"] <= reached["traced_amount_in"] + TOL).all()
-    assert (reached["held"] >= -TOL).all()
-    assert reached["held"].sum() == pytest.approx(result.total_out, abs=TOL)
-    assert result.held >= -TOL
-    others = reached.filter(pl.col("account") != result.origin)
-    assert others["held"].sum() <= result.total_out + TOL
+    assert (reached["held"] >= 0).all()
+    parts = reached["traced_amount_out"] + reached["cashed_out"] + reached["beyond_hop_limit"] + reached["held"]
+    assert (parts - reached["traced_amount_in"]).abs().max() <= TOL, "an account's in is not out + where the rest went"
+    ended = reached["cashed_out"].sum() + reached["beyond_hop_limit"].sum() + reached["held"].sum()
+    assert ended == pytest.approx(result.total_out, abs=TOL)
+    assert reached["cashed_out"].sum() == pytest.approx(flows.filter(pl.col("is_cash_out"))["traced_amount"].sum())
+    assert min(result.held, result.cashed_out, result.at_hop_limit) >= 0
+    shown = [round(x * 100) for x in (result.total_out, result.cashed_out, result.at_hop_limit, result.held)]
+    assert shown[0] == sum(shown[1:]), "the summary's figures do not add up to the cent"
+    assert result.cashed_out == pytest.approx(reached["cashed_out"].sum(), abs=0.01)
+    assert result.held == pytest.approx(reached["held"].sum(), abs=0.01)
     assert flows["hop"].max() <= hops
     hop1 = flows.filter(pl.col("hop") == 1)
     assert hop1["traced_amount"].sum() == pytest.approx(result.total_out)
@@ -246,6 +252,25 @@ def test_cash_out_points_are_identified_and_end_the_path(store: duckdb.DuckDBPyC
     assert points == {"ATM9", "PAY1", "CASHBOX"}
     assert result.cashed_out == pytest.approx(2500)
     assert result.held == pytest.approx(500)
+
+
+def test_held_is_what_stayed_never_negative_and_cash_out_is_apart(store: duckdb.DuckDBPyConnection) -> None:
+    seeds = [1190.59, 2721.6, 1850.41]
+    outs = [870.43, 901.82, 95.34, 3895.01]  # all of it cashed out: float sums leave -9e-13 "held"
+    load(store, [Txn(f"v{i}", i, "V", "A", a) for i, a in enumerate(seeds)])
+    load(store, [Txn(f"w{i}", 10 + i, "A", f"ATM{i}", a, channel="atm") for i, a in enumerate(outs)])
+    result = trace_account(store, "V")
+    assert f"{result.held:,.2f}" == "0.00"
+    assert result.cashed_out == pytest.approx(sum(seeds))
+    assert (result.reached["held"] == 0).all()
+    atm = account_row(result, "ATM3")
+    assert (atm["cashed_out"], atm["held"]) == (pytest.approx(3895.01), 0)
+    page = trace_html(result)
+    row = re.search(rf"<tr><td>{re.escape(mask_account('ATM3') or '')}</td>(.*?)</tr>", page)
+    assert row is not None
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))
+    assert cells == ["2", "3,895.01", "0.00", "3,895.01", "0.00", "0.00"]  # hop, in, sent on, cashed, limit, held
+    check_invariants(result, 6, timedelta(hours=48))
 
 
 def test_only_successful_transfers_move_money(store: duckdb.DuckDBPyConnection) -> None:
