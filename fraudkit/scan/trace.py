@@ -185,26 +185,85 @@ def trace_report(
     return _follow(con, victim, seeds, hops=hops, within=within, min_amount=min_amount)
 
 
-def trace_tree(result: TraceResult, *, reveal: Reveal | None = None, max_children: int = 12) -> Tree:
-    """The trace as a terminal tree: each account once per hop, under the parent that sent it most."""
-    show = _shower(reveal)
-    root = Tree(
-        Text(f"{show(result.origin)}  sent {result.total_out:,.2f} from {result.start:%Y-%m-%d %H:%M}", style="bold")
+@dataclass
+class TreeBranch:
+    """One line of the trace tree: money that went from its parent line's account to ``account`` at ``hop``.
+
+    In cents, and adding up: ``amount = cashed_out + sum(child amounts) + more_amount + rest``, where
+    ``rest`` stayed in the account (held) or, at the last hop, was not followed (``rest_is_limit``).
+    Money arriving at an account in one hop is pooled; an account with several senders passes each
+    sender's share of what it sent on in proportion to what that sender brought.
+    """
+
+    hop: int
+    account: str
+    amount: int
+    cashed_out: int = 0
+    rest: int = 0
+    rest_is_limit: bool = False
+    senders: int = 1
+    children: list[TreeBranch] | None = None
+    more: int = 0
+    more_amount: int = 0
+
+
+def tree_branches(result: TraceResult, *, max_children: int = 12, max_lines: int = 400) -> TreeBranch:
+    """The trace as a tree of :class:`TreeBranch` whose figures add up at every line (root: the origin)."""
+    edges = result.flows.group_by("hop", "parent_account", "account").agg(
+        pl.col("traced_amount").sum().alias("traced"),
+        pl.col("traced_amount").filter(pl.col("is_cash_out")).sum().alias("cashed"),
     )
-    nodes = _hop_nodes(result.flows)
-    children: dict[tuple[int, str], list[dict]] = {}
-    for node in nodes.iter_rows(named=True):
-        children.setdefault((node["hop"] - 1, node["parent_account"]), []).append(node)
-    stack: list[tuple[Tree, int, str]] = [(root, 0, result.origin)]
+    pools = edges.group_by("hop", "account").agg((pl.col("traced") - pl.col("cashed")).sum().alias("pool"), pl.len())
+    pool = {(r["hop"], r["account"]): (r["pool"], r["len"]) for r in pools.iter_rows(named=True)}
+    pool[(0, result.origin)] = (result.total_out, 1)
+    out: dict[tuple[int, str], list[dict]] = {}
+    for e in edges.sort(["traced", "account"], descending=[True, False]).iter_rows(named=True):
+        out.setdefault((e["hop"] - 1, e["parent_account"]), []).append(e)
+    root = TreeBranch(0, result.origin, cents(result.total_out))
+    lines = 1
+    # each entry: a branch, the exact amount it carries, its exact cashed-out part
+    stack: list[tuple[TreeBranch, float, float]] = [(root, result.total_out, 0.0)]
     while stack:
-        branch, hop, account = stack.pop()
-        kids = children.get((hop, account), [])
-        for node in kids[:max_children]:
-            sub = branch.add(_tree_label(node, show))
-            stack.append((sub, node["hop"], node["account"]))
-        if len(kids) > max_children:
-            rest = sum(k["traced_in"] for k in kids[max_children:])
-            branch.add(Text(f"+{len(kids) - max_children} more accounts, {rest:,.2f}", style="dim"))
+        branch, exact, cashed = stack.pop()
+        held_pool, _ = pool.get((branch.hop, branch.account), (0.0, 1))
+        share = (exact - cashed) / held_pool if held_pool > _EPS else 0.0
+        kids = out.get((branch.hop, branch.account), []) if branch.hop < result.hops else []
+        kid_exact = [share * k["traced"] for k in kids]
+        rest = max(exact - cashed - sum(kid_exact), 0.0)
+        split = apportion_cents(branch.amount, [cashed, *kid_exact, rest])
+        branch.cashed_out, branch.rest = split[0], split[-1]
+        branch.rest_is_limit = branch.hop >= result.hops
+        branch.children = []
+        room = max(min(max_children, max_lines - lines), 0)
+        for k, amount, part in zip(kids, split[1:-1], kid_exact, strict=True):
+            if amount <= 0 or len(branch.children) >= room:
+                branch.more += 1
+                branch.more_amount += amount
+                continue
+            child = TreeBranch(k["hop"], k["account"], amount, senders=pool[(k["hop"], k["account"])][1])
+            branch.children.append(child)
+            stack.append((child, part, share * k["cashed"]))
+        lines += len(branch.children)
+    return root
+
+
+def trace_tree(result: TraceResult, *, reveal: Reveal | None = None, max_children: int = 12) -> Tree:
+    """The trace as a terminal tree: each line is the money that went from the line above to an account,
+    what of it was cashed out, sent on (the lines below), held or left at the hop limit, adding up."""
+    show = _shower(reveal)
+    top = tree_branches(result, max_children=max_children)
+    root = Tree(
+        Text(f"{show(result.origin)}  sent {top.amount / 100:,.2f} from {result.start:%Y-%m-%d %H:%M}", style="bold")
+    )
+    stack: list[tuple[Tree, TreeBranch]] = [(root, top)]
+    while stack:
+        tree, branch = stack.pop()
+        for child in branch.children or []:
+            sub = tree.add(_tree_label(child, show))
+            stack.append((sub, child))
+        if branch.more:
+            noun = "account" if branch.more == 1 else "accounts"
+            tree.add(Text(f"+{branch.more} more {noun}, {branch.more_amount / 100:,.2f}", style="dim"))
     return root
 
 
@@ -608,12 +667,19 @@ def _hop_nodes(flows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _tree_label(node: dict, show: Shower) -> Text:
-    label = Text(f"{show(node['account'])}  {node['traced_in']:,.2f}")
-    if node["parents"] > 1:
-        label.append(f"  (from {node['parents']} accounts)", style="dim")
-    if node["cash_out"]:
+def _tree_label(branch: TreeBranch, show: Shower) -> Text:
+    label = Text(f"{show(branch.account)}  {branch.amount / 100:,.2f}")
+    if branch.senders > 1:
+        label.append(f"  (with money from {branch.senders} senders)", style="dim")
+    if branch.cashed_out == branch.amount:
         label.append("  cash-out", style="bold red")
+    elif branch.cashed_out:
+        label.append(f"  cashed out {branch.cashed_out / 100:,.2f}", style="bold red")
+    what = "beyond the hop limit" if branch.rest_is_limit else "held"
+    if branch.rest == branch.amount:
+        label.append(f"  {what}", style="dim")
+    elif branch.rest:
+        label.append(f"  {what} {branch.rest / 100:,.2f}", style="dim")
     return label
 
 

@@ -20,15 +20,18 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
 from fraudkit.errors import ConfigError, FraudkitError, NotReadyError
 from fraudkit.exposure import mask_account, reveal, reveal_if
 from fraudkit.scan.trace import (
     TraceResult,
+    TreeBranch,
     trace_account,
     trace_html,
     trace_report,
     trace_tree,
+    tree_branches,
     write_trace,
 )
 from fraudkit.store import connect, ensure_schema
@@ -404,6 +407,78 @@ def test_tree_is_masked_unless_revealed(long_trace: TraceResult) -> None:
     assert ACCOUNTS["B"] not in masked and mask_account(ACCOUNTS["B"]) in masked
     assert "cash-out" in masked
     assert ACCOUNTS["B"] in plain
+
+
+def check_tree_adds_up(branch: TreeBranch) -> int:
+    """Every line of the tree is what its children, its cash-out and its rest add up to; returns the lines."""
+    kids = branch.children or []
+    assert min([branch.cashed_out, branch.rest, branch.more_amount, *(k.amount for k in kids)]) >= 0
+    assert branch.amount == branch.cashed_out + branch.rest + branch.more_amount + sum(k.amount for k in kids)
+    return 1 + sum(check_tree_adds_up(k) for k in kids)
+
+
+def tree_lines(tree_text: str) -> list[tuple[int, float]]:
+    """(depth, first amount) of each line of a rendered trace tree."""
+    lines = []
+    for line in tree_text.splitlines():
+        found = re.search(r"[-+]?[\d,]+\.\d\d", line)
+        if found:
+            depth = (len(line) - len(line.lstrip("│├└─ "))) // 4
+            lines.append((depth, float(found.group().replace(",", ""))))
+    return lines
+
+
+def test_tree_lines_add_up_where_money_merges(store: duckdb.DuckDBPyConnection) -> None:
+    load(
+        store,
+        [
+            Txn("a", 0, "V", "A", 600),
+            Txn("b", 1, "V", "B", 400),
+            Txn("ac", 10, "A", "C", 600),
+            Txn("bc", 11, "B", "C", 400),  # C pools 1,000 from two senders
+            Txn("cd", 20, "C", "D", 900),
+            Txn("cx", 21, "C", "X", 50, channel="atm"),  # 50 cashed out, 50 stays in C
+        ],
+    )
+    result = trace_account(store, "V")
+    root = tree_branches(result)
+    check_tree_adds_up(root)
+    a_c = root.children[0].children[0]  # type: ignore[index]
+    assert (a_c.account, a_c.amount, a_c.senders) == ("C", 60000, 2)
+    assert [(k.account, k.amount) for k in a_c.children or []] == [("D", 54000), ("X", 3000)]
+    assert a_c.rest == 3000
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(trace_tree(result))
+    text = console.export_text()
+    assert "-0.00" not in text
+    lines = tree_lines(text)
+    for i, (depth, amount) in enumerate(lines):
+        below = []
+        for d, a in lines[i + 1 :]:
+            if d <= depth:
+                break
+            if d == depth + 1:
+                below.append(a)
+        assert sum(below) <= amount + 0.005, f"line {i}: children {below} exceed {amount}"
+    assert "600.00  (with money from 2 senders)  held 30.00" in text  # C's part from A, not its 1,000
+
+
+def test_tree_of_a_ring_adds_up_at_every_line(world_store) -> None:
+    world, con = world_store
+    victim = world.truth["victims"].sort("total_loss", descending=True).row(0, named=True)
+    result = trace_account(con, victim["account_id"], since=victim["first_loss_at"], hops=8)
+    root = tree_branches(result, max_children=1000, max_lines=100_000)
+    assert check_tree_adds_up(root) > 10
+    assert root.amount == round(result.total_out * 100)
+    leaves: list[TreeBranch] = []
+    stack = [root]
+    while stack:
+        b = stack.pop()
+        leaves.append(b)
+        stack.extend(b.children or [])
+    assert sum(b.cashed_out for b in leaves) == pytest.approx(result.cashed_out * 100, abs=len(leaves))
+    small = tree_branches(result, max_children=3, max_lines=12)
+    assert check_tree_adds_up(small) <= 12 + 1
 
 
 def test_export_is_masked_unless_revealed(long_trace: TraceResult, tmp_path: Path) -> None:
