@@ -105,6 +105,11 @@ class TraceResult:
     hops: int = DEFAULT_HOPS
     within: timedelta = DEFAULT_WITHIN
 
+    @property
+    def accounts_reached(self) -> int:
+        """Accounts the traced money reached, the origin not counted (its row in ``reached`` is hop 0)."""
+        return self.reached.filter(pl.col("account") != self.origin).height
+
     @cached_property
     def _split_cents(self) -> tuple[int, int, int]:
         """Cashed out, at the hop limit, held: in cents, adding up exactly to ``total_out`` in cents."""
@@ -271,7 +276,7 @@ def trace_html(result: TraceResult, *, reveal: Reveal | None = None, max_rows: i
     """A self-contained page: the flow drawn in columns by hop, a summary and the tables."""
     show = _shower(reveal)
     summary = html_table(
-        ["origin", "start", "traced out", "cashed out", "held in accounts", "at hop limit", "accounts", "hops"],
+        ["origin", "start", "traced out", "cashed out", "held in accounts", "at hop limit", "accounts reached", "hops"],
         [
             [
                 show(result.origin),
@@ -280,7 +285,7 @@ def trace_html(result: TraceResult, *, reveal: Reveal | None = None, max_rows: i
                 result.cashed_out,
                 result.held,
                 result.at_hop_limit,
-                max(result.reached.height - 1, 0),
+                result.accounts_reached,
                 f"{int(result.flows['hop'].max() or 0)} of {result.hops}, each within {result.within}",
             ]
         ],
@@ -311,7 +316,7 @@ def trace_html(result: TraceResult, *, reveal: Reveal | None = None, max_rows: i
         + _trace_svg(result, show)
         + '<p class="note">Columns are hops; edge width follows the traced amount. Traced money leaves an account '
         "first (FIFO) and only within the time window after it arrived.</p>"
-        + f"<h2>Accounts reached ({result.reached.height})</h2>"
+        + f"<h2>Accounts reached ({result.accounts_reached}), and the origin</h2>"
         + html_table(
             ["account", "first hop", "traced in", "sent on", "cashed out", "beyond hop limit", "held", ""], reached_rows
         )

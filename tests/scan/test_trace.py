@@ -394,6 +394,16 @@ def test_html_is_self_contained_and_masked(long_trace: TraceResult) -> None:
     assert all(account in revealed for account in ACCOUNTS.values())
 
 
+def test_html_counts_the_accounts_reached_once(long_trace: TraceResult) -> None:
+    page = trace_html(long_trace)
+    summary = re.search(r"<th>accounts reached</th>.*?<tbody><tr>(.*?)</tr>", page)
+    assert summary is not None
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", summary.group(1))
+    assert cells[6] == "3" == str(long_trace.accounts_reached)  # A, B and the ATM; not V
+    assert "<h2>Accounts reached (3), and the origin</h2>" in page
+    assert long_trace.reached.height == 4
+
+
 def test_tree_is_masked_unless_revealed(long_trace: TraceResult) -> None:
     from rich.console import Console
 
