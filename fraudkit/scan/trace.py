@@ -156,7 +156,7 @@ def trace_account(
         when = f" between {since:%Y-%m-%d %H:%M} and {hi:%Y-%m-%d %H:%M}" if since is not None and hi else ""
         raise NotReadyError(
             f"account {mask_id(account_id)} sent no successful transfers{when}",
-            hint="check the account number, or start earlier (since) or with a wider window (--within)",
+            hint="check the account number, or start earlier (--as-of) or with a wider window (--within)",
         )
     return _follow(con, account_id, seeds, hops=hops, within=within, min_amount=min_amount)
 

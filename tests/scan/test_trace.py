@@ -310,6 +310,22 @@ def test_bad_options_and_empty_traces_are_clear_errors(store: duckdb.DuckDBPyCon
         trace_account(store, "6222020200112233445")
     assert "6222020200112233445" not in str(err.value)
     assert err.value.hint
+    with pytest.raises(NotReadyError) as late:
+        trace_account(store, "V", since=T0 + timedelta(days=3))
+    assert_hint_names_trace_options(late.value.hint)
+
+
+def assert_hint_names_trace_options(hint: str | None) -> None:
+    """A hint names options `fraudkit trace` has, and nothing in brackets the user cannot type."""
+    import typer
+
+    from fraudkit.cli import app
+
+    trace = typer.main.get_command(app).commands["trace"]  # type: ignore[attr-defined]
+    options = {opt for param in trace.params for opt in param.opts}
+    named = re.findall(r"--[a-z][a-z-]*", hint or "")
+    assert named and set(named) <= options, f"{hint!r} names options trace lacks: {set(named) - options}"
+    assert not re.search(r"\((?!--)[a-z_]+\)", hint or ""), f"{hint!r} names a parameter, not an option"
 
 
 # --- reports ---------------------------------------------------------------------------------
