@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from fraudkit.errors import ConfigError, FraudkitError
+from fraudkit.errors import ConfigError, FraudkitError, NotReadyError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -63,6 +63,32 @@ LockWaitOption = Annotated[
         help="Seconds to wait for a store another command holds \\[default: 30].",
     ),
 ]
+
+
+def _need_store(db: Path) -> None:
+    """Refuse a --db that names no store before anything else runs (a model load, an MLflow
+    folder): a command that reads the store never makes one (see :func:`fraudkit.store.open_store`)."""
+    from fraudkit.store import require_store
+
+    require_store(db)
+
+
+def _reading_ops_engine(db: Path, ops_db: str | None, *, what: str = "") -> Any:
+    """The operational store of a command that only reads it (alerts, operators list/disable,
+    eval watch). When it is the default SQLite file beside --db and that file does not exist, a
+    wrong --db is refused instead of leaving a new empty store there."""
+    from fraudkit.ops.db import default_ops_url, ops_engine, ops_url
+
+    url = ops_url(db, ops_db)
+    if url == default_ops_url(db):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():
+            raise NotReadyError(
+                f"no operational store at {path} beside --db {db}{what}",
+                hint="point --db at the deployment's store (e.g. --db demo/fraudkit.duckdb, or FRAUDKIT_DB) "
+                "or --ops-db at its operational store; `fraudkit watch` makes one",
+            )
+    return ops_engine(url)
 
 
 @app.command()
@@ -147,7 +173,7 @@ def ingest(
     if kind not in TABLES:
         raise ConfigError(f"unknown --kind {kind!r}", hint="one of " + ", ".join(TABLES))
     with (
-        open_store(db, timezone=timezone, lock_wait=lock_wait) as con,
+        open_store(db, timezone=timezone, lock_wait=lock_wait, create=True) as con,
         stage_status(console, f"ingesting {kind}") as update,
     ):
         summary = ingest_paths(con, paths, kind, mapping, encoding=encoding, progress=lambda event: update(str(event)))
@@ -165,6 +191,7 @@ def status(lock_wait: LockWaitOption = None, db: DbOption = Path("fraudkit.duckd
     from fraudkit.store import open_store, store_timezone, table_counts
     from fraudkit.views import counts_table
 
+    _need_store(db)
     with open_store(db, read_only=True, lock_wait=lock_wait) as con:
         counts = table_counts(con)
         zone = store_timezone(con)
@@ -189,6 +216,7 @@ def rejects(
     from fraudkit.store import list_rejects, open_store
     from fraudkit.views import rejects_table
 
+    _need_store(db)
     with open_store(db, read_only=not reveal) as con:
         audit = {"rows": len(list_rejects(con, kind=kind, limit=limit)), "details": {"kind": kind}}
         with reveal_if(con, reveal, command="rejects", what="raw reject lines", **audit) as grant:
@@ -231,6 +259,7 @@ def scan(
     from fraudkit.views import clusters_table, stage_status
 
     span = parse_duration(window)
+    _need_store(db)
     with open_store(db) as con:
         with stage_status(console, "scanning") as update:
             when = store_as_of(con, as_of)
@@ -274,6 +303,7 @@ def trace(
     if out is not None:
         check_trace_output(out)
     span = parse_duration(within, option="--within")
+    _need_store(db)
     with open_store(db, read_only=not reveal) as con:
         if account is not None:
             since_at = store_as_of(con, since) if since else None
@@ -325,6 +355,7 @@ def features(
     from fraudkit.timeutil import parse_duration, store_as_of
 
     span, look_back = parse_duration(window), parse_duration(history, option="--history")
+    _need_store(db)
     secret = store_secret_at(db)
     with open_store(db, read_only=not reveal) as con:
         with stage_status(console, "computing features") as update:
@@ -396,6 +427,7 @@ def train(
     name = check_target(target)
     if truth is not None and not truth.is_dir():
         raise ConfigError(f"--truth {truth} is not a folder", hint="point it at the truth/ folder of `fraudkit synth`")
+    _need_store(db)
     settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri, threads=threads)
     params = TrainParams(target=name, capacity=capacity)
     with stage_status(console, f"training {name}") as update:
@@ -505,6 +537,7 @@ def warn(
     span = parse_duration(lookback, option="--lookback")
     skip = parse_duration(skip_called, option="--skip-called")
     chosen_tiers = Tiers.parse(tiers) if tiers else None
+    _need_store(db)
     settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri)
     model = load_model(settings, "victim", model_version)
     with open_store(db, read_only=not reveal) as con:
@@ -545,10 +578,12 @@ def eval_scan(
     from fraudkit.timeutil import parse_duration, store_as_of
     from fraudkit.views import scan_quality_table
 
+    span = parse_duration(window)
+    _need_store(db)
     truth_frames = read_truth(truth)
     with open_store(db) as con:
         when = store_as_of(con, as_of)
-        result = run_scan(con, as_of=when, window=parse_duration(window))
+        result = run_scan(con, as_of=when, window=span)
         quality = evaluate_scan(con, result, truth_frames)
     console.print(scan_quality_table(quality, title=f"scan as of {when:%Y-%m-%d %H:%M}, window {window}"))
 
@@ -686,11 +721,10 @@ def operators_list(db: DbOption = Path("fraudkit.duckdb"), ops_db: OpsDbOption =
     """
     from rich.table import Table
 
-    from fraudkit.ops.db import ops_engine, ops_url
     from fraudkit.ops.operators import list_operators
 
     table = Table("operator", "display name", "active", "created")
-    for op in list_operators(ops_engine(ops_url(db, ops_db))):
+    for op in list_operators(_reading_ops_engine(db, ops_db)):
         table.add_row(
             op.operator_id, op.display_name or "", "yes" if op.active else "no", f"{op.created_at:%Y-%m-%d %H:%M}"
         )
@@ -707,10 +741,9 @@ def operators_disable(
 
     Example: [bold]fraudkit operators disable li.wei --db demo/fraudkit.duckdb[/]
     """
-    from fraudkit.ops.db import ops_engine, ops_url
     from fraudkit.ops.operators import set_active
 
-    set_active(ops_engine(ops_url(db, ops_db)), name, False)
+    set_active(_reading_ops_engine(db, ops_db), name, False)
     console.print(f"operator [bold]{name}[/] disabled", highlight=False)
 
 
@@ -773,6 +806,8 @@ def watch(
         raise ConfigError("--replay needs --from and --to", hint="e.g. --from 2026-10-23 --to 2026-10-26")
     if drop is not None and not drop.is_dir():
         raise ConfigError(f"drop folder {drop} does not exist")
+    if replay_:
+        _need_store(db)
     cfg = load_config(config).with_(
         every=parse_duration(every, option="--every") if every else None,
         delivery_delay=parse_duration(delivery_delay, option="--delivery-delay") if delivery_delay else None,
@@ -796,6 +831,8 @@ def watch(
             raise ConfigError("--to must be after --from")
         reports = replay(settings, engine, model, cfg, start=start, end=end, stop=stop)
     else:
+        with open_store(db, lock_wait=lock_wait, create=True):  # a watch over a drop loads data: it may make the store
+            pass
         live_model = Champion(settings, model)  # reloaded when the champion alias moves, checked each minute
         reports = watch_loop(settings, engine, live_model, cfg, DropSource(drop, mappings), once=once, stop=stop)
     total = sum(r.alerts_out for r in reports)
@@ -820,9 +857,8 @@ def alerts(
 
     from fraudkit.exposure import mask_id
     from fraudkit.live.alerts import alerts_frame, queue
-    from fraudkit.ops.db import ops_engine, ops_url
 
-    frame = alerts_frame(ops_engine(ops_url(db, ops_db)))
+    frame = alerts_frame(_reading_ops_engine(db, ops_db, what=", so there are no alerts"))
     open_ = queue(frame)
     counts = open_.group_by("channel").len().sort("channel").rows()
     console.print(
@@ -883,13 +919,14 @@ def eval_watch(
     from fraudkit.live.config import load_config, scaled_profile
     from fraudkit.live.evaluate import evaluate_alerts, evaluate_midnight, report_rows
     from fraudkit.model.registry import load_model
-    from fraudkit.ops.db import ops_engine, ops_url
     from fraudkit.settings import Settings
     from fraudkit.store import open_store
 
     if not truth.is_dir():
         raise ConfigError(f"--truth {truth} is not a folder", hint="point it at the truth/ folder of `fraudkit synth`")
-    engine = ops_engine(ops_url(db, ops_db))
+    engine = _reading_ops_engine(db, ops_db, what=": the alerts table is empty")
+    if midnight:
+        _need_store(db)
     frame = alerts_frame(engine)
     settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri)
     champion = load_model(settings, "victim")

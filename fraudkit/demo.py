@@ -221,7 +221,7 @@ def _check_same_world(run: DemoRun, cfg: SynthConfig) -> None:
 
 def ingest_step(run: DemoRun) -> StepResult:
     """Load the world's files into the DuckDB store; a rerun adds nothing (files are logged by hash)."""
-    with open_store(run.db_path) as con:
+    with open_store(run.db_path, create=True) as con:
         loaded = 0
         for kind in DEMO_TABLES:
             run.say(f"ingest {kind}")

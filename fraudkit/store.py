@@ -62,6 +62,22 @@ def check_store_file(path: Path) -> None:
     )
 
 
+MISSING_STORE_HINT = (
+    "point --db (or FRAUDKIT_DB) at a store, e.g. --db demo/fraudkit.duckdb; "
+    "`fraudkit ingest` or `fraudkit demo` makes one"
+)
+
+
+def require_store(path: str | Path) -> Path:
+    """Refuse a store file that does not exist: a command that reads the store must never make
+    an empty one (a typo'd --db would otherwise answer "0 clusters" and exit 0)."""
+    path = Path(path)
+    check_store_file(path)
+    if not path.exists():
+        raise NotReadyError(f"no database at {path}", hint=MISSING_STORE_HINT)
+    return path
+
+
 def _is_text(head: bytes) -> bool:
     """No control bytes but tab, CR and LF: UTF-8, GBK and ASCII text alike."""
     return all(b >= 32 or b in (9, 10, 13) for b in head)
@@ -74,9 +90,14 @@ def connect(
     threads: int | None = None,
     timezone: str | None = None,
     lock_wait: float | None = None,
+    create: bool = True,
 ) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the store, make sure the canonical tables exist, and set the
-    session's TimeZone to the store's zone.
+    """Open the store (creating it when ``create``), make sure the canonical tables exist, and set
+    the session's TimeZone to the store's zone.
+
+    This is the low-level primitive that library code and tests building a store use, so it creates
+    by default; commands go through :func:`open_store`, which creates only when asked to.
+    A missing store is refused when ``read_only`` or not ``create``.
 
     A store held by another process is waited for up to ``lock_wait`` seconds ($FRAUDKIT_LOCK_WAIT,
     default 30), then refused naming the holder. ``timezone`` is recorded when the store is
@@ -86,8 +107,8 @@ def connect(
     check_store_file(path)
     if timezone is not None:
         timezone = check_timezone(timezone, option="--timezone")
-    if read_only and not path.exists():
-        raise NotReadyError(f"no database at {path}", hint="run `fraudkit ingest` or `fraudkit demo` first")
+    if read_only or not create:
+        require_store(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     wait = lock_wait_from_env() if lock_wait is None else check_lock_wait(lock_wait)
@@ -284,10 +305,14 @@ def open_store(
     read_only: bool = False,
     timezone: str | None = None,
     lock_wait: float | None = None,
+    create: bool = False,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Context manager around :func:`connect` that always closes the connection, and names this
-    process in ``<db>.owner`` while it is open (so a command that finds the store locked can say who)."""
-    con = connect(path, read_only=read_only, timezone=timezone, lock_wait=lock_wait)
+    process in ``<db>.owner`` while it is open (so a command that finds the store locked can say who).
+
+    A missing store is refused unless ``create``: only what loads data (ingest, the demo, the daily
+    pipeline, a watch over a drop) makes a store; every reader refuses a wrong --db instead."""
+    con = connect(path, read_only=read_only, timezone=timezone, lock_wait=lock_wait, create=create)
     sidecar = _write_owner(Path(path), read_only=read_only)
     try:
         yield con

@@ -181,7 +181,7 @@ def run_daily(config: DailyConfig, progress: Callable[[str], None] | None = None
         steps.append(report)
         return report
 
-    with open_store(config.settings.db_path, lock_wait=config.settings.lock_wait_s) as con:
+    with open_store(config.settings.db_path, lock_wait=config.settings.lock_wait_s, create=True) as con:
         timed("ingest", lambda: ingest_drop(con, config))
         as_of = in_zone(config.as_of, store_timezone(con)) if config.as_of else default_as_of(con)
         run_dir = config.out / f"{as_of:%Y-%m-%d}"

@@ -88,7 +88,7 @@ def test_a_new_path_is_created_and_reopens(tmp_path) -> None:
 def test_the_store_records_its_zone_and_sets_the_session_to_it(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("FRAUDKIT_TIMEZONE", "Asia/Shanghai")
     path = tmp_path / "s.duckdb"
-    with open_store(path) as con:
+    with open_store(path, create=True) as con:  # open_store makes a store only when asked
         assert store_timezone(con) == "Asia/Shanghai"
         assert scalar(con, "SELECT current_setting('TimeZone')") == "Asia/Shanghai"
     monkeypatch.setenv("FRAUDKIT_TIMEZONE", "UTC")  # only a default for new stores
