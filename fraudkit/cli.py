@@ -262,7 +262,7 @@ def scan(
     _need_store(db)
     with open_store(db) as con:
         with stage_status(console, "scanning") as update:
-            when = store_as_of(con, as_of)
+            when = store_as_of(con, as_of, window=span)
             update(f"as of {when:%Y-%m-%d %H:%M}, window {window}")
             result = run_scan(con, as_of=when, window=span)
         what = "cluster report and Parquet files, unmasked"
@@ -306,7 +306,7 @@ def trace(
     _need_store(db)
     with open_store(db, read_only=not reveal) as con:
         if account is not None:
-            since_at = store_as_of(con, since) if since else None
+            since_at = store_as_of(con, since, forward=True) if since else None
             result = trace_account(con, account, hops=hops, within=span, since=since_at)
         else:
             result = trace_report(con, str(report), hops=hops, within=span)
@@ -359,7 +359,7 @@ def features(
     secret = store_secret_at(db)
     with open_store(db, read_only=not reveal) as con:
         with stage_status(console, "computing features") as update:
-            when = store_as_of(con, as_of)
+            when = store_as_of(con, as_of, window=span)
             update(f"as of {when:%Y-%m-%d %H:%M}")
             frames = build_features(con, as_of=when, window=span, history=look_back)
         what = "feature files with account numbers and phones"
@@ -523,6 +523,8 @@ def warn(
 
     Example: [bold]fraudkit warn --as-of 2026-10-28T12:00 --top 100 --out callbacks.xlsx[/]
     """
+    from datetime import timedelta
+
     from fraudkit.exposure import reveal_if
     from fraudkit.model.registry import load_model
     from fraudkit.settings import Settings
@@ -542,7 +544,7 @@ def warn(
     model = load_model(settings, "victim", model_version)
     with open_store(db, read_only=not reveal) as con:
         with stage_status(console, "scoring contacts") as update:
-            when = store_as_of(con, as_of, "calls", "start_time")
+            when = store_as_of(con, as_of, "calls", "start_time", window=span, slack=timedelta(days=1))
             update(f"as of {when:%Y-%m-%d %H:%M}")
             wl = warning_list(con, model, as_of=when, top=top, lookback=span, skip_called=skip, tiers=chosen_tiers)
         what = "call-back list with phones and accounts"
@@ -582,7 +584,7 @@ def eval_scan(
     _need_store(db)
     truth_frames = read_truth(truth)
     with open_store(db) as con:
-        when = store_as_of(con, as_of)
+        when = store_as_of(con, as_of, window=span)
         result = run_scan(con, as_of=when, window=span)
         quality = evaluate_scan(con, result, truth_frames)
     console.print(scan_quality_table(quality, title=f"scan as of {when:%Y-%m-%d %H:%M}, window {window}"))
@@ -826,7 +828,8 @@ def watch(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     if replay_:
         with open_store(db, read_only=True, lock_wait=lock_wait) as con:
-            start, end = store_as_of(con, from_), store_as_of(con, to)
+            start = store_as_of(con, from_, forward=True, option="--from")
+            end = store_as_of(con, to, option="--to")
         if end <= start:
             raise ConfigError("--to must be after --from")
         reports = replay(settings, engine, model, cfg, start=start, end=end, stop=stop)

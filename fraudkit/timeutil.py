@@ -83,12 +83,82 @@ def parse_as_of(text: str, *, zone: str | None = None, option: str = "--as-of") 
 
 
 def store_as_of(
-    con: duckdb.DuckDBPyConnection, text: str | None, table: str = "transactions", column: str = "ts"
+    con: duckdb.DuckDBPyConnection,
+    text: str | None,
+    table: str = "transactions",
+    column: str = "ts",
+    *,
+    window: timedelta | None = None,
+    slack: timedelta = timedelta(0),
+    forward: bool = False,
+    option: str = "--as-of",
 ) -> datetime:
-    """``--as-of`` converted to the store's zone, or the midnight after the data when not given."""
-    if text:
-        return parse_as_of(text, zone=store_timezone(con))
-    return default_as_of(con, table, column)
+    """``--as-of`` converted to the store's zone, or the midnight after the data when not given.
+
+    The one place that checks a typed time against the data: a time with nothing to look at is
+    refused naming the span the store holds, instead of an empty result and exit 0. Looking back
+    (the default), there must be rows of ``table`` before it, and when a ``window`` is given, in
+    ``[when - window - slack, when)`` (``slack``: a call that started before the look-back can end
+    in it). With ``forward`` (trace's --since) there must be rows from it on. An empty table is
+    left to the command (a store with no data is refused where it is opened or defaulted).
+    """
+    if not text:
+        return default_as_of(con, table, column)
+    when = parse_as_of(text, zone=store_timezone(con), option=option)
+    _check_data_at(con, when, table, column, window=window, slack=slack, forward=forward, option=option)
+    return when
+
+
+def data_span(con: duckdb.DuckDBPyConnection, table: str, column: str) -> tuple[datetime, datetime] | None:
+    """Earliest and latest value of ``table.column``, or None when the table is empty."""
+    col, tbl = quote_ident(column), quote_ident(table)
+    rows = con.execute(f"SELECT min({col}), max({col}) FROM {tbl}").fetchall()
+    if not rows or rows[0][0] is None:
+        return None
+    return rows[0][0], rows[0][1]
+
+
+def _check_data_at(
+    con: duckdb.DuckDBPyConnection,
+    when: datetime,
+    table: str,
+    column: str,
+    *,
+    window: timedelta | None,
+    slack: timedelta,
+    forward: bool,
+    option: str,
+) -> None:
+    span = data_span(con, table, column)
+    if span is None:
+        return
+    first, last = span
+    holds = f"the store holds {table} from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}"
+    hint = f"give an {option} in that span" + ("" if forward else ", or leave it out for the midnight after the data")
+    if forward:
+        if when > last:
+            raise NotReadyError(f"no {table} at or after {option} {when:%Y-%m-%d %H:%M}; {holds}", hint=hint)
+        return
+    if when <= first:
+        raise NotReadyError(f"no {table} before {option} {when:%Y-%m-%d %H:%M}; {holds}", hint=hint)
+    if window is None:
+        return
+    col, tbl = quote_ident(column), quote_ident(table)
+    found = scalar(con, f"SELECT count(*) FROM {tbl} WHERE {col} >= ? AND {col} < ?", [when - window - slack, when])
+    if not found:
+        raise NotReadyError(
+            f"no {table} in the {format_duration(window)} before {option} {when:%Y-%m-%d %H:%M}; {holds}", hint=hint
+        )
+
+
+def format_duration(span: timedelta) -> str:
+    """'7 days', '1 day', '48 hours', '30 minutes': a duration as a person writes it."""
+    seconds = int(span.total_seconds())
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} seconds"
 
 
 def start_of_day(day: date | datetime) -> datetime:
