@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,6 +44,23 @@ def _column_of(role: str, columns: Sequence[str]) -> int:
     return columns.index(role) if role in columns else len(columns) // 2
 
 
+LABEL_SIZE = 10
+"""Font size (px) of node labels (``.lbl`` in PAGE_STYLE); headings are HEAD_SIZE, ``+N more`` MORE_SIZE."""
+HEAD_SIZE = 12
+MORE_SIZE = 11
+_NARROW_EM = 0.62
+"""Width of a Latin character, digit or ``*`` in em: above the widest of system-ui's at any weight."""
+_WIDE_EM = 1.05
+"""Width of a CJK (East Asian wide or full-width) character in em."""
+_DOT_X, _LABEL_DX, _GAP, _PAD = 8.0, 9.0, 48.0, 8.0
+
+
+def text_width(text: str, size: float) -> float:
+    """A conservative estimate of how wide ``text`` is drawn at ``size`` px (CJK characters count wider),
+    so a layout made from it never cuts a label."""
+    return size * sum(_WIDE_EM if unicodedata.east_asian_width(ch) in "WF" else _NARROW_EM for ch in text)
+
+
 def flow_svg(
     nodes: Sequence[DrawNode],
     edges: Sequence[DrawEdge],
@@ -51,7 +69,12 @@ def flow_svg(
     max_per_column: int = 30,
     width: int = 960,
 ) -> str:
-    """An SVG of a money flow, nodes in role columns, edges as curves weighted by amount."""
+    """An SVG of a money flow, nodes in role columns, edges as curves weighted by amount.
+
+    Laid out from measured label widths: each column is as wide as its widest label (or heading) plus
+    a gap the edges run in, so no label is cut at the edge of the drawing; an edge leaves its source
+    after the source's label and enters the target at its dot. ``width`` is the least width drawn.
+    """
     by_col: dict[int, list[DrawNode]] = {}
     for node in sorted(nodes, key=lambda n: (-n.amount, n.node_id)):
         by_col.setdefault(_column_of(node.role, columns), []).append(node)
@@ -63,20 +86,31 @@ def flow_svg(
     rows = max((len(v) + (1 if c in hidden else 0) for c, v in by_col.items()), default=1)
     row_h, top = 26, 40
     height = top + rows * row_h + 20
-    col_w = width / max(len(columns), 1)
+    spans: list[float] = []
+    for i, name in enumerate(columns):
+        labels = [_LABEL_DX + text_width(n.label, LABEL_SIZE) for n in by_col.get(i, [])]
+        if i in hidden:
+            labels.append(text_width(f"+{hidden[i]} more", MORE_SIZE))
+        spans.append(max([text_width(name.replace("_", " "), HEAD_SIZE), *labels]))
+    lefts = [_PAD]
+    for span in spans[:-1]:
+        lefts.append(lefts[-1] + _DOT_X + span + _GAP)
+    drawn = (lefts[-1] + _DOT_X + spans[-1] + _PAD) if spans else 2 * _PAD
+    width = math.ceil(max(width, drawn))
     pos: dict[str, tuple[float, float]] = {}
+    label_end: dict[str, float] = {}
     parts: list[str] = []
     for i, name in enumerate(columns):
-        x = col_w * i + col_w / 2
         heading = html.escape(name.replace("_", " "))
-        parts.append(f'<text x="{x:.0f}" y="18" text-anchor="middle" class="colhead">{heading}</text>')
+        parts.append(f'<text x="{lefts[i]:.0f}" y="18" class="colhead">{heading}</text>')
     for col, members in by_col.items():
-        x = col_w * col + col_w / 2
+        x = lefts[col] + _DOT_X
         for r, node in enumerate(members):
             pos[node.node_id] = (x, top + r * row_h + row_h / 2)
+            label_end[node.node_id] = x + _LABEL_DX + text_width(node.label, LABEL_SIZE) + 2
         if col in hidden:
             y = top + len(members) * row_h + row_h / 2
-            parts.append(f'<text x="{x:.0f}" y="{y:.0f}" text-anchor="middle" class="more">+{hidden[col]} more</text>')
+            parts.append(f'<text x="{lefts[col]:.0f}" y="{y:.0f}" class="more">+{hidden[col]} more</text>')
     biggest = max((e.amount for e in edges), default=1.0) or 1.0
     edge_parts: list[str] = []
     for e in sorted(edges, key=lambda e: e.amount):
@@ -84,11 +118,16 @@ def flow_svg(
             continue
         (x1, y1), (x2, y2) = pos[e.src], pos[e.dst]
         w = 0.8 + 5.0 * math.sqrt(e.amount / biggest)
-        mid = (x1 + x2) / 2
-        bend = 0 if x1 != x2 else 40
+        if x2 > x1:  # forward: from after the source's label into the target's dot
+            x1 = label_end[e.src]
+            x2 -= 6
+            c1 = c2 = (x1 + x2) / 2
+        else:  # within a column or backwards: loop out right of the source column's labels
+            x1, x2 = label_end[e.src], label_end[e.dst]
+            c1 = c2 = max(x1, x2) + _GAP / 2
         title = html.escape(e.label or f"{e.amount:,.2f}")
         edge_parts.append(
-            f'<path d="M{x1:.0f},{y1:.0f} C{mid + bend:.0f},{y1:.0f} {mid + bend:.0f},{y2:.0f} {x2:.0f},{y2:.0f}" '
+            f'<path d="M{x1:.0f},{y1:.0f} C{c1:.0f},{y1:.0f} {c2:.0f},{y2:.0f} {x2:.0f},{y2:.0f}" '
             f'stroke-width="{w:.1f}" class="edge"><title>{title}</title></path>'
         )
     node_parts: list[str] = []
@@ -101,7 +140,7 @@ def flow_svg(
         node_parts.append(
             f'<g><circle cx="{x:.0f}" cy="{y:.0f}" r="6" fill="{colour}"><title>{label} ({html.escape(node.role)}, '
             f"{node.amount:,.2f})</title></circle>"
-            f'<text x="{x + 9:.0f}" y="{y + 4:.0f}" class="lbl">{label}</text></g>'
+            f'<text x="{x + _LABEL_DX:.0f}" y="{y + 4:.0f}" class="lbl">{label}</text></g>'
         )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '

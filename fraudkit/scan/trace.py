@@ -712,7 +712,7 @@ def _trace_svg(result: TraceResult, show: Shower) -> str:
         DrawEdge(f"{e['hop'] - 1}:{e['parent_account']}", f"{e['hop']}:{e['account']}", e["traced_amount"])
         for e in edges
     ]
-    return flow_svg(draw_nodes, draw_edges, columns=columns, width=max(960, 170 * len(columns)))
+    return flow_svg(draw_nodes, draw_edges, columns=columns)
 
 
 def _account_figures(row: dict) -> list[float]:
