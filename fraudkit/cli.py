@@ -6,12 +6,14 @@ Errors a user can cause (FraudkitError) become one line on stderr and exit code 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from fraudkit.errors import ConfigError, FraudkitError, NotReadyError
@@ -20,15 +22,79 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+EXIT_MISTAKE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+INTERRUPT_NOTES = {
+    "ingest": "nothing was loaded: the run is one transaction and was rolled back",
+}
+"""What an interrupted command kept and rolled back, where that is known for certain."""
+
+
+def _fail(text: str, code: int = EXIT_MISTAKE) -> typer.Exit:
+    """Print one line on stderr (user and file text escaped, so brackets are shown, not parsed)."""
+    err_console.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _os_error_line(exc: OSError) -> str:
+    """'cannot write README.md/x.parquet: Not a directory': the path and the system's reason."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+    return f"cannot use {where}: {reason}" if where else reason
+
+
 class _FraudkitGroup(TyperGroup):
-    """Turns FraudkitError into a one-line message instead of a traceback."""
+    """Turns a user's mistake (FraudkitError, a path the system refuses, an MLflow store refused)
+    into one line and exit 2, and Ctrl-C into one line and exit 130, instead of a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except FraudkitError as exc:
-            err_console.print(f"[bold red]error:[/] {exc.one_line()}", highlight=False, markup=True, soft_wrap=True)
-            raise typer.Exit(2) from None
+            raise _fail(exc.one_line()) from None
+        except OSError as exc:  # a file where a folder is expected, a missing folder, no permission
+            raise _fail(_os_error_line(exc)) from None
+        except KeyboardInterrupt:
+            note = INTERRUPT_NOTES.get(ctx.invoked_subcommand or "")
+            raise _fail("interrupted" + (f"; {note}" if note else ""), EXIT_INTERRUPTED) from None
+        except Exception as exc:
+            mlflow_errors = sys.modules.get("mlflow.exceptions")
+            if mlflow_errors is not None and isinstance(exc, mlflow_errors.MlflowException):
+                first = str(exc.message).split(". ")[0]
+                raise _fail(f"MLflow refused the tracking store: {first}") from None
+            raise
+
+
+def _out_folder(path: Path, option: str = "--out") -> Path:
+    """Refuse, before any work, an output folder that names a file (or lies under one)."""
+    for at in (path, *path.parents):
+        if at.exists():
+            if not at.is_dir():
+                where = f"{option} {path}" if at == path else f"{option} {path}: {at}"
+                raise ConfigError(f"{where} is a file, not a folder", hint=f"give a folder, e.g. {option} reports")
+            return path
+    return path
+
+
+def _out_file(path: Path, option: str = "--out") -> Path:
+    """Refuse, before any work, an output file whose folder does not exist or that is a folder."""
+    if path.is_dir():
+        raise ConfigError(f"{option} {path} is a folder, not a file", hint=f"name a file, e.g. {option} {path}/out.csv")
+    if not path.parent.is_dir():
+        raise ConfigError(f"{option} {path}: folder {path.parent} does not exist", hint="create it first")
+    return path
+
+
+def _tracking(uri: str | None) -> str | None:
+    """Refuse a plain folder as the MLflow store: MLflow 3 no longer opens folder stores."""
+    if not uri or ("://" in uri and not uri.startswith("file:")):
+        return uri
+    folder = Path(uri.removeprefix("file://").removeprefix("file:"))
+    database = folder / "mlflow.db"
+    hint = f"--tracking-uri sqlite:///{database}" + (" (it is there)" if database.is_file() else "")
+    raise ConfigError(
+        f"--tracking-uri {uri} is a plain folder, not an MLflow database", hint=f"give a database: {hint}"
+    )
 
 
 app = typer.Typer(
@@ -121,6 +187,7 @@ def synth(
 
     if fmt not in ("parquet", "csv"):
         raise ConfigError(f"--format must be parquet or csv, not {fmt!r}")
+    _out_folder(out)
     base = SynthConfig.from_toml(config) if config else SynthConfig.preset(preset)
     overrides = {k: v for k, v in {"seed": seed, "subscribers": subscribers, "days": days}.items() if v is not None}
     cfg = dataclasses.replace(base, **overrides)
@@ -128,7 +195,10 @@ def synth(
         world = generate_world(cfg, progress=update)
         update("writing files")
         write_world(world, out, fmt=fmt)
-    console.print(f"world (seed {cfg.seed}) written to [bold]{out}[/]; ground truth kept apart in {out / 'truth'}")
+    console.print(
+        f"world (seed {cfg.seed}) written to [bold]{escape(str(out))}[/]; "
+        f"ground truth kept apart in {escape(str(out / 'truth'))}"
+    )
     console.print(counts_table("tables", {k: v.height for k, v in world.tables.items()}))
     console.print(counts_table("ground truth", {k: v.height for k, v in world.truth.items()}))
 
@@ -176,7 +246,9 @@ def ingest(
         open_store(db, timezone=timezone, lock_wait=lock_wait, create=True) as con,
         stage_status(console, f"ingesting {kind}") as update,
     ):
-        summary = ingest_paths(con, paths, kind, mapping, encoding=encoding, progress=lambda event: update(str(event)))
+        summary = ingest_paths(
+            con, paths, kind, mapping, encoding=encoding, progress=lambda event: update(escape(str(event)))
+        )
     console.print(ingest_table(summary))
     if summary.rejected:
         console.print(f"{summary.rejected:,} rows rejected: see [bold]fraudkit rejects --kind {kind}[/]")
@@ -195,7 +267,7 @@ def status(lock_wait: LockWaitOption = None, db: DbOption = Path("fraudkit.duckd
     with open_store(db, read_only=True, lock_wait=lock_wait) as con:
         counts = table_counts(con)
         zone = store_timezone(con)
-    console.print(f"store [bold]{db}[/] (times in {zone})")
+    console.print(f"store [bold]{escape(str(db))}[/] (times in {escape(zone)})")
     console.print(counts_table("tables", counts))
 
 
@@ -259,6 +331,7 @@ def scan(
     from fraudkit.views import clusters_table, stage_status
 
     span = parse_duration(window)
+    _out_folder(out)
     _need_store(db)
     with open_store(db) as con:
         with stage_status(console, "scanning") as update:
@@ -272,7 +345,8 @@ def scan(
             console.print(clusters_table(result, top=top, reveal=grant))
     console.print(
         f"{result.flagged.height} of {result.clusters.height} clusters flagged. "
-        f"Report: [bold]{report}[/]; tables: scan_clusters, scan_members, scan_flows; Parquet in {out}"
+        f"Report: [bold]{escape(str(report))}[/]; tables: scan_clusters, scan_members, scan_flows; "
+        f"Parquet in {escape(str(out))}"
     )
 
 
@@ -301,7 +375,7 @@ def trace(
     if (account is None) == (report is None):
         raise ConfigError("give exactly one of --account or --report")
     if out is not None:
-        check_trace_output(out)
+        check_trace_output(_out_file(out))
     span = parse_duration(within, option="--within")
     _need_store(db)
     with open_store(db, read_only=not reveal) as con:
@@ -320,7 +394,7 @@ def trace(
         f"still held {result.held:,.2f}, beyond the hop limit {result.at_hop_limit:,.2f}"
     )
     if out is not None:
-        console.print(f"written to [bold]{out}[/]")
+        console.print(f"written to [bold]{escape(str(out))}[/]")
 
 
 @app.command()
@@ -355,6 +429,7 @@ def features(
     from fraudkit.timeutil import parse_duration, store_as_of
 
     span, look_back = parse_duration(window), parse_duration(history, option="--history")
+    _out_folder(out)
     _need_store(db)
     secret = store_secret_at(db)
     with open_store(db, read_only=not reveal) as con:
@@ -367,7 +442,9 @@ def features(
         with reveal_if(con, reveal, command="features", what=what, **audit) as grant:
             paths = write_features(frames, out, as_of=when, secret=secret, reveal=grant)
     for entity, frame in frames.items():
-        console.print(f"{entity}: {frame.height:,} rows x {frame.width - 1} features -> [bold]{paths[entity]}[/]")
+        console.print(
+            f"{entity}: {frame.height:,} rows x {frame.width - 1} features -> [bold]{escape(str(paths[entity]))}[/]"
+        )
     console.print("keys in full (recorded in audit_log)" if reveal else "keys as pseudonyms (p:…, join in this store)")
 
 
@@ -427,8 +504,9 @@ def train(
     name = check_target(target)
     if truth is not None and not truth.is_dir():
         raise ConfigError(f"--truth {truth} is not a folder", hint="point it at the truth/ folder of `fraudkit synth`")
+    _tracking(tracking_uri)
     _need_store(db)
-    settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri, threads=threads)
+    settings = Settings.from_env(db_path=db, tracking_uri=_tracking(tracking_uri), threads=threads)
     params = TrainParams(target=name, capacity=capacity)
     with stage_status(console, f"training {name}") as update:
         with open_store(db, read_only=True, lock_wait=lock_wait) as con:
@@ -442,7 +520,7 @@ def train(
     console.print(training_table(result))
     console.print(
         f"registered [bold]{registered.name}[/] version {registered.version} (run {registered.run_id}) "
-        f"in {settings.resolved_tracking_uri}; trained in {result.seconds:.1f} s"
+        f"in {escape(settings.resolved_tracking_uri)}; trained in {result.seconds:.1f} s"
     )
     if promote:
         comparison = promote_version(settings, name, registered.version)
@@ -466,7 +544,7 @@ def models_list(target: TargetOption = "victim", tracking_uri: TrackingOption = 
     from fraudkit.settings import Settings
 
     name = check_target(target)
-    versions = list_versions(Settings.from_env(tracking_uri=tracking_uri), name)
+    versions = list_versions(Settings.from_env(tracking_uri=_tracking(tracking_uri)), name)
     if not versions:
         console.print(f"no fraudkit-{name} versions yet: train one with `fraudkit train --target {name}`")
         return
@@ -492,7 +570,7 @@ def models_promote(
     from fraudkit.settings import Settings
 
     name = check_target(target)
-    comparison = promote_version(Settings.from_env(tracking_uri=tracking_uri), name, version, force=force)
+    comparison = promote_version(Settings.from_env(tracking_uri=_tracking(tracking_uri)), name, version, force=force)
     console.print(comparison_table(comparison))
     console.print(f"[bold]fraudkit-{name}@champion[/] is now version {comparison.candidate}")
 
@@ -539,8 +617,9 @@ def warn(
     span = parse_duration(lookback, option="--lookback")
     skip = parse_duration(skip_called, option="--skip-called")
     chosen_tiers = Tiers.parse(tiers) if tiers else None
+    _tracking(tracking_uri)
     _need_store(db)
-    settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri)
+    settings = Settings.from_env(db_path=db, tracking_uri=_tracking(tracking_uri))
     model = load_model(settings, "victim", model_version)
     with open_store(db, read_only=not reveal) as con:
         with stage_status(console, "scoring contacts") as update:
@@ -555,7 +634,7 @@ def warn(
     console.print(
         f"{wl.frame.height} people listed from {wl.contacts_scored:,} contacts of {wl.subscribers_scored:,} "
         f"subscribers ({wl.left_out_called} left out: called back in the last {skip_called}); "
-        f"written to [bold]{out}[/]" + (" (unmasked; recorded in audit_log)" if reveal else " (masked)")
+        f"written to [bold]{escape(str(out))}[/]" + (" (unmasked; recorded in audit_log)" if reveal else " (masked)")
     )
 
 
@@ -629,6 +708,7 @@ def demo(
     from fraudkit.demo import run_demo
     from fraudkit.views import counts_table, paths_table, stage_status
 
+    _out_folder(workdir, "--workdir")
     overrides = {} if fraud_operations is None else {"fraud_operations_per_100k": fraud_operations}
     with stage_status(console, "demo") as update:
         result = run_demo(
@@ -808,6 +888,7 @@ def watch(
         raise ConfigError("--replay needs --from and --to", hint="e.g. --from 2026-10-23 --to 2026-10-26")
     if drop is not None and not drop.is_dir():
         raise ConfigError(f"drop folder {drop} does not exist")
+    _tracking(tracking_uri)
     if replay_:
         _need_store(db)
     cfg = load_config(config).with_(
@@ -822,7 +903,7 @@ def watch(
         if not sep:
             raise ConfigError(f"--mapping {item!r} is not KIND=FILE", hint="e.g. --mapping transactions=bank.toml")
         mappings[kind.strip()] = Path(file)
-    settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri, lock_wait_s=lock_wait)
+    settings = Settings.from_env(db_path=db, tracking_uri=_tracking(tracking_uri), lock_wait_s=lock_wait)
     model = load_model(settings, "victim")
     engine = ops_engine(ops_url(db, ops_db))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
@@ -927,11 +1008,12 @@ def eval_watch(
 
     if not truth.is_dir():
         raise ConfigError(f"--truth {truth} is not a folder", hint="point it at the truth/ folder of `fraudkit synth`")
+    _tracking(tracking_uri)
     engine = _reading_ops_engine(db, ops_db, what=": the alerts table is empty")
     if midnight:
         _need_store(db)
     frame = alerts_frame(engine)
-    settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri)
+    settings = Settings.from_env(db_path=db, tracking_uri=_tracking(tracking_uri))
     champion = load_model(settings, "victim")
     watch_config = load_config(config)
     if watch_config.calls_per_hour is None:  # the champion shapes the team's day

@@ -236,6 +236,16 @@ def main(argv: list[str] | None = None) -> int:
     except FraudkitError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file where a folder is expected, a missing folder, no permission
+        where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+        print(f"error: cannot use {where}: {exc.strerror or exc}" if where else f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "error: interrupted; this day's outputs may be incomplete: run it again (files already loaded are skipped)",
+            file=sys.stderr,
+        )
+        return 130
     for step in result.steps:
         print(f"{step.name}: {'skipped: ' + step.skipped if step.skipped else step.summary}")
     print(f"summary: {result.run_dir / 'summary.md'}")
