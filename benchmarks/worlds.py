@@ -2,6 +2,8 @@
 
 A 1M-subscriber world takes about half a minute to generate and as long to load, so a
 benchmark rerun with the same ``--workdir`` reuses it (delete ``world.json`` to regenerate).
+A cached world is reused only for the same subscribers, seed and days (``world.json`` records
+them; a marker without days is the generator's default 30-day world).
 """
 
 from __future__ import annotations
@@ -13,6 +15,10 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+DEFAULT_DAYS = 30
+"""The synthetic generator's default length (``SynthConfig.days``), which worlds cached before
+``days`` was recorded have."""
 
 
 def peak_rss_gb() -> float:
@@ -27,20 +33,24 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def cached_world(workdir: Path, subscribers: int, seed: int, db_name: str = "fraudkit.duckdb") -> dict[str, Any]:
-    """Generate the default world into ``workdir/db_name`` (truth in ``workdir/truth``) unless the folder
-    already holds this one; returns its marker: sizes and how long generating and loading took."""
+def cached_world(
+    workdir: Path, subscribers: int, seed: int, db_name: str = "fraudkit.duckdb", days: int = DEFAULT_DAYS
+) -> dict[str, Any]:
+    """Generate the default world of ``days`` days into ``workdir/db_name`` (truth in ``workdir/truth``)
+    unless the folder already holds this one; returns its marker: sizes and how long generating and
+    loading took."""
     marker_path = workdir / "world.json"
     db = workdir / db_name
     if marker_path.exists() and db.exists():
         marker = json.loads(marker_path.read_text())
-        if marker.get("subscribers") == subscribers and marker.get("seed") == seed:
+        same = (marker.get("subscribers"), marker.get("seed"), marker.get("days", DEFAULT_DAYS))
+        if same == (subscribers, seed, days):
             print(f"reusing the world in {workdir} (delete world.json to regenerate)")
             return marker
     # generated in a child process: Linux keeps a process's peak memory across fork and exec, so a
     # world built here would inflate the peak of every measuring process started after it
     context = multiprocessing.get_context("spawn")
-    child = context.Process(target=_generate, args=(workdir, subscribers, seed, db_name))
+    child = context.Process(target=_generate, args=(workdir, subscribers, seed, db_name, days))
     child.start()
     child.join()
     if child.exitcode != 0:
@@ -48,7 +58,7 @@ def cached_world(workdir: Path, subscribers: int, seed: int, db_name: str = "fra
     return json.loads(marker_path.read_text())
 
 
-def _generate(workdir: Path, subscribers: int, seed: int, db_name: str) -> None:
+def _generate(workdir: Path, subscribers: int, seed: int, db_name: str, days: int) -> None:
     from fraudkit.synth import SynthConfig, generate_world, store_world
 
     marker_path = workdir / "world.json"
@@ -57,13 +67,14 @@ def _generate(workdir: Path, subscribers: int, seed: int, db_name: str) -> None:
     for path in (db, db.with_name(db.name + ".wal"), marker_path):
         path.unlink(missing_ok=True)
     t0 = time.perf_counter()
-    world = generate_world(SynthConfig.preset("default", seed=seed, subscribers=subscribers))
+    world = generate_world(SynthConfig.preset("default", seed=seed, subscribers=subscribers, days=days))
     generated = time.perf_counter() - t0
     t1 = time.perf_counter()
     store_world(world, db, workdir / "truth")
     marker = {
         "subscribers": subscribers,
         "seed": seed,
+        "days": days,
         "calls": world.tables["calls"].height,
         "transactions": world.tables["transactions"].height,
         "rings": world.truth["rings"].height,
