@@ -21,6 +21,7 @@ Example ``watch.toml``::
     [escalation]
     large_amount = 5000          # a first transfer this large ...
     new_account_within = "6h"    # ... to an account first seen this recently is suspect
+    account_history = "30d"      # how far back (before the oldest watched alert) "first seen" looks
     open_for = "3d"              # alerts younger than this are watched for transfers
 """
 
@@ -101,12 +102,21 @@ class WatchConfig:
     attempts: int = 3
     large_amount: float = 5000.0
     new_account_within: timedelta = timedelta(hours=6)
+    account_history: timedelta = timedelta(days=30)
     open_for: timedelta = timedelta(days=3)
 
     def __post_init__(self) -> None:
         if not timedelta(seconds=1) <= self.every <= timedelta(days=1):
             raise ConfigError(f"every must be between 1 s and 1 day, got {self.every}")
-        for name in ("delivery_delay", "late_within", "call_within", "retry_after", "new_account_within", "open_for"):
+        for name in (
+            "delivery_delay",
+            "late_within",
+            "call_within",
+            "retry_after",
+            "new_account_within",
+            "account_history",
+            "open_for",
+        ):
             if getattr(self, name) < timedelta(0):
                 raise ConfigError(f"{name} must not be negative")
         if self.calls_per_hour is not None and (
@@ -151,7 +161,7 @@ KNOWN = {
     "": {"every", "delivery_delay", "late_within", "tiers", "capacity", "escalation"},
     "tiers": {"red", "orange", "yellow"},
     "capacity": {"calls_per_day", "calls_per_hour", "call_within", "retry_after", "attempts"},
-    "escalation": {"large_amount", "new_account_within", "open_for"},
+    "escalation": {"large_amount", "new_account_within", "account_history", "open_for"},
 }
 
 
@@ -194,6 +204,7 @@ def config_from_dict(data: dict[str, Any]) -> WatchConfig:
         attempts=_whole(cap, "attempts", "capacity."),
         large_amount=_number(esc, "large_amount", "escalation."),
         new_account_within=_duration(esc, "new_account_within", "escalation."),
+        account_history=_duration(esc, "account_history", "escalation."),
         open_for=_duration(esc, "open_for", "escalation."),
     )
 

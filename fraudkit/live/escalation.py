@@ -4,7 +4,10 @@ A suspect account is one of: a member of the latest water-house scan (the scan t
 keyed pseudonyms, so transfers are pseudonymised with the store's key to meet them, as
 ``warn.listing.money_involved`` does); an account named in a report; or the receiver of the
 payer's first transfer to it, of at least ``large_amount``, when the account was first seen
-(opened, or in any transfer) within ``new_account_within`` before. Each such transfer becomes
+(opened, or in any transfer) within ``new_account_within`` before. Transfers are read back
+``account_history`` (30 days) before the oldest watched alert, not from the start of the store,
+so a tick costs the same on a store a year old: an account with no opening date and no transfer
+in that span counts as new (a dormant account woken by a large payment is as suspect). Each such transfer becomes
 a ``bank_requests`` row (freeze / stop-payment: account, amount, time), and the day's urgent
 list for banks is rewritten as a masked CSV beside the store.
 """
@@ -42,7 +45,7 @@ touching AS MATERIALIZED (
     -- the history of the paid accounts, read in one scan of transactions (not one per use, nor
     -- a join ON dst OR src: a nested loop over every transfer)
     SELECT txn_id, src_account, dst_account, ts FROM transactions
-    WHERE ts < $horizon
+    WHERE ts >= $history_from AND ts < $horizon
       AND (dst_account IN (SELECT account FROM paid) OR src_account IN (SELECT account FROM paid))
 ),
 receivers AS (
@@ -76,7 +79,12 @@ def suspect_payments(
         return pl.DataFrame(schema=schema | {"reason": pl.String})
     con.register("live_watched", watched.select("alert_id", "phone", "contact_start"))
     try:
-        params = {"horizon": horizon, "large": config.large_amount, "new_s": config.new_account_within.total_seconds()}
+        params = {
+            "horizon": horizon,
+            "history_from": horizon - config.open_for - config.account_history,
+            "large": config.large_amount,
+            "new_s": config.new_account_within.total_seconds(),
+        }
         paid = con.sql(PAYMENTS, params=params).pl()
         members = _scan_members(con, horizon)
     finally:

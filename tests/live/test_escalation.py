@@ -225,6 +225,18 @@ def test_a_large_transfer_that_is_not_a_first_one_to_a_new_account_is_not_urgent
     assert desk.payments().is_empty()
 
 
+@pytest.mark.parametrize(("dormant_for", "urgent"), [(timedelta(days=10), False), (timedelta(days=40), True)])
+def test_first_seen_looks_back_a_bounded_history_so_a_dormant_account_woken_is_new(
+    desk: Desk, dormant_for: timedelta, urgent: bool
+) -> None:
+    """Escalation reads account_history (30 d) before the oldest watched alert, not the whole store,
+    so a tick costs the same on an old store; an account quiet for longer than that counts as new."""
+    paid_at = CONTACT + timedelta(hours=1)
+    insert(desk.con, "transactions", [_txn(9, paid_at - dormant_for, "6200000000000000001", NEW, 10.0)])
+    desk.pay(1, paid_at, NEW, 9000.0)
+    assert desk.payments()["reason"].to_list() == ([REASON_NEW] if urgent else [])
+
+
 # ---- (c) a member of the latest water-house scan ------------------------------------------
 
 
