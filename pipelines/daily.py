@@ -59,7 +59,7 @@ class DailyConfig:
         unknown = sorted(set(self.mappings) - set(TABLES))
         if unknown:
             raise ConfigError(f"mapping for unknown kind(s) {', '.join(unknown)}", hint=f"kinds: {', '.join(TABLES)}")
-        if self.warn_format not in ("xlsx", "csv", "parquet"):
+        if self.warn_format not in LIST_FORMATS:
             raise ConfigError(f"unknown list format {self.warn_format!r}", hint="use xlsx, csv or parquet")
 
 
@@ -127,6 +127,20 @@ def scan_day(con: duckdb.DuckDBPyConnection, config: DailyConfig, as_of: datetim
     )
 
 
+LIST_FORMATS = ("xlsx", "csv", "parquet")
+
+
+def withdraw_lists(run_dir: Path, keep: Path | None = None) -> int:
+    """Remove the call-back lists of an earlier run in this day's folder (all but ``keep``), so a
+    team never calls from a list that looks current but is not; returns how many went."""
+    removed = 0
+    for old in sorted(run_dir.glob("callbacks-*")):
+        if old.suffix.lstrip(".") in LIST_FORMATS and old != keep:
+            old.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def warn_day(con: duckdb.DuckDBPyConnection, config: DailyConfig, as_of: datetime, run_dir: Path) -> StepReport:
     """The masked call-back list from the champion victim model; skipped, saying why, when none is registered."""
     from fraudkit.model.registry import load_model
@@ -134,13 +148,13 @@ def warn_day(con: duckdb.DuckDBPyConnection, config: DailyConfig, as_of: datetim
 
     try:
         model = load_model(config.settings, "victim")
-    except NotReadyError as exc:
-        return StepReport("warn", skipped=exc.one_line())
-    try:
         wl = warning_list(con, model, as_of=as_of, top=config.warn_top, lookback=config.warn_lookback)
     except NotReadyError as exc:
-        return StepReport("warn", skipped=exc.one_line())
+        removed = withdraw_lists(run_dir)
+        said = f"; removed {removed} earlier call-back list(s) of this day, no longer current" if removed else ""
+        return StepReport("warn", skipped=exc.one_line() + said)
     path = write_warning_list(wl, run_dir / f"callbacks-{as_of:%Y%m%d-%H%M}.{config.warn_format}")
+    withdraw_lists(run_dir, keep=path)
     tiers = wl.tier_counts()
     return StepReport(
         "warn",

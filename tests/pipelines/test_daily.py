@@ -57,6 +57,9 @@ def test_daily_batch_ingests_scans_and_reports_then_a_rerun_adds_nothing(world: 
     drop = write_drop(world, tmp_path / "drop")
     settings = Settings(db_path=tmp_path / "fraudkit.duckdb", tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
     config = DailyConfig(drop=drop, out=tmp_path / "runs", settings=settings)
+    stale = tmp_path / "runs" / f"{AS_OF:%Y-%m-%d}" / f"callbacks-{AS_OF:%Y%m%d-%H%M}.xlsx"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"an earlier run's list, when a champion was registered")
     first = run_daily(config)
     assert first.as_of == AS_OF
     ingest = first.step("ingest")
@@ -66,6 +69,7 @@ def test_daily_batch_ingests_scans_and_reports_then_a_rerun_adds_nothing(world: 
     assert Path(first.step("scan").outputs["scan report"]).exists()
     warn = first.step("warn")
     assert warn.skipped is not None and "fraudkit train --target victim" in warn.skipped
+    assert not stale.exists() and "removed 1 earlier call-back list(s)" in warn.skipped  # no stale list to call from
     summary = json.loads((first.run_dir / "summary.json").read_text())
     assert [s["name"] for s in summary["steps"]] == ["ingest", "scan", "warn"]
     assert "skipped" in (first.run_dir / "summary.md").read_text()
