@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from fraudkit.exposure import Reveal, mask_id, mask_text, revealed
@@ -46,7 +47,7 @@ def ingest_table(summary: IngestSummary) -> Table:
     for f in summary.files:
         note = "already ingested, skipped" if f.skipped else ""
         values = (f.rows_read, f.loaded, f.rejected, f.duplicates, f.updates)[: len(counts)]
-        table.add_row(str(f.path), *(f"{v:,}" for v in values), note)
+        table.add_row(escape(str(f.path)), *(f"{v:,}" for v in values), note)
     if len(summary.files) > 1:
         totals = (summary.rows_read, summary.loaded, summary.rejected, summary.duplicates, summary.updates)
         table.add_row("[bold]total", *(f"{v:,}" for v in totals[: len(counts)]), "")
@@ -63,7 +64,8 @@ def rejects_table(rows: list[dict], *, reveal: Reveal | None = None) -> Table:
         where = f"{Path(r['source_file']).name}:{r['line']}" if r["line"] is not None else Path(r["source_file"]).name
         raw = r["raw"] if show else mask_text(r["raw"])
         reason = r["reason"] if show else mask_text(r["reason"])
-        table.add_row(r["kind"], where, r["column"] or "", reason or "", raw or "")
+        cells = (r["kind"], where, r["column"] or "", reason or "", raw or "")
+        table.add_row(*(escape(cell) for cell in cells))  # file text is not Rich markup
     return table
 
 
@@ -72,7 +74,7 @@ def paths_table(title: str, paths: Mapping[str, Path]) -> Table:
     table.add_column("what")
     table.add_column("where", overflow="fold")
     for name, path in paths.items():
-        table.add_row(name, str(path))
+        table.add_row(escape(name), escape(str(path)))
     return table
 
 
