@@ -305,13 +305,32 @@ def _resolve_version(client: Any, target: str, version: str | None) -> str:
     return champion
 
 
+def registry_beside_store(settings: Settings) -> str | None:
+    """The URI of an MLflow registry in ``mlruns/`` beside the store (as ``fraudkit demo`` makes),
+    when it is not the one in use: a champion is likelier there than in the default one."""
+    found = (settings.db_path.parent / "mlruns" / "mlflow.db").resolve()
+    uri = f"sqlite:///{found}"
+    in_use = settings.resolved_tracking_uri
+    if not found.is_file() or (
+        in_use.startswith("sqlite:///") and Path(in_use[len("sqlite:///") :]).resolve() == found
+    ):
+        return None
+    return uri
+
+
 def load_model(settings: Settings, target: str, version: str | None = None) -> LoadedModel:
     """The champion of ``target`` (or the named version) with its features and thresholds."""
     import mlflow.artifacts
     import mlflow.lightgbm
 
     client = _client(settings)
-    resolved = _resolve_version(client, target, version)
+    try:
+        resolved = _resolve_version(client, target, version)
+    except NotReadyError as exc:
+        beside = registry_beside_store(settings)
+        if version is None and beside is not None:
+            raise NotReadyError(str(exc), hint=f"a registry sits beside the store: --tracking-uri {beside}") from None
+        raise
     mv = client.get_model_version(model_name(target), resolved)
     booster = mlflow.lightgbm.load_model(f"models:/{model_name(target)}/{resolved}")
     meta = mlflow.artifacts.load_dict(f"runs:/{mv.run_id}/{META_FILE}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from xml.etree import ElementTree
 
 import numpy as np
@@ -97,3 +98,25 @@ def test_eval_artifacts_hold_keyed_pseudonyms_not_numbers(victim_model: TrainRes
     assert all(v.startswith("p:") for v in victims["phone"].drop_nulls())
     assert set(victims["phone"]) & set(scored["callee"]), "victims still join their contacts"
     assert not set(victims["phone"]) & set(victim_model.test_victims["phone"])
+
+
+def test_no_champion_points_at_a_registry_beside_the_store(tmp_path: Path) -> None:
+    """As after ``make demo``: the demo's registry sits in demo/mlruns beside demo/fraudkit.duckdb,
+    and a command run with the default registry must say where the champion probably is."""
+    from fraudkit.model.registry import _client
+
+    beside = tmp_path / "demo" / "mlruns" / "mlflow.db"
+    beside.parent.mkdir(parents=True)
+    _client(Settings(tracking_uri=f"sqlite:///{beside}", mlruns_dir=beside.parent))  # makes the registry file
+    elsewhere = Settings(
+        db_path=tmp_path / "demo" / "fraudkit.duckdb",
+        tracking_uri=f"sqlite:///{tmp_path / 'mlruns' / 'mlflow.db'}",
+        mlruns_dir=tmp_path / "mlruns",
+    )
+    with pytest.raises(NotReadyError) as err:
+        load_model(elsewhere, "victim")
+    assert f"--tracking-uri sqlite:///{beside.resolve()}" in err.value.one_line()
+    there = Settings(db_path=elsewhere.db_path, tracking_uri=f"sqlite:///{beside}", mlruns_dir=beside.parent)
+    with pytest.raises(NotReadyError) as err:
+        load_model(there, "victim")  # the registry in use is the one beside: nothing else to suggest
+    assert "sits beside" not in err.value.one_line()
