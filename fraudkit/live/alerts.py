@@ -136,31 +136,30 @@ def _contact_row(row: dict[str, Any], alert_id: str) -> dict[str, Any]:
     return {k: row[k] for k in keys} | {"alert_id": alert_id}
 
 
+QUEUED = ("alert_id", "phone", "created_at", "score", "tier", "channel", "urgent", "urgent_at", "status")
+"""What the queue's order needs of an alert (or of each contact merged into it): ``queue`` sorts
+on these, and ``eval watch`` replays a team over rows of them."""
+
+
+def queued_schema() -> dict[str, Any]:
+    """Polars types of ``QUEUED``, from the alerts table's columns."""
+    return {name: _polars_type(alerts.c[name]) for name in QUEUED}
+
+
 def contacts_frame(engine: Any) -> pl.DataFrame:
-    """Every contact that reached an alert, with its alert's person and escalation: what the queue
-    held when (``eval watch`` replays a team over it). Alerts of stores from before the merge,
-    with no contact rows, stand for their one contact."""
+    """Every contact that reached an alert (``QUEUED`` columns: its own tick, score, tier and
+    channel; its alert's person, escalation and status): what the queue held when (``eval watch``
+    replays a team over it). Alerts of stores from before the merge, with no contact rows, stand
+    for their one contact."""
     from sqlalchemy import select
 
     a, k = alerts.c, alert_contacts.c
-    query = select(
-        k.alert_id, a.phone, k.created_at, k.score, k.tier, k.channel, a.urgent, a.urgent_at, a.status
-    ).join_from(alert_contacts, alerts, k.alert_id == a.alert_id)
+    columns = [(k if name in k else a)[name] for name in QUEUED]  # the contact's own where it has them
+    query = select(*columns).join_from(alert_contacts, alerts, k.alert_id == a.alert_id)
     with engine.connect() as conn:
         data = [dict(r._mapping) for r in conn.execute(query)]
-    schema = {
-        "alert_id": pl.String,
-        "phone": pl.String,
-        "created_at": pl.Datetime("us"),
-        "score": pl.Float64,
-        "tier": pl.String,
-        "channel": pl.String,
-        "urgent": pl.Boolean,
-        "urgent_at": pl.Datetime("us"),
-        "status": pl.String,
-    }
-    rows = pl.DataFrame(data, schema=schema, orient="row")
-    whole = alerts_frame(engine).select(*schema)
+    rows = pl.DataFrame(data, schema=queued_schema(), orient="row")
+    whole = alerts_frame(engine).select(QUEUED)
     return pl.concat([rows, whole.filter(~c("alert_id").is_in(rows["alert_id"].implode()))]).sort(
         "created_at", "alert_id"
     )

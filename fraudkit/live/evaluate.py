@@ -22,7 +22,7 @@ import duckdb
 import polars as pl
 
 from fraudkit.errors import NotReadyError
-from fraudkit.live.alerts import queue
+from fraudkit.live.alerts import QUEUED, queue
 from fraudkit.model.labels import read_truth, victims_from_truth
 from fraudkit.model.registry import LoadedModel
 
@@ -50,9 +50,9 @@ def team_calls(alerts: pl.DataFrame, slots: list[datetime], *, stale_after: time
     ``alerts`` may hold several rows of one alert (its merged contacts, each from its own tick
     with its own score): the alert is on the queue as its best row created by then, and a
     call takes it off whole."""
-    columns = ("alert_id", "phone", "created_at", "score", "tier", "channel", "urgent", "urgent_at", "status")
-    frame = alerts.select(columns)
-    frame = frame.with_columns(pl.lit("new").alias("status")).sort("created_at", "alert_id")  # a team from scratch
+    frame = (
+        alerts.select(QUEUED).with_columns(pl.lit("new").alias("status")).sort("created_at", "alert_id")
+    )  # a team from scratch
     calls: list[tuple[str, str, datetime, float]] = []
     called: set[str] = set()
     called_on: dict[str, Any] = {}

@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from fraudkit.errors import ConfigError
+from fraudkit.live.alerts import queued_schema
 from fraudkit.live.config import WatchConfig, demand_profile, scaled_profile
 from fraudkit.live.evaluate import team_calls, team_slots, warned_figures
 
@@ -17,20 +18,7 @@ OFFICE = tuple(10 if 8 <= h < 18 else 0 for h in range(24))
 
 def _alerts(rows: list[dict]) -> pl.DataFrame:
     base = {"tier": "orange", "channel": "call_queue", "urgent": False, "urgent_at": None, "status": "new"}
-    return pl.DataFrame(
-        [base | r for r in rows],
-        schema={
-            "alert_id": pl.String,
-            "phone": pl.String,
-            "created_at": pl.Datetime("us"),
-            "score": pl.Float64,
-            "tier": pl.String,
-            "channel": pl.String,
-            "urgent": pl.Boolean,
-            "urgent_at": pl.Datetime("us"),
-            "status": pl.String,
-        },
-    )
+    return pl.DataFrame([base | r for r in rows], schema=queued_schema())
 
 
 def test_profile_keeps_its_shape_and_sums_to_the_calls_asked_for() -> None:
