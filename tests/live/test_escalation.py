@@ -60,8 +60,11 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]
         con.unregister("rows_in")
 
 
-def alert_row(n: int, phone: str, *, start: datetime = CONTACT, created: datetime | None = None) -> dict[str, Any]:
-    """An alert as the loop writes it, for a contact with ``phone`` that began at ``start``."""
+def alert_row(
+    n: int, phone: str, *, start: datetime = CONTACT, created: datetime | None = None, **more: Any
+) -> dict[str, Any]:
+    """An alert as the loop writes it, for a contact with ``phone`` that began at ``start``; ``more``
+    overrides any field."""
     return {
         "alert_id": f"A{n:04d}",
         "contact_id": f"C{n:04d}",
@@ -70,13 +73,16 @@ def alert_row(n: int, phone: str, *, start: datetime = CONTACT, created: datetim
         "score": 0.5,
         "tier": "orange",
         "channel": "call_queue",
+        "reason_1": None,
+        "reason_2": None,
+        "reason_3": None,
         "suspect_number": "19100001111",
         "contact_start": start,
         "contact_end": start + timedelta(minutes=15),
         "model_version": "1",
         "status": "new",
         "urgent": False,
-    }
+    } | more
 
 
 @dataclass

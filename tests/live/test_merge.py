@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from test_escalation import alert_row
 
 from fraudkit.live.alerts import alerts_frame, contacts_frame, write_alerts
 from fraudkit.live.evaluate import team_calls
@@ -24,25 +25,19 @@ TICK = datetime(2026, 10, 23, 10, 0)
 
 
 def contact(n: int, phone: str, score: float, *, at: datetime = TICK, tier: str = "orange", **more: Any) -> dict:
-    """A routed alert row for contact ``n`` as the tick writes it."""
-    return {
-        "alert_id": f"A{n:04d}",
-        "contact_id": f"C{n:04d}",
-        "created_at": at,
-        "phone": phone,
-        "score": score,
-        "tier": tier,
-        "channel": {"red": "call_now", "orange": "call_queue"}.get(tier, "sms"),
-        "reason_1": f"reason of contact {n}",
-        "reason_2": None,
-        "reason_3": None,
-        "suspect_number": f"1710000{n:04d}",
-        "contact_start": at - timedelta(minutes=40),
-        "contact_end": at - timedelta(minutes=8),
-        "model_version": "1",
-        "status": "new",
-        "urgent": False,
-    } | more
+    """A routed alert row for contact ``n`` (its own reason and suspect number) as the tick writes it."""
+    return alert_row(
+        n,
+        phone,
+        start=at - timedelta(minutes=40),
+        created=at,
+        score=score,
+        tier=tier,
+        channel={"red": "call_now", "orange": "call_queue"}.get(tier, "sms"),
+        reason_1=f"reason of contact {n}",
+        suspect_number=f"1710000{n:04d}",
+        **more,
+    )
 
 
 @pytest.fixture
