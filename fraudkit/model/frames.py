@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import duckdb
 import polars as pl
 
+from fraudkit import timeutil
 from fraudkit.errors import NotReadyError, StoreError
 from fraudkit.model.contacts import contact_features
 from fraudkit.model.params import ContactParams
@@ -101,11 +102,10 @@ def first_transfer_to(con: duckdb.DuckDBPyConnection, pairs: pl.DataFrame, until
 
 def data_span(con: duckdb.DuckDBPyConnection) -> tuple[datetime, datetime]:
     """First and last call start in the store: the days a contact model can be trained on."""
-    rows = con.execute("SELECT min(start_time), max(start_time) FROM calls").fetchall()
-    first, last = rows[0] if rows else (None, None)
-    if first is None:
+    span = timeutil.data_span(con, "calls", "start_time")
+    if span is None:
         raise NotReadyError("no calls in the store", hint="load some with `fraudkit ingest --kind calls`")
-    return first, last
+    return span
 
 
 def latest_before(con: duckdb.DuckDBPyConnection, table: str, column: str, until: datetime) -> datetime | None:
