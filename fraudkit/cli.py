@@ -504,9 +504,9 @@ def train(
     name = check_target(target)
     if truth is not None and not truth.is_dir():
         raise ConfigError(f"--truth {truth} is not a folder", hint="point it at the truth/ folder of `fraudkit synth`")
-    _tracking(tracking_uri)
+    tracking_uri = _tracking(tracking_uri)  # before the store, as options are checked first
     _need_store(db)
-    settings = Settings.from_env(db_path=db, tracking_uri=_tracking(tracking_uri), threads=threads)
+    settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri, threads=threads)
     params = TrainParams(target=name, capacity=capacity)
     with stage_status(console, f"training {name}") as update:
         with open_store(db, read_only=True, lock_wait=lock_wait) as con:
@@ -617,9 +617,9 @@ def warn(
     span = parse_duration(lookback, option="--lookback")
     skip = parse_duration(skip_called, option="--skip-called")
     chosen_tiers = Tiers.parse(tiers) if tiers else None
-    _tracking(tracking_uri)
+    tracking_uri = _tracking(tracking_uri)  # before the store, as options are checked first
     _need_store(db)
-    settings = Settings.from_env(db_path=db, tracking_uri=_tracking(tracking_uri))
+    settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri)
     model = load_model(settings, "victim", model_version)
     with open_store(db, read_only=not reveal) as con:
         with stage_status(console, "scoring contacts") as update:
@@ -888,7 +888,7 @@ def watch(
         raise ConfigError("--replay needs --from and --to", hint="e.g. --from 2026-10-23 --to 2026-10-26")
     if drop is not None and not drop.is_dir():
         raise ConfigError(f"drop folder {drop} does not exist")
-    _tracking(tracking_uri)
+    tracking_uri = _tracking(tracking_uri)  # before the store, as options are checked first
     if replay_:
         _need_store(db)
     cfg = load_config(config).with_(
@@ -903,7 +903,7 @@ def watch(
         if not sep:
             raise ConfigError(f"--mapping {item!r} is not KIND=FILE", hint="e.g. --mapping transactions=bank.toml")
         mappings[kind.strip()] = Path(file)
-    settings = Settings.from_env(db_path=db, tracking_uri=_tracking(tracking_uri), lock_wait_s=lock_wait)
+    settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri, lock_wait_s=lock_wait)
     model = load_model(settings, "victim")
     engine = ops_engine(ops_url(db, ops_db))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
@@ -1008,12 +1008,12 @@ def eval_watch(
 
     if not truth.is_dir():
         raise ConfigError(f"--truth {truth} is not a folder", hint="point it at the truth/ folder of `fraudkit synth`")
-    _tracking(tracking_uri)
+    tracking_uri = _tracking(tracking_uri)  # before the store, as options are checked first
     engine = _reading_ops_engine(db, ops_db, what=": the alerts table is empty")
     if midnight:
         _need_store(db)
     frame = alerts_frame(engine)
-    settings = Settings.from_env(db_path=db, tracking_uri=_tracking(tracking_uri))
+    settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri)
     champion = load_model(settings, "victim")
     watch_config = load_config(config)
     if watch_config.calls_per_hour is None:  # the champion shapes the team's day
