@@ -5,13 +5,28 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean system-deps test-ci bench-queue
+.PHONY: demo test lint bench clean system-deps test-ci bench-queue lock
 
-$(STAMP): pyproject.toml
+# Hash-pinned versions of every dependency (see `make lock`); LOCK= installs the newest within pyproject's ranges.
+LOCK ?= requirements.lock
+
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+ifneq ($(strip $(LOCK)),)
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
+else
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+endif
 	@touch $(STAMP)
+
+# Re-resolve requirements.lock from pyproject.toml (newest versions within its ranges, hashes of every file).
+lock:
+	@test -x .venv-lock/bin/uv || ($(PYTHON) -m venv .venv-lock && .venv-lock/bin/python -m pip install --quiet 'uv>=0.5')
+	.venv-lock/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+		--python-version 3.11 --no-header --quiet -o $(LOCK).new
+	{ sed -n '1,3p' $(LOCK); cat $(LOCK).new; } > $(LOCK).tmp && rm $(LOCK).new && mv $(LOCK).tmp $(LOCK)
 
 demo: $(STAMP)
 	$(BIN)/fraudkit demo --workdir demo --fresh
