@@ -1,20 +1,21 @@
 """The daily batch: ingest the day's drop, scan for water houses, draw up the call-back list, report.
 
-What a scheduler runs once a day after the operators' and banks' files arrive::
+What a scheduler runs once a day after the operators' and banks' files arrive, as
+``fraudkit daily`` or, with the same options, ``python -m pipelines.daily``::
 
-    python -m pipelines.daily --drop /data/drops/2026-10-31 --db /srv/fraudkit/fraudkit.duckdb --out /srv/runs
+    fraudkit daily --drop /data/drops/2026-10-31 --db /srv/fraudkit/fraudkit.duckdb --out /srv/runs
 
     # cron, 00:30 every day (the drop of the day before):
-    30 0 * * *  cd /srv/fraudkit && .venv/bin/python -m pipelines.daily --drop /data/drops/$(date -d yesterday +\\%F)
+    30 0 * * *  cd /srv/fraudkit && .venv/bin/fraudkit daily --drop /data/drops/$(date -d yesterday +\\%F)
 
-The drop is a folder. Files go to the canonical table their kind names: either a sub-folder
-(``calls/``, ``transactions/``, ...) or a file name starting with the kind (``calls_0931.csv``,
-``transactions-2026-10-31.parquet``). Each step is a plain function over the store, so a
-step can be rerun alone; rerunning the whole batch on the same drop adds nothing (files are
-logged by content hash) and replaces that day's scan, list and summary.
+The drop is a folder laid out as :mod:`fraudkit.drop` describes (a sub-folder or a file-name
+start per kind; a synthetic world's ``truth/`` set aside). Each step is a plain function over the
+store, so a step can be rerun alone; rerunning the whole batch on the same drop adds nothing
+(files are logged by content hash) and replaces that day's scan, list, summary and trends.
 
 Exit status: 0 when every step ran or was skipped for a stated reason (no victim model yet),
-2 on a mistake of the caller's (one line on stderr), 1 on anything else.
+2 on a mistake of the caller's (one line on stderr), 130 on Ctrl-C (one line saying what was
+kept), 1 on anything else.
 """
 
 from __future__ import annotations
@@ -30,13 +31,19 @@ from typing import Any
 import duckdb
 
 from fraudkit.atomic import write_text
-from fraudkit.drop import INGEST_ORDER, drop_files
-from fraudkit.errors import ConfigError, FraudkitError, NotReadyError
+from fraudkit.drop import INGEST_ORDER, check_drop, drop_files, list_drop
+from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.ingest import IngestSummary, ingest_paths
 from fraudkit.schema import TABLES
 from fraudkit.settings import Settings
 from fraudkit.store import open_store, store_timezone
 from fraudkit.timeutil import default_as_of, in_zone
+from pipelines.trends import SUMMARY_JSON, TRENDS_SVG, day_figures, draw_trends, read_history, trends_table
+
+__all__ = ["DailyConfig", "DailyInterrupted", "DailyResult", "StepReport", "drop_files", "main", "run_daily"]
+
+STEPS = ("ingest", "scan", "warn", "summary")
+LIST_FORMATS = ("xlsx", "csv", "parquet")
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,8 @@ class DailyConfig:
 
     def __post_init__(self) -> None:
         if not self.drop.is_dir():
-            raise ConfigError(f"drop folder {self.drop} does not exist", hint="pass the folder the day's files are in")
+            what = "is not a folder" if self.drop.exists() else "does not exist"
+            raise ConfigError(f"drop folder {self.drop} {what}", hint="pass the folder the day's files are in")
         unknown = sorted(set(self.mappings) - set(TABLES))
         if unknown:
             raise ConfigError(f"mapping for unknown kind(s) {', '.join(unknown)}", hint=f"kinds: {', '.join(TABLES)}")
@@ -80,6 +88,7 @@ class DailyResult:
     as_of: datetime
     run_dir: Path
     steps: list[StepReport]
+    outputs: dict[str, Path] = field(default_factory=dict)  # summary.md, summary.json, trends.svg
 
     def step(self, name: str) -> StepReport:
         for report in self.steps:
@@ -88,46 +97,100 @@ class DailyResult:
         raise KeyError(name)
 
 
-def ingest_drop(con: duckdb.DuckDBPyConnection, config: DailyConfig) -> StepReport:
-    """Load every file of the drop into its canonical table; bad rows go to ``rejects``."""
-    files = drop_files(config.drop)
+@dataclass
+class BatchProgress:
+    """Where the batch is and what it has committed so far, so an interrupted run can say what it kept."""
+
+    say: Callable[[str], None] = lambda _message: None
+    stage: str = ""
+    kept: list[str] = field(default_factory=list)
+
+    def at(self, stage: str) -> None:
+        self.stage = stage
+        self.say(stage)
+
+
+class DailyInterrupted(KeyboardInterrupt):
+    """Ctrl-C during the batch: which stage it stopped in, what was kept and what was not written."""
+
+    def __init__(self, stage: str, kept: list[str], not_written: list[str]) -> None:
+        super().__init__(stage)
+        self.stage, self.kept, self.not_written = stage, kept, not_written
+
+    def one_line(self) -> str:
+        rolled_back = " (rolled back: a kind loads in one transaction)" if self.stage.startswith("ingest ") else ""
+        return (
+            f"interrupted at {self.stage}{rolled_back}; kept: {'; '.join(self.kept) or 'nothing'}; "
+            f"not written: {', '.join(self.not_written)}; run it again (files already loaded are skipped)"
+        )
+
+
+def ingest_drop(
+    con: duckdb.DuckDBPyConnection, config: DailyConfig, progress: BatchProgress | None = None
+) -> StepReport:
+    """Load every file of the drop into its canonical table, reference kinds first; bad rows go to
+    ``rejects``. A synthetic world's ``truth/`` is set aside and non-data files passed over, each named."""
+    progress = progress or BatchProgress()
+    listing = check_drop(list_drop(config.drop))
     summaries: dict[str, IngestSummary] = {}
     for kind in INGEST_ORDER:
-        if kind in files:
-            summaries[kind] = ingest_paths(con, files[kind], kind, config.mappings.get(kind))
-    facts = {
+        if kind in listing.files:
+            progress.at(f"ingest {kind} ({len(listing.files[kind])} file(s))")
+            summaries[kind] = ingest_paths(con, listing.files[kind], kind, config.mappings.get(kind))
+            progress.kept.append(f"{kind} loaded ({summaries[kind].loaded:,} new rows)")
+    facts: dict[str, Any] = {
         kind: {"files": len(s.files), "loaded": s.loaded, "rejected": s.rejected, "duplicates": s.duplicates}
         for kind, s in summaries.items()
     }
     loaded = sum(s.loaded for s in summaries.values())
     rejected = sum(s.rejected for s in summaries.values())
     skipped = sum(s.skipped for s in summaries.values())
-    summary = f"{loaded:,} rows loaded, {rejected:,} rejected, from {sum(len(f) for f in files.values())} file(s)"
+    summary = f"{loaded:,} rows loaded, {rejected:,} rejected, from {listing.data_files} file(s)"
     if skipped:
         summary += f" ({skipped} already ingested)"
-    return StepReport("ingest", summary=summary, facts=facts)
+    notes = listing.notes()
+    if notes:
+        summary += "; " + "; ".join(notes)
+    set_aside = {"ground truth": len(listing.ground_truth), "passed over": len(listing.passed_over)}
+    return StepReport("ingest", summary=summary, facts=facts | {"set aside": set_aside})
 
 
-def scan_day(con: duckdb.DuckDBPyConnection, config: DailyConfig, as_of: datetime, run_dir: Path) -> StepReport:
+def scan_day(
+    con: duckdb.DuckDBPyConnection,
+    config: DailyConfig,
+    as_of: datetime,
+    run_dir: Path,
+    progress: BatchProgress | None = None,
+) -> StepReport:
     """Scan the window before ``as_of`` for water houses; tables in the store, report and Parquet in the run folder."""
+    import polars as pl
+
     from fraudkit.scan.outputs import publish_scan
     from fraudkit.scan.scan import run_scan
 
+    progress = progress or BatchProgress()
     result = run_scan(con, as_of=as_of, window=config.scan_window)
     published = publish_scan(con, result, run_dir, top=10)
     flagged = result.flagged
+    entries = result.flow_edges.filter(
+        (pl.col("flow") == "entry") & pl.col("cluster_id").is_in(flagged["cluster_id"].implode())
+    )
+    victims = entries["src"].n_unique()
+    progress.kept.append(f"scan of {as_of:%Y-%m-%d} (tables in the store, report in {run_dir})")
     return StepReport(
         "scan",
         summary=(
             f"{flagged.height} of {result.clusters.height} clusters flagged as water houses, "
-            f"{float(flagged['money_in'].sum()):,.2f} in from victims"
+            f"{victims:,} victims paying in {float(flagged['money_in'].sum()):,.2f}"
         ),
-        facts={"clusters": result.clusters.height, "flagged": flagged.height, "run_id": result.run_id},
+        facts={
+            "clusters": result.clusters.height,
+            "flagged": flagged.height,
+            "victims": victims,
+            "run_id": result.run_id,
+        },
         outputs={"scan report": str(published.report), **{k: str(v) for k, v in published.parquet.items()}},
     )
-
-
-LIST_FORMATS = ("xlsx", "csv", "parquet")
 
 
 def withdraw_lists(run_dir: Path, keep: Path | None = None) -> int:
@@ -141,11 +204,18 @@ def withdraw_lists(run_dir: Path, keep: Path | None = None) -> int:
     return removed
 
 
-def warn_day(con: duckdb.DuckDBPyConnection, config: DailyConfig, as_of: datetime, run_dir: Path) -> StepReport:
+def warn_day(
+    con: duckdb.DuckDBPyConnection,
+    config: DailyConfig,
+    as_of: datetime,
+    run_dir: Path,
+    progress: BatchProgress | None = None,
+) -> StepReport:
     """The masked call-back list from the champion victim model; skipped, saying why, when none is registered."""
     from fraudkit.model.registry import load_model
     from fraudkit.warn import warning_list, write_warning_list
 
+    progress = progress or BatchProgress()
     try:
         model = load_model(config.settings, "victim")
         wl = warning_list(con, model, as_of=as_of, top=config.warn_top, lookback=config.warn_lookback)
@@ -155,6 +225,7 @@ def warn_day(con: duckdb.DuckDBPyConnection, config: DailyConfig, as_of: datetim
         return StepReport("warn", skipped=exc.one_line() + said)
     path = write_warning_list(wl, run_dir / f"callbacks-{as_of:%Y%m%d-%H%M}.{config.warn_format}")
     withdraw_lists(run_dir, keep=path)
+    progress.kept.append(f"call-back list {path}")
     tiers = wl.tier_counts()
     return StepReport(
         "warn",
@@ -167,102 +238,80 @@ def warn_day(con: duckdb.DuckDBPyConnection, config: DailyConfig, as_of: datetim
     )
 
 
-def write_summary(result: DailyResult) -> Path:
-    """``summary.json`` for machines and ``summary.md`` for people, in the run folder (each atomically)."""
+def write_summary(result: DailyResult, out: Path | None = None) -> dict[str, Path]:
+    """``summary.json`` for machines, ``trends.svg`` (every day under ``out`` so far) and ``summary.md``
+    for people, in the run folder, each written atomically; the markdown last, as it names the others."""
+    out = out if out is not None else result.run_dir.parent
+    facts = {step.name: None if step.skipped else step.facts for step in result.steps}
+    today = day_figures(result.as_of.date(), facts)
     data = {
         "as_of": result.as_of.isoformat(),
         "steps": [asdict(step) for step in result.steps],
+        "trend": today.to_json(),
     }
-    write_text(result.run_dir / "summary.json", json.dumps(data, indent=2, default=str))
+    summary_json = write_text(result.run_dir / SUMMARY_JSON, json.dumps(data, indent=2, default=str))
+    history, unreadable = read_history(out, today)
+    trends = draw_trends(history, result.run_dir / TRENDS_SVG)
     lines = [f"# fraudkit daily batch, as of {result.as_of:%Y-%m-%d %H:%M}", ""]
     for step in result.steps:
         said = f"skipped: {step.skipped}" if step.skipped else step.summary
         lines.append(f"- **{step.name}** ({step.seconds:.1f} s): {said}")
         lines.extend(f"  - {label}: `{where}`" for label, where in step.outputs.items())
-    return write_text(result.run_dir / "summary.md", "\n".join(lines) + "\n")
+    lines += ["", f"## Per-day trends ({len(history)} day(s) in `{out}`)", "", f"![per-day trends]({TRENDS_SVG})", ""]
+    lines += trends_table(history)
+    if unreadable:
+        lines += ["", f"Left out of the trends, unreadable: {', '.join(f'`{p}`' for p in unreadable)}"]
+    summary_md = write_text(result.run_dir / "summary.md", "\n".join(lines) + "\n")
+    return {"summary": summary_md, "summary (JSON)": summary_json, "trends": trends}
 
 
 def run_daily(config: DailyConfig, progress: Callable[[str], None] | None = None) -> DailyResult:
-    """Ingest, scan, warn and report, in order, in one store; outputs in ``out/<as-of date>/``."""
-    say = progress or (lambda _message: None)
+    """Ingest, scan, warn and report, in order, in one store; outputs in ``out/<as-of date>/``.
+
+    ``progress`` hears each stage as it starts; Ctrl-C raises :class:`DailyInterrupted`, naming
+    what was kept (kinds loaded, outputs written) and what was not."""
+    batch = BatchProgress(say=progress or (lambda _message: None))
     steps: list[StepReport] = []
 
     def timed(name: str, step: Callable[[], StepReport]) -> StepReport:
-        say(name)
+        batch.at(name)
         started = time.perf_counter()
         report = step()
         report.seconds = time.perf_counter() - started
         steps.append(report)
         return report
 
-    with open_store(config.settings.db_path, lock_wait=config.settings.lock_wait_s, create=True) as con:
-        timed("ingest", lambda: ingest_drop(con, config))
-        as_of = in_zone(config.as_of, store_timezone(con)) if config.as_of else default_as_of(con)
-        run_dir = config.out / f"{as_of:%Y-%m-%d}"
-        run_dir.mkdir(parents=True, exist_ok=True)
-        timed("scan", lambda: scan_day(con, config, as_of, run_dir))
-        timed("warn", lambda: warn_day(con, config, as_of, run_dir))
-    result = DailyResult(as_of=as_of, run_dir=run_dir, steps=steps)
-    write_summary(result)
+    try:
+        with open_store(config.settings.db_path, lock_wait=config.settings.lock_wait_s, create=True) as con:
+            timed("ingest", lambda: ingest_drop(con, config, batch))
+            as_of = in_zone(config.as_of, store_timezone(con)) if config.as_of else default_as_of(con)
+            run_dir = config.out / f"{as_of:%Y-%m-%d}"
+            run_dir.mkdir(parents=True, exist_ok=True)
+            timed("scan", lambda: scan_day(con, config, as_of, run_dir, batch))
+            timed("warn", lambda: warn_day(con, config, as_of, run_dir, batch))
+        result = DailyResult(as_of=as_of, run_dir=run_dir, steps=steps)
+        batch.at("summary")
+        result.outputs = write_summary(result, config.out)
+    except KeyboardInterrupt:
+        done = {step.name for step in steps}
+        stage = batch.stage or "start"
+        raise DailyInterrupted(stage, batch.kept, [s for s in STEPS if s not in done]) from None
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line for schedulers; see the module docstring."""
-    import argparse
-    import sys
+    """``python -m pipelines.daily``: the ``fraudkit daily`` command under its own name, same options
+    and exit codes; returns the exit status."""
+    import typer
 
-    from fraudkit.timeutil import parse_duration, parse_time
+    from fraudkit.cli_daily import daily
 
-    parser = argparse.ArgumentParser(prog="python -m pipelines.daily", description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--drop", type=Path, required=True, help="folder holding the day's files")
-    parser.add_argument("--db", type=Path, default=None, help="DuckDB store [default: $FRAUDKIT_DB or fraudkit.duckdb]")
-    parser.add_argument("--out", type=Path, default=Path("runs"), help="where each day's folder goes [runs]")
-    parser.add_argument("--as-of", default=None, help="point in time [default: midnight after the latest transfer]")
-    parser.add_argument("--window", default="7d", help="scan window before --as-of [7d]")
-    parser.add_argument("--top", type=int, default=100, help="people on the call-back list [100]")
-    parser.add_argument("--lookback", default="24h", help="contacts scored for the list [24h]")
-    parser.add_argument("--format", default="xlsx", choices=("xlsx", "csv", "parquet"), help="list format [xlsx]")
-    parser.add_argument("--tracking-uri", default=None, help="MLflow store [default: sqlite under mlruns/]")
-    parser.add_argument(
-        "--mapping", action="append", default=[], metavar="KIND=FILE", help="mapping TOML for a kind (repeatable)"
-    )
-    args = parser.parse_args(argv)
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode="rich")
+    app.command()(daily)
     try:
-        mappings = {}
-        for item in args.mapping:
-            kind, sep, file = item.partition("=")
-            if not sep:
-                raise ConfigError(f"--mapping {item!r} is not KIND=FILE", hint="e.g. --mapping transactions=bank.toml")
-            mappings[kind.strip()] = Path(file)
-        config = DailyConfig(
-            drop=args.drop,
-            out=args.out,
-            settings=Settings.from_env(db_path=args.db, tracking_uri=args.tracking_uri),
-            as_of=parse_time(args.as_of) if args.as_of else None,
-            scan_window=parse_duration(args.window),
-            warn_top=args.top,
-            warn_lookback=parse_duration(args.lookback),
-            warn_format=args.format,
-            mappings=mappings,
-        )
-        result = run_daily(config, progress=lambda name: print(f"… {name}", file=sys.stderr, flush=True))
-    except FraudkitError as exc:
-        print(f"error: {exc.one_line()}", file=sys.stderr)
-        return 2
-    except OSError as exc:  # a file where a folder is expected, a missing folder, no permission
-        where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
-        print(f"error: cannot use {where}: {exc.strerror or exc}" if where else f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(
-            "error: interrupted; this day's outputs may be incomplete: run it again (files already loaded are skipped)",
-            file=sys.stderr,
-        )
-        return 130
-    for step in result.steps:
-        print(f"{step.name}: {'skipped: ' + step.skipped if step.skipped else step.summary}")
-    print(f"summary: {result.run_dir / 'summary.md'}")
+        app(args=argv, prog_name="python -m pipelines.daily", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0
 
 
