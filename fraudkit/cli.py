@@ -6,17 +6,25 @@ Errors a user can cause (FraudkitError) become one line on stderr and exit code 
 
 from __future__ import annotations
 
+import errno
+import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
-from typer.core import TyperGroup
+from typer._click import Context, Parameter
+from typer._click import exceptions as click_errors
+from typer.core import TyperCommand, TyperGroup
 
+from fraudkit import __version__
 from fraudkit.errors import ConfigError, FraudkitError, NotReadyError
+from fraudkit.schema import TABLES
+from fraudkit.text import did_you_mean, join_words, noun, plural
+from fraudkit.views import RAW_LINE_SHOWN
 
 console = Console()
 err_console = Console(stderr=True)
@@ -43,16 +51,124 @@ def _os_error_line(exc: OSError) -> str:
     return f"cannot use {where}: {reason}" if where else reason
 
 
-class _FraudkitGroup(TyperGroup):
-    """Turns a user's mistake (FraudkitError, a path the system refuses, an MLflow store refused)
-    into one line and exit 2, and Ctrl-C into one line and exit 130, instead of a traceback."""
+# click's wording, read back to say it in fraudkit's (tests/test_cli_help.py fails if it changes)
+_CHOICE_REFUSED = re.compile(r"^(?:Value error, )?(?P<typed>'.*') is not one of ", re.DOTALL)
+_EXTRA_ARGUMENTS = re.compile(r"^Got unexpected extra arguments?(?:\(s\))? \((?P<typed>.*)\)$", re.DOTALL)
 
-    def invoke(self, ctx: click.Context) -> Any:
+
+def _option_names(params: Sequence[Parameter]) -> list[str]:
+    return [name for p in params for name in (*p.opts, *p.secondary_opts) if name.startswith("-")]
+
+
+def _usage_line(exc: click_errors.UsageError) -> str:
+    """A usage mistake as one line: what was wrong, the nearest known name, where help is.
+
+    Unknown options and commands, and a value outside a closed set (--kind, --target, --format),
+    say what was typed and the closest name; anything else keeps click's wording, on one line."""
+    ctx = exc.ctx
+    where = ctx.command_path if ctx is not None else "fraudkit"
+    see = f"`{where} --help` lists its options"
+    if isinstance(exc, click_errors.NoSuchOption) and ctx is not None:
+        known = _option_names(ctx.command.get_params(ctx))
+        text = f"unknown option {exc.option_name} for {where}{did_you_mean(exc.option_name, known)}"
+    elif isinstance(exc, click_errors.BadParameter) and not isinstance(exc, click_errors.MissingParameter):
+        param = exc.param
+        choices = [str(c) for c in getattr(getattr(param, "type_descriptor", None), "choices", None) or ()]
+        refused = _CHOICE_REFUSED.match(exc.message)
+        if param is not None and choices and refused:
+            typed, option = refused.group("typed"), max(param.opts, key=len)
+            text = f"unknown {option} {typed}{did_you_mean(typed[1:-1], choices)}"
+            see = f"one of {join_words(choices)}" if len(choices) > 2 else join_words(choices)
+        else:
+            text = exc.format_message().replace("Value error, ", "")
+            see = f"see `{where} --help`"
+    elif isinstance(exc, click_errors.MissingParameter) and exc.param is not None:
+        kind, name = exc.param.param_type_name, max(exc.param.opts, key=len)
+        text = f"{where} needs {kind} {name if kind == 'option' else exc.param.metavar or name.upper()}"
+    elif extra := _EXTRA_ARGUMENTS.match(exc.message):
+        typed = extra.group("typed").split(" ")
+        text = f"unexpected {noun(len(typed), 'argument')} for {where}: {' '.join(typed)}"
+        see = f"see `{where} --help`"
+    elif getattr(exc, "unknown_command", False):
+        text = exc.message
+        see = f"`{where} --help` lists the commands"
+    else:
+        text = exc.format_message()
+        see = f"see `{where} --help`"
+    return ConfigError(text, hint=see).one_line()
+
+
+CHOICES_IN_TYPE_COLUMN = 24
+"""Longest 'a|b|c' shown as an option's type; a longer closed set is listed in its help instead."""
+
+
+def _conventional(params: list[Parameter]) -> list[Parameter]:
+    """Help as well-loved CLIs write it, set once per parameter: a flag takes no value, so no type
+    is shown (Typer's rich help printed `<bool>`); a closed set too long for the type column
+    (--kind) is named `<kind>` and its choices listed in the help; an argument named by its
+    metavar (PATH) shows no Python type such as `<list[str]>`."""
+    for param in params:
+        if getattr(param, "_conventional", False):
+            continue
+        param._conventional = True  # type: ignore[attr-defined]
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+        choices = [str(c) for c in getattr(getattr(param, "type_descriptor", None), "choices", None) or ()]
+        if choices and param.metavar is None and len("|".join(choices)) > CHOICES_IN_TYPE_COLUMN:
+            param.metavar = f"<{param.name}>"
+            listed = f"One of {join_words(choices)}."
+            param.help = f"{param.help} {listed}" if getattr(param, "help", None) else listed  # type: ignore[attr-defined]
+        if param.param_type_name == "argument" and param.metavar:
+            param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
+    return params
+
+
+class _FraudkitCommand(TyperCommand):
+    """Every fraudkit command: help written by :func:`_conventional`."""
+
+    def get_params(self, ctx: Context) -> list[Parameter]:
+        return _conventional(super().get_params(ctx))
+
+
+class _FraudkitGroup(TyperGroup):
+    """Turns a user's mistake (FraudkitError, a path the system refuses, an MLflow store refused,
+    a usage error) into one line and exit 2, and Ctrl-C into one line and exit 130, instead of a
+    traceback or click's boxed usage error."""
+
+    def get_params(self, ctx: Context) -> list[Parameter]:
+        return _conventional(super().get_params(ctx))
+
+    def resolve_command(self, ctx: Context, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except click_errors.UsageError:
+            typed = args[0] if args else ""
+            if not typed or typed.startswith("-") or typed in self.commands:
+                raise
+            refused = click_errors.UsageError(f"unknown command {typed!r}{did_you_mean(typed, self.commands)}", ctx=ctx)
+            refused.unknown_command = True  # type: ignore[attr-defined]
+            raise refused from None
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Context | None = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click_errors.NoArgsIsHelpError:
+            raise
+        except click_errors.UsageError as exc:  # the group's own options: `fraudkit --versoin`
+            raise _fail(_usage_line(exc)) from None
+
+    def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click_errors.NoArgsIsHelpError:
+            raise
+        except click_errors.UsageError as exc:  # a sub-command's options, an unknown command
+            raise _fail(_usage_line(exc)) from None
         except FraudkitError as exc:
             raise _fail(exc.one_line()) from None
         except OSError as exc:  # a file where a folder is expected, a missing folder, no permission
+            if exc.errno == errno.EPIPE:  # `fraudkit scan -h | head`: the reader left, nothing to say
+                raise
             raise _fail(_os_error_line(exc)) from None
         except KeyboardInterrupt:
             note = INTERRUPT_NOTES.get(ctx.invoked_subcommand or "")
@@ -63,6 +179,26 @@ class _FraudkitGroup(TyperGroup):
                 first = str(exc.message).split(". ")[0]
                 raise _fail(f"MLflow refused the tracking store: {first}") from None
             raise
+
+
+class _FraudkitTyper(typer.Typer):
+    """The one place fraudkit's CLI conventions are set, for the app and each command group:
+    rich help, -h as well as --help, help when called bare, one-line errors (the group class),
+    no type shown on flags (the command class), no shell-completion options."""
+
+    def __init__(self, **settings: Any) -> None:
+        settings.setdefault("cls", _FraudkitGroup)
+        settings.setdefault("no_args_is_help", True)
+        settings.setdefault("rich_markup_mode", "rich")
+        settings.setdefault("context_settings", {"help_option_names": HELP_OPTIONS})
+        super().__init__(pretty_exceptions_enable=False, add_completion=False, **settings)
+
+    def command(self, name: str | None = None, **settings: Any) -> Any:
+        settings.setdefault("cls", _FraudkitCommand)
+        return super().command(name, **settings)
+
+
+HELP_OPTIONS = ["-h", "--help"]
 
 
 def _out_folder(path: Path, option: str = "--out") -> Path:
@@ -97,14 +233,32 @@ def _tracking(uri: str | None) -> str | None:
     )
 
 
-app = typer.Typer(
-    cls=_FraudkitGroup,
-    help="fraudkit: find telecom fraud in call records and transfers, break up mule rings, warn victims.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    rich_markup_mode="rich",
+app = _FraudkitTyper(
+    help="fraudkit: find telecom fraud in call records and transfers, break up mule rings, warn victims."
 )
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        console.print(f"fraudkit {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print fraudkit's version and exit."),
+    ] = False,
+) -> None:
+    """fraudkit: find telecom fraud in call records and transfers, break up mule rings, warn victims."""
+
+
+# Closed sets are choices, so help lists them and a typo is refused with the nearest one.
+TableKind = Literal[tuple(TABLES)]  # type: ignore[valid-type]  # the canonical tables
+TargetName = Literal["victim", "fraud_number", "mule"]  # fraudkit.model.params.TARGETS (too heavy to import here)
+SynthFormat = Literal["parquet", "csv"]  # fraudkit.synth.writer's formats
+SynthPreset = Literal["default", "alt"]  # fraudkit.synth.config.PRESETS
 
 # Option sets shared by several commands are defined once here.
 DbOption = Annotated[
@@ -139,22 +293,35 @@ def _need_store(db: Path) -> None:
     require_store(db)
 
 
-def _reading_ops_engine(db: Path, ops_db: str | None, *, what: str = "") -> Any:
-    """The operational store of a command that only reads it (alerts, operators list/disable,
-    eval watch). When it is the default SQLite file beside --db and that file does not exist, a
-    wrong --db is refused instead of leaving a new empty store there."""
-    from fraudkit.ops.db import default_ops_url, ops_engine, ops_url
+def _ops_store_url(db: Path, ops_db: str | None, *, what: str = "", may_create: bool = False) -> str:
+    """The operational store's URL, refused before any work when it is the default SQLite file
+    beside --db and a wrong --db would leave a new empty store there. A command that reads or works
+    the queue (alerts, serve, operators list/disable, eval watch) needs the file to exist; one that
+    may start it (operators add) needs the DuckDB store at --db to exist."""
+    from fraudkit.ops.db import default_ops_url, ops_url
 
     url = ops_url(db, ops_db)
-    if url == default_ops_url(db):
-        path = Path(url.removeprefix("sqlite:///"))
-        if not path.exists():
-            raise NotReadyError(
-                f"no operational store at {path} beside --db {db}{what}",
-                hint="point --db at the deployment's store (e.g. --db demo/fraudkit.duckdb, or FRAUDKIT_DB) "
-                "or --ops-db at its operational store; `fraudkit watch` makes one",
-            )
-    return ops_engine(url)
+    if url != default_ops_url(db):
+        return url
+    path = Path(url.removeprefix("sqlite:///"))
+    if path.exists():
+        return url
+    if may_create:
+        _need_store(db)  # "no database at ...": the same refusal as every reader's
+        return url
+    raise NotReadyError(
+        f"no operational store at {path} beside --db {db}{what}",
+        hint="point --db at the deployment's store (e.g. --db demo/fraudkit.duckdb, or FRAUDKIT_DB) "
+        "or --ops-db at its operational store; `fraudkit watch` or `fraudkit operators add` makes one",
+    )
+
+
+def _reading_ops_engine(db: Path, ops_db: str | None, *, what: str = "") -> Any:
+    """The operational store of a command that only reads it (alerts, operators list/disable,
+    eval watch); see :func:`_ops_store_url`."""
+    from fraudkit.ops.db import ops_engine
+
+    return ops_engine(_ops_store_url(db, ops_db, what=what))
 
 
 @app.command()
@@ -170,11 +337,11 @@ def synth(
         int | None, typer.Option("--days", min=2, max=MAX_DAYS, help="Days of activity \\[default: 30].")
     ] = None,
     seed: SeedOption = None,
-    preset: Annotated[str, typer.Option("--preset", help="Typology mix and parameters: default or alt.")] = "default",
+    preset: Annotated[SynthPreset, typer.Option("--preset", help="Typology mix and parameters.")] = "default",
     config: Annotated[
         Path | None, typer.Option("--config", help="TOML file setting any generator parameter (see docs).")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    fmt: Annotated[SynthFormat, typer.Option("--format", help="File format of the tables.")] = "parquet",
 ) -> None:
     """Make a synthetic world with ground truth: calls, transfers, mule rings, victims, reports.
 
@@ -185,13 +352,12 @@ def synth(
     from fraudkit.synth import SynthConfig, generate_world, write_world
     from fraudkit.views import counts_table, stage_status
 
-    if fmt not in ("parquet", "csv"):
-        raise ConfigError(f"--format must be parquet or csv, not {fmt!r}")
     _out_folder(out)
     base = SynthConfig.from_toml(config) if config else SynthConfig.preset(preset)
     overrides = {k: v for k, v in {"seed": seed, "subscribers": subscribers, "days": days}.items() if v is not None}
     cfg = dataclasses.replace(base, **overrides)
-    with stage_status(console, f"synthesising {cfg.subscribers:,} subscribers over {cfg.days} days") as update:
+    what = f"synthesising {plural(cfg.subscribers, 'subscriber')} over {plural(cfg.days, 'day')}"
+    with stage_status(console, what) as update:
         world = generate_world(cfg, progress=update)
         update("writing files")
         write_world(world, out, fmt=fmt)
@@ -205,11 +371,8 @@ def synth(
 
 @app.command()
 def ingest(
-    paths: Annotated[list[str], typer.Argument(help="Files, globs or folders of CSV or Parquet.")],
-    kind: Annotated[
-        str,
-        typer.Option("--kind", "-k", help="transactions, calls, accounts, subscribers, reports or outcomes."),
-    ],
+    paths: Annotated[list[str], typer.Argument(metavar="PATH", help="Files, globs or folders of CSV or Parquet.")],
+    kind: Annotated[TableKind, typer.Option("--kind", "-k", help="Canonical table the files hold.")],
     mapping: Annotated[
         str | None,
         typer.Option(
@@ -236,12 +399,9 @@ def ingest(
     Example: [bold]fraudkit ingest exports/*.csv --kind transactions --mapping bank_cn.toml[/]
     """
     from fraudkit.ingest import ingest_paths
-    from fraudkit.schema import TABLES
     from fraudkit.store import open_store
     from fraudkit.views import ingest_table, stage_status
 
-    if kind not in TABLES:
-        raise ConfigError(f"unknown --kind {kind!r}", hint="one of " + ", ".join(TABLES))
     with (
         open_store(db, timezone=timezone, lock_wait=lock_wait, create=True) as con,
         stage_status(console, f"ingesting {kind}") as update,
@@ -251,7 +411,7 @@ def ingest(
         )
     console.print(ingest_table(summary))
     if summary.rejected:
-        console.print(f"{summary.rejected:,} rows rejected: see [bold]fraudkit rejects --kind {kind}[/]")
+        console.print(f"{plural(summary.rejected, 'row')} rejected: see [bold]fraudkit rejects --kind {kind}[/]")
 
 
 @app.command()
@@ -273,10 +433,13 @@ def status(lock_wait: LockWaitOption = None, db: DbOption = Path("fraudkit.duckd
 
 @app.command()
 def rejects(
-    kind: Annotated[str | None, typer.Option("--kind", "-k", help="Only rejects of this table.")] = None,
+    kind: Annotated[TableKind | None, typer.Option("--kind", "-k", help="Only rejects of this table.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_ROWS, help="How many to show.")] = 20,
     reveal: Annotated[
         bool, typer.Option("--reveal", help="Show raw lines unmasked (recorded in the audit log).")
+    ] = False,
+    full_lines: Annotated[
+        bool, typer.Option("--full-lines", help=f"Show raw lines whole, not cut at {RAW_LINE_SHOWN} characters.")
     ] = False,
     db: DbOption = Path("fraudkit.duckdb"),
 ) -> None:
@@ -293,7 +456,7 @@ def rejects(
         audit = {"rows": len(list_rejects(con, kind=kind, limit=limit)), "details": {"kind": kind}}
         with reveal_if(con, reveal, command="rejects", what="raw reject lines", **audit) as grant:
             rows = list_rejects(con, kind=kind, limit=limit, reveal=grant)
-            console.print(rejects_table(rows, reveal=grant))
+            console.print(rejects_table(rows, reveal=grant, full_lines=full_lines))
 
 
 # Rich reads "[default: ...]" as a markup tag and drops it: brackets in help text are escaped.
@@ -327,7 +490,7 @@ def scan(
     from fraudkit.scan.outputs import publish_scan
     from fraudkit.scan.scan import run_scan
     from fraudkit.store import open_store
-    from fraudkit.timeutil import parse_duration, store_as_of
+    from fraudkit.timeutil import format_duration, parse_duration, store_as_of
     from fraudkit.views import clusters_table, stage_status
 
     span = parse_duration(window)
@@ -336,7 +499,7 @@ def scan(
     with open_store(db) as con:
         with stage_status(console, "scanning") as update:
             when = store_as_of(con, as_of, window=span)
-            update(f"as of {when:%Y-%m-%d %H:%M}, window {window}")
+            update(f"as of {when:%Y-%m-%d %H:%M}, window {format_duration(span)}")
             result = run_scan(con, as_of=when, window=span)
         what = "cluster report and Parquet files, unmasked"
         audit = {"rows": result.clusters.height, "details": {"out": str(out), "run_id": result.run_id}}
@@ -344,7 +507,7 @@ def scan(
             report = publish_scan(con, result, out, top=top, reveal=grant).report
             console.print(clusters_table(result, top=top, reveal=grant))
     console.print(
-        f"{result.flagged.height} of {result.clusters.height} clusters flagged. "
+        f"{result.flagged.height} of {plural(result.clusters.height, 'cluster')} flagged. "
         f"Report: [bold]{escape(str(report))}[/]; tables: scan_clusters, scan_members, scan_flows; "
         f"Parquet in {escape(str(out))}"
     )
@@ -443,7 +606,8 @@ def features(
             paths = write_features(frames, out, as_of=when, secret=secret, reveal=grant)
     for entity, frame in frames.items():
         console.print(
-            f"{entity}: {frame.height:,} rows x {frame.width - 1} features -> [bold]{escape(str(paths[entity]))}[/]"
+            f"{entity}: {plural(frame.height, 'row')} x {plural(frame.width - 1, 'feature')} "
+            f"-> [bold]{escape(str(paths[entity]))}[/]"
         )
     console.print("keys in full (recorded in audit_log)" if reveal else "keys as pseudonyms (p:…, join in this store)")
 
@@ -454,7 +618,7 @@ TrackingOption = Annotated[
         "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow store (default: sqlite:///mlruns/mlflow.db)."
     ),
 ]
-TargetOption = Annotated[str, typer.Option("--target", "-t", help="victim, fraud_number or mule.")]
+TargetOption = Annotated[TargetName, typer.Option("--target", "-t", help="What the model scores.")]
 
 
 @app.command()
@@ -528,7 +692,7 @@ def train(
         console.print(f"[bold]{registered.name}@champion[/] is now version {comparison.candidate}")
 
 
-models_app = typer.Typer(help="Registered model versions: list them, promote one to champion.", no_args_is_help=True)
+models_app = _FraudkitTyper(help="Registered model versions: list them, promote one to champion.")
 app.add_typer(models_app, name="models")
 
 
@@ -607,7 +771,7 @@ def warn(
     from fraudkit.model.registry import load_model
     from fraudkit.settings import Settings
     from fraudkit.store import open_store
-    from fraudkit.timeutil import parse_duration, store_as_of
+    from fraudkit.timeutil import format_duration, parse_duration, store_as_of
     from fraudkit.views import stage_status
     from fraudkit.warn.export import check_output, write_warning_list
     from fraudkit.warn.listing import Tiers, warning_list
@@ -632,13 +796,14 @@ def warn(
             write_warning_list(wl, out, reveal=grant)
             console.print(warning_table(wl, reveal=grant))
     console.print(
-        f"{wl.frame.height} people listed from {wl.contacts_scored:,} contacts of {wl.subscribers_scored:,} "
-        f"subscribers ({wl.left_out_called} left out: called back in the last {skip_called}); "
+        f"{plural(wl.frame.height, 'person')} listed from {plural(wl.contacts_scored, 'contact')} of "
+        f"{plural(wl.subscribers_scored, 'subscriber')} ({wl.left_out_called} left out: called back in the last "
+        f"{format_duration(skip)}); "
         f"written to [bold]{escape(str(out))}[/]" + (" (unmasked; recorded in audit_log)" if reveal else " (masked)")
     )
 
 
-eval_app = typer.Typer(help="Measure quality against a synthetic world's ground truth.", no_args_is_help=True)
+eval_app = _FraudkitTyper(help="Measure quality against a synthetic world's ground truth.")
 app.add_typer(eval_app, name="eval")
 
 
@@ -656,7 +821,7 @@ def eval_scan(
     from fraudkit.scan.evaluate import evaluate_scan, read_truth
     from fraudkit.scan.scan import run_scan
     from fraudkit.store import open_store
-    from fraudkit.timeutil import parse_duration, store_as_of
+    from fraudkit.timeutil import format_duration, parse_duration, store_as_of
     from fraudkit.views import scan_quality_table
 
     span = parse_duration(window)
@@ -666,7 +831,8 @@ def eval_scan(
         when = store_as_of(con, as_of, window=span)
         result = run_scan(con, as_of=when, window=span)
         quality = evaluate_scan(con, result, truth_frames)
-    console.print(scan_quality_table(quality, title=f"scan as of {when:%Y-%m-%d %H:%M}, window {window}"))
+    title = f"scan as of {when:%Y-%m-%d %H:%M}, window {format_duration(span)}"
+    console.print(scan_quality_table(quality, title=title))
 
 
 @app.command()
@@ -767,10 +933,11 @@ def serve(
     """
     from fraudkit.web.serve import run_server
 
-    run_server(host=host, port=port, db=db, ops_db=ops_db, pay_minutes=pay_minutes, echo=console.print)
+    url = _ops_store_url(db, ops_db, what=", so there is no queue to serve")
+    run_server(host=host, port=port, db=db, ops_db=url, pay_minutes=pay_minutes, echo=console.print)
 
 
-operators_app = typer.Typer(help="Operator accounts of the work queue: add, list, disable.", no_args_is_help=True)
+operators_app = _FraudkitTyper(help="Operator accounts of the work queue: add, list, disable.")
 app.add_typer(operators_app, name="operators")
 
 
@@ -785,13 +952,14 @@ def operators_add(
 
     Example: [bold]fraudkit operators add li.wei --db demo/fraudkit.duckdb[/]
     """
-    from fraudkit.ops.db import ops_engine, ops_url
+    from fraudkit.ops.db import ops_engine
     from fraudkit.ops.operators import check_name, check_password, create_operator
 
     check_name(name)
+    url = _ops_store_url(db, ops_db, may_create=True)  # before the password is asked for
     password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     check_password(password)
-    create_operator(ops_engine(ops_url(db, ops_db)), name, password, display_name=display_name)
+    create_operator(ops_engine(url), name, password, display_name=display_name)
     console.print(f"operator [bold]{name}[/] added", highlight=False)
 
 
@@ -922,8 +1090,8 @@ def watch(
     total = sum(r.alerts_out for r in reports)
     merged = sum(r.merged for r in reports)
     console.print(
-        f"{len(reports)} tick(s), {total} alert(s) written, {merged} later contact(s) merged into open alerts, "
-        f"{sum(r.urgent for r in reports)} urgent"
+        f"{plural(len(reports), 'tick')}, {plural(total, 'alert')} written, "
+        f"{plural(merged, 'later contact')} merged into open alerts, {sum(r.urgent for r in reports)} urgent"
     )
 
 
@@ -937,34 +1105,18 @@ def alerts(
 
     Example: [bold]fraudkit alerts --limit 50[/]
     """
-    from rich.table import Table
-
-    from fraudkit.exposure import mask_id
     from fraudkit.live.alerts import alerts_frame, queue
+    from fraudkit.views import alerts_table
 
     frame = alerts_frame(_reading_ops_engine(db, ops_db, what=", so there are no alerts"))
     open_ = queue(frame)
     counts = open_.group_by("channel").len().sort("channel").rows()
     console.print(
-        f"{frame.height} alert(s), {open_.height} open: "
+        f"{plural(frame.height, 'alert')}, {open_.height} open: "
         + ", ".join(f"{ch} {n}" for ch, n in counts)
         + f"; {int(open_['urgent'].sum() or 0)} urgent"
     )
-    table = Table(title="open alerts, most urgent first", title_justify="left")
-    for col in ("created", "phone", "tier", "channel", "score", "suspect", "reason", "status"):
-        table.add_column(col)
-    for r in open_.head(limit).iter_rows(named=True):
-        table.add_row(
-            f"{r['created_at']:%m-%d %H:%M}",
-            mask_id(r["phone"]) or "",
-            r["tier"],
-            r["channel"] + (" (urgent)" if r["urgent"] else ""),
-            f"{r['score']:.3f}",
-            mask_id(r["suspect_number"]) or "",
-            r["urgent_reason"] or r["reason_1"] or "",
-            r["status"],
-        )
-    console.print(table)
+    console.print(alerts_table(open_, limit=limit))
 
 
 @eval_app.command("watch")
@@ -1027,7 +1179,7 @@ def eval_watch(
         end = start + timedelta(days=live["days"])
         with open_store(db, read_only=True, lock_wait=lock_wait) as con:
             night = evaluate_midnight(con, champion, truth, start=start, end=end, profile=profile)
-    title = f"interception, {sum(profile)} calls a day (by hour: {' '.join(str(n) for n in profile)})"
+    title = f"interception, {plural(sum(profile), 'call')} a day (by hour: {' '.join(str(n) for n in profile)})"
     table = Table(title=title, title_justify="left")
     for col in ("measure", "live loop (alerts)", "midnight list"):
         table.add_column(col, justify="left" if col == "measure" else "right")

@@ -1,4 +1,4 @@
-"""Parsing of the times and durations users type: `--as-of 2026-10-31`, `--window 7d`, `--within 48h`.
+"""Parsing of the times and durations users type: `--as-of 2026-10-31`, `--window 1w`, `--within 48h`.
 
 Times in the store are naive wall-clock times in the store's zone (see :func:`fraudkit.store.connect`);
 a time typed with an offset (``2026-10-31T00:00+08:00``, ``...Z``) is converted to that zone here,
@@ -16,10 +16,12 @@ import duckdb
 from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.settings import check_timezone, default_timezone
 from fraudkit.store import quote_ident, scalar, store_timezone
+from fraudkit.text import plural
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhm])\s*$")
-_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
-_SECONDS = {"d": 86_400, "h": 3_600, "m": 60}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([wdhm])\s*$", re.IGNORECASE)
+_SECONDS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60}
+"""Units a duration may be typed in: weeks, days, hours, minutes (1w, 2d, 12h, 30m)."""
+DURATION_EXAMPLES = "1w, 2d, 12h or 30m"
 MAX_DURATION = timedelta(days=3660)
 """Longest window, look-back or hop time accepted: ten years."""
 EARLIEST_AS_OF = datetime(1990, 1, 1)
@@ -28,14 +30,14 @@ LATEST_AS_OF = datetime(2100, 1, 1)
 
 
 def parse_duration(text: str, *, option: str = "--window") -> timedelta:
-    """'7d', '48h' or '30m' as a timedelta, at most ten years; anything else is a one-line error."""
+    """'1w', '7d', '48h' or '30m' as a timedelta, at most ten years; anything else is a one-line error."""
     match = _DURATION.match(text or "")
     if not match:
-        raise ConfigError(f"{option} {text!r} is not a duration", hint="write e.g. 7d, 48h or 30m")
-    seconds = float(match.group(1)) * _SECONDS[match.group(2)]
+        raise ConfigError(f"{option} {text!r} is not a duration", hint=f"write e.g. {DURATION_EXAMPLES}")
+    seconds = float(match.group(1)) * _SECONDS[match.group(2).lower()]
     if seconds > MAX_DURATION.total_seconds():
         raise ConfigError(f"{option} {text!r} is too long", hint=f"at most {MAX_DURATION.days}d")
-    value = timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+    value = timedelta(seconds=seconds)
     if value <= timedelta(0):
         raise ConfigError(f"{option} must be positive, got {text!r}")
     return value
@@ -152,13 +154,13 @@ def _check_data_at(
 
 
 def format_duration(span: timedelta) -> str:
-    """'7 days', '1 day', '48 hours', '30 minutes': a duration as a person writes it."""
-    seconds = int(span.total_seconds())
+    """'7 days', '1 day', '36 hours', '30 minutes': a duration as a person writes it, never
+    Python's '1 day, 0:00:00' (the largest unit that divides it whole)."""
+    seconds = round(span.total_seconds())
     for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
         if seconds >= size and seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit}{'' if count == 1 else 's'}"
-    return f"{seconds} seconds"
+            return plural(seconds // size, unit)
+    return plural(seconds, "second")
 
 
 def start_of_day(day: date | datetime) -> datetime:

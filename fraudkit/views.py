@@ -1,4 +1,8 @@
-"""Terminal rendering of results with Rich; no computation lives here."""
+"""Terminal rendering of results with Rich; no computation lives here.
+
+The wide tables (clusters, rejects, alerts) read on an 80-column terminal: no borders between
+columns, identifiers never cut (a masked account keeps all its characters), and free text
+(reasons) wraps in its own column instead of squeezing the numbers."""
 
 from __future__ import annotations
 
@@ -7,11 +11,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from fraudkit.exposure import Reveal, mask_id, mask_text, revealed
+from fraudkit.text import short_amount
+
+RAW_LINE_SHOWN = 48
+"""Characters of a rejected raw line shown in the rejects table; `fraudkit rejects --full-lines`
+shows it whole (and the rejects table of the store always holds it)."""
 
 if TYPE_CHECKING:
     from fraudkit.ingest import IngestSummary
@@ -54,18 +64,39 @@ def ingest_table(summary: IngestSummary) -> Table:
     return table
 
 
-def rejects_table(rows: list[dict], *, reveal: Reveal | None = None) -> Table:
-    """Rejected rows with raw lines masked (and the reason: it may quote a value) unless revealed."""
+def compact_table(title: str) -> Table:
+    """A table without borders between columns (one space apart), so that a wide one fits 80
+    columns; the heading is underlined by a rule."""
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, padding=0)
+
+
+def cut(text: str, length: int) -> str:
+    """``text`` of at most ``length`` characters, an ellipsis marking what was cut."""
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def rejects_table(rows: list[dict], *, reveal: Reveal | None = None, full_lines: bool = False) -> Table:
+    """Rejected rows with raw lines masked (and the reason: it may quote a value) unless revealed.
+
+    Each reject takes two lines at 80 columns: where (file:line, then its table) beside the column,
+    and the reason with the raw line under it, cut to RAW_LINE_SHOWN characters unless
+    ``full_lines`` (masking comes first, so a cut never splits a number out of its mask)."""
     show = revealed(reveal)
-    table = Table(title="rejects (newest first)", title_justify="left")
-    for col in ("kind", "where", "column", "reason", "raw line"):
-        table.add_column(col, overflow="fold")
+    cut_note = "" if full_lines else f"; raw lines cut at {RAW_LINE_SHOWN} characters, --full-lines shows them"
+    table = compact_table(f"rejects (newest first{cut_note})")
+    table.add_column("where\ntable", overflow="fold")
+    table.add_column("column", overflow="fold")
+    table.add_column("reason\nraw line", overflow="fold")
     for r in rows:
         where = f"{Path(r['source_file']).name}:{r['line']}" if r["line"] is not None else Path(r["source_file"]).name
-        raw = r["raw"] if show else mask_text(r["raw"])
-        reason = r["reason"] if show else mask_text(r["reason"])
-        cells = (r["kind"], where, r["column"] or "", reason or "", raw or "")
-        table.add_row(*(escape(cell) for cell in cells))  # file text is not Rich markup
+        raw = (r["raw"] if show else mask_text(r["raw"])) or ""
+        reason = (r["reason"] if show else mask_text(r["reason"])) or ""
+        shown = raw if full_lines else cut(raw, RAW_LINE_SHOWN)
+        table.add_row(  # file text is not Rich markup
+            f"{escape(where)}\n[dim]{escape(r['kind'])}[/]",
+            escape(r["column"] or ""),
+            f"{escape(reason)}\n[dim]{escape(shown)}[/]",
+        )
     return table
 
 
@@ -79,36 +110,50 @@ def paths_table(title: str, paths: Mapping[str, Path]) -> Table:
 
 
 def clusters_table(result: Any, *, top: int, reveal: Reveal | None = None) -> Table:
-    """The ranked clusters of a scan, as an investigator reads them first (cluster ids are accounts: masked)."""
+    """The ranked clusters of a scan, as an investigator reads them first (cluster ids are accounts:
+    masked, never cut). Two lines a cluster at 80 columns: its id, and under it what it looks like;
+    money in short form (488k); the HTML report and Parquet files hold the exact figures."""
     show = revealed(reveal)
-    table = Table(title=f"water-house clusters (top {top})", title_justify="left")
-    for col in (
-        "rank",
-        "cluster",
-        "score",
-        "looks like",
-        "members",
-        "victims",
-        "reports",
-        "money in",
-        "cashed out",
-        "dwell min",
-        "flag",
-    ):
-        table.add_column(col, justify="right" if col not in ("cluster", "looks like", "flag") else "left")
-    for r in result.clusters.head(top).iter_rows(named=True):
+    table = compact_table(f"water-house clusters (top {top})")
+    shown = result.clusters.head(top)
+    clusters = [r["cluster_id"] if show else (mask_id(r["cluster_id"]) or "") for r in shown.iter_rows(named=True)]
+    headings = ("#", "cluster\nlooks like", "score", "members", "victims", "reports", "money\nin", "cashed\nout")
+    for col in (*headings, "dwell\nmin"):  # headings broken by hand: Rich cuts, not wraps, a squeezed table
+        wide = max(map(len, clusters), default=0) if col.startswith("cluster") else None
+        table.add_column(col, justify="left" if wide is not None else "right", min_width=wide, no_wrap=True)
+    table.add_column("flag")
+    for r, cluster in zip(shown.iter_rows(named=True), clusters, strict=True):
         table.add_row(
             str(r["rank"]),
-            r["cluster_id"] if show else (mask_id(r["cluster_id"]) or ""),
+            f"{escape(cluster)}\n[dim]{escape(str(r['typology']).replace('_', '-'))}[/]",
             f"{r['score']:.2f}",
-            r["typology"],
             str(r["size"]),
             str(r["victims"]),
             str(r["reports"]),
-            f"{r['money_in']:,.0f}",
-            f"{r['cash_out']:,.0f}",
+            short_amount(r["money_in"]),
+            short_amount(r["cash_out"]),
             f"{(r['median_dwell_minutes'] or 0):.0f}",
             "[bold red]yes[/]" if r["flagged"] else "no",
+        )
+    return table
+
+
+def alerts_table(open_alerts: Any, *, limit: int) -> Table:
+    """Open alerts, most urgent first, phones and suspect numbers masked and never cut; channel and
+    tier share a column (two lines) so that the reason has room to wrap at 80 columns."""
+    table = compact_table("open alerts, most urgent first")
+    for col in ("created", "phone", "queue\ntier", "score", "suspect", "reason", "status"):
+        table.add_column(col, justify="right" if col == "score" else "left", no_wrap=col in ("phone", "suspect"))
+    for r in open_alerts.head(limit).iter_rows(named=True):
+        tier = r["tier"] + (" urgent" if r["urgent"] else "")
+        table.add_row(
+            f"{r['created_at']:%m-%d %H:%M}",
+            mask_id(r["phone"]) or "",
+            f"{escape(r['channel'])}\n[dim]{escape(tier)}[/]",
+            f"{r['score']:.3f}",
+            mask_id(r["suspect_number"]) or "",
+            escape(r["urgent_reason"] or r["reason_1"] or ""),
+            escape(r["status"]),
         )
     return table
 
