@@ -6,6 +6,7 @@ median dwell, cash-out points, linked fraud numbers; and a score built from them
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
@@ -132,26 +133,73 @@ def _just_under_sql(column: str) -> str:
     return "(" + " OR ".join(bands) + ")"
 
 
-def score_clusters(evidence: pl.DataFrame) -> pl.DataFrame:
-    """A 0-1 score from evidence a person can check; each part is kept as a column so it can be explained."""
-    conservation = (pl.col("cash_out") + pl.col("other_out")) / pl.col("money_in").clip(lower_bound=1.0)
-    return evidence.with_columns(
-        score_pass_through=pl.col("pass_through_ratio").fill_null(0.0),
-        score_speed=1.0 / (1.0 + pl.col("median_dwell_minutes").fill_null(10_000.0) / 180.0),
-        score_cash_out=(pl.col("cash_out") / (pl.col("cash_out") + pl.col("other_out")).clip(lower_bound=1.0)),
-        score_conservation=(1.0 - (conservation - 0.97).abs().clip(upper_bound=1.0)),
-        score_young=pl.col("young_share"),
-        score_victims=(pl.col("victims").cast(pl.Float64) / 3.0).clip(upper_bound=1.0),
-    ).with_columns(
-        score=(
-            0.25 * pl.col("score_pass_through")
-            + 0.15 * pl.col("score_speed")
-            + 0.2 * pl.col("score_cash_out")
-            + 0.15 * pl.col("score_conservation")
-            + 0.1 * pl.col("score_young")
-            + 0.15 * pl.col("score_victims")
-            + pl.when(pl.col("reports") > 0).then(0.1).otherwise(0.0)
-        ).clip(upper_bound=1.0)
+@dataclass(frozen=True)
+class ScoreParams:
+    """How evidence becomes a cluster's score; every part is kept as a ``score_*`` column so it can be explained.
+
+    ``score = behaviour x (1 + corroboration) / 2``. Behaviour is a weighted geometric mean of what a water
+    house does with money: passes most of it on, cashes it out, keeps little of it. One missing behaviour
+    pulls it down however strong the others are, so a shop that forwards its takings fast to suppliers and
+    never cashes out cannot score high. Corroboration combines independent, weaker evidence as "any of
+    them": many victims paying in, reports naming the cluster, speed of pass-through, young accounts; none
+    of its parts reaches 1, so the top of the ranking stays ordered. Flagged at ``flag_at`` (0.5): a
+    cluster needs at least half the behaviour with full corroboration, and without corroboration needs it
+    all, so neither alone flags it.
+    """
+
+    behaviour_weights: tuple[float, float, float] = (1.0, 1.0, 0.5)
+    """Weights of pass-through, cash-out share and conservation in the geometric mean (conservation is
+    measured on a window's edges, so it counts half)."""
+    fee_share: float = 0.03
+    """Money a ring keeps as its cut: conservation is 1 once out reaches (1 - this) x in. More out than in
+    counts as conserved too: the window began while money was passing through, which is no evidence against."""
+    floor: float = 0.01
+    """A behaviour measured at 0 counts as this, so the geometric mean stays defined and ordered."""
+    victims_half: float = 16.0
+    """Distinct outside senders at which victims alone corroborate one half."""
+    reports_half: float = 4.0
+    """Reports at which reports alone corroborate one half."""
+    dwell_minutes: float = 180.0
+    """Median dwell at which speed is one half (1 at no dwell, falling as 1 / (1 + dwell / this))."""
+    speed_weight: float = 0.35
+    """Corroboration from speed at no dwell: the pre-filter kept only fast hops, so speed only ranks."""
+    young_weight: float = 0.35
+    """Corroboration when every member was opened within a year (young accounts are weak evidence)."""
+    flag_at: float = 0.5
+
+
+BEHAVIOUR_PARTS = ("score_pass_through", "score_cash_out", "score_conservation")
+CORROBORATION_PARTS = ("score_victims", "score_reports", "score_speed", "score_young")
+
+
+def score_clusters(evidence: pl.DataFrame, params: ScoreParams | None = None) -> pl.DataFrame:
+    """Parts, ``score_behaviour``, ``score_corroboration``, ``score`` and ``flagged`` from the evidence columns."""
+    params = params or ScoreParams()
+    out = pl.col("cash_out") + pl.col("other_out")
+    victims = pl.col("victims").cast(pl.Float64)
+    reports = pl.col("reports").cast(pl.Float64)
+    dwell = pl.col("median_dwell_minutes").fill_null(float("inf")).clip(lower_bound=0.0)
+    parts = evidence.with_columns(
+        score_pass_through=pl.col("pass_through_ratio").fill_null(0.0).clip(0.0, 1.0),
+        score_cash_out=(pl.col("cash_out") / out.clip(lower_bound=1.0)).clip(0.0, 1.0),
+        score_conservation=(out / (pl.col("money_in").clip(lower_bound=1.0) * (1.0 - params.fee_share))).clip(0.0, 1.0),
+        score_victims=victims / (victims + params.victims_half),
+        score_reports=reports / (reports + params.reports_half),
+        score_speed=params.speed_weight / (1.0 + dwell / params.dwell_minutes),
+        score_young=pl.col("young_share").fill_null(0.0).clip(0.0, 1.0) * params.young_weight,
+    )
+    total = sum(params.behaviour_weights)
+    log_mean = pl.sum_horizontal(
+        (w / total) * pl.col(name).clip(lower_bound=params.floor).log()
+        for name, w in zip(BEHAVIOUR_PARTS, params.behaviour_weights, strict=True)
+    )
+    doubt = pl.lit(1.0)
+    for name in CORROBORATION_PARTS:
+        doubt = doubt * (1.0 - pl.col(name))
+    return (
+        parts.with_columns(score_behaviour=log_mean.exp(), score_corroboration=1.0 - doubt)
+        .with_columns(score=pl.col("score_behaviour") * (1.0 + pl.col("score_corroboration")) / 2.0)
+        .with_columns(flagged=pl.col("score") >= params.flag_at)
     )
 
 

@@ -41,6 +41,7 @@ def save_scan(con: duckdb.DuckDBPyConnection, result: ScanResult) -> None:
                 name, out = quote_ident(table), quote_ident(f"{table}_out")
                 con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM {out} LIMIT 0")
                 con.execute(f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS cluster_label VARCHAR")
+                _add_new_columns(con, name, out)
                 _pseudonymise_old_rows(con, name, secret)
                 con.execute(f"DELETE FROM {name} WHERE run_id = ?", [result.run_id])
                 con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM {out}")
@@ -51,6 +52,15 @@ def save_scan(con: duckdb.DuckDBPyConnection, result: ScanResult) -> None:
     finally:
         for table in frames:
             con.unregister(f"{table}_out")
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection, name: str, out: str) -> None:
+    """Columns a newer scan has (a new part of the score) are added to a table an older one made,
+    so a store keeps its earlier runs and takes the new rows; older rows read NULL there."""
+    have = {row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()}
+    for column, column_type, *_ in con.execute(f"DESCRIBE {out}").fetchall():
+        if column not in have:
+            con.execute(f"ALTER TABLE {name} ADD COLUMN {quote_ident(column)} {column_type}")
 
 
 def _pseudonymise_old_rows(con: duckdb.DuckDBPyConnection, name: str, secret: bytes) -> None:

@@ -10,7 +10,13 @@ import polars as pl
 
 from fraudkit.backend import Backend, get_backend
 from fraudkit.scan.clusters import ClusterParams, clusters_from_edges, guess_typologies
-from fraudkit.scan.evidence import cluster_evidence, cluster_flow_edges, member_evidence, score_clusters
+from fraudkit.scan.evidence import (
+    ScoreParams,
+    cluster_evidence,
+    cluster_flow_edges,
+    member_evidence,
+    score_clusters,
+)
 from fraudkit.scan.flows import (
     FlowParams,
     account_flows,
@@ -26,8 +32,8 @@ from fraudkit.scan.flows import (
 class ScanParams:
     flow: FlowParams = field(default_factory=FlowParams)
     cluster: ClusterParams = field(default_factory=ClusterParams)
-    flag_threshold: float = 0.6
-    """Clusters scoring at least this are flagged as water houses."""
+    score: ScoreParams = field(default_factory=ScoreParams)
+    """How evidence becomes the score, and the score at which a cluster is flagged (``score.flag_at``)."""
 
 
 @dataclass
@@ -67,7 +73,7 @@ def run_scan(
     edges = significant_edges(fast_flow_edges(con, hot, params.flow), flows, params.flow)
     clusters = clusters_from_edges(edges, backend, params.cluster)
     members = member_evidence(con, clusters, flows)
-    evidence = score_clusters(cluster_evidence(con, members, as_of))
+    evidence = score_clusters(cluster_evidence(con, members, as_of), params.score)
     cluster_edges = edges.join(clusters.rename({"account": "src"}), on="src").join(
         clusters.rename({"account": "dst", "cluster_id": "dst_cluster"}), on="dst"
     )
@@ -76,7 +82,6 @@ def run_scan(
         evidence.join(guess_typologies(cluster_edges, members, evidence), on="cluster_id", how="left")
         .sort(["score", "money_in", "cluster_id"], descending=[True, True, False])
         .with_row_index("rank", offset=1)
-        .with_columns(flagged=pl.col("score") >= params.flag_threshold)
     )
     return ScanResult(
         run_id=run_id_for(as_of, window),

@@ -16,8 +16,10 @@ from fraudkit.cli import app
 from fraudkit.errors import ConfigError
 from fraudkit.exposure import mask_id, reveal
 from fraudkit.scan.evaluate import evaluate_scan
+from fraudkit.scan.evidence import ScoreParams, score_clusters
+from fraudkit.scan.flows import FlowParams
 from fraudkit.scan.outputs import SCAN_TABLES, html_report, save_scan
-from fraudkit.scan.scan import run_scan
+from fraudkit.scan.scan import ScanParams, run_scan
 from fraudkit.store import connect
 from fraudkit.synth import SynthConfig, generate_world
 
@@ -72,6 +74,82 @@ def test_every_cluster_carries_evidence_a_person_can_check(scanned) -> None:
     assert scores == sorted(scores, reverse=True)
 
 
+def _mule_share(result, world) -> pl.DataFrame:
+    """cluster_id -> share of its members that are mules in the world's truth."""
+    mules = world.truth["mules"].select(pl.col("account_id").alias("account"), pl.lit(True).alias("mule"))
+    members = result.members.join(mules, on="account", how="left")
+    return members.group_by("cluster_id").agg(pl.col("mule").fill_null(False).mean().alias("mule_share"))
+
+
+def test_the_score_ranks_the_top_instead_of_saturating(scanned) -> None:
+    _, _, result = scanned
+    scores = result.clusters["score"].to_list()
+    assert max(scores) < 0.99, "a score at 1.00 says nothing about which ring comes first"
+    top = [round(s, 2) for s in scores[:3]]
+    assert len(set(top)) == 3, f"the top three read the same in the table: {top}"
+
+
+def test_rings_rank_above_decoys_and_decoys_are_not_flagged(scanned, request: pytest.FixtureRequest) -> None:
+    """With hops of up to 12 h, the alt world's fast-forwarding shops join the candidates: the score, not
+    the pre-filter, must then keep them out, ranked under every ring."""
+    world, con, _ = scanned
+    if request.node.callspec.params["scanned"][0] != "alt":
+        pytest.skip("the default world at 8,000 subscribers lets no decoy through even at 12 h")
+    params = ScanParams(flow=FlowParams(edge_dwell_hours=12.0))
+    widened = run_scan(con, as_of=AS_OF, window=WINDOW, params=params)
+    ranked = widened.clusters.join(_mule_share(widened, world), on="cluster_id")
+    rings, decoys = ranked.filter(pl.col("mule_share") >= 0.5), ranked.filter(pl.col("mule_share") == 0.0)
+    assert decoys.height >= 1 and rings.height >= 3
+    assert rings["rank"].max() < decoys["rank"].min()
+    assert not decoys["flagged"].any()
+    assert 0 < widened.flagged.height < widened.clusters.height
+    assert rings["flagged"].all()
+
+
+def _evidence(**overrides: object) -> pl.DataFrame:
+    """One cluster's evidence as cluster_evidence gives it: a plain ring unless overridden."""
+    row: dict[str, object] = {
+        "cluster_id": "c",
+        "victims": 1,
+        "reports": 0,
+        "money_in": 10_000.0,
+        "cash_out": 9_700.0,
+        "other_out": 0.0,
+        "median_dwell_minutes": 30.0,
+        "pass_through_ratio": 0.99,
+        "young_share": 0.0,
+    }
+    return pl.DataFrame([{**row, **overrides}])
+
+
+def test_a_shop_that_never_cashes_out_is_not_flagged_however_many_pay_it() -> None:
+    shop = score_clusters(_evidence(victims=40, cash_out=0.0, other_out=9_500.0, median_dwell_minutes=20.0))
+    assert shop["score_cash_out"][0] == 0.0
+    assert shop["score"][0] < 0.25 and not shop["flagged"][0]
+
+
+def test_a_ring_with_one_victim_and_no_report_is_flagged_on_its_behaviour() -> None:
+    ring = score_clusters(_evidence())
+    assert ring["flagged"][0] and ring["score"][0] < 0.75
+    corroborated = score_clusters(_evidence(victims=12, reports=3, young_share=1.0))
+    assert corroborated["score"][0] > ring["score"][0] + 0.15
+
+
+def test_more_out_than_in_is_not_counted_against_a_cluster() -> None:
+    """The window began while money was passing through: what left had come in before it."""
+    assert score_clusters(_evidence(cash_out=30_000.0))["score_conservation"][0] == 1.0
+    held = score_clusters(_evidence(cash_out=4_850.0))
+    assert held["score_conservation"][0] == pytest.approx(0.5)
+
+
+def test_the_flag_is_the_score_at_the_threshold() -> None:
+    scored = score_clusters(_evidence(), ScoreParams(flag_at=0.99))
+    assert not scored["flagged"][0]
+    assert scored["score"][0] == pytest.approx(
+        scored["score_behaviour"][0] * (1 + scored["score_corroboration"][0]) / 2
+    )
+
+
 def test_scan_uses_nothing_after_as_of(scanned) -> None:
     _, con, result = scanned
     flows = result.flow_edges
@@ -100,10 +178,23 @@ def test_a_save_that_fails_half_way_leaves_the_previous_run_whole(scanned) -> No
     before = rows()
     assert all(before.values())
     # the members insert fails after the clusters of the run were deleted and inserted again
-    broken = replace(result, members=result.members.with_columns(not_a_column=pl.lit(1)))
+    broken = replace(result, members=result.members.with_columns(money_in=pl.lit("not a number")))
     with pytest.raises(duckdb.Error):
         save_scan(con, broken)
     assert rows() == before
+
+
+def test_a_store_made_by_an_older_scan_takes_the_new_score_columns(scanned, tmp_path: Path) -> None:
+    """An older fraudkit's scan_clusters lacks the newer parts of the score: saving adds them, keeps old rows."""
+    _, _, result = scanned
+    con = connect(tmp_path / "older.duckdb")
+    older = result.clusters.drop("score_behaviour", "score_corroboration")
+    save_scan(con, replace(result, run_id="scan-older", clusters=older))
+    save_scan(con, result)
+    saved = con.sql("SELECT run_id, score_behaviour FROM scan_clusters").pl()
+    assert saved.filter(pl.col("run_id") == "scan-older")["score_behaviour"].null_count() == older.height
+    assert saved.filter(pl.col("run_id") == result.run_id)["score_behaviour"].null_count() == 0
+    con.close()
 
 
 def test_scans_saved_before_pseudonyms_are_rewritten_on_the_next_save(scanned, tmp_path: Path) -> None:
