@@ -4,8 +4,9 @@ It is what `make demo` runs, and the shortest path for a new user to see every s
 synthesise a world, load it, scan for water houses, train the victim and fraud-number models
 on the labels a real centre would have, draw up the call-back list, and hold everything to
 the ground truth that only a synthetic world has. The chain is a list of named steps sharing
-one :class:`DemoRun`; each step is a plain function that reports progress through
-``run.say`` and returns a :class:`StepResult`; the CLI only prints them.
+one :class:`DemoRun`; each step is a plain function that reports its stages through
+``run.progress`` (see :mod:`fraudkit.progress`) and returns a :class:`StepResult`; the CLI
+only prints them.
 
 Everything stays in the workdir: the world in ``world/``, the store in ``fraudkit.duckdb``, the
 MLflow store in ``mlruns/mlflow.db`` (artifacts beside it), reports and the call-back list in
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.ingest import ingest_paths
+from fraudkit.progress import ProgressArg, Reporter, as_reporter, stage
 from fraudkit.settings import Settings
 from fraudkit.store import open_store, table_counts
 from fraudkit.synth import SynthConfig, generate_world, write_world
@@ -56,7 +58,8 @@ class DemoRun:
     workdir: Path
     subscribers: int
     seed: int
-    say: Callable[[str], None]
+    progress: Reporter
+    """Where the steps report their stages; each step is a stage of its own around them."""
     world_dir: Path
     db_path: Path
     reports_dir: Path
@@ -192,9 +195,8 @@ def synth_step(run: DemoRun) -> StepResult:
     """
     cfg = SynthConfig.preset("default", seed=run.seed, subscribers=run.subscribers, **run.synth_overrides)
     _check_same_world(run, cfg)
-    world = generate_world(cfg, progress=lambda stage: run.say(f"synth {stage}"))
-    run.say("writing world")
-    write_world(world, run.world_dir, fmt="parquet")
+    world = generate_world(cfg, progress=run.progress)
+    write_world(world, run.world_dir, fmt="parquet", progress=run.progress)
     rings = world.truth["rings"].height
     return StepResult(
         "synth",
@@ -224,8 +226,7 @@ def ingest_step(run: DemoRun) -> StepResult:
     with open_store(run.db_path, create=True) as con:
         loaded = 0
         for kind in DEMO_TABLES:
-            run.say(f"ingest {kind}")
-            loaded += ingest_paths(con, [str(run.world_dir / f"{kind}.parquet")], kind).loaded
+            loaded += ingest_paths(con, [str(run.world_dir / f"{kind}.parquet")], kind, progress=run.progress).loaded
         run.table_counts = table_counts(con)
     return StepResult(
         "ingest",
@@ -243,9 +244,11 @@ def scan_step(run: DemoRun) -> StepResult:
 
     with open_store(run.db_path) as con:
         run.as_of = default_as_of(con)
-        run.say(f"scan as of {run.as_of:%Y-%m-%d %H:%M}")
-        result = run_scan(con, as_of=run.as_of, window=SCAN_WINDOW)
-        published = publish_scan(con, result, run.reports_dir, top=10)
+        with stage(run.progress, f"clusters in the {SCAN_WINDOW.days} days to {run.as_of:%Y-%m-%d %H:%M}") as found:
+            result = run_scan(con, as_of=run.as_of, window=SCAN_WINDOW)
+            found.note = f"{result.flagged.height} of {result.clusters.height} flagged"
+        with stage(run.progress, "report and Parquet files"):
+            published = publish_scan(con, result, run.reports_dir, top=10)
     run.scan = result
     files, report = published.parquet, published.report
     flagged = result.flagged
@@ -315,17 +318,17 @@ def train_target(run: DemoRun, target: str) -> StepResult:
     as_of = _demo_as_of(run)
     try:
         with open_store(run.db_path, read_only=True) as con:
-            training_set = build_training_set(
-                con, params.target, as_of=as_of, params=params, progress=lambda m: run.say(f"{name}: {m}")
-            )
-        run.say(f"{name}: LightGBM")
-        result = train_model(training_set, params, run.settings)
+            training_set = build_training_set(con, params.target, as_of=as_of, params=params, progress=run.progress)
+        with stage(run.progress, "LightGBM") as learnt:
+            result = train_model(training_set, params, run.settings)
+            learnt.note = f"{int(result.metrics['train_rows']):,} training rows"
     except NotReadyError as exc:
         return skipped(name, exc.one_line())
-    run.say(f"{name}: logging to MLflow")
-    registered = register(result, run.settings, secret=store_secret_at(run.db_path))
-    run.training[target], run.registered[target] = training_set, registered
-    decision, promoted = promote_if_not_worse(run.settings, target, registered.version)
+    with stage(run.progress, "MLflow") as logged:
+        registered = register(result, run.settings, secret=store_secret_at(run.db_path))
+        run.training[target], run.registered[target] = training_set, registered
+        decision, promoted = promote_if_not_worse(run.settings, target, registered.version)
+        logged.note = f"version {registered.version}" + (", champion" if promoted else "")
     m = result.metrics
     figures = f"test days: AUC-PR {_num(m['auc_pr'])}, precision@{run.capacity} {_num(m['precision_at_k'])}"
     if target == "victim":
@@ -419,9 +422,12 @@ def warn_step(run: DemoRun) -> StepResult:
     as_of = _demo_as_of(run)
     try:
         model = load_model(run.settings, "victim")
-        run.say(f"warn as of {as_of:%Y-%m-%d %H:%M} with fraudkit-victim v{model.version}")
-        with open_store(run.db_path, read_only=True) as con:
+        with (
+            stage(run.progress, f"contacts scored by fraudkit-victim v{model.version}") as scored,
+            open_store(run.db_path, read_only=True) as con,
+        ):
             wl = warning_list(con, model, as_of=as_of, top=run.capacity, lookback=WARN_LOOKBACK)
+            scored.note = f"{wl.contacts_scored:,} contacts, {wl.frame.height} listed"
     except NotReadyError as exc:
         return skipped("warn", exc.one_line())
     run.reports_dir.mkdir(parents=True, exist_ok=True)
@@ -458,8 +464,9 @@ def evaluate_models_step(run: DemoRun) -> StepResult:
     facts: dict[str, float] = {}
     said: list[str] = []
     if run.warning is not None:
-        run.say("evaluate call-back list against ground truth")
-        facts |= list_against_truth(run.warning, read_truth(run.truth_dir, "victim"), _listed_from(run, run.warning))
+        with stage(run.progress, "call-back list"):
+            truth = read_truth(run.truth_dir, "victim")
+            facts |= list_against_truth(run.warning, truth, _listed_from(run, run.warning))
         said.append(
             f"real victims on the list: {facts['list_real_victims']:.0f} of {facts['listed']:.0f} (the contacts "
             f"scored held {facts['list_victims_reachable']:.0f}; by the list's time "
@@ -467,11 +474,13 @@ def evaluate_models_step(run: DemoRun) -> StepResult:
             "first transfer)"
         )
     if "victim" in run.training:
-        run.say("evaluate victim model against ground truth")
-        params = TrainParams(target="victim", capacity=run.capacity)
-        with open_store(run.db_path, read_only=True) as con:
-            truth_set = build_training_set(con, "victim", as_of=_demo_as_of(run), params=params, truth=run.truth_dir)
-        m = champion_metrics(run, truth_set)
+        with stage(run.progress, "victim model"):
+            params = TrainParams(target="victim", capacity=run.capacity)
+            with open_store(run.db_path, read_only=True) as con:
+                truth_set = build_training_set(
+                    con, "victim", as_of=_demo_as_of(run), params=params, truth=run.truth_dir, progress=run.progress
+                )
+            m = champion_metrics(run, truth_set)
         facts |= {f"victim_{k}": v for k, v in m.items()}
         said.append(
             f"victim model on {len(truth_set.split.test)} test days: AUC-PR {_num(m['auc_pr'])}, "
@@ -481,15 +490,15 @@ def evaluate_models_step(run: DemoRun) -> StepResult:
             "of the loss stopped)"
         )
     if "fraud_number" in run.training:
-        run.say("evaluate fraud-number model against ground truth")
-        numbers = read_truth(run.truth_dir, "fraud_number")["fraud_numbers"]["phone"]
-        reported = run.training["fraud_number"]
-        relabelled = replace(
-            reported,
-            frame=label_entities(reported.frame.drop("label", "label_source"), "phone", numbers, "truth"),
-            label_source="truth",
-        )
-        m = champion_metrics(run, relabelled)
+        with stage(run.progress, "fraud-number model"):
+            numbers = read_truth(run.truth_dir, "fraud_number")["fraud_numbers"]["phone"]
+            reported = run.training["fraud_number"]
+            relabelled = replace(
+                reported,
+                frame=label_entities(reported.frame.drop("label", "label_source"), "phone", numbers, "truth"),
+                label_source="truth",
+            )
+            m = champion_metrics(run, relabelled)
         facts |= {f"fraud_number_{k}": v for k, v in m.items()}
         said.append(
             f"fraud-number model on {len(relabelled.split.test)} test days: AUC-PR {_num(m['auc_pr'])}, "
@@ -593,7 +602,7 @@ def run_demo(
     workdir: Path,
     subscribers: int = 20_000,
     seed: int = 7,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressArg = None,
     steps: list[tuple[str, DemoStep]] | None = None,
     synth_overrides: Mapping[str, Any] | None = None,
     threads: int | None = None,
@@ -606,9 +615,11 @@ def run_demo(
     ``synth_overrides`` sets any other field of :class:`fraudkit.synth.SynthConfig` (a small
     world needs ``fraud_operations_per_100k`` raised to hold victims to learn from);
     ``threads`` caps LightGBM's threads (default: all cores); ``fresh`` first deletes what an
-    earlier demo left in ``workdir`` (see :func:`clear_demo`).
+    earlier demo left in ``workdir`` (see :func:`clear_demo`). ``progress`` (a
+    :class:`fraudkit.progress.Reporter`, or a callable told each stage's name) sees each step as
+    a stage, with the step's own stages inside it, each reported as it starts and ends.
     """
-    say = progress or (lambda _stage: None)
+    reporter = as_reporter(progress)
     if fresh:
         clear_demo(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -616,7 +627,7 @@ def run_demo(
         workdir=workdir,
         subscribers=subscribers,
         seed=seed,
-        say=say,
+        progress=reporter,
         world_dir=workdir / "world",
         db_path=workdir / "fraudkit.duckdb",
         reports_dir=workdir / "reports",
@@ -626,10 +637,11 @@ def run_demo(
     )
     results: list[StepResult] = []
     for name, step in steps if steps is not None else DEMO_STEPS:
-        say(name)
-        started = time.perf_counter()
-        result = step(run)
-        result.name, result.seconds = name, time.perf_counter() - started
+        with stage(reporter, name) as running:
+            started = time.perf_counter()
+            result = step(run)
+            result.name, result.seconds = name, time.perf_counter() - started
+            running.note = result.summary if result.skipped else ""
         results.append(result)
     outputs = {label: path for result in results for label, path in result.outputs.items()}
     return DemoResult(workdir=workdir, table_counts=run.table_counts, outputs=outputs, steps=results)

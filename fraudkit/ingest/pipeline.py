@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import partial
@@ -30,6 +30,7 @@ from fraudkit.ingest.plan import FilePlan, already_ingested, fingerprint_file, i
 from fraudkit.ingest.scratch import Scratch
 from fraudkit.ingest.sources import expand_paths
 from fraudkit.ingest.validate import IngestSettings
+from fraudkit.progress import SILENT, Reporter, stage
 from fraudkit.schema import TABLES, Table
 from fraudkit.store import ensure_schema
 
@@ -135,6 +136,7 @@ class ProgressEvent:
 
 
 ProgressFn = Callable[[ProgressEvent], None]
+"""Told each file's events; a :class:`fraudkit.progress.Reporter` may be passed instead (see ingest_paths)."""
 
 
 def ingest_paths(
@@ -143,7 +145,7 @@ def ingest_paths(
     kind: str,
     mapping: Mapping | str | Path | None = None,
     *,
-    progress: ProgressFn | None = None,
+    progress: ProgressFn | Reporter | None = None,
     encoding: str | None = None,
     settings: IngestSettings | None = None,
 ) -> IngestSummary:
@@ -153,6 +155,11 @@ def ingest_paths(
     overrides the mapping's. Raises InputFileError / ConfigError before loading anything
     if any file is unusable; all files then load in one transaction, so a failure leaves
     the store as it was. Must not be called inside an open transaction.
+
+    ``progress`` is told each file's :class:`ProgressEvent`, or, when it is a
+    :class:`fraudkit.progress.Reporter`, sees the stage ``kind`` counting the bytes of the
+    files loaded (DuckDB reads a file in one query, so a file is the step it can count),
+    with a stage per file when there are several.
     """
     table = TABLES.get(kind)
     if table is None:
@@ -162,6 +169,8 @@ def ingest_paths(
     if mapping is not None:
         mapping.check_for(table)
     settings = settings or IngestSettings()
+    reporter = progress if isinstance(progress, Reporter) else SILENT
+    events = None if isinstance(progress, Reporter) else progress
     files = expand_paths(paths)
     if not files:
         raise ConfigError("no input files given", hint="name files, folders or globs to ingest")
@@ -172,7 +181,7 @@ def ingest_paths(
     with Scratch(settings.temp_dir) as scratch:
         plans: list[FilePlan] = []
         for index, path in enumerate(files, start=1):
-            _emit(progress, ProgressEvent("check", index, total, path))
+            _emit(events, ProgressEvent("check", index, total, path))
             plans.append(peek_file(path, table, mapping, encoding=encoding, settings=settings, con=con))
         fingerprint = partial(
             fingerprint_file, table=table, mapping=mapping, encoding=encoding, settings=settings, scratch=scratch
@@ -181,7 +190,7 @@ def ingest_paths(
             exact: set[int] = set()
             while True:
                 try:
-                    return _run(con, plans, prints, table, mapping, settings, scratch, exact, progress)
+                    return _run(con, plans, prints, table, mapping, settings, scratch, exact, events, reporter)
                 except ReaderFailed as failed:
                     # DuckDB's reader failed on a file and aborted the transaction: the run
                     # starts again with that file read line by line.
@@ -200,45 +209,86 @@ def _run(
     scratch: Scratch,
     exact: set[int],
     progress: ProgressFn | None,
+    reporter: Reporter,
 ) -> IngestSummary:
     """Every file in one transaction, committed after every fingerprint has passed."""
     summary = IngestSummary(table.name)
     total = len(plans)
     now = datetime.now()
+    sizes = [_file_bytes(plan) for plan in plans]
     _sql(con, "BEGIN TRANSACTION")
     try:
-        holds_rows = False  # whether the transaction holds any file's rows yet
-        for index, peeked in enumerate(plans, start=1):
-            _emit(progress, ProgressEvent("start", index, total, peeked.path))
-            started = time.perf_counter()
-            load = partial(load_file, con, table=table, mapping=mapping, settings=settings, now=now, scratch=scratch)
-            try:
-                counts = _load(con, peeked, index - 1, prints, table, load, holds_rows, index - 1 in exact)
-            except ReaderFailed as exc:
-                exc.index = index - 1
-                raise
-            holds_rows = holds_rows or counts is not None
-            plan = prints.result(index - 1)
-            result = FileResult(
-                path=plan.path,
-                kind=table.name,
-                sha256=plan.sha256,
-                skipped=counts is None,
-                encoding=plan.encoding if counts is not None else "",
-                derived_key=plan.derived_key,
-                ignored_columns=plan.ignored,
-                seconds=time.perf_counter() - started,
-                **(asdict(counts) if counts is not None else {}),
-            )
-            summary.files.append(result)
-            _emit(progress, ProgressEvent("finish", index, total, plan.path, result))
-        prints.wait_all()
-        _sql(con, "COMMIT")
+        with stage(reporter, table.name, total=sum(sizes), unit="bytes") as loading:
+            holds_rows = False  # whether the transaction holds any file's rows yet
+            for index, peeked in enumerate(plans, start=1):
+                _emit(progress, ProgressEvent("start", index, total, peeked.path))
+                started = time.perf_counter()
+                load = partial(
+                    load_file, con, table=table, mapping=mapping, settings=settings, now=now, scratch=scratch
+                )
+                with stage(reporter, peeked.path.name) if total > 1 else nullcontext() as one:
+                    try:
+                        counts = _load(con, peeked, index - 1, prints, table, load, holds_rows, index - 1 in exact)
+                    except ReaderFailed as exc:
+                        exc.index = index - 1
+                        loading.note = f"DuckDB's reader failed on {peeked.path.name}"
+                        raise
+                    holds_rows = holds_rows or counts is not None
+                    plan = prints.result(index - 1)
+                    result = FileResult(
+                        path=plan.path,
+                        kind=table.name,
+                        sha256=plan.sha256,
+                        skipped=counts is None,
+                        encoding=plan.encoding if counts is not None else "",
+                        derived_key=plan.derived_key,
+                        ignored_columns=plan.ignored,
+                        seconds=time.perf_counter() - started,
+                        **(asdict(counts) if counts is not None else {}),
+                    )
+                    if one is not None:
+                        one.note = _file_note(result)
+                summary.files.append(result)
+                loading.advance(sizes[index - 1])
+                _emit(progress, ProgressEvent("finish", index, total, plan.path, result))
+            loading.note = _summary_note(summary)
+            prints.wait_all()
+            _sql(con, "COMMIT")
     except BaseException:
         with contextlib.suppress(duckdb.Error):  # the transaction may already have ended
             con.execute("ROLLBACK")
         raise
     return summary
+
+
+def _file_bytes(plan: FilePlan) -> int:
+    try:
+        return plan.path.stat().st_size
+    except OSError:
+        return 0  # the load names the error
+
+
+def _file_note(result: FileResult) -> str:
+    """'1,000 rows loaded, 3 rejected' for the progress line that ends a file."""
+    if result.skipped:
+        return "already ingested, skipped"
+    return _counts_note(result.loaded, result.rejected, result.duplicates, result.updates)
+
+
+def _summary_note(summary: IngestSummary) -> str:
+    """The run's figures for the progress line that ends it (the file's, when it was one file)."""
+    if len(summary.files) == 1:
+        return _file_note(summary.files[0])
+    note = _counts_note(summary.loaded, summary.rejected, summary.duplicates, summary.updates)
+    skipped = f", {summary.skipped} already ingested" if summary.skipped else ""
+    return f"{len(summary.files)} files, {note}{skipped}"
+
+
+def _counts_note(loaded: int, rejected: int, duplicates: int, updates: int) -> str:
+    figures = [f"{loaded:,} rows loaded", f"{rejected:,} rejected"]
+    figures += [f"{duplicates:,} duplicates"] if duplicates else []
+    figures += [f"{updates:,} updates"] if updates else []
+    return ", ".join(figures)
 
 
 def _load(

@@ -13,7 +13,6 @@ from later (that is what a label is), but only from what was on record before th
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -34,11 +33,11 @@ from fraudkit.model.labels import (
 )
 from fraudkit.model.params import LabelSource, Target, TrainParams, check_target
 from fraudkit.model.split import DaySplit, split_days
+from fraudkit.progress import ProgressArg, Reporter, as_reporter, stage
 from fraudkit.store import store_timezone
 from fraudkit.timeutil import start_of_day, to_zone
 
 c = pl.col
-Progress = Callable[[str], None]
 
 CLUSTER_FEATURES: tuple[ModelFeature, ...] = (
     ModelFeature(
@@ -120,12 +119,14 @@ def build_training_set(
     as_of: datetime | None = None,
     params: TrainParams | None = None,
     truth: str | Path | dict[str, pl.DataFrame] | None = None,
-    progress: Progress | None = None,
+    progress: ProgressArg = None,
 ) -> TrainingSet:
     """Feature rows with labels for ``target`` from everything in the store before ``as_of``.
 
     ``truth`` (a truth/ folder or its frames) switches the label source to ground truth;
-    without it, labels come from reports (and call-back outcomes, for victims).
+    without it, labels come from reports (and call-back outcomes, for victims). ``progress``
+    sees the stages: for fraud numbers and mules, "features" counting the days built, one
+    at a time; for victims, "contacts" (one query over all the days) and "labels".
     """
     check_target(target)
     p = params or TrainParams(target=target)
@@ -136,14 +137,14 @@ def build_training_set(
         raise ConfigError("labels from ground truth need the truth/ folder", hint="pass --truth DIR")
     source: LabelSource = "truth" if truth_frames is not None else "reports"
     p = replace(p, labels=replace(p.labels, source=source))
-    say = progress or (lambda _msg: None)
+    reporter = as_reporter(progress)
     first, last = frames.data_span(con)
     when = to_zone(as_of, store_timezone(con)) if as_of else start_of_day(last) + timedelta(days=1)
     days = usable_days(first, when, p)
     split = split_days(days, p.split)
     if target == "victim":
-        return _victim_set(con, p, split, when, truth_frames, say)
-    return _entity_set(con, p, split, when, truth_frames, say)
+        return _victim_set(con, p, split, when, truth_frames, reporter)
+    return _entity_set(con, p, split, when, truth_frames, reporter)
 
 
 def _victim_set(
@@ -152,29 +153,18 @@ def _victim_set(
     split: DaySplit,
     as_of: datetime,
     truth: dict[str, pl.DataFrame] | None,
-    say: Progress,
+    reporter: Reporter,
 ) -> TrainingSet:
     since = start_of_day(split.train[0])
     until = start_of_day(split.test[-1]) + timedelta(days=1)
-    say(f"contacts {since:%Y-%m-%d}..{until:%Y-%m-%d}")
-    contacts = frames.contacts_from_store(con, since=since, until=until, params=p.contacts)
+    with stage(reporter, f"contacts {since:%Y-%m-%d}..{until:%Y-%m-%d}") as found:
+        contacts = frames.contacts_from_store(con, since=since, until=until, params=p.contacts)
+        found.note = f"{contacts.height:,} contacts over {len(split.all_days)} days"
     if contacts.is_empty():
         raise NotReadyError("no contacts (long calls from new numbers) in the training days", hint="load calls first")
-    say("labels")
-    if truth is not None:
-        victims = victims_from_truth(truth, as_of)
-        fraud_numbers = truth["fraud_numbers"]["phone"]
-    else:
-        reps = frames.reports(con, as_of)
-        pairs = reps.filter(c("victim_account").is_not_null() & c("fraud_account").is_not_null())
-        victims = victims_from_reports(reps, frames.first_transfer_to(con, pairs, as_of))
-        fraud_numbers = None
-    outcomes = frames.outcomes(con, as_of)
-    labelled = label_contacts(contacts, victims, outcomes, p.labels, fraud_numbers=fraud_numbers)
-    if fraud_numbers is not None:  # ground truth also says which contacts were scam calls at all
-        labelled = labelled.with_columns(
-            c("caller").is_in(fraud_numbers.cast(pl.String).implode()).cast(pl.Int8).alias("scam_contact")
-        )
+    with stage(reporter, "labels") as labelling:
+        labelled, victims = _victim_labels(con, p, contacts, as_of, truth)
+        labelling.note = f"{int(labelled['label'].sum() or 0):,} positives"
     labelled = _with_split(
         labelled.with_columns(c("scored_at").dt.date().alias("day")), split, ["scored_at", "contact_id"]
     )
@@ -190,6 +180,31 @@ def _victim_set(
         label_source=p.labels.source,
         victims=victims_in,
     )
+
+
+def _victim_labels(
+    con: duckdb.DuckDBPyConnection,
+    p: TrainParams,
+    contacts: pl.DataFrame,
+    as_of: datetime,
+    truth: dict[str, pl.DataFrame] | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The contacts labelled (from the truth, or from reports and outcomes), and the victims behind the labels."""
+    if truth is not None:
+        victims = victims_from_truth(truth, as_of)
+        fraud_numbers = truth["fraud_numbers"]["phone"]
+    else:
+        reps = frames.reports(con, as_of)
+        pairs = reps.filter(c("victim_account").is_not_null() & c("fraud_account").is_not_null())
+        victims = victims_from_reports(reps, frames.first_transfer_to(con, pairs, as_of))
+        fraud_numbers = None
+    outcomes = frames.outcomes(con, as_of)
+    labelled = label_contacts(contacts, victims, outcomes, p.labels, fraud_numbers=fraud_numbers)
+    if fraud_numbers is not None:  # ground truth also says which contacts were scam calls at all
+        labelled = labelled.with_columns(
+            c("caller").is_in(fraud_numbers.cast(pl.String).implode()).cast(pl.Int8).alias("scam_contact")
+        )
+    return labelled, victims
 
 
 def _with_split(frame: pl.DataFrame, split: DaySplit, order: list[str]) -> pl.DataFrame:
@@ -268,15 +283,17 @@ def _entity_set(
     split: DaySplit,
     as_of: datetime,
     truth: dict[str, pl.DataFrame] | None,
-    say: Progress,
+    reporter: Reporter,
 ) -> TrainingSet:
     target = p.target
     key = "phone" if target == "fraud_number" else "account_id"
     parts = []
-    for day in split.all_days:
-        say(f"features as of {day + timedelta(days=1)}")
-        parts.append(entity_rows(con, target, day, window=p.window))
-    rows = pl.concat(parts, how="vertical_relaxed")
+    with stage(reporter, "features", total=len(split.all_days), unit="days") as built:
+        for day in split.all_days:
+            parts.append(entity_rows(con, target, day, window=p.window))
+            built.advance()
+        rows = pl.concat(parts, how="vertical_relaxed")
+        built.note = f"{rows.height:,} rows"
     if truth is not None:
         positives = truth["fraud_numbers"]["phone"] if target == "fraud_number" else truth["mules"]["account_id"]
         source = "truth"

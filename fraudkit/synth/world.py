@@ -6,12 +6,12 @@ same tables, and the stages run in a fixed order with no dependence on wall time
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
+from fraudkit.progress import ProgressArg, as_reporter, stage
 from fraudkit.synth.calls import (
     big_purchase_calls,
     call_centre_calls,
@@ -50,8 +50,6 @@ TABLE_NAMES = ("calls", "transactions", "accounts", "subscribers", "reports")
 TRUTH_NAMES = ("victims", "fraud_numbers", "mules", "rings", "fraud_transactions", "lookalikes")
 STAGE_NAMES = ("population", "fraud", "rings", "calls", "transactions", "reports", "tables")
 
-Progress = Callable[[str], None]
-
 
 @dataclass(frozen=True)
 class World:
@@ -77,62 +75,81 @@ def _finish_transactions(cfg: SynthConfig, batches: list[TxnBatch]) -> TxnBatch:
     return txns.take(np.lexsort((txns.cents, txns.dst, txns.src, txns.t)))
 
 
-def generate_world(cfg: SynthConfig, progress: Progress | None = None) -> World:
-    """Make the world ``cfg`` describes; ``progress`` is told each stage's name as it starts."""
-    say: Progress = progress or (lambda _stage: None)
+def generate_world(cfg: SynthConfig, progress: ProgressArg = None) -> World:
+    """Make the world ``cfg`` describes.
+
+    ``progress`` (a :class:`fraudkit.progress.Reporter`, or a callable told each stage's name) sees
+    the stage "world" counting the generator's stages, each stage inside it with what it made: the
+    generator draws whole arrays at once, so a stage, not a subscriber, is the unit it can count.
+    """
+    reporter = as_reporter(progress)
     seed = cfg.seed
     reg = Registry()
+    with stage(reporter, "world", total=len(STAGE_NAMES), unit="stages") as world:
+        with stage(reporter, "population") as step:
+            pop = build_population(cfg, reg, stream(seed, "population"))
+            econ = build_economy(cfg, pop, reg, stream(seed, "economy"))
+            looks = build_lookalikes(cfg, pop, econ, reg, stream(seed, "lookalikes"))
+            step.note = f"{cfg.subscribers:,} subscribers, {reg.n_phones:,} phones"
+        world.advance()
 
-    say("population")
-    pop = build_population(cfg, reg, stream(seed, "population"))
-    econ = build_economy(cfg, pop, reg, stream(seed, "economy"))
-    looks = build_lookalikes(cfg, pop, econ, reg, stream(seed, "lookalikes"))
+        with stage(reporter, "fraud") as step:
+            plan, fraud_calls = build_fraud(cfg, pop, reg, stream(seed, "fraud"), looks.people)
+            step.note = f"{len(plan.v_person):,} victims"
+        world.advance()
 
-    say("fraud")
-    plan, fraud_calls = build_fraud(cfg, pop, reg, stream(seed, "fraud"), looks.people)
+        with stage(reporter, "rings") as step:
+            rings, fraud_txns, mule_calls = build_rings(cfg, plan, pop, econ, reg, stream(seed, "rings"), looks.people)
+            step.note = f"{len(rings.op):,} mule rings"
+        world.advance()
 
-    say("rings")
-    rings, fraud_txns, mule_calls = build_rings(cfg, plan, pop, econ, reg, stream(seed, "rings"), looks.people)
+        with stage(reporter, "calls") as step:
+            batches = [
+                ordinary_calls(cfg, pop, stream(seed, "calls.ordinary")),
+                courier_calls(cfg, pop, looks, stream(seed, "calls.couriers")),
+                call_centre_calls(cfg, pop, looks, stream(seed, "calls.call_centres")),
+                big_purchase_calls(pop, looks, stream(seed, "calls.big_purchases")),
+                fraud_calls,
+                mule_calls,
+            ]
+            log = finish_calls(cfg, batches, reg, stream(seed, "calls.cells"))
+            del batches
+            step.note = f"{len(log):,} calls"
+        world.advance()
 
-    say("calls")
-    batches = [
-        ordinary_calls(cfg, pop, stream(seed, "calls.ordinary")),
-        courier_calls(cfg, pop, looks, stream(seed, "calls.couriers")),
-        call_centre_calls(cfg, pop, looks, stream(seed, "calls.call_centres")),
-        big_purchase_calls(pop, looks, stream(seed, "calls.big_purchases")),
-        fraud_calls,
-        mule_calls,
-    ]
-    log = finish_calls(cfg, batches, reg, stream(seed, "calls.cells"))
-    del batches
+        with stage(reporter, "transactions") as step:
+            legit = ordinary_transactions(cfg, pop, econ, looks, reg, stream(seed, "money"))
+            txns = _finish_transactions(cfg, [legit, fraud_txns])
+            del legit, fraud_txns
+            step.note = f"{len(txns):,} transfers"
+        world.advance()
 
-    say("transactions")
-    legit = ordinary_transactions(cfg, pop, econ, looks, reg, stream(seed, "money"))
-    txns = _finish_transactions(cfg, [legit, fraud_txns])
-    del legit, fraud_txns
+        with stage(reporter, "reports") as step:
+            losses = victim_losses(plan, rings.pay_dst)
+            reports, reported_at = build_reports(cfg, plan, losses, reg.n_phones, stream(seed, "reports"))
+            step.note = f"{len(reports.victim):,} reports"
+        world.advance()
 
-    say("reports")
-    losses = victim_losses(plan, rings.pay_dst)
-    reports, reported_at = build_reports(cfg, plan, losses, reg.n_phones, stream(seed, "reports"))
-
-    say("tables")
-    ids = draw_identifiers(reg, stream(seed, "ids"))
-    calls = calls_table(cfg, log, ids)
-    del log
-    transactions = transactions_table(cfg, txns, ids)
-    tables = {
-        "calls": calls,
-        "transactions": transactions,
-        "accounts": accounts_table(cfg, reg, ids),
-        "subscribers": subscribers_table(cfg, reg, ids),
-        "reports": reports_table(cfg, reports, ids, stream(seed, "reports.typos")),
-    }
-    truth = {
-        "victims": victims_frame(cfg, plan, losses, reported_at, ids, reg.phones().holder),
-        "fraud_numbers": fraud_numbers_frame(cfg, plan, reg, ids),
-        "mules": mules_frame(rings, reg, ids),
-        "rings": rings_frame(rings),
-        "fraud_transactions": fraud_transactions_frame(txns, transactions["txn_id"]),
-        "lookalikes": lookalikes_frame(pop, econ, looks, reg, ids),
-    }
+        with stage(reporter, "tables") as step:
+            ids = draw_identifiers(reg, stream(seed, "ids"))
+            calls = calls_table(cfg, log, ids)
+            del log
+            transactions = transactions_table(cfg, txns, ids)
+            tables = {
+                "calls": calls,
+                "transactions": transactions,
+                "accounts": accounts_table(cfg, reg, ids),
+                "subscribers": subscribers_table(cfg, reg, ids),
+                "reports": reports_table(cfg, reports, ids, stream(seed, "reports.typos")),
+            }
+            truth = {
+                "victims": victims_frame(cfg, plan, losses, reported_at, ids, reg.phones().holder),
+                "fraud_numbers": fraud_numbers_frame(cfg, plan, reg, ids),
+                "mules": mules_frame(rings, reg, ids),
+                "rings": rings_frame(rings),
+                "fraud_transactions": fraud_transactions_frame(txns, transactions["txn_id"]),
+                "lookalikes": lookalikes_frame(pop, econ, looks, reg, ids),
+            }
+            step.note = f"{sum(t.height for t in tables.values()):,} rows in {len(tables)} tables"
+        world.advance()
     return World(config=cfg, tables=tables, truth=truth)

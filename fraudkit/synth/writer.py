@@ -14,6 +14,7 @@ import polars as pl
 
 from fraudkit import __version__
 from fraudkit.errors import ConfigError
+from fraudkit.progress import ProgressArg, as_reporter, stage
 from fraudkit.store import connect, quote_ident
 from fraudkit.synth.world import World
 
@@ -28,20 +29,27 @@ def _write(df: pl.DataFrame, path: Path, fmt: Format) -> None:
         df.write_csv(path, datetime_format=CSV_DATETIME, include_header=True)
 
 
-def write_world(world: World, out_dir: str | Path, fmt: Format | str = "parquet") -> dict[str, Path]:
-    """Write every table and truth table; returns name -> path (truth as ``truth/<name>``)."""
+def write_world(
+    world: World, out_dir: str | Path, fmt: Format | str = "parquet", *, progress: ProgressArg = None
+) -> dict[str, Path]:
+    """Write every table and truth table; returns name -> path (truth as ``truth/<name>``).
+
+    ``progress`` sees the stage "write" counting rows written, a table at a time.
+    """
     if fmt not in ("parquet", "csv"):
         raise ConfigError(f"unknown output format {fmt!r}", hint="use parquet or csv")
     out = Path(out_dir)
     truth_dir = out / "truth"
     truth_dir.mkdir(parents=True, exist_ok=True)
+    files = [(name, out / f"{name}.{fmt}", df) for name, df in world.tables.items()]
+    files += [(f"truth/{name}", truth_dir / f"{name}.{fmt}", df) for name, df in world.truth.items()]
     paths: dict[str, Path] = {}
-    for name, df in world.tables.items():
-        paths[name] = out / f"{name}.{fmt}"
-        _write(df, paths[name], fmt)  # type: ignore[arg-type]
-    for name, df in world.truth.items():
-        paths[f"truth/{name}"] = truth_dir / f"{name}.{fmt}"
-        _write(df, paths[f"truth/{name}"], fmt)  # type: ignore[arg-type]
+    with stage(as_reporter(progress), "write", total=sum(df.height for _, _, df in files), unit="rows") as written:
+        for name, path, df in files:
+            paths[name] = path
+            _write(df, path, fmt)  # type: ignore[arg-type]
+            written.advance(df.height)
+        written.note = f"{len(files)} files in {out}"
     meta = {
         "generator": "fraudkit.synth",
         "fraudkit_version": __version__,

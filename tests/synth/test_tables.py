@@ -10,6 +10,7 @@ import pytest
 
 from fraudkit.schema import TABLES
 from fraudkit.synth import TABLE_NAMES, TRUTH_NAMES, SynthConfig, World, generate_world
+from fraudkit.synth.world import STAGE_NAMES
 
 EXPECTED_DTYPES = {
     "VARCHAR": pl.String,
@@ -138,4 +139,5 @@ def test_same_seed_same_tables_other_seed_other_tables() -> None:
 def test_progress_is_told_each_stage() -> None:
     seen: list[str] = []
     generate_world(SynthConfig(seed=1, subscribers=1_000, days=3), progress=seen.append)
-    assert seen == ["population", "fraud", "rings", "calls", "transactions", "reports", "tables"]
+    assert [s.removeprefix("world: ") for s in seen if s.startswith("world: ")] == list(STAGE_NAMES)
+    assert seen[0] == "world" and seen[-1] == f"world {len(STAGE_NAMES)}/{len(STAGE_NAMES)} stages"
