@@ -69,11 +69,14 @@ def flow_svg(
     max_per_column: int = 30,
     width: int = 960,
 ) -> str:
-    """An SVG of a money flow, nodes in role columns, edges as curves weighted by amount.
+    """An SVG of a money flow, nodes in role columns, edges weighted by amount and routed around every label.
 
-    Laid out from measured label widths: each column is as wide as its widest label (or heading) plus
-    a gap the edges run in, so no label is cut at the edge of the drawing; an edge leaves its source
-    after the source's label and enters the target at its dot. ``width`` is the least width drawn.
+    Laid out from measured label widths: each column is as wide as its widest label (or heading) plus a
+    gap the edges run in, so no label is cut at the edge of the drawing. Edges never cross a label: an
+    edge leaves its source to the right of the source's label, along its own row, to the column's right
+    edge; curves only bend inside the gaps between columns; an edge that has to pass a column (a victim
+    paying a cash-out mule directly, a cash-out mule paying back a collector, a hop within a column)
+    crosses it along a lane between two rows, where no label sits. ``width`` is the least width drawn.
     """
     by_col: dict[int, list[DrawNode]] = {}
     for node in sorted(nodes, key=lambda n: (-n.amount, n.node_id)):
@@ -84,57 +87,52 @@ def flow_svg(
             hidden[col] = len(members) - max_per_column
             by_col[col] = members[:max_per_column]
     rows = max((len(v) + (1 if c in hidden else 0) for c, v in by_col.items()), default=1)
-    row_h, top = 26, 40
-    height = top + rows * row_h + 20
+    height = _TOP + rows * _ROW_H + 20
     spans: list[float] = []
     for i, name in enumerate(columns):
         labels = [_LABEL_DX + text_width(n.label, LABEL_SIZE) for n in by_col.get(i, [])]
         if i in hidden:
             labels.append(text_width(f"+{hidden[i]} more", MORE_SIZE))
-        spans.append(max([text_width(name.replace("_", " "), HEAD_SIZE), *labels]))
+        spans.append(max([text_width(name.replace("_", " "), HEAD_SIZE), *labels]) + _CLEAR)
     lefts = [_PAD]
     for span in spans[:-1]:
         lefts.append(lefts[-1] + _DOT_X + span + _GAP)
     drawn = (lefts[-1] + _DOT_X + spans[-1] + _PAD) if spans else 2 * _PAD
     width = math.ceil(max(width, drawn))
-    pos: dict[str, tuple[float, float]] = {}
+    rights = [left + _DOT_X + span for left, span in zip(lefts, spans, strict=True)]
+    pos: dict[str, tuple[int, float]] = {}  # node -> (column, y of its row)
     label_end: dict[str, float] = {}
     parts: list[str] = []
     for i, name in enumerate(columns):
         heading = html.escape(name.replace("_", " "))
         parts.append(f'<text x="{lefts[i]:.0f}" y="18" class="colhead">{heading}</text>')
+    blocked: set[int] = set()  # lanes touching a "+N more" line
     for col, members in by_col.items():
         x = lefts[col] + _DOT_X
         for r, node in enumerate(members):
-            pos[node.node_id] = (x, top + r * row_h + row_h / 2)
-            label_end[node.node_id] = x + _LABEL_DX + text_width(node.label, LABEL_SIZE) + 2
+            pos[node.node_id] = (col, _row_y(r))
+            label_end[node.node_id] = x + _LABEL_DX + text_width(node.label, LABEL_SIZE) + _CLEAR
         if col in hidden:
-            y = top + len(members) * row_h + row_h / 2
-            parts.append(f'<text x="{lefts[col]:.0f}" y="{y:.0f}" class="more">+{hidden[col]} more</text>')
+            y = _row_y(len(members))
+            blocked |= {len(members), len(members) + 1}
+            parts.append(f'<text x="{lefts[col]:.0f}" y="{y + 4:.0f}" class="more">+{hidden[col]} more</text>')
+    lanes = [k for k in range(rows + 1) if k not in blocked] or [rows + 1]
     biggest = max((e.amount for e in edges), default=1.0) or 1.0
     edge_parts: list[str] = []
     for e in sorted(edges, key=lambda e: e.amount):
         if e.src not in pos or e.dst not in pos:
             continue
-        (x1, y1), (x2, y2) = pos[e.src], pos[e.dst]
+        (c1, y1), (c2, y2) = pos[e.src], pos[e.dst]
         w = 0.8 + 5.0 * math.sqrt(e.amount / biggest)
-        if x2 > x1:  # forward: from after the source's label into the target's dot
-            x1 = label_end[e.src]
-            x2 -= 6
-            c1 = c2 = (x1 + x2) / 2
-        else:  # within a column or backwards: loop out right of the source column's labels
-            x1, x2 = label_end[e.src], label_end[e.dst]
-            c1 = c2 = max(x1, x2) + _GAP / 2
+        route = _route(c1, y1, c2, y2, label_end[e.src], label_end[e.dst], lefts, rights, lanes)
         title = html.escape(e.label or f"{e.amount:,.2f}")
-        edge_parts.append(
-            f'<path d="M{x1:.0f},{y1:.0f} C{c1:.0f},{y1:.0f} {c2:.0f},{y2:.0f} {x2:.0f},{y2:.0f}" '
-            f'stroke-width="{w:.1f}" class="edge"><title>{title}</title></path>'
-        )
+        edge_parts.append(f'<path d="{route}" stroke-width="{w:.1f}" class="edge"><title>{title}</title></path>')
     node_parts: list[str] = []
     for node in nodes:
         if node.node_id not in pos:
             continue
-        x, y = pos[node.node_id]
+        col, y = pos[node.node_id]
+        x = lefts[col] + _DOT_X
         colour = ROLE_COLOURS.get(node.role, "#756bb1")
         label = html.escape(node.label)
         node_parts.append(
@@ -146,6 +144,63 @@ def flow_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'role="img">{"".join(parts)}{"".join(edge_parts)}{"".join(node_parts)}</svg>'
     )
+
+
+_ROW_H, _TOP = 26.0, 40.0
+_CLEAR = 4.0
+"""Space kept between a label's end and an edge (more than half the widest stroke)."""
+
+
+def _row_y(row: int) -> float:
+    """Centre of a row; labels sit from 6 px above it to 7 px below, lanes half way between rows."""
+    return _TOP + row * _ROW_H + _ROW_H / 2
+
+
+def _lane_y(lane: int) -> float:
+    return _TOP + lane * _ROW_H
+
+
+def _nearest_lane(y: float, lanes: Sequence[int]) -> float:
+    return _lane_y(min(lanes, key=lambda k: (abs(_lane_y(k) - y), k)))
+
+
+def _route(
+    c1: int,
+    y1: float,
+    c2: int,
+    y2: float,
+    src_end: float,
+    dst_end: float,
+    lefts: Sequence[float],
+    rights: Sequence[float],
+    lanes: Sequence[int],
+) -> str:
+    """SVG path data of one edge that never enters a label's box.
+
+    Straight runs stay on a node's own row right of its label, or on a lane between rows; curves are
+    drawn only in the gaps between columns (x from one column's right edge to the next column's left)."""
+    turn = _GAP / 2
+    path = [f"M{src_end:.1f},{y1:.1f} H{rights[c1]:.1f}"]
+    if c2 == c1 + 1:  # the next column: one curve across the gap into the target's dot
+        x2, mid = lefts[c2] + _DOT_X - 6, (rights[c1] + lefts[c2] + _DOT_X - 6) / 2
+        path.append(f"C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} {x2:.1f},{y2:.1f}")
+    elif c2 > c1:  # past columns in between: curve onto a lane, along it, curve off it into the dot
+        lane = _nearest_lane((y1 + y2) / 2, lanes)
+        mid = (rights[c1] + lefts[c1 + 1]) / 2
+        path.append(f"C{mid:.1f},{y1:.1f} {mid:.1f},{lane:.1f} {lefts[c1 + 1]:.1f},{lane:.1f}")
+        path.append(f"H{rights[c2 - 1]:.1f}")
+        x2, mid = lefts[c2] + _DOT_X - 6, (rights[c2 - 1] + lefts[c2] + _DOT_X - 6) / 2
+        path.append(f"C{mid:.1f},{lane:.1f} {mid:.1f},{y2:.1f} {x2:.1f},{y2:.1f}")
+    elif c2 == c1:  # within the column: loop out into the gap on its right and back along the target's row
+        path.append(f"C{rights[c1] + turn:.1f},{y1:.1f} {rights[c1] + turn:.1f},{y2:.1f} {rights[c1]:.1f},{y2:.1f}")
+        path.append(f"H{dst_end:.1f}")
+    else:  # backwards: out right onto a lane, back along it, into the target's row from its right
+        lane = _nearest_lane((y1 + y2) / 2, lanes)
+        path.append(f"C{rights[c1] + turn:.1f},{y1:.1f} {rights[c1] + turn:.1f},{lane:.1f} {rights[c1]:.1f},{lane:.1f}")
+        path.append(f"H{rights[c2]:.1f}")
+        path.append(f"C{rights[c2] + turn:.1f},{lane:.1f} {rights[c2] + turn:.1f},{y2:.1f} {rights[c2]:.1f},{y2:.1f}")
+        path.append(f"H{dst_end:.1f}")
+    return " ".join(path)
 
 
 PAGE_STYLE = """

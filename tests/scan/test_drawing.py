@@ -1,9 +1,10 @@
-"""Drawings: every label lies inside the SVG, laid out from measured widths (CJK wider)."""
+"""Drawings: every label lies inside the SVG, laid out from measured widths (CJK wider), and no edge crosses a label."""
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta
 
 from test_trace import world_store  # noqa: F401 (a fixture: the synthetic world of test_trace)
 
@@ -72,3 +73,115 @@ def test_trace_drawing_keeps_every_label_inside(world_store) -> None:  # noqa: F
     assert len(svgs) == 1
     assert_labels_inside(svgs[0])
     assert result.flows.filter(pl.col("is_cash_out")).height > 0
+
+
+def edge_polylines(svg: str, steps: int = 24) -> list[tuple[float, list[tuple[float, float]]]]:
+    """Each <path class="edge"> as (stroke width, points along it): M, H and C commands, curves sampled."""
+    root = ET.fromstring(svg)
+    lines = []
+    for path in root.iter(f"{NS}path"):
+        if path.attrib.get("class") != "edge":
+            continue
+        tokens = re.findall(r"[MHC]|-?[\d.]+", path.attrib["d"])
+        points: list[tuple[float, float]] = []
+        i = 0
+        while i < len(tokens):
+            command = tokens[i]
+            if command == "M":
+                points.append((float(tokens[i + 1]), float(tokens[i + 2])))
+                i += 3
+            elif command == "H":
+                x0, y0 = points[-1]
+                x1 = float(tokens[i + 1])
+                points.extend((x0 + (x1 - x0) * t / steps, y0) for t in range(1, steps + 1))
+                i += 2
+            elif command == "C":
+                p0 = points[-1]
+                p1, p2, p3 = ((float(tokens[i + k]), float(tokens[i + k + 1])) for k in (1, 3, 5))
+                for step in range(1, steps + 1):
+                    t = step / steps
+                    a, b, c, d = (1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t**2, t**3
+                    points.append(
+                        (
+                            a * p0[0] + b * p1[0] + c * p2[0] + d * p3[0],
+                            a * p0[1] + b * p1[1] + c * p2[1] + d * p3[1],
+                        )
+                    )
+                i += 7
+            else:
+                raise AssertionError(f"unexpected path command {command!r}")
+        lines.append((float(path.attrib["stroke-width"]), points))
+    return lines
+
+
+def crossings(svg: str) -> list[str]:
+    """Labels some edge runs through (its stroke, half the width either side, inside the label's box)."""
+    _, boxes = label_boxes(svg)
+    crossed = []
+    for stroke, points in edge_polylines(svg):
+        half = stroke / 2
+        for text, left, top, right, bottom in boxes:
+            if any(left - half < x < right + half and top - half < y < bottom + half for x, y in points):
+                crossed.append(text)
+    return crossed
+
+
+def fan_out_cluster() -> tuple[list[DrawNode], list[DrawEdge]]:
+    """Victims into one collector that fans out to a dozen cash-out mules, each to cash points; plus a
+    victim paying a mule directly, a mule paying back the collector and two collectors passing money."""
+    nodes = [
+        *(DrawNode(f"v{i}", f"6222***********{i:04d}", "victim", 1000 - i) for i in range(5)),
+        DrawNode("c0", "6217***********2706", "collector", 5000),
+        DrawNode("c1", "6217***********2707 张伟", "collector", 400),
+        *(
+            DrawNode(f"m{i}", f"6216***********{i:04d}" + (" (young)" if i % 3 else ""), "cashout", 300)
+            for i in range(12)
+        ),
+        *(DrawNode(f"p{i}", f"ATM 招商银行 {i}", "cash_point", 100) for i in range(12)),
+    ]
+    edges = [
+        *(DrawEdge(f"v{i}", "c0", 1000 - i) for i in range(5)),
+        DrawEdge("c1", "c0", 400),
+        DrawEdge("c0", "c1", 50),
+        *(DrawEdge("c0", f"m{i}", 300) for i in range(12)),
+        *(DrawEdge(f"m{i}", f"p{(i + 5) % 12}", 280) for i in range(12)),
+        DrawEdge("v4", "m11", 60),
+        DrawEdge("m6", "c0", 30),
+        DrawEdge("m2", "m9", 20),
+    ]
+    return nodes, edges
+
+
+def test_no_edge_crosses_a_label_in_a_fan_out_cluster() -> None:
+    nodes, edges = fan_out_cluster()
+    svg = flow_svg(nodes, edges)
+    assert len(edge_polylines(svg)) == len(edges)
+    assert crossings(svg) == []
+    assert_labels_inside(svg)
+
+
+def test_no_edge_crosses_a_label_when_a_column_is_cut_short() -> None:
+    nodes, edges = fan_out_cluster()
+    svg = flow_svg(nodes, edges, max_per_column=5)
+    assert "+7 more" in svg
+    assert crossings(svg) == []
+
+
+def test_the_crossing_check_sees_an_edge_through_a_label() -> None:
+    """The check itself: a straight edge drawn over a label is caught."""
+    svg = flow_svg([DrawNode("a", "A" * 20, "collector", 1), DrawNode("b", "B", "cashout", 1)], [])
+    through = '<path d="M10,53 H200" stroke-width="1.0" class="edge"></path></svg>'
+    assert crossings(svg.replace("</svg>", through)) == ["A" * 20]
+
+
+def test_no_edge_crosses_a_label_in_the_scanned_clusters(world_store) -> None:  # noqa: F811
+    from fraudkit.scan.outputs import cluster_drawing
+    from fraudkit.scan.scan import run_scan
+
+    _, con = world_store
+    result = run_scan(con, as_of=datetime(2026, 10, 31), window=timedelta(days=7))
+    assert result.clusters.height >= 1
+    for cluster_id in result.clusters["cluster_id"]:
+        svg = cluster_drawing(result, cluster_id)
+        assert crossings(svg) == [], cluster_id
+        assert_labels_inside(svg)
