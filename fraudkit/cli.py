@@ -106,7 +106,7 @@ def _conventional(params: list[Parameter]) -> list[Parameter]:
     """Help as well-loved CLIs write it, set once per parameter: a flag takes no value, so no type
     is shown (Typer's rich help printed `<bool>`); a closed set too long for the type column
     (--kind) is named `<kind>` and its choices listed in the help; an argument named by its
-    metavar (PATH) shows no Python type such as `<list[str]>`."""
+    metavar (PATH) shows no Python type such as `<list[str]>`, and a repeatable option its item's."""
     for param in params:
         if getattr(param, "_conventional", False):
             continue
@@ -118,6 +118,9 @@ def _conventional(params: list[Parameter]) -> list[Parameter]:
             param.metavar = f"<{param.name}>"
             listed = f"One of {join_words(choices)}."
             param.help = f"{param.help} {listed}" if getattr(param, "help", None) else listed  # type: ignore[attr-defined]
+        descriptor = getattr(param, "type_descriptor", None)
+        if param.param_type_name == "option" and param.metavar is None and getattr(descriptor, "is_list", False):
+            param.metavar = f"<{param.bare_type().removeprefix('list[').removesuffix(']')}>"  # a repeatable option
         if param.param_type_name == "argument" and param.metavar:
             param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
     return params
@@ -234,7 +237,8 @@ def _tracking(uri: str | None) -> str | None:
 
 
 app = _FraudkitTyper(
-    help="fraudkit: find telecom fraud in call records and transfers, break up mule rings, warn victims."
+    name="fraudkit",
+    help="fraudkit: find telecom fraud in call records and transfers, break up mule rings, warn victims.",
 )
 
 

@@ -19,9 +19,10 @@ from rich.table import Table
 from fraudkit.exposure import Reveal, mask_id, mask_text, revealed
 from fraudkit.text import short_amount
 
-RAW_LINE_SHOWN = 48
-"""Characters of a rejected raw line shown in the rejects table; `fraudkit rejects --full-lines`
-shows it whole (and the rejects table of the store always holds it)."""
+RAW_LINE_SHOWN = 40
+"""Characters of a rejected raw line shown in the rejects table, so that it takes one row at 80
+columns beside the file (24) and column (12); `fraudkit rejects --full-lines` shows it whole (and
+the store's rejects table always holds it)."""
 
 if TYPE_CHECKING:
     from fraudkit.ingest import IngestSummary
@@ -82,11 +83,11 @@ def rejects_table(rows: list[dict], *, reveal: Reveal | None = None, full_lines:
     and the reason with the raw line under it, cut to RAW_LINE_SHOWN characters unless
     ``full_lines`` (masking comes first, so a cut never splits a number out of its mask)."""
     show = revealed(reveal)
-    cut_note = "" if full_lines else f"; raw lines cut at {RAW_LINE_SHOWN} characters, --full-lines shows them"
-    table = compact_table(f"rejects (newest first{cut_note})")
-    table.add_column("where\ntable", overflow="fold")
-    table.add_column("column", overflow="fold")
-    table.add_column("reason\nraw line", overflow="fold")
+    cut_note = "" if full_lines else f" (raw lines cut at {RAW_LINE_SHOWN} characters: --full-lines)"
+    table = compact_table(f"rejects, newest first{cut_note}")
+    table.add_column("where\ntable", overflow="fold", max_width=24)  # a long file name folds, the raw line stays
+    table.add_column("column", overflow="fold", max_width=12)
+    table.add_column("reason\nraw line", overflow="fold", min_width=None if full_lines else RAW_LINE_SHOWN)
     for r in rows:
         where = f"{Path(r['source_file']).name}:{r['line']}" if r["line"] is not None else Path(r["source_file"]).name
         raw = (r["raw"] if show else mask_text(r["raw"])) or ""

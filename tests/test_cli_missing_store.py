@@ -32,6 +32,8 @@ READERS: dict[str, list[str]] = {
     "operators disable": ["operators", "disable", "ana"],
     "eval watch": ["eval", "watch", "--truth", "{tmp}"],
     "eval watch --no-midnight": ["eval", "watch", "--truth", "{tmp}", "--no-midnight"],
+    "serve": ["serve", "--port", "1"],
+    "operators add": ["operators", "add", "ana"],
 }
 
 
@@ -106,3 +108,30 @@ def test_ingest_still_makes_a_store(tmp_path: Path) -> None:
     db = tmp_path / "fresh" / "s.duckdb"
     result = runner.invoke(app, ["ingest", str(data), "--kind", "subscribers", "--db", str(db)], env=_env(tmp_path))
     assert db.exists(), result.output
+
+
+def test_operators_add_starts_the_ops_store_beside_an_existing_store(tmp_path: Path) -> None:
+    """A fresh deployment: the store exists (ingest made it), the queue's store does not yet."""
+    db = tmp_path / "s.duckdb"
+    with open_store(db, create=True):
+        pass
+    env = _env(tmp_path)
+    added = runner.invoke(app, ["operators", "add", "ana", "--db", str(db)], input="password-a\npassword-a\n", env=env)
+    assert added.exit_code == 0, added.output
+    assert (tmp_path / "s.ops.sqlite").exists()
+
+
+def test_serve_beside_a_store_without_a_queue_says_what_makes_one(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    with open_store(db, create=True):
+        pass
+    result = runner.invoke(app, ["serve", "--db", str(db)], env=_env(tmp_path))
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
+    text = " ".join(result.output.split())
+    assert "no operational store at" in text and "`fraudkit operators add` makes one" in text
+    assert not (tmp_path / "s.ops.sqlite").exists()
+
+
+def test_operators_add_asks_no_password_before_refusing_a_missing_store(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["operators", "add", "ana", "--db", str(tmp_path / "typo.duckdb")], env=_env(tmp_path))
+    assert "password" not in result.output.lower() and "no database at" in result.output

@@ -8,7 +8,7 @@ import pytest
 
 from fraudkit.errors import ConfigError
 from fraudkit.store import connect
-from fraudkit.timeutil import parse_as_of, parse_duration, store_as_of, to_zone
+from fraudkit.timeutil import format_duration, parse_as_of, parse_duration, store_as_of, to_zone
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,41 @@ def test_store_as_of_uses_the_zone_the_store_recorded(tmp_path) -> None:
     con = connect(tmp_path / "s.duckdb", timezone="Asia/Shanghai")
     assert store_as_of(con, "2026-10-31T00:00Z") == datetime(2026, 10, 31, 8, 0)
     con.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1w", timedelta(weeks=1)),
+        ("2d", timedelta(days=2)),
+        ("12h", timedelta(hours=12)),
+        ("30m", timedelta(minutes=30)),
+        ("1.5d", timedelta(hours=36)),
+        (" 2W ", timedelta(weeks=2)),
+    ],
+)
+def test_durations_in_weeks_days_hours_and_minutes(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1y", "7", "d", "-1d", "1 week", ""])
+def test_a_duration_in_no_known_unit_names_the_units(text: str) -> None:
+    with pytest.raises(ConfigError, match="is not a duration") as refused:
+        parse_duration(text)
+    assert "write e.g. 1w, 2d, 12h or 30m" in refused.value.one_line()
+
+
+@pytest.mark.parametrize(
+    ("span", "text"),
+    [
+        (timedelta(days=1), "1 day"),
+        (timedelta(weeks=1), "7 days"),
+        (timedelta(hours=36), "36 hours"),
+        (timedelta(hours=1), "1 hour"),
+        (timedelta(minutes=30), "30 minutes"),
+        (timedelta(seconds=1), "1 second"),
+    ],
+)
+def test_a_duration_reads_as_a_person_writes_it_never_as_python_s(span: timedelta, text: str) -> None:
+    assert format_duration(span) == text
+    assert ":" not in format_duration(span)
