@@ -31,7 +31,7 @@ from typing import Any
 import duckdb
 
 from fraudkit.atomic import write_text
-from fraudkit.drop import INGEST_ORDER, check_drop, drop_files, list_drop
+from fraudkit.drop import INGEST_ORDER, DropListing, check_drop, drop_files, list_drop
 from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.ingest import IngestSummary, ingest_paths
 from fraudkit.schema import TABLES
@@ -126,12 +126,15 @@ class DailyInterrupted(KeyboardInterrupt):
 
 
 def ingest_drop(
-    con: duckdb.DuckDBPyConnection, config: DailyConfig, progress: BatchProgress | None = None
+    con: duckdb.DuckDBPyConnection,
+    config: DailyConfig,
+    progress: BatchProgress | None = None,
+    listing: DropListing | None = None,
 ) -> StepReport:
     """Load every file of the drop into its canonical table, reference kinds first; bad rows go to
     ``rejects``. A synthetic world's ``truth/`` is set aside and non-data files passed over, each named."""
     progress = progress or BatchProgress()
-    listing = check_drop(list_drop(config.drop))
+    listing = listing or check_drop(list_drop(config.drop))
     summaries: dict[str, IngestSummary] = {}
     for kind in INGEST_ORDER:
         if kind in listing.files:
@@ -281,9 +284,10 @@ def run_daily(config: DailyConfig, progress: Callable[[str], None] | None = None
         steps.append(report)
         return report
 
+    listing = check_drop(list_drop(config.drop))  # a drop it would refuse makes no store
     try:
         with open_store(config.settings.db_path, lock_wait=config.settings.lock_wait_s, create=True) as con:
-            timed("ingest", lambda: ingest_drop(con, config, batch))
+            timed("ingest", lambda: ingest_drop(con, config, batch, listing))
             as_of = in_zone(config.as_of, store_timezone(con)) if config.as_of else default_as_of(con)
             run_dir = config.out / f"{as_of:%Y-%m-%d}"
             run_dir.mkdir(parents=True, exist_ok=True)

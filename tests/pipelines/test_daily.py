@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from fraudkit.errors import ConfigError
 from fraudkit.settings import Settings
 from fraudkit.synth import SynthConfig, World, generate_world
-from pipelines.daily import DailyConfig, drop_files, main, run_daily
+from pipelines.daily import DailyConfig, DailyInterrupted, main, run_daily
 
 AS_OF = datetime(2026, 10, 31)
-
-
-@pytest.fixture(scope="module")
-def world() -> World:
-    return generate_world(SynthConfig.preset("default", seed=5, subscribers=3_000))
 
 
 def write_drop(world: World, drop: Path) -> Path:
@@ -31,26 +26,6 @@ def write_drop(world: World, drop: Path) -> Path:
             drop.mkdir(parents=True, exist_ok=True)
             frame.write_csv(drop / f"{kind}_20261030.csv")
     return drop
-
-
-def test_drop_files_by_folder_or_name_prefix(tmp_path: Path) -> None:
-    (tmp_path / "calls").mkdir()
-    (tmp_path / "calls" / "a.csv").write_text("x\n")
-    (tmp_path / "transactions-2026-10-31.parquet").write_bytes(b"PAR1")
-    (tmp_path / "accounts.csv").write_text("x\n")
-    (tmp_path / "README.txt.bak").write_text("not data")
-    found = drop_files(tmp_path)
-    assert {kind: [p.name for p in files] for kind, files in found.items()} == {
-        "calls": ["a.csv"],
-        "transactions": ["transactions-2026-10-31.parquet"],
-        "accounts": ["accounts.csv"],
-    }
-
-
-def test_a_file_naming_no_kind_stops_the_batch_before_loading(tmp_path: Path) -> None:
-    (tmp_path / "callsheet.csv").write_text("x\n")  # "calls" followed by letters is not the calls kind
-    with pytest.raises(ConfigError, match="name no kind"):
-        drop_files(tmp_path)
 
 
 def test_daily_batch_ingests_scans_and_reports_then_a_rerun_adds_nothing(world: World, tmp_path: Path) -> None:
@@ -72,11 +47,22 @@ def test_daily_batch_ingests_scans_and_reports_then_a_rerun_adds_nothing(world: 
     assert not stale.exists() and "removed 1 earlier call-back list(s)" in warn.skipped  # no stale list to call from
     summary = json.loads((first.run_dir / "summary.json").read_text())
     assert [s["name"] for s in summary["steps"]] == ["ingest", "scan", "warn"]
-    assert "skipped" in (first.run_dir / "summary.md").read_text()
+    assert summary["trend"]["clusters"] == first.step("scan").facts["flagged"] and summary["trend"]["listed"] is None
+    assert first.step("scan").facts["victims"] >= 1
+    md = (first.run_dir / "summary.md").read_text()
+    assert "skipped" in md and "![per-day trends](trends.svg)" in md and (first.run_dir / "trends.svg").is_file()
 
     again = run_daily(config)
-    assert sum(kind["loaded"] for kind in again.step("ingest").facts.values()) == 0
+    facts = again.step("ingest").facts
+    assert sum(facts[kind]["loaded"] for kind in world.tables) == 0
+    assert facts["set aside"] == {"ground truth": 0, "passed over": 0}
     assert again.step("scan").facts["flagged"] == first.step("scan").facts["flagged"]
+
+    earlier = run_daily(dataclasses.replace(config, as_of=AS_OF - timedelta(days=2)))  # a day two days back
+    assert earlier.run_dir.name == "2026-10-29"
+    rows = [line for line in (earlier.run_dir / "summary.md").read_text().splitlines() if line.startswith("| 2026")]
+    assert [row.split(" | ")[0] for row in rows] == ["| 2026-10-31", "| 2026-10-29"], "every day so far, newest first"
+    assert f"| no list | {first.step('scan').facts['flagged']} | {first.step('scan').facts['victims']} |" in rows[0]
 
 
 def test_main_returns_2_with_one_line_for_a_missing_drop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -126,3 +112,48 @@ def test_with_a_champion_the_batch_writes_a_masked_call_back_list(tmp_path: Path
     phones = set(world.tables["subscribers"]["phone"].to_list())
     assert not phones & set(listed["phone"].to_list()), "the list must be masked"
     assert listed["phone"].str.contains(r"\*").all()
+    tiers = " / ".join(str(warn.facts[t]) for t in ("red", "orange", "yellow"))
+    assert f"| 2026-10-31 | {listed.height} ({tiers}) |" in (result.run_dir / "summary.md").read_text()
+
+
+def test_ctrl_c_during_the_scan_says_which_kinds_were_kept(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipelines.daily
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipelines.daily, "scan_day", interrupted)
+    drop = write_drop(world, tmp_path / "drop")
+    config = DailyConfig(drop=drop, out=tmp_path / "runs", settings=Settings(db_path=tmp_path / "f.duckdb"))
+    with pytest.raises(DailyInterrupted) as caught:
+        run_daily(config)
+    line = caught.value.one_line()
+    assert line.startswith("interrupted at scan; kept: subscribers loaded (")
+    assert f"transactions loaded ({world.tables['transactions'].height:,} new rows)" in line
+    assert "not written: scan, warn, summary" in line
+    assert not list((tmp_path / "runs").glob("*/summary.*")), "no summary of a run that did not finish"
+
+
+def test_ctrl_c_inside_one_kind_says_that_kind_was_rolled_back(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipelines.daily
+
+    real = pipelines.daily.ingest_paths
+
+    def interrupted_on_calls(con: object, paths: object, kind: str, *args: object, **kwargs: object) -> object:
+        if kind == "calls":
+            raise KeyboardInterrupt
+        return real(con, paths, kind, *args, **kwargs)
+
+    monkeypatch.setattr(pipelines.daily, "ingest_paths", interrupted_on_calls)
+    drop = write_drop(world, tmp_path / "drop")
+    config = DailyConfig(drop=drop, out=tmp_path / "runs", settings=Settings(db_path=tmp_path / "f.duckdb"))
+    with pytest.raises(DailyInterrupted) as caught:
+        run_daily(config)
+    line = caught.value.one_line()
+    assert line.startswith("interrupted at ingest calls (1 file(s)) (rolled back")
+    assert "subscribers loaded" in line and "accounts loaded" in line and "calls loaded" not in line
+    assert "not written: ingest, scan, warn, summary" in line
