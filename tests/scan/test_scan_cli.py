@@ -24,6 +24,7 @@ from fraudkit.scan.evaluate import evaluate_scan, read_truth
 from fraudkit.scan.scan import run_scan
 from fraudkit.scan.trace import trace_account
 from fraudkit.store import connect
+from fraudkit.text import plural
 
 runner = CliRunner(env={"COLUMNS": "200"})
 AS_OF_TEXT = f"{CLI_WORLD_AS_OF:%Y-%m-%d}"
@@ -193,7 +194,7 @@ def test_scan_writes_tables_parquet_and_report_and_masks_by_default(stored_world
         con.close()
     flagged = clusters.filter(pl.col("flagged"))
     assert flagged.height >= 1
-    assert f"{flagged.height} of {clusters.height} clusters flagged" in result.output
+    assert f"{flagged.height} of {plural(clusters.height, 'cluster')} flagged" in result.output
     assert clusters["cluster_label"][0] in result.output  # the store keeps the masked id the output shows
     assert clusters["cluster_id"][0].startswith("p:")  # and a keyed pseudonym for joins
     written = [
