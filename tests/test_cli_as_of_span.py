@@ -109,3 +109,12 @@ def test_the_call_look_back_counts_calls_that_started_before_it(small_store: Pat
 )
 def test_format_duration(span: timedelta, text: str) -> None:
     assert format_duration(span) == text
+
+
+@pytest.mark.parametrize("window", ["1w", "2d", "36h"])
+def test_a_window_in_weeks_days_or_hours_scans(window: str, small_store: Path, tmp_path: Path) -> None:
+    args = ["eval", "scan", "--truth", str(small_store.parent / "truth"), "--window", window, "--db", str(small_store)]
+    result = CliRunner(env={"COLUMNS": "120"}).invoke(app, args)
+    assert result.exit_code == 0, result.output
+    said = {"1w": "window 7 days", "2d": "window 2 days", "36h": "window 36 hours"}[window]
+    assert said in result.output and "day," not in result.output

@@ -63,6 +63,7 @@ def test_ingest_converts_offsets_to_the_store_zone_and_status_names_it(tmp_path:
         (["trace", "--account", "1", "--within", "99999999999999h"], "is too long"),
         (["trace", "--hops", "99999999999999999999", "--account", "1"], "Invalid value for '--hops'"),
         (["features", "--history", "1000000000d"], "is too long"),
+        (["features", "--window", "1w", "--history", "1d"], "history (1 day) must be at least the window (7 days)"),
         (["features", "--as-of", "2026-10-31T00:00+99:00"], "is not a date"),
         (["train", "--capacity", "99999999999999999999"], "Invalid value for '--capacity'"),
         (["train", "--threads", "99999999999999999999"], "Invalid value for '--threads'"),
@@ -99,3 +100,20 @@ def test_an_as_of_with_an_offset_is_read_in_the_store_zone_by_scan_and_features(
     made = runner.invoke(app, ["features", "--db", str(db), "--as-of", "2026-10-02T00:00Z", "--out", str(features)])
     assert made.exit_code == 0, made.output
     assert {p.name for p in features.glob("*.parquet")} >= {"account_features_20261002T0800.parquet"}
+
+
+def test_one_rejected_row_is_one_row_and_rejects_cut_long_lines(tmp_path: Path) -> None:
+    """Counts agree with their nouns ("1 row rejected", not "1 rows"); `rejects` cuts a long raw
+    line to one row and --full-lines shows it whole."""
+    data = tmp_path / "t.csv"
+    bad = "T2,2026-10-01T11:00:00+08:00,6222000011112222,6228000033334444,abc,CNY,mobile,success"
+    data.write_text(f"{HEADER}\n{ROW}\n{bad}\n")
+    db = tmp_path / "s.duckdb"
+    loaded = runner.invoke(app, ["ingest", str(data), "--kind", "transactions", "--db", str(db)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "1 row rejected: see fraudkit rejects --kind transactions" in loaded.output
+    narrow = CliRunner(env={"COLUMNS": "80"})
+    cut = narrow.invoke(app, ["rejects", "--db", str(db)])
+    assert cut.exit_code == 0 and "cut at 40 characters" in cut.output and "success" not in cut.output
+    whole = narrow.invoke(app, ["rejects", "--full-lines", "--db", str(db)])
+    assert whole.exit_code == 0 and "success" in "".join(line.strip() for line in whole.output.splitlines())

@@ -25,11 +25,14 @@ class TimeFrame:
                 f"as_of {self.as_of.isoformat()} carries a time zone; the tables hold naive local times",
                 hint="pass a naive datetime in the data's local time",
             )
+        from fraudkit.timeutil import format_duration  # here: the timeutil module reads the store
+
         if self.window <= timedelta(0):
-            raise ConfigError(f"window must be positive, got {self.window}")
+            raise ConfigError(f"window must be positive, got {format_duration(self.window)}")
         if self.history < self.window:
             raise ConfigError(
-                f"history ({self.history}) must be at least the window ({self.window})",
+                f"history ({format_duration(self.history)}) must be at least the window "
+                f"({format_duration(self.window)})",
                 hint="first-seen look-backs need the window inside the history",
             )
 

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from fraudkit.errors import ConfigError
-from fraudkit.timeutil import parse_duration
+from fraudkit.timeutil import format_duration, parse_duration
 
 DEMAND_SHARE = 0.5
 """Of a team with no configured shifts, the share of calls placed where the victims were hooked;
@@ -107,7 +107,7 @@ class WatchConfig:
 
     def __post_init__(self) -> None:
         if not timedelta(seconds=1) <= self.every <= timedelta(days=1):
-            raise ConfigError(f"every must be between 1 s and 1 day, got {self.every}")
+            raise ConfigError(f"every must be between 1 s and 1 day, got {format_duration(self.every)}")
         for name in (
             "delivery_delay",
             "late_within",
@@ -183,7 +183,10 @@ def config_from_dict(data: dict[str, Any]) -> WatchConfig:
         unknown = sorted(set(part) - keys)
         if unknown:
             where = f"[{section}] " if section else ""
-            raise ConfigError(f"unknown key(s) {where}{', '.join(unknown)} in the watch config", hint=str(sorted(keys)))
+            raise ConfigError(
+                f"unknown key(s) {where}{', '.join(unknown)} in the watch config",
+                hint="known keys: " + ", ".join(sorted(keys)),
+            )
     tiers, cap, esc = data.get("tiers", {}), data.get("capacity", {}), data.get("escalation", {})
     per_hour = cap.get("calls_per_hour")
     if per_hour is not None and (not isinstance(per_hour, list) or not all(isinstance(n, int) for n in per_hour)):
