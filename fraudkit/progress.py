@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 HEARTBEAT_SECONDS = 30.0
 """Plain lines: a counted stage still running says how far it is at most this often."""
+STEP_UNITS = frozenset({"stages", "steps"})
+"""Units that count the parts of a piece of work, not its amount: no rate is shown for them."""
 MIN_RATE_SECONDS = 0.1
 """A stage quicker than this ends without a rate (a rate over milliseconds says nothing)."""
 
@@ -231,7 +233,7 @@ def _singular(unit: str) -> str:
 
 def rate(done: float, seconds: float, unit: str) -> str:
     """'35.2 MB/s', '1,200 rows/s', or '2.5 s a day' when one takes longer than a second."""
-    if seconds <= 0 or done <= 0:
+    if seconds <= 0 or done <= 0 or unit in STEP_UNITS:
         return ""
     per_second = done / seconds
     if unit == "bytes":

@@ -134,6 +134,7 @@ def test_nothing_is_reported_unless_asked_and_a_plain_callable_is_told_stage_nam
         (rate(50, 2.0, "rows"), "25.0 rows/s"),
         (rate(3, 6.0, "days"), "2.0 s a day"),
         (rate(12_000_000, 4.0, "bytes"), "3.0 MB/s"),
+        (rate(7, 2.0, "stages"), ""),  # parts of the work, not an amount of it
         (duration(0.44), "0.4 s"),
         (duration(185), "3 min 05 s"),
         (duration(3725), "1 h 02 min"),
@@ -194,7 +195,7 @@ def test_generate_and_write_world_report_each_stage_in_order(tmp_path: Path) -> 
     assert log.of("start") == ["world", *[f"world: {name}" for name in STAGE_NAMES], "write"]
     finished = {e.path: e for e in log.events if e.kind == "finish"}
     assert finished["world"].amount == len(STAGE_NAMES) and finished["world"].unit == "stages"
-    assert finished["world: population"].note.startswith(f"{TINY.subscribers:,} subscribers")
+    assert finished["world: population"].note.startswith(f"{TINY.subscribers:,} people")
     assert finished["world: calls"].note == f"{world.tables['calls'].height:,} calls"
     rows = sum(t.height for t in (*world.tables.values(), *world.truth.values()))
     assert (finished["write"].total, finished["write"].amount, finished["write"].unit) == (rows, rows, "rows")

@@ -30,7 +30,7 @@ from fraudkit.ingest.plan import FilePlan, already_ingested, fingerprint_file, i
 from fraudkit.ingest.scratch import Scratch
 from fraudkit.ingest.sources import expand_paths
 from fraudkit.ingest.validate import IngestSettings
-from fraudkit.progress import SILENT, Reporter, stage
+from fraudkit.progress import SILENT, Reporter, duration, stage
 from fraudkit.schema import TABLES, Table
 from fraudkit.store import ensure_schema
 
@@ -130,9 +130,10 @@ class ProgressEvent:
             return f"loading {where}"
         if self.result is not None and self.result.skipped:
             return f"skipped {where} (already ingested)"
-        loaded = self.result.loaded if self.result else 0
-        rejected = self.result.rejected if self.result else 0
-        return f"loaded {where}: {loaded:,} rows, {rejected:,} rejected"
+        if self.result is None:
+            return f"loaded {where}"
+        took = duration(self.result.seconds)
+        return f"loaded {where}: {self.result.loaded:,} rows, {self.result.rejected:,} rejected in {took}"
 
 
 ProgressFn = Callable[[ProgressEvent], None]

@@ -90,7 +90,7 @@ def generate_world(cfg: SynthConfig, progress: ProgressArg = None) -> World:
             pop = build_population(cfg, reg, stream(seed, "population"))
             econ = build_economy(cfg, pop, reg, stream(seed, "economy"))
             looks = build_lookalikes(cfg, pop, econ, reg, stream(seed, "lookalikes"))
-            step.note = f"{cfg.subscribers:,} subscribers, {reg.n_phones:,} phones"
+            step.note = f"{cfg.subscribers:,} people, {reg.n_phones:,} phones"
         world.advance()
 
         with stage(reporter, "fraud") as step:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -201,7 +202,7 @@ def test_folder_and_glob_inputs_and_progress_events(con: duckdb.DuckDBPyConnecti
     ]
     assert events[-1].result is summary.files[1]
     assert [str(e) for e in events[:3]] == ["checking 1/2 a.csv", "checking 2/2 b.csv", "loading 1/2 a.csv"]
-    assert str(events[-1]) == "loaded 2/2 b.csv: 1 rows, 0 rejected"
+    assert re.fullmatch(r"loaded 2/2 b\.csv: 1 rows, 0 rejected in \d+\.\d s", str(events[-1]))
     assert "2 loaded" in summary.describe()
 
 
