@@ -11,6 +11,7 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 ROLE_COLUMNS = ("victim", "collector", "layer", "cashout", "cash_point")
 ROLE_COLOURS = {
@@ -203,6 +204,131 @@ def _route(
     return " ".join(path)
 
 
+@dataclass(frozen=True)
+class TimelineLane:
+    lane_id: str
+    label: str
+    role: str
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    lane_id: str
+    ts: datetime
+    amount: float
+    direction: str  # "in" or "out"
+    title: str = ""
+
+
+TICK_SIZE = 10
+"""Font size (px) of the timeline's tick labels (``.tick``); axis titles are AXIS_SIZE (``.axis``)."""
+AXIS_SIZE = 11
+_TICK_STEPS = (
+    timedelta(minutes=15),
+    timedelta(minutes=30),
+    timedelta(hours=1),
+    timedelta(hours=3),
+    timedelta(hours=6),
+    timedelta(hours=12),
+    timedelta(days=1),
+    timedelta(days=2),
+    timedelta(days=7),
+)
+_LANE_H, _BAR = 30.0, 12.0
+
+
+def time_ticks(start: datetime, end: datetime, most: int = 8) -> list[datetime]:
+    """Round times between ``start`` and ``end``, at the finest of 15 min ... 7 d giving at most ``most``."""
+    span = max(end - start, timedelta(minutes=1))
+    step = next((s for s in _TICK_STEPS if span / s <= most - 1), _TICK_STEPS[-1])
+    midnight = datetime.combine(start.date(), time(), tzinfo=start.tzinfo)
+    first = midnight + step * math.ceil((start - midnight) / step)
+    ticks = []
+    tick = first
+    while tick <= end:
+        ticks.append(tick)
+        tick += step
+    return ticks
+
+
+def _tick_label(tick: datetime, step: timedelta) -> str:
+    if step >= timedelta(days=1):
+        return f"{tick:%m-%d}"
+    return f"{tick:%m-%d %H:%M}" if tick.hour == 0 and tick.minute == 0 else f"{tick:%H:%M}"
+
+
+def timeline_svg(
+    lanes: Sequence[TimelineLane],
+    events: Sequence[TimelineEvent],
+    *,
+    width: int = 960,
+    max_lanes: int = 30,
+) -> str:
+    """Money in and out over time, one lane per account: a bar up for each transfer in, down for each
+    out, its height by amount (the largest is the full half-lane), so a reader sees money arrive and
+    leave again minutes later, and which account holds it. Axes are labelled; the left margin is as
+    wide as the widest lane label, measured."""
+    shown = list(lanes[:max_lanes])
+    hidden = len(lanes) - len(shown)
+    rows = {lane.lane_id: i for i, lane in enumerate(shown)}
+    drawn = [e for e in events if e.lane_id in rows]
+    margin = max([text_width("account (role)", AXIS_SIZE), *(text_width(lane.label, LABEL_SIZE) for lane in shown)])
+    left = _PAD + margin + 12
+    right_pad = _PAD + text_width("00-00 00:00", TICK_SIZE) / 2 + 4
+    width = math.ceil(max(width, left + 240 + right_pad))
+    top = 26.0
+    axis_y = top + max(len(shown), 1) * _LANE_H + (16 if hidden else 0)
+    height = math.ceil(axis_y + 44)
+    plot_w = width - left - right_pad
+    if drawn:
+        start, end = min(e.ts for e in drawn), max(e.ts for e in drawn)
+    else:
+        start = end = datetime(1970, 1, 1)
+    span = max(end - start, timedelta(minutes=1))
+    start, end = start - span * 0.02, end + span * 0.02
+    span = end - start
+
+    def x_of(ts: datetime) -> float:
+        return left + plot_w * ((ts - start) / span)
+
+    parts = [
+        f'<text x="{_PAD:.0f}" y="{top - 10:.0f}" class="axis">account (role)</text>',
+        f'<text x="{left:.0f}" y="{top - 10:.0f}" class="axis">bar up: money in, bar down: money out</text>',
+        f'<line x1="{left:.1f}" y1="{axis_y:.1f}" x2="{left + plot_w:.1f}" y2="{axis_y:.1f}" class="axisline"/>',
+    ]
+    ticks = time_ticks(start, end)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else timedelta(days=1)
+    for tick in ticks:
+        x = x_of(tick)
+        parts.append(f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{axis_y + 4:.1f}" class="grid"/>')
+        label = _tick_label(tick, step)
+        parts.append(f'<text x="{x:.1f}" y="{axis_y + 16:.0f}" text-anchor="middle" class="tick">{label}</text>')
+    zone = f" ({start.tzname()})" if start.tzinfo else ""
+    title = f"time, {start:%Y-%m-%d} to {end:%Y-%m-%d}{zone}"
+    parts.append(
+        f'<text x="{left + plot_w / 2:.1f}" y="{axis_y + 34:.0f}" text-anchor="middle" class="axis">'
+        f"{html.escape(title)}</text>"
+    )
+    for lane in shown:
+        y = top + rows[lane.lane_id] * _LANE_H + _LANE_H / 2
+        parts.append(f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{left + plot_w:.1f}" y2="{y:.1f}" class="lane"/>')
+        parts.append(f'<text x="{_PAD:.0f}" y="{y + 4:.0f}" class="lbl">{html.escape(lane.label)}</text>')
+    if hidden:
+        parts.append(f'<text x="{_PAD:.0f}" y="{axis_y - 4:.0f}" class="more">+{hidden} more</text>')
+    biggest = max((e.amount for e in drawn), default=1.0) or 1.0
+    for e in sorted(drawn, key=lambda e: -e.amount):
+        y = top + rows[e.lane_id] * _LANE_H + _LANE_H / 2
+        h = max(1.5, _BAR * e.amount / biggest)
+        y0, cls = (y - h, "bar-in") if e.direction == "in" else (y, "bar-out")
+        tip = html.escape(e.title or f"{e.direction} {e.amount:,.2f} at {e.ts:%Y-%m-%d %H:%M}")
+        bar = f'x="{x_of(e.ts) - 1.5:.1f}" y="{y0:.1f}" width="3" height="{h:.1f}" class="{cls}"'
+        parts.append(f"<rect {bar}><title>{tip}</title></rect>")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" class="timeline">{"".join(parts)}</svg>'
+    )
+
+
 PAGE_STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;margin:24px;color:#222}
 h1{font-size:22px} h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
@@ -211,6 +337,9 @@ th{background:#f4f4f4} td.num{text-align:right;font-variant-numeric:tabular-nums
 .edge{fill:none;stroke:#999;stroke-opacity:.6} .lbl{font-size:10px;fill:#333} .colhead{font-size:12px;font-weight:bold}
 .more{font-size:11px;fill:#777} .note{color:#666;font-size:12px}
 .tag{display:inline-block;padding:1px 6px;border-radius:3px;background:#fee6ce}
+.tick{font-size:10px;fill:#555} .axis{font-size:11px;fill:#333} .axisline{stroke:#333}
+.grid{stroke:#eee} .lane{stroke:#ddd} .bar-in{fill:#2b8cbe} .bar-out{fill:#e6550d}
+a{color:#08519c} .back{font-size:12px}
 """
 
 
@@ -223,8 +352,17 @@ def page(title: str, body: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Link:
+    """A table cell that links within the page (``href`` like ``#cluster-3``)."""
+
+    text: str
+    href: str
+
+
 def html_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A plain HTML table; numbers are right-aligned and formatted with thousands separators."""
+    """A plain HTML table; numbers are right-aligned and formatted with thousands separators, a
+    :class:`Link` is a link."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = []
     for row in rows:
@@ -234,6 +372,8 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
                 cells.append(f'<td class="num">{v:,.2f}</td>')
             elif isinstance(v, int) and not isinstance(v, bool):
                 cells.append(f'<td class="num">{v:,}</td>')
+            elif isinstance(v, Link):
+                cells.append(f'<td><a href="{html.escape(v.href)}">{html.escape(v.text)}</a></td>')
             else:
                 cells.append(f"<td>{html.escape('' if v is None else str(v))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")

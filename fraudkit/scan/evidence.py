@@ -203,6 +203,44 @@ def score_clusters(evidence: pl.DataFrame, params: ScoreParams | None = None) ->
     )
 
 
+TRANSFER_SCHEMA = {
+    "cluster_id": pl.Utf8,
+    "account": pl.Utf8,
+    "ts": pl.Datetime("us"),
+    "direction": pl.Utf8,
+    "amount": pl.Float64,
+    "counterparty": pl.Utf8,
+    "internal": pl.Boolean,
+    "channel": pl.Utf8,
+}
+
+
+def cluster_transfers(con: duckdb.DuckDBPyConnection, members: pl.DataFrame) -> pl.DataFrame:
+    """Every transfer into or out of a member in the window, one row per member and transfer
+    (``direction`` in or out; ``internal`` when the counterparty is in the same cluster): what a
+    cluster's timeline draws."""
+    con.register("scan_tm", members.select("cluster_id", "account"))
+    try:
+        frame = con.sql(
+            """
+            WITH moves AS (
+                SELECT m.cluster_id, m.account, t.ts, 'in' AS direction, t.amount, t.src AS counterparty, t.channel
+                FROM scan_tm m JOIN scan_tx t ON t.dst = m.account
+                UNION ALL
+                SELECT m.cluster_id, m.account, t.ts, 'out' AS direction, t.amount, t.dst AS counterparty, t.channel
+                FROM scan_tm m JOIN scan_tx t ON t.src = m.account
+            )
+            SELECT mv.cluster_id, mv.account, mv.ts, mv.direction, mv.amount, mv.counterparty,
+                   c.account IS NOT NULL AS internal, mv.channel
+            FROM moves mv LEFT JOIN scan_tm c ON c.account = mv.counterparty AND c.cluster_id = mv.cluster_id
+            ORDER BY mv.cluster_id, mv.account, mv.ts, mv.direction, mv.counterparty
+            """
+        ).pl()
+    finally:
+        con.unregister("scan_tm")
+    return frame.cast(TRANSFER_SCHEMA)  # type: ignore[arg-type]
+
+
 def cluster_flow_edges(con: duckdb.DuckDBPyConnection, members: pl.DataFrame) -> pl.DataFrame:
     """Every transfer touching a cluster in the window, summed per pair and tagged entry, internal or exit."""
     con.register("scan_fm", members.select("cluster_id", "account"))

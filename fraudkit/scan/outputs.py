@@ -11,7 +11,17 @@ import polars as pl
 
 from fraudkit.atomic import write_file, write_text
 from fraudkit.exposure import Reveal, mask_frame, mask_id, mask_text, pseudonymise_frame, revealed, store_secret
-from fraudkit.scan.drawing import DrawEdge, DrawNode, flow_svg, html_table, page
+from fraudkit.scan.drawing import (
+    DrawEdge,
+    DrawNode,
+    Link,
+    TimelineEvent,
+    TimelineLane,
+    flow_svg,
+    html_table,
+    page,
+    timeline_svg,
+)
 from fraudkit.scan.scan import ScanResult
 from fraudkit.store import quote_ident
 
@@ -145,14 +155,57 @@ def cluster_drawing(result: ScanResult, cluster_id: str, *, reveal: Reveal | Non
     return flow_svg(list(nodes.values()), edges)
 
 
+ROLE_ORDER = {"collector": 0, "layer": 1, "cashout": 2}
+
+
+def cluster_anchor(rank: int) -> str:
+    """The id of a cluster's section in the report: by rank, so no account number is in a link."""
+    return f"cluster-{rank}"
+
+
+def cluster_timeline(result: ScanResult, cluster_id: str, *, reveal: Reveal | None = None) -> str:
+    """SVG of one cluster's money over time: a lane per member (collectors, layers, cash-out mules,
+    each in order of first activity), a bar up for each transfer in and down for each out."""
+    show = revealed(reveal)
+    transfers = result.transfers.filter(pl.col("cluster_id") == cluster_id)
+    members = result.members.filter(pl.col("cluster_id") == cluster_id).select("account", "role")
+    first = transfers.group_by("account").agg(pl.col("ts").min().alias("first_ts"))
+    ordered = (
+        members.join(first, on="account", how="left")
+        .with_columns(order=pl.col("role").replace_strict(ROLE_ORDER, default=3))
+        .sort("order", "first_ts", "account", nulls_last=True)
+    )
+    lanes = [
+        TimelineLane(account, f"{_label(account, show)} ({role})", role)
+        for account, role in ordered.select("account", "role").iter_rows()
+    ]
+    events = []
+    for account, ts, direction, amount, counterparty, internal, channel in transfers.select(
+        "account", "ts", "direction", "amount", "counterparty", "internal", "channel"
+    ).iter_rows():
+        way = "from" if direction == "in" else "to"
+        where = " (in the cluster)" if internal else ""
+        by = f" by {channel}" if channel else ""
+        title = f"{direction} {amount:,.2f} at {ts:%Y-%m-%d %H:%M} {way} {_label(counterparty, show)}{where}{by}"
+        events.append(TimelineEvent(account, ts, float(amount), direction, title))
+    return timeline_svg(lanes, events)
+
+
 def html_report(result: ScanResult, *, top: int = 10, reveal: Reveal | None = None) -> str:
-    """A report an investigator can open offline: ranked clusters, then evidence and a drawing per top cluster."""
+    """A report an investigator can open offline: ranked clusters (each of the top linked to its section),
+    then per top cluster its evidence, a drawing of the money flow, a timeline of money in and out and
+    its members."""
     show = revealed(reveal)
     clusters = result.clusters
+
+    def cluster_cell(rank: int, cluster_id: str) -> object:
+        label = _label(cluster_id, show)
+        return Link(label, f"#{cluster_anchor(rank)}") if rank <= top else label
+
     summary_rows = [
         (
             r["rank"],
-            _label(r["cluster_id"], show),
+            cluster_cell(r["rank"], r["cluster_id"]),
             f"{r['score']:.2f}",
             r["typology"],
             r["size"],
@@ -165,12 +218,16 @@ def html_report(result: ScanResult, *, top: int = 10, reveal: Reveal | None = No
         )
         for r in clusters.iter_rows(named=True)
     ]
+    drawn = min(top, clusters.height)
     body = [
         f'<p class="note">As of {result.as_of:%Y-%m-%d %H:%M}, window {_hours(result)} h, '
         f"run {html.escape(result.run_id)}. "
-        f"{clusters.filter(pl.col('flagged')).height} of {clusters.height} clusters flagged. "
+        f"{clusters.filter(pl.col('flagged')).height} of {clusters.height} clusters flagged "
+        f"(score {result.flag_at:g} or more: enough of a water house's behaviour, passing money on and "
+        "cashing it out, with enough corroboration, victims, reports, speed and young accounts, to act on). "
+        f"The first {drawn} are drawn below; their names link to them. "
         "Account numbers are masked unless the report was made with --reveal.</p>",
-        "<h2>Clusters, most suspicious first</h2>",
+        '<h2 id="ranking">Clusters, most suspicious first</h2>',
         html_table(
             [
                 "rank",
@@ -191,12 +248,31 @@ def html_report(result: ScanResult, *, top: int = 10, reveal: Reveal | None = No
     for r in clusters.head(top).iter_rows(named=True):
         cid = r["cluster_id"]
         members = result.members.filter(pl.col("cluster_id") == cid)
-        body.append(f"<h2>#{r['rank']} cluster {html.escape(_label(cid, show))}: {html.escape(r['typology'])}</h2>")
+        body.append(
+            f'<h2 id="{cluster_anchor(r["rank"])}">#{r["rank"]} cluster {html.escape(_label(cid, show))}: '
+            f"{html.escape(r['typology'])}</h2>"
+        )
+        body.append('<p class="back"><a href="#ranking">back to the ranking</a></p>')
         body.append(
             html_table(
                 ["evidence", "value"],
                 [
-                    ("score", f"{r['score']:.2f}"),
+                    (
+                        f"score (flagged at {result.flag_at:g})",
+                        f"{r['score']:.3f} ({'flagged' if r['flagged'] else 'not flagged'})",
+                    ),
+                    (
+                        "behaviour: forwards, cashes out, keeps little",
+                        f"{float(r['score_behaviour']):.2f} (pass-through {float(r['score_pass_through']):.2f}, "
+                        f"cash-out {float(r['score_cash_out']):.2f}, "
+                        f"conservation {float(r['score_conservation']):.2f})",
+                    ),
+                    (
+                        "corroboration: any of",
+                        f"{float(r['score_corroboration']):.2f} (victims {float(r['score_victims']):.2f}, "
+                        f"reports {float(r['score_reports']):.2f}, speed {float(r['score_speed']):.2f}, "
+                        f"young accounts {float(r['score_young']):.2f})",
+                    ),
                     ("members / distinct holders", f"{r['size']} / {r['holders']}"),
                     ("collectors / cash-out mules", f"{r['collectors']} / {r['cashouts']}"),
                     ("victims paying in", r["victims"]),
@@ -213,7 +289,10 @@ def html_report(result: ScanResult, *, top: int = 10, reveal: Reveal | None = No
                 ],
             )
         )
+        body.append("<h3>Money flow</h3>")
         body.append(cluster_drawing(result, cid, reveal=reveal))
+        body.append("<h3>Money in and out over time</h3>")
+        body.append(cluster_timeline(result, cid, reveal=reveal))
         body.append(
             html_table(
                 ["account", "role", "money in", "money out", "dwell (min)", "opened"],

@@ -11,9 +11,11 @@ import polars as pl
 from fraudkit.backend import Backend, get_backend
 from fraudkit.scan.clusters import ClusterParams, clusters_from_edges, guess_typologies
 from fraudkit.scan.evidence import (
+    TRANSFER_SCHEMA,
     ScoreParams,
     cluster_evidence,
     cluster_flow_edges,
+    cluster_transfers,
     member_evidence,
     score_clusters,
 )
@@ -45,6 +47,10 @@ class ScanResult:
     members: pl.DataFrame  # one row per member account
     edges: pl.DataFrame  # fast-flow edges inside clusters
     flow_edges: pl.DataFrame  # every transfer touching a cluster: entry (victims), internal, exit (cash-out)
+    transfers: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=TRANSFER_SCHEMA))
+    """Each member's transfers in and out, one row each, for the report's timelines (not stored)."""
+    flag_at: float = ScoreParams().flag_at
+    """The score at which the clusters were flagged."""
 
     @property
     def flagged(self) -> pl.DataFrame:
@@ -91,4 +97,6 @@ def run_scan(
         members=members,
         edges=cluster_edges,
         flow_edges=cluster_flow_edges(con, members),
+        transfers=cluster_transfers(con, members),
+        flag_at=params.score.flag_at,
     )

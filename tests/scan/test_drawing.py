@@ -8,9 +8,23 @@ from datetime import datetime, timedelta
 
 from test_trace import world_store  # noqa: F401 (a fixture: the synthetic world of test_trace)
 
-from fraudkit.scan.drawing import HEAD_SIZE, LABEL_SIZE, MORE_SIZE, DrawEdge, DrawNode, flow_svg, text_width
+from fraudkit.scan.drawing import (
+    AXIS_SIZE,
+    HEAD_SIZE,
+    LABEL_SIZE,
+    MORE_SIZE,
+    TICK_SIZE,
+    DrawEdge,
+    DrawNode,
+    TimelineEvent,
+    TimelineLane,
+    flow_svg,
+    text_width,
+    time_ticks,
+    timeline_svg,
+)
 
-SIZES = {"lbl": LABEL_SIZE, "colhead": HEAD_SIZE, "more": MORE_SIZE}
+SIZES = {"lbl": LABEL_SIZE, "colhead": HEAD_SIZE, "more": MORE_SIZE, "tick": TICK_SIZE, "axis": AXIS_SIZE}
 NS = "{http://www.w3.org/2000/svg}"
 
 
@@ -185,3 +199,51 @@ def test_no_edge_crosses_a_label_in_the_scanned_clusters(world_store) -> None:  
         svg = cluster_drawing(result, cluster_id)
         assert crossings(svg) == [], cluster_id
         assert_labels_inside(svg)
+
+
+def test_time_ticks_are_round_and_few() -> None:
+    start, end = datetime(2026, 10, 27, 11, 7), datetime(2026, 10, 27, 19, 40)
+    ticks = time_ticks(start, end)
+    assert 2 <= len(ticks) <= 8
+    assert all(start <= t <= end for t in ticks)
+    assert all(t.minute == 0 for t in ticks)
+    week = time_ticks(datetime(2026, 10, 24, 3), datetime(2026, 10, 31))
+    assert week[0] == datetime(2026, 10, 25) and len(week) <= 8
+
+
+def test_timeline_bars_go_up_for_money_in_and_down_for_money_out() -> None:
+    lanes = [
+        TimelineLane("a", "6217***********2706 (collector)", "collector"),
+        TimelineLane("b", "张伟 (cashout)", "cashout"),
+    ]
+    t0 = datetime(2026, 10, 27, 11)
+    events = [
+        TimelineEvent("a", t0, 8_700.0, "in"),
+        TimelineEvent("a", t0 + timedelta(minutes=20), 8_600.0, "out"),
+        TimelineEvent("b", t0 + timedelta(minutes=25), 8_600.0, "in"),
+        TimelineEvent("b", t0 + timedelta(hours=2), 8_500.0, "out"),
+    ]
+    svg = timeline_svg(lanes, events)
+    root = ET.fromstring(svg)
+    bars = {(r.attrib["class"], float(r.attrib["x"])): r for r in root.iter(f"{NS}rect")}
+    assert sorted(c for c, _ in bars) == ["bar-in", "bar-in", "bar-out", "bar-out"]
+    xs = sorted(x for _, x in bars)
+    assert xs[0] < xs[1] < xs[2] < xs[3], "bars in time order left to right"
+    lane_y = {
+        text.text: float(text.attrib["y"]) - 4 for text in root.iter(f"{NS}text") if text.attrib["class"] == "lbl"
+    }
+    for (cls, _), rect in bars.items():
+        top, height = float(rect.attrib["y"]), float(rect.attrib["height"])
+        centre = min(lane_y.values(), key=lambda y: abs(y - top - height / 2))
+        assert (top + height <= centre + 0.1) if cls == "bar-in" else (top >= centre - 0.1)
+    texts = [t.text or "" for t in root.iter(f"{NS}text")]
+    assert "account (role)" in texts and any(t.startswith("time, 2026-10-27") for t in texts)
+    assert_labels_inside(svg)
+
+
+def test_a_timeline_with_more_lanes_than_shown_says_so() -> None:
+    lanes = [TimelineLane(str(i), f"6216***********{i:04d} (layer)", "layer") for i in range(35)]
+    events = [TimelineEvent(str(i), datetime(2026, 10, 27, i % 24), 100.0 + i, "in") for i in range(35)]
+    svg = timeline_svg(lanes, events, max_lanes=30)
+    assert "+5 more" in svg and len(ET.fromstring(svg).findall(f"{NS}rect")) == 30
+    assert_labels_inside(svg)

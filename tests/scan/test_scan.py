@@ -231,6 +231,44 @@ def test_html_report_opens_offline_and_masks_accounts(scanned) -> None:
         assert member in html_report(result, top=3, reveal=grant)
 
 
+def test_the_ranking_links_to_each_drawn_cluster_and_each_has_a_timeline(scanned) -> None:
+    _, _, result = scanned
+    top = 3
+    report = html_report(result, top=top)
+    ranking, *sections = re.split(r'(?=<h2 id="cluster-)', report)
+    assert len(sections) == min(top, result.clusters.height)
+    for rank, section in enumerate(sections, start=1):
+        assert section.startswith(f'<h2 id="cluster-{rank}">')
+        assert f'href="#cluster-{rank}"' in ranking
+        assert 'href="#ranking"' in section
+        cluster_id = result.clusters.filter(pl.col("rank") == rank)["cluster_id"][0]
+        timeline = re.search(r'<svg[^>]*class="timeline".*?</svg>', section, re.S)
+        assert timeline, f"cluster #{rank} has no timeline"
+        moves = result.transfers.filter(pl.col("cluster_id") == cluster_id)
+        members = result.members.filter(pl.col("cluster_id") == cluster_id)
+        assert timeline.group(0).count("<rect") == moves.height > 0
+        for account in members["account"]:
+            assert mask_id(account) in timeline.group(0)
+        assert "time, " in timeline.group(0) and "account (role)" in timeline.group(0)
+    assert f'href="#cluster-{top + 1}"' not in ranking, "a cluster without a section is not linked"
+    named = set(result.transfers["counterparty"]) | set(result.members["account"])
+    assert not [a for a in named if a in report], "an account number in the report"
+
+
+def test_every_transfer_of_a_member_is_in_its_timeline_data(scanned) -> None:
+    _, con, result = scanned
+    member = result.members.row(0, named=True)
+    start = result.as_of - result.window
+    expected = con.execute(
+        "SELECT count(*) FROM transactions WHERE (src_account = $a OR dst_account = $a) AND ts >= $s AND ts < $e "
+        "AND coalesce(status, 'success') = 'success' AND src_account <> dst_account",
+        {"a": member["account"], "s": start, "e": result.as_of},
+    ).fetchall()[0][0]
+    mine = result.transfers.filter(pl.col("account") == member["account"])
+    assert mine.height == expected
+    assert set(mine["direction"]) <= {"in", "out"}
+
+
 def test_scan_and_eval_through_the_cli(tmp_path: Path) -> None:
     runner = CliRunner(env={"COLUMNS": "200"})
     workdir = tmp_path / "demo"
