@@ -263,6 +263,7 @@ TableKind = Literal[tuple(TABLES)]  # type: ignore[valid-type]  # the canonical 
 TargetName = Literal["victim", "fraud_number", "mule"]  # fraudkit.model.params.TARGETS (too heavy to import here)
 SynthFormat = Literal["parquet", "csv"]  # fraudkit.synth.writer's formats
 SynthPreset = Literal["default", "alt"]  # fraudkit.synth.config.PRESETS
+CallbackListFormat = Literal["xlsx", "csv", "parquet"]  # the files fraudkit.warn.export writes
 
 # Option sets shared by several commands are defined once here.
 DbOption = Annotated[
@@ -1195,3 +1196,9 @@ def eval_watch(
 def main() -> None:
     """Entry point of the `fraudkit` script."""
     app(prog_name="fraudkit")
+
+
+# At the end: fraudkit.cli_daily takes its option types from this module (see its docstring).
+from fraudkit.cli_daily import daily  # noqa: E402
+
+app.command()(daily)

@@ -49,6 +49,7 @@ def test_the_walk_sees_groups_commands_and_closed_sets() -> None:
     """Guards the walk: every group and the commands the issue names, and each closed set a choice."""
     words = {w for w, _ in COMMANDS}
     assert {(), ("models",), ("eval",), ("operators",), ("serve",), ("operators", "add"), ("eval", "watch")} <= words
+    assert ("daily",) in words, "fraudkit daily (fraudkit/cli_daily.py) is registered"
     closed = {opt for _, cmd in COMMANDS for p in cmd.params if _choices(p) for opt in p.opts}
     assert closed >= CLOSED_SETS
 
@@ -62,6 +63,18 @@ def test_help_conventions(words: tuple[str, ...], command: Any) -> None:
     for param in command.params:
         for choice in _choices(param):
             assert choice in flat, f"{param.opts[0]} does not list {choice}"
+
+
+# daily's --format (xlsx, csv or parquet) is still a plain string in fraudkit/cli_daily.py: it can
+# take fraudkit.cli.CallbackListFormat (named in the lead's report); its help lists the three.
+NOT_YET_CHOICES = {(("daily",), "--format")}
+
+
+def test_every_closed_set_option_is_a_choice() -> None:
+    for words, command in COMMANDS:
+        for param in command.params:
+            for name in set(param.opts) & CLOSED_SETS:
+                assert _choices(param) or (words, name) in NOT_YET_CHOICES, f"{' '.join(words)} {name}"
 
 
 def test_a_long_closed_set_is_listed_in_the_help_and_a_short_one_as_the_type() -> None:
@@ -83,6 +96,10 @@ def test_the_choices_are_the_domain_s() -> None:
 
     assert typing.get_args(SynthFormat) == typing.get_args(Format)
     assert set(typing.get_args(SynthPreset)) == set(PRESETS)
+    from fraudkit.cli import CallbackListFormat
+    from fraudkit.warn.export import SUFFIXES
+
+    assert tuple(f".{f}" for f in typing.get_args(CallbackListFormat)) == SUFFIXES
 
 
 def test_version() -> None:
@@ -137,6 +154,8 @@ DURATION_OPTIONS = [
     (["warn", "--out", "{tmp}/calls.csv"], "--skip-called", "2d"),
     (["eval", "scan", "--truth", "{tmp}"], "--window", "1w"),
     (["watch", "--drop", "{tmp}"], "--every", "30m"),
+    (["daily", "--drop", "{tmp}"], "--window", "1w"),
+    (["daily", "--drop", "{tmp}"], "--lookback", "12h"),
 ]
 
 
