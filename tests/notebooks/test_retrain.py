@@ -1,18 +1,25 @@
-"""notebooks/retrain.ipynb runs end to end on a small world, against a temporary MLflow store.
+"""notebooks/retrain.ipynb runs end to end on a small world: first by the README's command as pasted,
+then as papermill runs it, on the same store, as a data scientist retrains week after week.
 
-The notebook is executed twice on the same store, as a data scientist retrains week after week:
-the first run has no champion to beat, so its rule promotes version 1; the second trains the
-same model again (training is deterministic), compares it with champion v1 on the same test
-days, finds it as good, and promotes version 2. Parameters are injected as papermill does (a
-cell after the one tagged ``parameters``); the store and tracking URI are also set in the
-kernel's environment and the kernel runs in a temporary folder, so even a notebook that lost
-its injected cell could not reach the repository's ``mlruns/``.
+The README's command (read from README.md's notebook section, not copied here) runs with bash in a
+temporary copy of the repository layout: ``notebooks/retrain.ipynb``, and the small world's store
+(and truth, if the command names one) where the command's relative paths point. ``jupyter execute``
+starts the kernel in ``notebooks/``, so this checks that relative paths are read from the folder the
+command was typed in, and that no registry appears in ``notebooks/mlruns/``. The first run has no
+champion to beat, so its rule promotes version 1. The second injects parameters after the cell
+tagged ``parameters`` (as papermill does), relative paths included, with no launch folder in the
+environment; it trains again, compares with champion v1 on the same test days and decides by the
+rule. The world's labels come from reports, as for the README's command.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,46 +31,127 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 from fraudkit.model.registry import list_versions
 from fraudkit.settings import Settings
 from fraudkit.synth import SynthConfig, generate_world, store_world
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "retrain.ipynb"
-KERNEL = "fraudkit-test-python"
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOK = REPO / "notebooks" / "retrain.ipynb"
+README = REPO / "README.md"
+KERNEL = "python3"  # the notebook's own kernel name, so `jupyter execute` finds the spec written below
 CAPACITY = 50  # not the notebook's default, so the outputs show whether the injected cell took effect
 DIGIT_RUN = re.compile(r"\d{7,}")
 MASKED_PHONE = re.compile(r"\b\d{3}\*{4}\d{4}\b")
+ENVIRONMENT = ("FRAUDKIT_DB", "MLFLOW_TRACKING_URI", "FRAUDKIT_TRUTH", "FRAUDKIT_LAUNCH_DIR")
+
+
+def readme_command() -> str:
+    """The first bash block of README.md's section on the notebook, continuation lines joined."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Retraining: `notebooks/retrain.ipynb`", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert block, "README.md's notebook section has no bash block"
+    return block.group(1).replace("\\\n", " ").strip()
+
+
+def command_environment(command: str, root: Path) -> dict[str, str]:
+    """The VAR=value assignments the command starts with, $PWD read as the folder it runs in."""
+    assigned: dict[str, str] = {}
+    for word in shlex.split(command):
+        name, sep, value = word.partition("=")
+        if not sep or not name.isidentifier():
+            break
+        assigned[name] = value.replace("$PWD", str(root)).replace("${PWD}", str(root))
+    return assigned
+
+
+def registry_path(uri: str, root: Path) -> Path:
+    assert uri.startswith("sqlite:///"), "the README's tracking URI is a local sqlite registry"
+    path = Path(uri[len("sqlite:///") :])
+    return path if path.is_absolute() else root / path
 
 
 @dataclass(frozen=True)
-class SmallWorld:
+class Layout:
+    """A temporary repository root: the notebook in notebooks/, the small world where the command points."""
+
     root: Path
-    db: Path
-    truth: Path
+    command: str
+    db: str  # as the command gives it (relative to root, or absolute)
     tracking_uri: str
+    registry: Path
     phones: frozenset[str]
     accounts: frozenset[str]
 
 
+def venv_kernel_path(root: Path) -> Path:
+    """A Jupyter data folder whose python3 kernel is this very interpreter (the venv's): the repository's
+    spec says plain ``python``, and a user-level or system spec may belong to another Python."""
+    from ipykernel.kernelspec import write_kernel_spec
+
+    data = root / "jupyter"
+    if not (data / "kernels" / KERNEL).is_dir():
+        write_kernel_spec(data / "kernels" / KERNEL)
+    spec = KernelSpecManager(kernel_dirs=[str(data / "kernels")]).get_kernel_spec(KERNEL)
+    assert spec.argv[0] == sys.executable
+    return data
+
+
 @pytest.fixture(scope="module")
-def small_world(tmp_path_factory: pytest.TempPathFactory) -> SmallWorld:
-    """A boosted-fraud world of 4,000 subscribers in a DuckDB file, its truth as Parquet, an empty MLflow store."""
-    world = generate_world(SynthConfig(seed=3, subscribers=4_000, fraud_operations_per_100k=300.0))
-    root = tmp_path_factory.mktemp("retrain")
-    db = root / "fraudkit.duckdb"
-    truth = root / "truth"
-    store_world(world, db, truth)
+def layout(tmp_path_factory: pytest.TempPathFactory) -> Layout:
+    """3,000 subscribers with boosted fraud: enough reported victims to train on, in a couple of seconds."""
+    root = tmp_path_factory.mktemp("repo")
+    command = readme_command()
+    env = command_environment(command, root)
+    assert "FRAUDKIT_DB" in env and "MLFLOW_TRACKING_URI" in env, command
+    (root / "notebooks").mkdir()
+    shutil.copy(NOTEBOOK, root / "notebooks" / NOTEBOOK.name)
+    world = generate_world(SynthConfig(seed=3, subscribers=3_000, fraud_operations_per_100k=300.0))
+    db = Path(env["FRAUDKIT_DB"])
+    truth = Path(env["FRAUDKIT_TRUTH"]) if env.get("FRAUDKIT_TRUTH") else None
+    (root / db).parent.mkdir(parents=True, exist_ok=True)
+    store_world(world, root / db, (root / truth) if truth else None)
     calls, subscribers = world.tables["calls"], world.tables["subscribers"]
     phones = pl.concat([calls["caller"], calls["callee"], subscribers["phone"]]).cast(pl.String).unique()
-    return SmallWorld(
+    return Layout(
         root=root,
-        db=db,
-        truth=truth,
-        tracking_uri=f"sqlite:///{root / 'mlruns' / 'mlflow.db'}",
+        command=command,
+        db=env["FRAUDKIT_DB"],
+        tracking_uri=env["MLFLOW_TRACKING_URI"],
+        registry=registry_path(env["MLFLOW_TRACKING_URI"], root),
         phones=frozenset(phones.to_list()),
         accounts=frozenset(world.tables["accounts"]["account_id"].cast(pl.String).to_list()),
     )
+
+
+def clean_environment(layout: Layout) -> dict[str, str]:
+    """This process's environment without the notebook's variables, the venv first on PATH, Jupyter's
+    folders in the temporary root."""
+    env = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT}
+    data = venv_kernel_path(layout.root)
+    return env | {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        "JUPYTER_PATH": str(data),
+        "JUPYTER_RUNTIME_DIR": str(layout.root / "jupyter" / "runtime"),
+    }
+
+
+def run_readme_command(layout: Layout) -> nbformat.NotebookNode:
+    """The README's command as pasted, in bash, from the temporary repository root."""
+    done = subprocess.run(
+        ["bash", "-c", layout.command],
+        cwd=layout.root,
+        env=clean_environment(layout),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    outputs = [p for p in (layout.root / "notebooks").glob("*.ipynb") if p.name != NOTEBOOK.name]
+    assert len(outputs) == 1, "the command writes one executed notebook"
+    return nbformat.read(outputs[0], as_version=4)
 
 
 def with_parameters(nb: nbformat.NotebookNode, values: dict[str, Any]) -> nbformat.NotebookNode:
@@ -76,42 +164,18 @@ def with_parameters(nb: nbformat.NotebookNode, values: dict[str, Any]) -> nbform
     return nb
 
 
-def venv_kernel(root: Path) -> KernelManager:
-    """A kernel of this very interpreter (the venv's), from a kernel spec written for it under ``root``.
-
-    A ``python3`` spec found on the Jupyter path may belong to another Python (a user-level or
-    system install shadows the venv's), so the test writes its own and looks nowhere else.
-    """
-    from ipykernel.kernelspec import write_kernel_spec
-
-    kernels = root / "kernels"
-    write_kernel_spec(kernels / KERNEL)
-    specs = KernelSpecManager(kernel_dirs=[str(kernels)])
-    km = KernelManager(kernel_name=KERNEL, kernel_spec_manager=specs)
-    assert km.kernel_spec is not None and km.kernel_spec.argv[0] == sys.executable
-    return km
-
-
-def run_notebook(world: SmallWorld, workdir: Path) -> nbformat.NotebookNode:
-    """Execute the notebook on the small world with one thread, in ``workdir``; raises on the first failing cell."""
+def run_injected(layout: Layout, values: dict[str, Any], *, cells: int | None = None) -> nbformat.NotebookNode:
+    """Execute the notebook (its first ``cells`` only, if given) with injected parameters, the kernel in
+    the temporary ``notebooks/`` as Jupyter starts it, no notebook variable in its environment."""
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    params = {
-        "DB_PATH": str(world.db),
-        "TRACKING_URI": world.tracking_uri,
-        "TRUTH_DIR": str(world.truth),
-        "AS_OF": "2026-10-31",
-        "CAPACITY": CAPACITY,
-        "THREADS": 1,
-        "TOP": 15,
-    }
-    with_parameters(nb, params)
-    workdir.mkdir(parents=True, exist_ok=True)
-    env = os.environ | {
-        "FRAUDKIT_DB": str(world.db),
-        "MLFLOW_TRACKING_URI": world.tracking_uri,
-        "FRAUDKIT_TRUTH": str(world.truth),
-    }
-    client = NotebookClient(nb, km=venv_kernel(workdir), timeout=120, resources={"metadata": {"path": str(workdir)}})
+    if cells is not None:
+        nb.cells = nb.cells[:cells]
+    with_parameters(nb, values)
+    env = clean_environment(layout)
+    specs = KernelSpecManager(kernel_dirs=[str(Path(env["JUPYTER_PATH"]) / "kernels")])
+    km = KernelManager(kernel_name=KERNEL, kernel_spec_manager=specs)
+    workdir = layout.root / "notebooks"
+    client = NotebookClient(nb, km=km, timeout=300, resources={"metadata": {"path": str(workdir)}})
     client.execute(env=env)
     return nb
 
@@ -134,11 +198,18 @@ def output_text(nb: nbformat.NotebookNode) -> str:
     return "\n".join(parts)
 
 
+def pictures(nb: nbformat.NotebookNode) -> int:
+    return sum("image/png" in out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", []))
+
+
 @pytest.fixture(scope="module")
-def two_runs(small_world: SmallWorld) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
-    """The notebook run twice on the same store: a first training, then a retraining against its champion."""
-    first = run_notebook(small_world, small_world.root / "run1")
-    second = run_notebook(small_world, small_world.root / "run2")
+def two_runs(layout: Layout) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
+    """The README's command, then a papermill-style retraining on the same store with relative paths."""
+    first = run_readme_command(layout)
+    second = run_injected(
+        layout,
+        {"DB_PATH": layout.db, "TRACKING_URI": layout.tracking_uri, "CAPACITY": CAPACITY, "THREADS": 1, "TOP": 15},
+    )
     return first, second
 
 
@@ -148,32 +219,58 @@ def test_the_notebook_is_committed_without_outputs() -> None:
     assert code and all(cell.execution_count is None and not cell.outputs for cell in code)
 
 
-def test_first_run_registers_and_promotes_then_a_retrain_beats_the_champion(
-    two_runs: tuple[nbformat.NotebookNode, nbformat.NotebookNode], small_world: SmallWorld
+def test_the_readme_command_promotes_into_the_registry_it_names_then_a_retrain_compares(
+    two_runs: tuple[nbformat.NotebookNode, nbformat.NotebookNode], layout: Layout
 ) -> None:
     first, second = two_runs
-    settings = Settings(tracking_uri=small_world.tracking_uri, mlruns_dir=small_world.root / "mlruns")
+    assert layout.registry.is_file(), f"no registry at {layout.registry}, where the README's command points"
+    assert not (layout.root / "notebooks" / "mlruns").exists(), "a registry was made in notebooks/mlruns/"
+    assert not list((layout.root / "notebooks").glob("**/*.duckdb")), "a store was made in notebooks/"
+    settings = Settings(tracking_uri=f"sqlite:///{layout.registry}", mlruns_dir=layout.registry.parent)
     versions = list_versions(settings, "victim")
     assert [v["version"] for v in versions] == ["2", "1"]
-    assert [v["version"] for v in versions if v["champion"]] == ["2"]
-    assert all(v["label_source"] == "truth" and v["as_of"].startswith("2026-10-31") for v in versions)
-    assert any((small_world.root / "mlruns" / "artifacts").glob("**/model_meta.json")), "artifacts beside the store"
+    assert all(v["label_source"] == "reports" and v["as_of"].startswith("2026-10-31") for v in versions)
+    assert any((layout.registry.parent / "artifacts").glob("**/model_meta.json")), "artifacts beside the registry"
 
     first_text, second_text = output_text(first), output_text(second)
+    assert f"paths read from {layout.root.resolve()} (" in first_text
     assert "decision: PROMOTE" in first_text and "no other champion to compare with" in first_text
-    assert "decision: PROMOTE" in second_text and "champion v1" in second_text
-    assert f"precision@{CAPACITY}" in second_text, "the injected parameters were not used"
-    assert "the registered model reproduces all" in second_text
+    assert "the registered model reproduces all" in first_text
+    assert f"paths read from {layout.root.resolve()} (the folder above notebooks/" in second_text
+    assert "champion v1" in second_text and f"precision@{CAPACITY}" in second_text, "injected parameters unused"
+    promoted = "decision: PROMOTE" in second_text
+    assert [v["version"] for v in versions if v["champion"]] == (["2"] if promoted else ["1"])
+
+
+def test_the_notebook_draws_its_pictures(two_runs: tuple[nbformat.NotebookNode, nbformat.NotebookNode]) -> None:
+    """Precision-recall with the score distribution, and the feature importance: two figures a run."""
+    for nb in two_runs:
+        assert pictures(nb) == 2
 
 
 def test_no_full_phone_or_account_number_in_the_outputs(
-    two_runs: tuple[nbformat.NotebookNode, nbformat.NotebookNode], small_world: SmallWorld
+    two_runs: tuple[nbformat.NotebookNode, nbformat.NotebookNode], layout: Layout
 ) -> None:
     for nb in two_runs:
         text = output_text(nb)
         assert MASKED_PHONE.search(text), "the masked call-back list is missing, so this check would prove nothing"
         runs = DIGIT_RUN.findall(text)
-        leaked = {phone for run in runs for phone in known_within(run, small_world.phones)}
+        leaked = {phone for run in runs for phone in known_within(run, layout.phones)}
         assert not leaked, f"{len(leaked)} full phone number(s) in the notebook's outputs"
-        leaked = {account for run in runs for account in known_within(run, small_world.accounts)}
+        leaked = {account for run in runs for account in known_within(run, layout.accounts)}
         assert not leaked, f"{len(leaked)} full account number(s) in the notebook's outputs"
+
+
+def test_a_registry_inside_notebooks_is_refused_before_anything_is_made(layout: Layout) -> None:
+    inside = layout.root / "notebooks" / "mlruns" / "mlflow.db"
+    paths_cell = 1 + next(i for i, c in enumerate(nbformat.read(NOTEBOOK, 4).cells) if "def launch_folder" in c.source)
+    with pytest.raises(CellExecutionError, match="would be made inside"):
+        run_injected(layout, {"DB_PATH": layout.db, "TRACKING_URI": f"sqlite:///{inside}"}, cells=paths_cell)
+    assert not inside.parent.exists()
+
+
+def test_readme_command_is_read_from_the_readme() -> None:
+    """Guards the reading itself: the command runs the notebook and sets the store and the registry."""
+    command = readme_command()
+    assert "jupyter execute notebooks/retrain.ipynb" in command
+    assert json.dumps(command).count("FRAUDKIT_DB=") == 1
