@@ -78,9 +78,9 @@ def write_alerts(engine: Any, rows: list[dict[str, Any]]) -> tuple[int, int]:
     from fraudkit.ops.queue import writing
 
     seen = already_alerted(engine, [r["contact_id"] for r in rows]) if rows else set()
-    fresh = sorted(
+    fresh = sorted(  # per person the best contact first; equal scores as model.ranking: latest, then id
         (r for r in rows if r["contact_id"] not in seen),
-        key=lambda r: (r["phone"], -r["score"], r["contact_id"]),
+        key=lambda r: (r["phone"], -r["score"], -r["contact_end"].timestamp(), r["contact_id"]),
     )
     if not fresh:
         return 0, 0

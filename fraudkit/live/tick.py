@@ -27,6 +27,7 @@ from fraudkit.live.escalation import escalate, request_count, suspect_payments, 
 from fraudkit.live.routing import route
 from fraudkit.live.state import live_contacts, read_watermark, tick_numbers, write_watermark
 from fraudkit.model.params import ContactParams, contact_params_from_dict
+from fraudkit.model.ranking import rank
 from fraudkit.model.registry import LoadedModel
 from fraudkit.warn.listing import Tiers
 from fraudkit.warn.reasons import reason_columns
@@ -143,7 +144,7 @@ def run_tick(
         contacts, _ = live_contacts(con, since, horizon, scorer.params, numbers)
         n_contacts = contacts.height
         if contacts.height:
-            scored = contacts.with_columns(scorer.model.score(contacts))
+            scored = rank(contacts.with_columns(scorer.model.score(contacts)), "victim")  # ties: latest first
             written, merged = ops_alerts.write_alerts(engine, new_alerts(scored, scorer, engine, at, config))
     urgent = 0
     if fresh or written:

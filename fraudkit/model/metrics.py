@@ -3,8 +3,9 @@
 Definitions (also in the docstrings where they are computed):
 
 - **AUC-PR**: average precision over the scored rows of the test days (each distinct score a threshold).
-- **precision@k / recall@k**: the test days' rows ranked together by score, one per subscriber
-  and day for victims (their highest-scored contact; positive if any contact is); of the k
+- **precision@k / recall@k**: the test days' rows ranked together by score (ties broken as
+  ``ranking`` says), one per subscriber and day for victims (their highest-scored contact;
+  positive if any contact is); of the k
   highest, the share that are positives, and the share of all positives they hold. k is the
   team's daily capacity, so this says "if the team had spent one day's calls on the best k
   cases of the whole test period". With fewer than k positives, precision@k cannot exceed
@@ -27,6 +28,8 @@ from datetime import timedelta
 
 import numpy as np
 import polars as pl
+
+from fraudkit.model.ranking import rank
 
 c = pl.col
 
@@ -53,13 +56,14 @@ def precision_at_each_score(labels: np.ndarray, scores: np.ndarray) -> tuple[np.
     return last_of_tie, hits, hits / (last_of_tie + 1)
 
 
-def subscriber_days(scored: pl.DataFrame) -> pl.DataFrame:
-    """One row per subscriber and day: the highest score, positive when any of the day's contacts is."""
+def subscriber_days(scored: pl.DataFrame, label: str = "label") -> pl.DataFrame:
+    """One row per subscriber and day, in the call-back list's order: the highest score (ties by
+    ``ranking``: the latest contact, then the contact id), positive when any of the day's contacts is."""
+    rows = scored.filter(c(label).is_not_null())
     return (
-        scored.filter(c("label").is_not_null())
-        .group_by("callee", "day")
-        .agg(c("score").max(), c("label").max())
-        .sort("score", "callee", "day", descending=[True, False, False])
+        rank(rows, "victim")
+        .group_by("callee", "day", maintain_order=True)
+        .agg(c("score").first(), c(label).max().alias("label"))
     )
 
 
@@ -81,10 +85,12 @@ def at_k(ranked: pl.DataFrame, k: int) -> dict[str, float]:
     }
 
 
-def ranking_metrics(scored: pl.DataFrame, *, k: int, per_subscriber_day: bool) -> dict[str, float]:
-    """AUC-PR on rows, and precision/recall@k on the ranking the team would work from."""
+def ranking_metrics(
+    scored: pl.DataFrame, *, k: int, per_subscriber_day: bool, target: str = "victim"
+) -> dict[str, float]:
+    """AUC-PR on rows, and precision/recall@k on the ranking the team would work from (``ranking``'s order)."""
     rows = scored.filter(c("label").is_not_null())
-    ranked = subscriber_days(rows) if per_subscriber_day else rows.sort("score", descending=True)
+    ranked = subscriber_days(rows) if per_subscriber_day else rank(rows, target)
     out = {
         "auc_pr": average_precision(rows["label"].to_numpy(), rows["score"].to_numpy()),
         "rows": float(rows.height),
@@ -108,32 +114,18 @@ def capacity_threshold(scored_val: pl.DataFrame, capacity: int) -> float:
     return float(per_day["score"].sort(descending=True)[wanted - 1])
 
 
-def precision_threshold(scored_val: pl.DataFrame, min_precision: float) -> float | None:
-    """The lowest score at which the subscriber-days scoring at or above it were at least
-    ``min_precision`` positives on the validation days; None when no score gets there.
-
-    Tiers set this way mean the same on every model ("one in two red alerts was a victim"),
-    where a share of the capacity sinks into the noise when there are few victims a day.
-    """
-    ranked = subscriber_days(scored_val)
-    if ranked.is_empty():
-        return None
-    scores = ranked["score"].to_numpy()
-    last_of_tie, hits, precision = precision_at_each_score(ranked["label"].to_numpy(), scores)
-    reached = np.flatnonzero((precision >= min_precision) & (hits > 0))
-    return float(scores[last_of_tie[reached[-1]]]) if len(reached) else None
-
-
 def replay_calls(scored: pl.DataFrame, *, threshold: float, capacity: int, stale_after: timedelta) -> pl.DataFrame:
     """The call-backs a team making ``capacity`` calls a day would have made, slot by slot.
 
     Calls are spread evenly over each day (one every 24 h / capacity). Contacts scoring at or
     above ``threshold`` queue an alert when they end; at each slot the team calls the
     highest-scored alert waiting (ended before the slot, not older than ``stale_after``) of a
-    subscriber not called yet that day; of equal scores, the latest contact first, as the
-    call-back list orders them (it has the most left to save). Columns: callee, called_at, scored_at, score, label.
+    subscriber not called yet that day; of equal scores, the latest contact first, then the
+    contact id, as the call-back list orders them (``ranking``). Columns: callee, called_at, scored_at, score, label.
     """
-    alerts = scored.filter(c("score") >= threshold).sort("scored_at", "contact_id")
+    # by arrival; at one moment the larger contact id first, so that the heap's "latest first"
+    # (the larger index) gives equal scores in ``ranking``'s order: latest contact, then contact id
+    alerts = scored.filter(c("score") >= threshold).sort("scored_at", "contact_id", descending=[False, True])
     rows = alerts.select("callee", "scored_at", "score", c("label").fill_null(0)).rows()
     if not rows:
         return pl.DataFrame(

@@ -25,6 +25,8 @@ import polars as pl
 
 from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.exposure import pseudonymise_frame
+from fraudkit.model.calibration import Calibration
+from fraudkit.model.figures import write_pictures
 from fraudkit.model.params import Target, TrainParams, check_target, flat_params
 from fraudkit.model.train import TrainResult, evaluate, predict
 from fraudkit.settings import Settings
@@ -36,7 +38,15 @@ CHAMPION = "champion"
 META_FILE = "model_meta.json"
 TEST_FILE = "eval/test_scored.parquet"
 VICTIMS_FILE = "eval/test_victims.parquet"
-COMPARED = ("auc_pr", "precision_at_k", "recall_at_k", "warned_share", "median_lead_minutes", "loss_stopped_share")
+COMPARED = (
+    "auc_pr",
+    "precision_at_k",
+    "recall_at_k",
+    "warned_share",
+    "median_lead_minutes",
+    "loss_stopped_share",
+    "brier",
+)
 
 
 def model_name(target: str) -> str:
@@ -132,62 +142,23 @@ class LoadedModel:
     def thresholds(self) -> dict[str, float]:
         return dict(self.meta.get("thresholds", {}))
 
+    @property
+    def calibration(self) -> Calibration:
+        """The map from the booster's margin to a probability, fitted on the model's validation days."""
+        return Calibration.from_meta(self.meta)
+
     def score(self, frame: pl.DataFrame) -> pl.Series:
-        """Scores of the rows of ``frame`` (which must hold the model's features)."""
-        return pl.Series("score", predict(self.booster, frame, self.features))
-
-
-def _importance_svg(importance: pl.DataFrame, top: int = 15) -> str:
-    """A horizontal bar chart of gain shares, drawn by hand so no plotting library is needed."""
-    rows = importance.head(top).rows(named=True)
-    bar_w, label_w, h = 360, 260, 22
-    peak = max((r["gain_share"] for r in rows), default=1.0) or 1.0
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 70}" height="{h * len(rows) + 30}" '
-        'font-family="sans-serif" font-size="12">',
-        '<text x="4" y="16" font-weight="bold">feature importance (share of gain)</text>',
-    ]
-    for i, r in enumerate(rows):
-        y = 26 + i * h
-        w = bar_w * r["gain_share"] / peak
-        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{r["feature"]}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{h - 6}" fill="#4a7bb7"/>')
-        parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + 14}">{r["gain_share"]:.1%}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts)
-
-
-def _pr_curve_svg(scored: pl.DataFrame) -> str:
-    """Precision against recall on the test rows, as an SVG polyline."""
-    rows = scored.filter(pl.col("label").is_not_null()).sort("score", descending=True)
-    labels = rows["label"].cast(pl.Int64).to_numpy()
-    total = int(labels.sum())
-    size, pad = 320, 40
-    points = []
-    if total:
-        tp = labels.cumsum()
-        n = len(labels)
-        step = max(1, n // 400)
-        for i in range(0, n, step):
-            recall, precision = tp[i] / total, tp[i] / (i + 1)
-            points.append(f"{pad + recall * size:.1f},{pad + (1 - precision) * size:.1f}")
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size + 2 * pad}" height="{size + 2 * pad}" '
-        'font-family="sans-serif" font-size="12">'
-        f'<rect x="{pad}" y="{pad}" width="{size}" height="{size}" fill="none" stroke="#999"/>'
-        f'<polyline fill="none" stroke="#c0392b" stroke-width="2" points="{" ".join(points)}"/>'
-        f'<text x="{pad}" y="{pad - 10}" font-weight="bold">precision-recall, test days</text>'
-        f'<text x="{pad + size / 2}" y="{size + pad + 28}" text-anchor="middle">recall</text>'
-        f'<text x="12" y="{pad + size / 2}" transform="rotate(-90 12 {pad + size / 2})" text-anchor="middle">'
-        "precision</text></svg>"
-    )
+        """Probabilities of the rows of ``frame`` (which must hold the model's features): every
+        scorer (warn, watch, eval watch, compare) goes through here, so all apply the same map."""
+        return pl.Series("score", predict(self.booster, frame, self.features, self.calibration))
 
 
 def register(
     result: TrainResult, settings: Settings, *, secret: bytes | None = None, promote_if_first: bool = True
 ) -> RegisteredModel:
-    """Log a training as an MLflow run (params, metrics, importance, plots, test rows, model) and
-    register it as a new version of ``fraudkit-<target>``.
+    """Log a training as an MLflow run (params, metrics, importance, calibration, pictures, test rows,
+    model) and register it as a new version of ``fraudkit-<target>``; the pictures' paths are put
+    in ``result.artifacts`` for the training's report.
 
     The test rows and victims are stored with phones, accounts and IMEIs as keyed pseudonyms
     (``exposure.pseudonymise_frame``), by the store's ``secret`` so they join with other files
@@ -206,21 +177,25 @@ def register(
     experiment_id = _experiment_id(client, settings, result.target)
     # the booster takes floats: an integer column in the signature would refuse a missing value later
     example = result.test_scored.select([pl.col(f).cast(pl.Float64) for f in result.features]).head(5).to_pandas()
-    signature = infer_signature(example, predict(result.booster, result.test_scored.head(5), result.features))
+    probabilities = predict(result.booster, result.test_scored.head(5), result.features, result.calibration)
+    signature = infer_signature(example, probabilities)
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"{result.target}-as-of-{result.meta['as_of'][:10]}"):
         params = flat_params(result.params)
         params |= {"as_of": result.meta["as_of"], "label_source": result.meta["label_source"]}
         params |= {f"split.{k}": ",".join(v[:1] + v[-1:]) for k, v in result.meta["split"].items()}
         params["features"] = str(len(result.features))
+        params |= {f"calibration.{k}": str(v) for k, v in result.calibration.to_dict().items()}
         mlflow.log_params(params)
         mlflow.log_metrics({k: v for k, v in result.metrics.items() if v == v})  # NaN is not a metric
         mlflow.log_metric("train_seconds", result.seconds)
         mlflow.log_dict(result.meta, META_FILE)
         mlflow.log_text(result.importance.write_csv(), "importance.csv")
-        mlflow.log_text(_importance_svg(result.importance), "importance.svg")
-        mlflow.log_text(_pr_curve_svg(result.test_scored.filter(pl.col("split") == "test")), "pr_curve.svg")
+        if result.reliability is not None:
+            mlflow.log_text(result.reliability.write_csv(), "reliability.csv")
         key = secret if secret is not None else secrets.token_bytes(32)
         with tempfile.TemporaryDirectory() as tmp:
+            pictures = write_pictures(result, Path(tmp) / "pictures")
+            mlflow.log_artifacts(str(Path(tmp) / "pictures"), "pictures")
             test_path = Path(tmp) / "test_scored.parquet"
             pseudonymise_frame(result.test_scored, key).write_parquet(test_path)
             mlflow.log_artifact(str(test_path), "eval")
@@ -236,6 +211,8 @@ def register(
             pip_requirements=[f"lightgbm=={lgb.__version__}"],
         )
         run_id = mlflow.active_run().info.run_id
+        root = mlflow.get_artifact_uri()
+    result.artifacts = {name: _local(f"{root}/pictures/{path.name}") for name, path in pictures.items()}
     version = _register(client, name, info, run_id)
     client.set_model_version_tag(name, version, "as_of", result.meta["as_of"])
     client.set_model_version_tag(name, version, "label_source", result.meta["label_source"])
@@ -243,6 +220,15 @@ def register(
     if promote_if_first and _champion_version(client, name) is None:
         client.set_registered_model_alias(name, CHAMPION, version)
     return registered
+
+
+def _local(uri: str) -> str:
+    """A file URI as the path a person can open; any other artifact URI as it is."""
+    if uri.startswith("file://"):
+        from urllib.parse import unquote, urlparse
+
+        return unquote(urlparse(uri).path)
+    return uri
 
 
 def _register(client: Any, name: str, info: Any, run_id: str) -> str:

@@ -1,6 +1,7 @@
 """Scoring with a registered model: row-wise, so it runs per partition anywhere.
 
-``score`` adds a score to any frame holding the model's features; ``score_contacts`` and
+``score`` adds a score (a calibrated probability, ``calibration``) to any frame holding the
+model's features and ranks it (``ranking``); ``score_contacts`` and
 ``score_day`` build those frames from the store exactly as training did, for the victim
 target (contacts that ended in a time range) and the per-day targets (phones or accounts
 active on a day).
@@ -17,12 +18,14 @@ from fraudkit.errors import ConfigError
 from fraudkit.model import frames
 from fraudkit.model.dataset import entity_rows
 from fraudkit.model.params import contact_params_from_dict
+from fraudkit.model.ranking import rank
 from fraudkit.model.registry import LoadedModel
 
 
 def score(model: LoadedModel, rows: pl.DataFrame) -> pl.DataFrame:
-    """``rows`` with a ``score`` column, highest first (ties in the rows' own order)."""
-    return rows.with_columns(model.score(rows)).sort("score", descending=True, maintain_order=True)
+    """``rows`` with a ``score`` column (the calibrated probability), highest first, ties broken
+    as ``ranking`` documents for the model's target."""
+    return rank(rows.with_columns(model.score(rows)), model.target)
 
 
 def score_contacts(

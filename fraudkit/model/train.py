@@ -1,8 +1,10 @@
-"""Training: LightGBM on the training days, early stopping on the validation days, judged on the test days.
+"""Training: LightGBM on the training days, early stopping and calibration on the validation days,
+judged on the test days.
 
 Imbalance is handled by weighting positives (negatives/positives, capped); the booster is
 deterministic (fixed seed, ``deterministic=True``, col-wise histograms, threads from settings),
-so the same data and settings give the same model, score for score.
+so the same data and settings give the same model, score for score. Scores are probabilities:
+the booster's raw margin through the calibration fitted on the validation days (``calibration``).
 """
 
 from __future__ import annotations
@@ -16,12 +18,18 @@ import numpy as np
 import polars as pl
 
 from fraudkit.errors import NotReadyError
+from fraudkit.model.calibration import (
+    Calibration,
+    calibration_metrics,
+    fit_calibration,
+    format_probability,
+    reliability,
+)
 from fraudkit.model.dataset import TrainingSet
 from fraudkit.model.metrics import (
     at_k,
     capacity_threshold,
     interception,
-    precision_threshold,
     ranking_metrics,
     subscriber_days,
 )
@@ -34,10 +42,8 @@ if TYPE_CHECKING:
 
 c = pl.col
 NO_VICTIMS = pl.DataFrame(schema={"phone": pl.String, "first_loss_at": pl.Datetime("us"), "loss": pl.Float64})
-RED_SHARE = 0.2
-"""Red tier without victims to calibrate on: the scores that fill the first fifth of a day's capacity."""
-TIER_PRECISION = {"red": 0.5, "orange": 0.2}
-"""Victim tiers: red where one in two alerts on validation days was a victim, orange one in five."""
+TIER_PROBABILITY = {"red": 0.5, "orange": 0.2}
+"""Tiers as probabilities: red from 50% (one such person in two is a positive), orange from 20%."""
 
 
 @dataclass
@@ -56,17 +62,30 @@ class TrainResult:
     seconds: float = 0.0
     test_victims: pl.DataFrame | None = None
     """Victim target: the victims whose first loss fell on a test day (phone, first_loss_at, loss)."""
+    calibration: Calibration = field(default_factory=Calibration)
+    reliability: pl.DataFrame | None = None
+    """Predicted against observed probability per bin on the test days (``calibration.reliability``)."""
+    artifacts: dict[str, str] = field(default_factory=dict)
+    """Where ``registry.register`` put the pictures and tables of the run (name -> path or URI)."""
 
 
-def predict(booster: lightgbm.Booster, frame: pl.DataFrame, features: list[str]) -> np.ndarray:
-    """Scores in [0, 1] for the rows of ``frame`` (columns ``features``, in the booster's order)."""
+def raw_margin(booster: lightgbm.Booster, frame: pl.DataFrame, features: list[str]) -> np.ndarray:
+    """The booster's raw scores (log-odds, before any sigmoid) for the rows of ``frame``."""
     missing = [f for f in features if f not in frame.columns]
     if missing:
         raise NotReadyError(f"rows lack the model's features: {', '.join(missing)}")
     if frame.is_empty():
         return np.zeros(0)
     x = frame.select([c(f).cast(pl.Float64) for f in features]).to_numpy()
-    return booster.predict(x, num_iteration=booster.best_iteration or None)
+    return booster.predict(x, num_iteration=booster.best_iteration or None, raw_score=True)
+
+
+def predict(
+    booster: lightgbm.Booster, frame: pl.DataFrame, features: list[str], calibration: Calibration | None = None
+) -> np.ndarray:
+    """Probabilities for the rows of ``frame`` (columns ``features``, in the booster's order):
+    the raw margin through ``calibration`` (none: the booster's own, uncalibrated output)."""
+    return (calibration or Calibration()).probability(raw_margin(booster, frame, features))
 
 
 def _matrix(frame: pl.DataFrame, features: list[str]) -> np.ndarray:
@@ -111,7 +130,12 @@ def train_model(ts: TrainingSet, params: TrainParams | None = None, settings: Se
     if not valid_sets:
         booster.best_iteration = 0  # no validation positives: keep every round (recorded below)
 
-    scored = ts.frame.with_columns(pl.Series("score", predict(booster, ts.frame, ts.features)))
+    margin = raw_margin(booster, ts.frame, ts.features)
+    fitted_on = (ts.frame["split"] == "val") & ts.frame["label"].is_not_null()
+    calibration = fit_calibration(
+        margin[fitted_on.to_numpy()], ts.frame.filter(fitted_on)["label"].to_numpy(), pos_weight=pos_weight
+    )
+    scored = ts.frame.with_columns(pl.Series("score", calibration.probability(margin)))
     meta: dict[str, Any] = {
         "target": ts.target,
         "features": ts.features,
@@ -123,6 +147,7 @@ def train_model(ts: TrainingSet, params: TrainParams | None = None, settings: Se
         "pos_weight": pos_weight,
         "best_iteration": int(booster.best_iteration or booster.current_iteration()),
         "early_stopped": bool(valid_sets),
+        "calibration": calibration.to_dict(),
     }
     meta["horizon_hours"] = p.labels.horizon.total_seconds() / 3600
     if ts.target == "victim":
@@ -133,6 +158,7 @@ def train_model(ts: TrainingSet, params: TrainParams | None = None, settings: Se
     metrics, test_scored, thresholds = evaluate(scored, p, test_days=list(ts.split.test), victims=ts.victims)
     meta["thresholds"] = thresholds
     importance = feature_importance(booster)
+    test_rows = scored.filter((c("split") == "test") & c("label").is_not_null())
     metrics |= {f"{k}": float(v) for k, v in ts.summary().items()}
     metrics["best_iteration"] = float(meta["best_iteration"])
     return TrainResult(
@@ -148,6 +174,8 @@ def train_model(ts: TrainingSet, params: TrainParams | None = None, settings: Se
         test_victims=None
         if ts.victims is None
         else ts.victims.filter(c("first_loss_at").dt.date().is_in(list(ts.split.test))),
+        calibration=calibration,
+        reliability=reliability(test_rows["score"].to_numpy(), test_rows["label"].to_numpy()),
     )
 
 
@@ -168,7 +196,8 @@ def evaluate(
     victims: pl.DataFrame | None = None,
     thresholds: dict[str, float] | None = None,
 ) -> tuple[dict[str, float], pl.DataFrame, dict[str, float]]:
-    """Metrics on the test days of scored rows, the rows they were computed from, and the thresholds.
+    """Metrics on the test days of scored rows (ranking, calibration, and for victims the capacity
+    replay), the rows they were computed from, and the thresholds.
 
     Thresholds (capacity, red tier) come from the validation days unless given (a registered
     model keeps its own when it is compared with another on the same test days). For
@@ -177,14 +206,15 @@ def evaluate(
     """
     test = scored.filter(c("split") == "test")
     victim = params.target == "victim"
-    metrics = ranking_metrics(test, k=params.capacity, per_subscriber_day=victim)
+    metrics = ranking_metrics(test, k=params.capacity, per_subscriber_day=victim, target=params.target)
+    labelled = test.filter(c("label").is_not_null())
+    metrics |= calibration_metrics(labelled["score"].to_numpy(), labelled["label"].to_numpy())
     if thresholds is None:
         thresholds = _thresholds(scored.filter(c("split") == "val"), params.capacity, victim)
     if not victim:
         return metrics, test, thresholds
     if "scam_contact" in test.columns:
-        ranked = test.group_by("callee", "day").agg(c("score").max(), c("scam_contact").max().alias("label"))
-        scam = at_k(ranked.sort("score", "callee", "day", descending=[True, False, False]), params.capacity)
+        scam = at_k(subscriber_days(test, label="scam_contact"), params.capacity)
         metrics["scam_contact_precision_at_k"] = scam["precision_at_k"]
     horizon = params.labels.horizon
     window = scored.filter((c("split") == "test") | (c("scored_at") >= start_of_day(min(test_days)) - horizon))
@@ -199,25 +229,16 @@ def evaluate(
 
 
 def _thresholds(val: pl.DataFrame, capacity: int, victim: bool) -> dict[str, float]:
-    """From the validation days: ``capacity``, the score at which alerts averaged the daily
-    capacity (the replay's threshold); the tiers: for victims, where alerts were at least half
-    (red) or a fifth (orange) victims, else the capacity threshold and its first fifth."""
+    """``capacity``: from the validation days, the probability at which alerts (victims: one per
+    subscriber and day) averaged the daily capacity, the replay's threshold; the tiers are
+    probabilities (``TIER_PROBABILITY``), the same for every model, since scores are calibrated."""
     if victim:
         capacity_score = capacity_threshold(val, capacity)
-        red = precision_threshold(val, TIER_PRECISION["red"])
-        orange = precision_threshold(val, TIER_PRECISION["orange"])
-        if red is None:
-            red = capacity_threshold(val, max(1, round(capacity * RED_SHARE)))
-        if orange is None:
-            orange = capacity_score
-        return {"capacity": capacity_score, "orange": min(orange, red), "red": red}
     else:
-        per_day = val.group_by("day").len()
-        days = max(per_day.height, 1)
+        days = max(val.group_by("day").len().height, 1)
         ranked = val["score"].sort(descending=True)
-        orange = float(ranked[min(capacity * days, ranked.len()) - 1]) if ranked.len() else 0.5
-        red = float(ranked[min(max(1, round(capacity * RED_SHARE)) * days, ranked.len()) - 1]) if ranked.len() else 0.9
-    return {"capacity": orange, "orange": orange, "red": max(red, orange)}
+        capacity_score = float(ranked[min(capacity * days, ranked.len()) - 1]) if ranked.len() else 0.5
+    return {"capacity": capacity_score, **TIER_PROBABILITY}
 
 
 def feature_importance(booster: lightgbm.Booster) -> pl.DataFrame:
@@ -259,5 +280,29 @@ def summary_lines(result: TrainResult) -> list[tuple[str, str]]:
         ]
         if "scam_contact_precision_at_k" in m:
             rows.append((f"precision@{k}, scam contacts", f"{m['scam_contact_precision_at_k']:.3f}"))
+    rows += calibration_lines(result)
     rows.append(("rounds (early stopping)", f"{m.get('best_iteration', 0):.0f}"))
     return rows
+
+
+def calibration_lines(result: TrainResult) -> list[tuple[str, str]]:
+    """How scores were made probabilities, how well that held on the test days, and the tiers."""
+    m = result.metrics
+    t = result.meta.get("thresholds", {})
+    k = result.params.capacity
+    per = "subscribers" if result.target == "victim" else "rows"
+    brier, error = m.get("brier", float("nan")), m.get("calibration_error", float("nan"))
+    return [
+        ("probabilities calibrated by", result.calibration.describe()),
+        (
+            "calibration on the test days",
+            f"Brier {brier:.4f}, calibration error {error:.1%}; "
+            f"mean predicted {format_probability(m.get('mean_probability'))}, "
+            f"observed {format_probability(m.get('observed_rate'))}",
+        ),
+        (
+            "tiers",
+            f"red ≥ {format_probability(t.get('red'))}, orange ≥ {format_probability(t.get('orange'))}; "
+            f"{k} {per} a day from {format_probability(t.get('capacity'))} (validation days)",
+        ),
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from fraudkit.model.registry import Comparison
@@ -17,6 +18,7 @@ LABELS = {
     "warned_share": "warned before first transfer",
     "median_lead_minutes": "median lead time (min)",
     "loss_stopped_share": "loss that could have been stopped",
+    "brier": "Brier score (calibration; lower is better)",
 }
 
 
@@ -27,6 +29,8 @@ def _fmt(value: float | None, metric: str) -> str:
         return f"{value:.1%}"
     if metric == "median_lead_minutes":
         return f"{value:.0f}"
+    if metric == "brier":
+        return f"{value:.4f}"
     return f"{value:.3f}"
 
 
@@ -41,7 +45,9 @@ def training_table(result: TrainResult) -> Table:
         rows, pos = result.metrics.get(f"{part}_rows", 0), result.metrics.get(f"{part}_positives", 0)
         table.add_row(f"{part} days", f"{days[0]}..{days[-1]} ({len(days)}): {rows:,.0f} rows, {pos:,.0f} positive")
     for name, value in summary_lines(result):
-        table.add_row(name, value)
+        table.add_row(name, escape(value))
+    for name, where in result.artifacts.items():
+        table.add_row(f"picture: {name}", escape(where))
     return table
 
 

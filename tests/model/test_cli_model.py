@@ -85,7 +85,7 @@ def test_train_promote_and_warn_end_to_end(model_world: ModelWorld, tmp_path: Pa
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["train", "--target", "victims"], "unknown target 'victims'"),
+        (["train", "--target", "victims"], "unknown --target 'victims'"),
         (["warn", "--out", "calls.pdf"], "must end in .xlsx, .csv or .parquet"),
         (["warn", "--out", "calls.csv", "--lookback", "a day"], "--lookback 'a day' is not a duration"),
         (["warn", "--out", "calls.csv", "--tiers", "0.1,0.9"], "orange <= red"),

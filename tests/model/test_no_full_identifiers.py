@@ -106,6 +106,8 @@ def test_no_output_of_a_default_run_holds_a_full_identifier(outputs: tuple[Path,
     finally:
         con.close()
     leaks += folder_leaks(out, known)
+    pictures = sorted(p.name for p in settings.mlruns_dir.rglob("pictures/*.svg"))
+    assert pictures == ["calibration.svg", "importance.svg", "pr_curve.svg"], "the run's pictures are checked too"
     leaks += folder_leaks(settings.mlruns_dir, known)  # the MLflow store (sqlite) and every artifact
     leaks += leaks_in_text(terminal, known, "terminal")
     assert sorted(out.rglob("*.parquet")) and sorted(out.rglob("*.xlsx")) and sorted(out.rglob("*.html"))

@@ -13,10 +13,10 @@ from model_world import AS_OF, ModelWorld
 from fraudkit.errors import NotReadyError
 from fraudkit.model.dataset import TrainingSet, build_training_set, entity_rows
 from fraudkit.model.labels import apply_outcomes
-from fraudkit.model.metrics import at_k, average_precision, interception, precision_threshold, replay_calls
+from fraudkit.model.metrics import at_k, average_precision, interception, replay_calls
 from fraudkit.model.params import LabelParams, SplitParams, TrainParams
 from fraudkit.model.split import split_days
-from fraudkit.model.train import TrainResult, train_model
+from fraudkit.model.train import TIER_PROBABILITY, TrainResult, _thresholds, train_model
 from fraudkit.settings import Settings
 from fraudkit.store import connect
 
@@ -163,15 +163,16 @@ def test_precision_at_k_says_when_too_few_positives_cap_it() -> None:
     assert at_k(ranked, 10)["best_precision_at_k"] == 2 / 6  # k beyond the rows: only 6 slots
 
 
-def test_tier_thresholds_mark_where_validation_alerts_reached_a_precision() -> None:
+def test_tiers_are_probabilities_and_the_capacity_threshold_comes_from_the_validation_days() -> None:
     day = datetime(2026, 10, 20).date()
     scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05]
-    labels = [1, 0, 1, 0, 0, 0, 0, 0, 1, 0]
-    val = pl.DataFrame({"callee": [f"p{i}" for i in range(10)], "day": [day] * 10, "score": scores, "label": labels})
-    assert precision_threshold(val, 0.5) == 0.6  # 2 of the top 4: the lowest cut still at one in two
-    assert precision_threshold(val, 0.32) == 0.1  # 3 of the top 9 (3 of 10 is too few)
-    assert precision_threshold(val, 1.0) == 0.9
-    assert precision_threshold(val.with_columns(pl.lit(0).alias("label")), 0.2) is None  # no victims to set it on
+    val = pl.DataFrame(
+        {"callee": [f"p{i}" for i in range(10)], "day": [day] * 10, "score": scores, "label": [1, 0] * 5}
+    )
+    got = _thresholds(val, capacity=3, victim=True)
+    assert (got["red"], got["orange"]) == (TIER_PROBABILITY["red"], TIER_PROBABILITY["orange"]) == (0.5, 0.2)
+    assert got["capacity"] == 0.7  # three subscribers a day on the one validation day
+    assert _thresholds(val, capacity=4, victim=False)["capacity"] == 0.6
 
 
 def test_the_capacity_replay_calls_the_best_waiting_alert_and_counts_only_calls_before_the_loss() -> None:

@@ -159,6 +159,17 @@ def test_bad_output_and_tiers_are_refused_up_front(listed: WarningList, tmp_path
         write_warning_list(listed, tmp_path / "calls.pdf")
     with pytest.raises(ConfigError, match="orange <= red"):
         Tiers.parse("0.2,0.9")
-    with pytest.raises(ConfigError, match="not two scores"):
+    with pytest.raises(ConfigError, match="not two probabilities"):
         Tiers.parse("high")
-    assert Tiers.parse("0.9,0.5").expr is not None
+    assert Tiers.parse("0.9,0.5") == Tiers.parse("90%, 50%") == Tiers(red=0.9, orange=0.5)
+    with pytest.raises(ConfigError, match="orange <= red <= 1"):
+        Tiers.parse("90,50")  # percentages without the sign are not probabilities
+
+
+def test_the_list_shows_the_models_probabilities_and_tiers(listed: WarningList, model: LoadedModel) -> None:
+    """The model is calibrated, so the tiers are the same probabilities for every model: red from 50%."""
+    assert listed.tiers == Tiers(red=0.5, orange=0.2) == Tiers.of_model(model)
+    frame = listed.frame
+    assert (frame.filter(pl.col("tier") == "red")["score"] >= 0.5).all()
+    assert (frame.filter(pl.col("tier") == "yellow")["score"] < 0.2).all()
+    assert frame["score"].is_between(0.0, 1.0).all()
