@@ -1,6 +1,8 @@
 """Writing the call-back list for people: CSV, Parquet, or an XLSX laid out for a warning team.
 
-Phones and accounts are masked unless revealed; full values need the grant of
+The score is written as ``victim_probability``, a number (0-1) for programs, beside ``risk``, the
+same as people read it ("71%", "0.4%", "<0.1%"); in the XLSX the one number column is shown that
+way by a per-cell format. Phones and accounts are masked unless revealed; full values need the grant of
 ``exposure.reveal``, which records the export in the audit log first (who, when, what, how many)
 and marks it completed once the file is in place. Every file is written atomically.
 """
@@ -15,6 +17,7 @@ import polars as pl
 from fraudkit.atomic import write_file
 from fraudkit.errors import ConfigError
 from fraudkit.exposure import Reveal, mask_frame, reveal_if, revealed
+from fraudkit.model.calibration import format_probability
 from fraudkit.warn.listing import WarningList
 
 SUFFIXES = (".xlsx", ".csv", ".parquet")
@@ -22,7 +25,8 @@ TIER_COLOURS = {"red": "#F4B6B6", "orange": "#FAD7A0", "yellow": "#FCF3CF"}
 WIDTHS = {
     "rank": 6,
     "phone": 15,
-    "score": 8,
+    "risk": 7,
+    "victim_probability": 11,
     "tier": 8,
     "reason_1": 52,
     "reason_2": 44,
@@ -36,7 +40,8 @@ WIDTHS = {
 HEADERS = {
     "rank": "Rank",
     "phone": "Phone",
-    "score": "Risk score",
+    "risk": "Risk",
+    "victim_probability": "Victim probability",
     "tier": "Tier",
     "reason_1": "Reason 1",
     "reason_2": "Reason 2",
@@ -86,8 +91,29 @@ def write_warning_list(
     return path
 
 
+PROBABILITY_FORMATS = (
+    (0.001, '"<0.1%"'),
+    (0.0995, "0.0%"),
+    (0.995, "0%"),
+    (float("inf"), '">99%"'),
+)
+"""XLSX number formats by the probability below which each applies, as ``format_probability`` writes it."""
+
+
+def export_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """The list as written: ``score`` named ``victim_probability``, with ``risk`` (the percentage
+    people read) before it."""
+    if "score" not in frame.columns:
+        return frame
+    risk = frame["score"].map_elements(format_probability, return_dtype=pl.String).alias("risk")
+    out = frame.rename({"score": "victim_probability"}).with_columns(risk)
+    order = [name for name in out.columns if name != "risk"]
+    at = order.index("victim_probability")
+    return out.select([*order[:at], "risk", *order[at:]])
+
+
 def _write_list(wl: WarningList, path: Path, grant: Reveal | None) -> None:
-    frame = wl.frame if revealed(grant) else masked(wl.frame)
+    frame = export_frame(wl.frame if revealed(grant) else masked(wl.frame))
     suffix = path.suffix.lower()
     if suffix == ".csv":
         write_file(path, frame.write_csv)
@@ -123,15 +149,16 @@ def _write_xlsx(frame: pl.DataFrame, path: Path, wl: WarningList) -> None:
             t: book.add_format({"bg_color": colour, "valign": "top", "text_wrap": True, "border": 1})
             for t, colour in TIER_COLOURS.items()
         }
-        score_fmt = {
-            t: book.add_format({"bg_color": colour, "valign": "top", "num_format": "0.000", "border": 1})
+        probability_fmt = {
+            (t, below): book.add_format({"bg_color": colour, "valign": "top", "num_format": shown, "border": 1})
             for t, colour in TIER_COLOURS.items()
+            for below, shown in PROBABILITY_FORMATS
         }
         time_fmt = {
             t: book.add_format({"bg_color": colour, "valign": "top", "num_format": "yyyy-mm-dd hh:mm", "border": 1})
             for t, colour in TIER_COLOURS.items()
         }
-        columns = frame.columns
+        columns = [name for name in frame.columns if name != "risk"]  # the number column is shown as a percentage
         for j, name in enumerate(columns):
             sheet.write(0, j, HEADERS.get(name, name), head)
             sheet.set_column(j, j, WIDTHS.get(name, 14))
@@ -141,8 +168,9 @@ def _write_xlsx(frame: pl.DataFrame, path: Path, wl: WarningList) -> None:
                 value = row[name]
                 if value is None:
                     sheet.write_blank(i, j, None, cell[tier])
-                elif name == "score":
-                    sheet.write_number(i, j, float(value), score_fmt[tier])
+                elif name == "victim_probability":
+                    below = next((b for b, _ in PROBABILITY_FORMATS if float(value) < b), float("inf"))
+                    sheet.write_number(i, j, float(value), probability_fmt[(tier, below)])
                 elif name == "contact_began":
                     sheet.write_datetime(i, j, value, time_fmt[tier])
                 elif isinstance(value, int | float):
@@ -159,8 +187,9 @@ def _write_xlsx(frame: pl.DataFrame, path: Path, wl: WarningList) -> None:
             ("contacts scored", wl.contacts_scored),
             ("subscribers scored", wl.subscribers_scored),
             ("left out: called back recently", wl.left_out_called),
-            ("red from score", wl.tiers.red),
-            ("orange from score", wl.tiers.orange),
+            ("red from victim probability", format_probability(wl.tiers.red)),
+            ("orange from victim probability", format_probability(wl.tiers.orange)),
+            ("ties", "equal probabilities: the contact that ended latest first, then the contact id"),
         ]
         about.set_column(0, 0, 32)
         about.set_column(1, 1, 22)

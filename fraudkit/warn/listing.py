@@ -4,7 +4,9 @@ As of T, every contact that ended in the ``lookback`` before T is scored with th
 model, exactly as in training (same features, same moment: the contact's end). Each
 subscriber appears once, with their most urgent contact; people called back in the
 ``skip_called`` before T are left out (except those who could not be reached); the rest
-are ranked by score and cut to ``top``.
+are ranked by score (the calibrated probability that the person is being defrauded and pays
+within the model's horizon) and cut to ``top``. Equal scores are ordered as
+``model.ranking`` documents: the contact that ended latest first, then the contact id.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import polars as pl
 from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.exposure import pseudonym, read_store_secret
 from fraudkit.model import frames
+from fraudkit.model.calibration import format_probability
 from fraudkit.model.params import contact_params_from_dict
+from fraudkit.model.ranking import rank
 from fraudkit.model.registry import LoadedModel
 from fraudkit.store import scalar, store_timezone, table_exists
 from fraudkit.timeutil import to_zone
@@ -46,7 +50,7 @@ RETRY_RESULTS = ("unreachable",)
 
 @dataclass(frozen=True)
 class Tiers:
-    """Score thresholds of the tiers: red at or above ``red``, orange at or above ``orange``, else yellow."""
+    """Probability thresholds of the tiers: red at or above ``red``, orange at or above ``orange``, else yellow."""
 
     red: float
     orange: float
@@ -57,12 +61,18 @@ class Tiers:
 
     @classmethod
     def parse(cls, text: str) -> Tiers:
-        """'0.9,0.5' -> red 0.9, orange 0.5 (the ``--tiers`` option)."""
+        """'0.5,0.2' or '50%,20%' -> red from 50%, orange from 20% (the ``--tiers`` option)."""
         try:
-            red, orange = (float(part) for part in text.split(","))
+            red, orange = (_probability(part) for part in text.split(","))
         except ValueError:
-            raise ConfigError(f"--tiers {text!r} is not two scores", hint="write RED,ORANGE, e.g. 0.9,0.5") from None
+            raise ConfigError(
+                f"--tiers {text!r} is not two probabilities", hint="write RED,ORANGE, e.g. 0.5,0.2 or 50%,20%"
+            ) from None
         return cls(red=red, orange=orange)
+
+    def describe(self) -> str:
+        """The tiers as a person reads them: 'red from 50%, orange from 20%'."""
+        return f"red from {format_probability(self.red)}, orange from {format_probability(self.orange)}"
 
     @classmethod
     def of_model(cls, model: LoadedModel) -> Tiers:
@@ -79,6 +89,12 @@ class Tiers:
             .then(pl.lit("orange"))
             .otherwise(pl.lit("yellow"))
         )
+
+
+def _probability(text: str) -> float:
+    """'0.5' or '50%' as 0.5."""
+    text = text.strip()
+    return float(text[:-1]) / 100 if text.endswith("%") else float(text)
 
 
 @dataclass
@@ -241,9 +257,7 @@ def warning_list(
             hint="check --as-of, or load the latest calls with `fraudkit ingest --kind calls`",
         )
     scored = contacts.with_columns(model.score(contacts))
-    urgent = scored.sort(["score", "scored_at", "contact_id"], descending=[True, True, False]).unique(
-        "callee", keep="first", maintain_order=True
-    )
+    urgent = rank(scored, "victim").unique("callee", keep="first", maintain_order=True)
     called = recently_called(con, as_of, skip_called)
     kept = urgent.filter(~c("callee").is_in(called.implode()))
     chosen = kept.head(top)
