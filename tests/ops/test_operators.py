@@ -14,6 +14,7 @@ from fraudkit.errors import ConfigError
 from fraudkit.ops import operators
 from fraudkit.ops.db import ops_engine, ops_url
 from fraudkit.ops.schema import operators as operators_table
+from fraudkit.store import connect
 from fraudkit.web.serve import check_listen, is_loopback
 
 runner = CliRunner(env={"COLUMNS": "200"})
@@ -57,8 +58,14 @@ def test_short_password_and_duplicate_name_are_refused(engine: Engine) -> None:
         operators.create_operator(engine, "ana", "password-b")
 
 
+def _store(tmp_path: Path) -> str:
+    """An empty store, as ingest leaves it: operators are added beside a store that exists."""
+    connect(tmp_path / "f.duckdb").close()
+    return str(tmp_path / "f.duckdb")
+
+
 def test_cli_add_list_disable(tmp_path: Path) -> None:
-    db = str(tmp_path / "f.duckdb")
+    db = _store(tmp_path)
     added = runner.invoke(app, ["operators", "add", "ana", "--db", db], input="password-a\npassword-a\n")
     assert added.exit_code == 0, added.output
     assert "password-a" not in added.output
@@ -73,7 +80,7 @@ def test_cli_add_list_disable(tmp_path: Path) -> None:
 
 
 def test_cli_add_refuses_a_short_password_in_one_line(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["operators", "add", "ana", "--db", str(tmp_path / "f.duckdb")], input="short\nshort\n")
+    result = runner.invoke(app, ["operators", "add", "ana", "--db", _store(tmp_path)], input="short\nshort\n")
     assert result.exit_code == 2 and "8 to 1024 characters" in result.output
 
 
@@ -96,7 +103,9 @@ def test_loopback_hosts(host: str, loopback: bool) -> None:
 def test_serve_refuses_a_public_host_without_operators(tmp_path: Path) -> None:
     check_listen("127.0.0.1", 0)  # local with no accounts: allowed (pages still need a login)
     check_listen("0.0.0.0", 1)
-    result = runner.invoke(app, ["serve", "--host", "0.0.0.0", "--db", str(tmp_path / "f.duckdb")])
+    db = _store(tmp_path)
+    ops_engine(ops_url(tmp_path / "f.duckdb")).dispose()  # an ops store with no operators in it
+    result = runner.invoke(app, ["serve", "--host", "0.0.0.0", "--db", db])
     assert result.exit_code == 2
     assert "refusing to listen on 0.0.0.0: no operator accounts exist" in result.output
     assert len(result.output.strip().splitlines()) == 1
