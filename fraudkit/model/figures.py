@@ -79,31 +79,38 @@ def pr_curve(result: TrainResult, path: Path) -> Path:
     labels = test["label"].cast(pl.Int64).to_numpy()
     scores = test["score"].to_numpy()
     positives = int(labels.sum())
+    auc = result.metrics.get("auc_pr", float("nan"))
     with _figure(5.6, 4.6) as (fig, ax):
         if positives:
             _, hits, precision = precision_at_each_score(labels, scores)
             recall = hits / positives
-            ax.step(np.r_[0.0, recall], np.r_[precision[0], precision], where="pre", color=COLOURS["curve"], lw=1.6)
+            ax.step(
+                np.r_[0.0, recall],
+                np.r_[precision[0], precision],
+                where="pre",
+                color=COLOURS["curve"],
+                lw=1.6,
+                label=f"test days (average precision {auc:.3f})",
+            )
             base = positives / len(labels)
-            ax.axhline(base, color=COLOURS["base"], lw=0.8, ls="--")
-            ax.text(1.0, base, f" random list: {base:.1%}", va="bottom", ha="right", color=COLOURS["base"])
+            ax.axhline(base, color=COLOURS["base"], lw=0.8, ls="--", label=f"a random list ({base:.1%} positives)")
             threshold = float(result.meta.get("thresholds", {}).get("capacity", float("nan")))
             p, r, n = operating_point(test, threshold)
             if p == p and r == r:
                 k = result.params.capacity
-                ax.plot([r], [p], "o", ms=8, color=COLOURS["point"], zorder=3)
-                ax.annotate(
-                    f"capacity {k} a day: probability ≥ {format_probability(threshold)}\n"
-                    f"{n:,} rows flagged, precision {p:.2f}, recall {r:.2f}",
-                    (r, p),
-                    xytext=(-10, -28),
-                    textcoords="offset points",
-                    ha="right",
+                ax.plot(
+                    [r],
+                    [p],
+                    "o",
+                    ms=8,
                     color=COLOURS["point"],
+                    zorder=3,
+                    label=f"capacity {k} a day: probability ≥ {format_probability(threshold)}\n"
+                    f"{n:,} rows flagged, precision {p:.2f}, recall {r:.2f}",
                 )
+            ax.legend(loc="best", frameon=False)
         else:
             ax.text(0.5, 0.5, "no positives on the test days", ha="center", va="center")
-        auc = result.metrics.get("auc_pr", float("nan"))
         ax.set_title(f"{result.target}: precision-recall on the test days (average precision {auc:.3f})")
         ax.set_xlabel("recall: share of the test days' positives found")
         ax.set_ylabel("precision: share of flagged rows that are positives")
@@ -113,11 +120,13 @@ def pr_curve(result: TrainResult, path: Path) -> Path:
         return _save(fig, path)
 
 
-def feature_label(name: str, width: int = 46) -> str:
-    """A feature in the domain's words (its catalogue meaning, first clause), for the chart's axis."""
+def feature_label(name: str, width: int = 44) -> str:
+    """A feature in the domain's words (its catalogue meaning, first clause, on at most two lines)."""
+    import textwrap
+
     meaning = _meanings().get(name, name.replace("_", " "))
     first = meaning.split(";")[0].strip()
-    return first if len(first) <= width else first[: width - 1].rstrip() + "…"
+    return "\n".join(textwrap.wrap(first, width, max_lines=2, placeholder=" …"))
 
 
 def _meanings() -> dict[str, str]:
@@ -132,15 +141,19 @@ def _meanings() -> dict[str, str]:
 def importance_chart(result: TrainResult, path: Path, top: int = TOP_FEATURES) -> Path:
     """The ``top`` features by share of gain (the loss reduction of the splits on them), largest on top."""
     rows = result.importance.head(top).rows(named=True)
-    with _figure(7.5, 0.32 * max(len(rows), 1) + 1.0) as (fig, ax):
+    with _figure(8.0, 0.45 * max(len(rows), 1) + 1.0) as (fig, ax):
+        from matplotlib.ticker import PercentFormatter
+
         y = np.arange(len(rows))[::-1]
         shares = [r["gain_share"] for r in rows]
         ax.barh(y, shares, color=COLOURS["bar"], height=0.7)
-        ax.set_yticks(y, [feature_label(r["feature"]) for r in rows])
+        ax.set_yticks(y, [feature_label(r["feature"]) for r in rows], fontsize=8)
         peak = max(shares, default=0.0) or 1.0
         for yi, r in zip(y, rows, strict=True):
             ax.text(r["gain_share"] + peak * 0.01, yi, f"{r['gain_share']:.1%}  {r['feature']}", va="center")
         ax.set_xlim(0, peak * 1.6)
+        ax.set_xticks([t for t in ax.get_xticks() if t <= peak])
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlabel("share of the model's total gain")
         ax.set_title(f"{result.target}: feature importance (gain), top {len(rows)} of {result.importance.height}")
         return _save(fig, path)
