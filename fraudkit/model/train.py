@@ -290,7 +290,7 @@ def calibration_lines(result: TrainResult) -> list[tuple[str, str]]:
     m = result.metrics
     t = result.meta.get("thresholds", {})
     k = result.params.capacity
-    per = "subscribers" if result.target == "victim" else "rows"
+    per = {"victim": "subscribers", "fraud_number": "phones", "mule": "accounts"}.get(result.target, "rows")
     brier, error = m.get("brier", float("nan")), m.get("calibration_error", float("nan"))
     return [
         ("probabilities calibrated by", result.calibration.describe()),

@@ -39,7 +39,7 @@ def training_table(result: TrainResult) -> Table:
     split = result.meta["split"]
     table = Table(title=f"{result.target} model, labels from {result.meta['label_source']}", title_justify="left")
     table.add_column("measure")
-    table.add_column("value", justify="right")
+    table.add_column("value", justify="right", overflow="fold")  # paths of the pictures: whole, folded
     for part in ("train", "val", "test"):
         days = split[part]
         rows, pos = result.metrics.get(f"{part}_rows", 0), result.metrics.get(f"{part}_positives", 0)

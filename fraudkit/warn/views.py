@@ -21,8 +21,8 @@ def warning_table(wl: WarningList, *, rows: int = 10, reveal: Reveal | None = No
         f"{counts['red']} red, {counts['orange']} orange, {counts['yellow']} yellow ({wl.tiers.describe()})",
         title_justify="left",
     )
-    for col in ("rank", "phone", "victim risk", "tier", "first reason", "suspect number", "contact began"):
-        table.add_column(col, justify="right" if col in ("rank", "victim risk") else "left", overflow="fold")
+    for col in ("rank", "phone", "risk", "tier", "first reason", "suspect number", "contact began"):
+        table.add_column(col, justify="right" if col in ("rank", "risk") else "left", overflow="fold")
     for r in wl.frame.head(rows).iter_rows(named=True):
         table.add_row(
             str(r["rank"]),

@@ -68,7 +68,7 @@ def test_the_preview_shows_percentages_and_the_tiers(tmp_path) -> None:
     console = Console(width=200, record=True, file=io.StringIO())
     console.print(warning_table(small_list()))
     text = console.export_text()
-    assert "victim risk" in text and "red from 50%, orange from 20%" in text
+    assert "risk" in text and "red from 50%, orange from 20%" in text
     for shown in SHOWN:
         assert shown in text
     assert "0.9991" not in text and "13900000000" not in text  # no raw score, phones masked
