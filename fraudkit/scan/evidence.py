@@ -48,10 +48,22 @@ def member_evidence(con: duckdb.DuckDBPyConnection, clusters: pl.DataFrame, flow
         con.unregister("scan_flows")
 
 
-def cluster_evidence(con: duckdb.DuckDBPyConnection, members: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
-    """Per cluster: victims in, money in/out, cash-out points, dwell, account age, reports, fraud numbers."""
+def cluster_evidence(
+    con: duckdb.DuckDBPyConnection, members: pl.DataFrame, as_of: datetime, flows: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Per cluster: victims in, money in/out, cash-out points, dwell, account age, reports, fraud numbers.
+
+    ``onward_out`` is the money sent out (not cashed out) weighted by the share its receiver passed on in
+    the window (``flows``: account, money_in, money_out): laundering carried on past the cluster's edge
+    counts, a supplier that keeps what it is paid does not. Without ``flows`` it is 0."""
     cash = list(CASH_OUT_CHANNELS)
     con.register("scan_m", members)
+    onward = (
+        flows.select("account", "money_in", "money_out")
+        if flows is not None
+        else pl.DataFrame(schema={"account": pl.Utf8, "money_in": pl.Float64, "money_out": pl.Float64})
+    )
+    con.register("scan_onward", onward)
     try:
         return con.sql(
             """
@@ -61,8 +73,10 @@ def cluster_evidence(con: duckdb.DuckDBPyConnection, members: pl.DataFrame, as_o
                 WHERE t.src NOT IN (SELECT account FROM scan_m x WHERE x.cluster_id = m.cluster_id)
             ),
             exits AS (
-                SELECT m.cluster_id, t.dst, t.amount, t.channel, t.ts
+                SELECT m.cluster_id, t.dst, t.amount, t.channel, t.ts,
+                       coalesce(least(o.money_out / nullif(o.money_in, 0), 1.0), 0.0) AS passed_on
                 FROM scan_m m JOIN scan_tx t ON t.src = m.account
+                LEFT JOIN scan_onward o ON o.account = t.dst
                 WHERE t.dst NOT IN (SELECT account FROM scan_m x WHERE x.cluster_id = m.cluster_id)
             ),
             internal AS (
@@ -75,6 +89,8 @@ def cluster_evidence(con: duckdb.DuckDBPyConnection, members: pl.DataFrame, as_o
             x AS (SELECT cluster_id,
                          coalesce(sum(amount) FILTER (WHERE list_contains($cash, channel)), 0) AS cash_out,
                          coalesce(sum(amount) FILTER (WHERE NOT list_contains($cash, channel)), 0) AS other_out,
+                         coalesce(sum(amount * passed_on) FILTER (WHERE NOT list_contains($cash, channel)), 0)
+                             AS onward_out,
                          count(DISTINCT dst) FILTER (WHERE list_contains($cash, channel)) AS cash_out_points,
                          max(ts) AS last_seen
                   FROM exits GROUP BY cluster_id),
@@ -110,6 +126,7 @@ def cluster_evidence(con: duckdb.DuckDBPyConnection, members: pl.DataFrame, as_o
             SELECT mm.cluster_id, mm.size, mm.holders, mm.collectors, mm.cashouts,
                    coalesce(e.victims, 0) AS victims, coalesce(e.money_in, 0) AS money_in,
                    coalesce(x.cash_out, 0) AS cash_out, coalesce(x.other_out, 0) AS other_out,
+                   coalesce(x.onward_out, 0) AS onward_out,
                    coalesce(x.cash_out_points, 0) AS cash_out_points,
                    coalesce(i.internal_flow, 0) AS internal_flow, coalesce(i.internal_txns, 0) AS internal_txns,
                    coalesce(i.just_under_share, 0) AS just_under_share,
@@ -124,6 +141,7 @@ def cluster_evidence(con: duckdb.DuckDBPyConnection, members: pl.DataFrame, as_o
         ).pl()
     finally:
         con.unregister("scan_m")
+        con.unregister("scan_onward")
 
 
 def _just_under_sql(column: str) -> str:
@@ -138,18 +156,19 @@ class ScoreParams:
     """How evidence becomes a cluster's score; every part is kept as a ``score_*`` column so it can be explained.
 
     ``score = behaviour x (1 + corroboration) / 2``. Behaviour is a weighted geometric mean of what a water
-    house does with money: passes most of it on, cashes it out, keeps little of it. One missing behaviour
-    pulls it down however strong the others are, so a shop that forwards its takings fast to suppliers and
-    never cashes out cannot score high. Corroboration combines independent, weaker evidence as "any of
-    them": many victims paying in, reports naming the cluster, speed of pass-through, young accounts; none
-    of its parts reaches 1, so the top of the ranking stays ordered. Flagged at ``flag_at`` (0.5): a
-    cluster needs at least half the behaviour with full corroboration, and without corroboration needs it
-    all, so neither alone flags it.
+    house does with money: passes most of it on, keeps little of it, and sends it where it is hard to
+    follow: cashed out, or on to accounts that pass it on again (the ring goes on past the cluster's edge,
+    weighted by the share the receiver passed on). One missing behaviour pulls it down however strong the
+    others are, so a shop that forwards its takings fast to suppliers who keep them cannot score high.
+    Corroboration combines independent, weaker evidence as "any of them": many victims paying in, reports
+    naming the cluster, speed of pass-through, young accounts; none of its parts reaches 1, so the top of
+    the ranking stays ordered. Flagged at ``flag_at`` (0.5): a cluster needs at least half the behaviour
+    with full corroboration, and without corroboration needs it all, so neither alone flags it.
     """
 
     behaviour_weights: tuple[float, float, float] = (1.0, 1.0, 0.5)
-    """Weights of pass-through, cash-out share and conservation in the geometric mean (conservation is
-    measured on a window's edges, so it counts half)."""
+    """Weights of pass-through, exit (cashed out, or sent on and passed on by its receiver) and conservation in
+    the geometric mean (conservation is measured on a window's edges, so it counts half)."""
     fee_share: float = 0.03
     """Money a ring keeps as its cut: conservation is 1 once out reaches (1 - this) x in. More out than in
     counts as conserved too: the window began while money was passing through, which is no evidence against."""
@@ -168,7 +187,7 @@ class ScoreParams:
     flag_at: float = 0.5
 
 
-BEHAVIOUR_PARTS = ("score_pass_through", "score_cash_out", "score_conservation")
+BEHAVIOUR_PARTS = ("score_pass_through", "score_exit", "score_conservation")
 CORROBORATION_PARTS = ("score_victims", "score_reports", "score_speed", "score_young")
 
 
@@ -182,6 +201,7 @@ def score_clusters(evidence: pl.DataFrame, params: ScoreParams | None = None) ->
     parts = evidence.with_columns(
         score_pass_through=pl.col("pass_through_ratio").fill_null(0.0).clip(0.0, 1.0),
         score_cash_out=(pl.col("cash_out") / out.clip(lower_bound=1.0)).clip(0.0, 1.0),
+        score_exit=((pl.col("cash_out") + pl.col("onward_out")) / out.clip(lower_bound=1.0)).clip(0.0, 1.0),
         score_conservation=(out / (pl.col("money_in").clip(lower_bound=1.0) * (1.0 - params.fee_share))).clip(0.0, 1.0),
         score_victims=victims / (victims + params.victims_half),
         score_reports=reports / (reports + params.reports_half),

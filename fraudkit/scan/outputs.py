@@ -262,9 +262,9 @@ def html_report(result: ScanResult, *, top: int = 10, reveal: Reveal | None = No
                         f"{r['score']:.3f} ({'flagged' if r['flagged'] else 'not flagged'})",
                     ),
                     (
-                        "behaviour: forwards, cashes out, keeps little",
+                        "behaviour: passes money on, cashes it out or sends it on, keeps little",
                         f"{float(r['score_behaviour']):.2f} (pass-through {float(r['score_pass_through']):.2f}, "
-                        f"cash-out {float(r['score_cash_out']):.2f}, "
+                        f"cashed out or passed on further {float(r['score_exit']):.2f}, "
                         f"conservation {float(r['score_conservation']):.2f})",
                     ),
                     (

@@ -79,7 +79,7 @@ def run_scan(
     edges = significant_edges(fast_flow_edges(con, hot, params.flow), flows, params.flow)
     clusters = clusters_from_edges(edges, backend, params.cluster)
     members = member_evidence(con, clusters, flows)
-    evidence = score_clusters(cluster_evidence(con, members, as_of), params.score)
+    evidence = score_clusters(cluster_evidence(con, members, as_of, flows=flows), params.score)
     cluster_edges = edges.join(clusters.rename({"account": "src"}), on="src").join(
         clusters.rename({"account": "dst", "cluster_id": "dst_cluster"}), on="dst"
     )

@@ -16,8 +16,8 @@ from fraudkit.cli import app
 from fraudkit.errors import ConfigError
 from fraudkit.exposure import mask_id, reveal
 from fraudkit.scan.evaluate import evaluate_scan
-from fraudkit.scan.evidence import ScoreParams, score_clusters
-from fraudkit.scan.flows import FlowParams
+from fraudkit.scan.evidence import ScoreParams, cluster_evidence, member_evidence, score_clusters
+from fraudkit.scan.flows import FlowParams, account_flows, window_transactions
 from fraudkit.scan.outputs import SCAN_TABLES, html_report, save_scan
 from fraudkit.scan.scan import ScanParams, run_scan
 from fraudkit.store import connect
@@ -115,6 +115,7 @@ def _evidence(**overrides: object) -> pl.DataFrame:
         "money_in": 10_000.0,
         "cash_out": 9_700.0,
         "other_out": 0.0,
+        "onward_out": 0.0,
         "median_dwell_minutes": 30.0,
         "pass_through_ratio": 0.99,
         "young_share": 0.0,
@@ -133,6 +134,41 @@ def test_a_ring_with_one_victim_and_no_report_is_flagged_on_its_behaviour() -> N
     assert ring["flagged"][0] and ring["score"][0] < 0.75
     corroborated = score_clusters(_evidence(victims=12, reports=3, young_share=1.0))
     assert corroborated["score"][0] > ring["score"][0] + 0.15
+
+
+def test_money_sent_on_to_accounts_that_pass_it_on_counts_like_cash_out() -> None:
+    """A ring piece whose money goes on to the rest of the ring (not cashed out here) still behaves like one."""
+    onward = score_clusters(_evidence(cash_out=0.0, other_out=9_700.0, onward_out=9_700.0))
+    kept = score_clusters(_evidence(cash_out=0.0, other_out=9_700.0, onward_out=0.0))
+    assert onward["score_exit"][0] == pytest.approx(1.0) and kept["score_exit"][0] == 0.0
+    assert onward["flagged"][0] and not kept["flagged"][0]
+
+
+def test_onward_money_is_weighted_by_what_its_receiver_passed_on(tmp_path: Path) -> None:
+    """B pays a supplier S who keeps it and a mule M who sends on all but 100: only M's share is onward."""
+    con = connect(tmp_path / "onward.duckdb")
+    t0 = datetime(2026, 10, 27, 11)
+    moves = [("V", "A", 10_000.0, 0), ("A", "B", 9_800.0, 10), ("B", "S", 5_000.0, 20), ("B", "M", 4_700.0, 25)]
+    moves.append(("M", "X", 4_600.0, 40))
+    frame = pl.DataFrame(
+        [
+            {"txn_id": f"t{i}", "ts": t0 + timedelta(minutes=m), "src_account": a, "dst_account": b, "amount": x}
+            for i, (a, b, x, m) in enumerate(moves)
+        ]
+    ).with_columns(channel=pl.lit("online"), status=pl.lit("success"), currency=pl.lit("CNY"))
+    con.register("incoming", frame)
+    con.execute("INSERT INTO transactions BY NAME SELECT * FROM incoming")
+    con.unregister("incoming")
+    window_transactions(con, AS_OF - WINDOW, AS_OF)
+    flows = account_flows(con, FlowParams())
+    members = pl.DataFrame({"cluster_id": ["A", "A"], "account": ["A", "B"]}).join(
+        member_evidence(con, pl.DataFrame({"account": ["A", "B"], "cluster_id": ["A", "A"]}), flows).drop("cluster_id"),
+        on="account",
+    )
+    evidence = cluster_evidence(con, members, AS_OF, flows=flows)
+    assert evidence["other_out"][0] == pytest.approx(9_700.0)
+    assert evidence["onward_out"][0] == pytest.approx(4_700.0 * 4_600.0 / 4_700.0)
+    con.close()
 
 
 def test_more_out_than_in_is_not_counted_against_a_cluster() -> None:
