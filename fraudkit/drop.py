@@ -22,6 +22,7 @@ from pathlib import Path
 from fraudkit.errors import ConfigError
 from fraudkit.ingest.sources import CSV_SUFFIXES, PARQUET_SUFFIXES
 from fraudkit.schema import TABLES
+from fraudkit.text import join_words, noun, plural
 
 INGEST_ORDER = ("subscribers", "accounts", "calls", "transactions", "reports", "outcomes")
 """Reference tables first, so that a day's events meet the accounts and phones they name."""
@@ -52,7 +53,7 @@ class DropListing:
         said = []
         if self.ground_truth:
             said.append(
-                f"set aside {GROUND_TRUTH_FOLDER}/ ({len(self.ground_truth)} file(s): a synthetic world's "
+                f"set aside {GROUND_TRUTH_FOLDER}/ ({plural(len(self.ground_truth), 'file')}: a synthetic world's "
                 "ground truth, never loaded)"
             )
         if self.passed_over:
@@ -89,9 +90,10 @@ def check_drop(listing: DropListing, *, allow_empty: bool = False) -> DropListin
     """Refuse a drop with a data file that names no kind, or (unless ``allow_empty``) with no data at all."""
     if listing.unnamed:
         raise ConfigError(
-            f"{len(listing.unnamed)} file(s) in drop {listing.drop} name no kind: "
+            f"{plural(len(listing.unnamed), 'file')} in drop {listing.drop} "
+            f"{noun(len(listing.unnamed), 'names', 'name')} no kind: "
             f"{named(listing.unnamed, listing.drop)}",
-            hint=f"put them in a folder named after their kind ({', '.join(INGEST_ORDER)}) or start the name with it",
+            hint=f"put them in a folder named after their kind ({join_words(INGEST_ORDER)}) or start the name with it",
         )
     if not listing.files and not allow_empty:
         said = f"; {'; '.join(listing.notes())}" if listing.notes() else ""

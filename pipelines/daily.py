@@ -37,6 +37,7 @@ from fraudkit.ingest import IngestSummary, ingest_paths
 from fraudkit.schema import TABLES
 from fraudkit.settings import Settings
 from fraudkit.store import open_store, store_timezone
+from fraudkit.text import join_words, noun, plural
 from fraudkit.timeutil import default_as_of, in_zone
 from pipelines.trends import SUMMARY_JSON, TRENDS_SVG, day_figures, draw_trends, read_history, trends_table
 
@@ -66,7 +67,10 @@ class DailyConfig:
             raise ConfigError(f"drop folder {self.drop} {what}", hint="pass the folder the day's files are in")
         unknown = sorted(set(self.mappings) - set(TABLES))
         if unknown:
-            raise ConfigError(f"mapping for unknown kind(s) {', '.join(unknown)}", hint=f"kinds: {', '.join(TABLES)}")
+            raise ConfigError(
+                f"mapping for unknown {noun(len(unknown), 'kind')} {join_words(unknown, 'and')}",
+                hint=f"kinds: {join_words(TABLES)}",
+            )
         if self.warn_format not in LIST_FORMATS:
             raise ConfigError(f"unknown list format {self.warn_format!r}", hint="use xlsx, csv or parquet")
 
@@ -138,7 +142,7 @@ def ingest_drop(
     summaries: dict[str, IngestSummary] = {}
     for kind in INGEST_ORDER:
         if kind in listing.files:
-            progress.at(f"ingest {kind} ({len(listing.files[kind])} file(s))")
+            progress.at(f"ingest {kind} ({plural(len(listing.files[kind]), 'file')})")
             summaries[kind] = ingest_paths(con, listing.files[kind], kind, config.mappings.get(kind))
             progress.kept.append(f"{kind} loaded ({summaries[kind].loaded:,} new rows)")
     facts: dict[str, Any] = {
@@ -148,7 +152,7 @@ def ingest_drop(
     loaded = sum(s.loaded for s in summaries.values())
     rejected = sum(s.rejected for s in summaries.values())
     skipped = sum(s.skipped for s in summaries.values())
-    summary = f"{loaded:,} rows loaded, {rejected:,} rejected, from {listing.data_files} file(s)"
+    summary = f"{plural(loaded, 'row')} loaded, {rejected:,} rejected, from {plural(listing.data_files, 'file')}"
     if skipped:
         summary += f" ({skipped} already ingested)"
     notes = listing.notes()
@@ -224,7 +228,9 @@ def warn_day(
         wl = warning_list(con, model, as_of=as_of, top=config.warn_top, lookback=config.warn_lookback)
     except NotReadyError as exc:
         removed = withdraw_lists(run_dir)
-        said = f"; removed {removed} earlier call-back list(s) of this day, no longer current" if removed else ""
+        said = (
+            f"; removed {plural(removed, 'earlier call-back list')} of this day, no longer current" if removed else ""
+        )
         return StepReport("warn", skipped=exc.one_line() + said)
     path = write_warning_list(wl, run_dir / f"callbacks-{as_of:%Y%m%d-%H%M}.{config.warn_format}")
     withdraw_lists(run_dir, keep=path)

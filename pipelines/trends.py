@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fraudkit.atomic import write_file
+from fraudkit.text import plural
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -151,7 +152,7 @@ def trends_figure(history: list[DayFigures]) -> Figure:
     victims.set_xticks(positions[::step], [f"{d:%m-%d}" for d in days[::step]])
     victims.set_xlabel(f"as-of day, {days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d}" if days else "as-of day")
     victims.set_xlim(-0.6, max(positions, default=0) + 0.6)
-    fig.suptitle(f"fraudkit daily batch: per-day trends, {len(ran)} run day(s)", fontsize=11)
+    fig.suptitle(f"fraudkit daily batch: per-day trends, {plural(len(ran), 'run day')}", fontsize=11)
     return fig
 
 

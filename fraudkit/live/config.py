@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from fraudkit.errors import ConfigError
+from fraudkit.text import join_words, noun
 from fraudkit.timeutil import format_duration, parse_duration
 
 DEMAND_SHARE = 0.5
@@ -184,8 +185,8 @@ def config_from_dict(data: dict[str, Any]) -> WatchConfig:
         if unknown:
             where = f"[{section}] " if section else ""
             raise ConfigError(
-                f"unknown key(s) {where}{', '.join(unknown)} in the watch config",
-                hint="known keys: " + ", ".join(sorted(keys)),
+                f"unknown {noun(len(unknown), 'key')} {where}{join_words(unknown, 'and')} in the watch config",
+                hint="known keys: " + join_words(sorted(keys), "and"),
             )
     tiers, cap, esc = data.get("tiers", {}), data.get("capacity", {}), data.get("escalation", {})
     per_hour = cap.get("calls_per_hour")

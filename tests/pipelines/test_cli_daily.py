@@ -49,13 +49,13 @@ def test_a_synthetic_world_folder_runs_as_a_drop(app: typer.Typer, world_folder:
     args = ["daily", "--drop", str(world_folder), "--db", str(db), "--out", str(out), "--tracking-uri", tracking]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "set aside truth/ (6 file(s): a synthetic world's ground truth, never loaded)" in result.stdout
-    assert "passed over world.json" in result.stdout and "from 5 file(s)" in result.stdout
+    assert "set aside truth/ (6 files: a synthetic world's ground truth, never loaded)" in result.stdout
+    assert "passed over world.json" in result.stdout and "from 5 files" in result.stdout
     assert "warn: skipped: no victim model is registered" in result.stdout
     assert f"trends: {out / '2026-10-31' / 'trends.svg'}" in result.stdout
     assert (out / "2026-10-31" / "trends.svg").is_file()
     stages = [line for line in result.stderr.splitlines() if line.startswith("… ")]
-    assert stages[:2] == ["… ingest", "… ingest subscribers (1 file(s))"] and stages[-1] == "… summary"
+    assert stages[:2] == ["… ingest", "… ingest subscribers (1 file)"] and stages[-1] == "… summary"
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_a_synthetic_world_folder_runs_as_a_drop(app: typer.Typer, world_folder:
         (["--drop", "{tmp}/nowhere"], "drop folder {tmp}/nowhere does not exist"),
         (["--drop", "{tmp}/drop", "--format", "pdf"], "--format must be xlsx, csv or parquet, not 'pdf'"),
         (["--drop", "{tmp}/drop", "--mapping", "bank.toml"], "--mapping 'bank.toml' is not KIND=FILE"),
-        (["--drop", "{tmp}/drop", "--mapping", "ledger=bank.toml"], "mapping for unknown kind(s) ledger"),
+        (["--drop", "{tmp}/drop", "--mapping", "ledger=bank.toml"], "mapping for unknown kind ledger"),
         (["--drop", "{tmp}/drop", "--out", "{tmp}/drop/calls.csv"], "--out {tmp}/drop/calls.csv is a file"),
         (["--drop", "{tmp}/drop", "--tracking-uri", "{tmp}"], "is a plain folder, not an MLflow database"),
         (["--drop", "{tmp}/drop", "--window", "a week"], "--window"),

@@ -44,7 +44,8 @@ def test_daily_batch_ingests_scans_and_reports_then_a_rerun_adds_nothing(world: 
     assert Path(first.step("scan").outputs["scan report"]).exists()
     warn = first.step("warn")
     assert warn.skipped is not None and "fraudkit train --target victim" in warn.skipped
-    assert not stale.exists() and "removed 1 earlier call-back list(s)" in warn.skipped  # no stale list to call from
+    assert not stale.exists()  # no stale list to call from
+    assert "removed 1 earlier call-back list of this day" in warn.skipped
     summary = json.loads((first.run_dir / "summary.json").read_text())
     assert [s["name"] for s in summary["steps"]] == ["ingest", "scan", "warn"]
     assert summary["trend"]["clusters"] == first.step("scan").facts["flagged"] and summary["trend"]["listed"] is None
@@ -154,6 +155,6 @@ def test_ctrl_c_inside_one_kind_says_that_kind_was_rolled_back(
     with pytest.raises(DailyInterrupted) as caught:
         run_daily(config)
     line = caught.value.one_line()
-    assert line.startswith("interrupted at ingest calls (1 file(s)) (rolled back")
+    assert line.startswith("interrupted at ingest calls (1 file) (rolled back")
     assert "subscribers loaded" in line and "accounts loaded" in line and "calls loaded" not in line
     assert "not written: ingest, scan, warn, summary" in line

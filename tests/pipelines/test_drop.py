@@ -41,7 +41,7 @@ def test_a_synthetic_world_folder_loads_its_tables_and_sets_its_truth_aside(tmp_
     assert set(truth) <= set(listing.ground_truth) and len(listing.ground_truth) == 4
     assert [p.name for p in listing.passed_over] == ["world.json"]
     notes = " ".join(listing.notes())
-    assert "set aside truth/ (4 file(s)" in notes and "passed over world.json" in notes
+    assert "set aside truth/ (4 files" in notes and "passed over world.json" in notes
     assert listing.data_files + len(listing.ground_truth) + len(listing.passed_over) == 10, "every file accounted for"
 
 
@@ -52,7 +52,8 @@ def test_files_that_name_no_kind_are_refused_by_name(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="name no kind") as caught:
         drop_files(tmp_path)
     line = caught.value.one_line()
-    assert "2 file(s)" in line and "callsheet.csv" in line and "extra/notes.parquet" in line
+    assert "2 files in drop" in line and "name no kind" in line
+    assert "callsheet.csv" in line and "extra/notes.parquet" in line
     assert "\n" not in line
 
 
