@@ -57,7 +57,10 @@ class Tiers:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.orange <= self.red <= 1.0:
-            raise ConfigError(f"tiers need 0 <= orange <= red <= 1, got red={self.red}, orange={self.orange}")
+            raise ConfigError(
+                f"tiers need 0 <= orange <= red <= 1, got red={self.red}, orange={self.orange}",
+                hint="tiers are probabilities: e.g. --tiers 0.5,0.2 or 50%,20%",
+            )
 
     @classmethod
     def parse(cls, text: str) -> Tiers:
