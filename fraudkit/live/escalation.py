@@ -25,6 +25,7 @@ from fraudkit.exposure import mask_frame, pseudonym_series, read_store_secret
 from fraudkit.live.config import WatchConfig
 from fraudkit.model import frames
 from fraudkit.ops.schema import alerts, bank_requests
+from fraudkit.store import table_exists
 
 c = pl.col
 
@@ -111,11 +112,20 @@ def suspect_payments(
     )
 
 
+FLAGGED_MEMBERS = """
+SELECT m.account FROM scan_members m
+WHERE m.as_of = $at
+  AND m.cluster_id IN (SELECT cluster_id FROM scan_clusters WHERE as_of = $at AND flagged)
+"""
+"""Members of the clusters the scan flagged: an unflagged candidate (a busy shop that forwards its
+takings fast) is no reason to call a bank."""
+
+
 def _scan_members(con: duckdb.DuckDBPyConnection, horizon: datetime) -> pl.Series | None:
     at = frames.latest_before(con, "scan_members", "as_of", horizon)
-    if at is None:
+    if at is None or not table_exists(con, "scan_clusters"):
         return None
-    return con.sql("SELECT account FROM scan_members WHERE as_of = $at", params={"at": at}).pl()["account"]
+    return con.sql(FLAGGED_MEMBERS, params={"at": at}).pl()["account"]
 
 
 def escalate(engine: Any, payments: pl.DataFrame, now: datetime) -> int:

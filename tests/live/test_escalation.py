@@ -150,11 +150,13 @@ def desk(tmp_path: Path) -> Iterator[Desk]:
     made.engine.dispose()
 
 
-def save_members(con: duckdb.DuckDBPyConnection, as_of: datetime, accounts: list[str]) -> None:
-    """A water-house scan as ``fraudkit scan`` saves it (members as the store's pseudonyms)."""
+def save_members(con: duckdb.DuckDBPyConnection, as_of: datetime, accounts: list[str], *, flagged: bool = True) -> None:
+    """A water-house scan as ``fraudkit scan`` saves it (members as the store's pseudonyms), its one
+    cluster flagged or, with ``flagged=False``, a candidate the score left out."""
     members = pl.DataFrame({"cluster_id": [accounts[0]] * len(accounts), "account": accounts})
+    clusters = pl.DataFrame({"cluster_id": [accounts[0]], "flagged": [flagged]})
     run_id = f"scan-{as_of:%Y%m%dT%H%M}"
-    save_scan(con, ScanResult(run_id, as_of, timedelta(days=7), members, members, members, members))
+    save_scan(con, ScanResult(run_id, as_of, timedelta(days=7), clusters, members, members, members))
 
 
 # ---- (a) an account named in a report, by both ways of linking a person to accounts -------
@@ -252,6 +254,12 @@ def test_paying_a_member_of_the_latest_scan_is_urgent(desk: Desk) -> None:
     desk.report(MEMBER)  # a member that is also reported: the scan is the stronger reason
     desk.pay(1, CONTACT + timedelta(minutes=30), MEMBER, 300.0)
     assert desk.payments().select("account", "reason").rows() == [(MEMBER, REASON_MEMBER)]
+
+
+def test_paying_a_member_of_an_unflagged_cluster_is_not_urgent(desk: Desk) -> None:
+    save_members(desk.con, CONTACT - timedelta(days=1), [MEMBER, "6230580000000000001"], flagged=False)
+    desk.pay(1, CONTACT + timedelta(minutes=30), MEMBER, 300.0)
+    assert desk.payments().is_empty()
 
 
 def test_only_the_latest_scan_before_the_horizon_counts(desk: Desk) -> None:
