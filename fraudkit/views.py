@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from fraudkit.exposure import Reveal, mask_id, mask_text, revealed
+from fraudkit.progress import ConsoleReporter, reporting
 from fraudkit.text import short_amount
 
 RAW_LINE_SHOWN = 40
@@ -29,14 +30,12 @@ if TYPE_CHECKING:
 
 
 @contextmanager
-def stage_status(console: Console, title: str) -> Iterator[Any]:
-    """A spinner whose text follows the stage being worked on; call the yielded function with a stage name."""
-    with console.status(f"{title}…") as status:
-
-        def update(stage: str) -> None:
-            status.update(f"{title}: {stage}…")
-
-        yield update
+def stage_status(console: Console, title: str) -> Iterator[ConsoleReporter]:
+    """What a command shows while it works (:func:`fraudkit.progress.reporting`): on a terminal, a
+    row following the text the yielded object is called with and a bar per stage; otherwise a line
+    for each, printed as it happens. Pass the object down as a library function's ``progress``."""
+    with reporting(console, title) as progress:
+        yield progress
 
 
 def counts_table(title: str, counts: Mapping[str, int], *, unit: str = "rows") -> Table:
