@@ -32,6 +32,7 @@ from fraudkit.progress import ProgressArg, Reporter, as_reporter, stage
 from fraudkit.settings import Settings
 from fraudkit.store import open_store, table_counts
 from fraudkit.synth import SynthConfig, generate_world, write_world
+from fraudkit.text import plural
 
 if TYPE_CHECKING:
     import polars as pl
@@ -321,7 +322,7 @@ def train_target(run: DemoRun, target: str) -> StepResult:
             training_set = build_training_set(con, params.target, as_of=as_of, params=params, progress=run.progress)
         with stage(run.progress, "LightGBM") as learnt:
             result = train_model(training_set, params, run.settings)
-            learnt.note = f"{int(result.metrics['train_rows']):,} training rows"
+            learnt.note = plural(int(result.metrics["train_rows"]), "training row")
     except NotReadyError as exc:
         return skipped(name, exc.one_line())
     with stage(run.progress, "MLflow") as logged:
@@ -427,7 +428,7 @@ def warn_step(run: DemoRun) -> StepResult:
             open_store(run.db_path, read_only=True) as con,
         ):
             wl = warning_list(con, model, as_of=as_of, top=run.capacity, lookback=WARN_LOOKBACK)
-            scored.note = f"{wl.contacts_scored:,} contacts, {wl.frame.height} listed"
+            scored.note = f"{plural(wl.contacts_scored, 'contact')}, {wl.frame.height} listed"
     except NotReadyError as exc:
         return skipped("warn", exc.one_line())
     run.reports_dir.mkdir(parents=True, exist_ok=True)

@@ -215,10 +215,10 @@ def stage(reporter: Reporter, name: str, *, total: float | None = None, unit: st
 
 
 def amount(value: float, unit: str) -> str:
-    """'12.3 MB' for bytes, '1,234 rows' otherwise."""
+    """'12.3 MB' for bytes, '1,234 rows' or '1 row' otherwise (``unit`` is given as a plural)."""
     if unit == "bytes":
         return decimal(int(value))
-    return f"{value:,.0f} {unit}".rstrip()
+    return f"{value:,.0f} {_singular(unit) if value == 1 else unit}".rstrip()
 
 
 def count(done: float, total: float | None, unit: str) -> str:

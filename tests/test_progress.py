@@ -241,16 +241,9 @@ def test_a_demo_step_has_ended_on_the_reporter_before_the_next_one_starts(tmp_pa
 # ---- the commands: the same lines through the CLI ---------------------------------------------
 
 
-def _stage_status_reports() -> bool:
-    """Whether the commands' views.stage_status hands out a fraudkit.progress reporter (issue 11)."""
-    with stage_status(Console(file=io.StringIO(), force_terminal=False), "probe") as progress:
-        return isinstance(progress, Reporter)
-
-
-needs_reporting_views = pytest.mark.skipif(
-    not _stage_status_reports(),
-    reason="views.stage_status does not yet hand out fraudkit.progress.reporting (issue 11: the lead applies it)",
-)
+def test_the_commands_status_is_a_reporter_they_pass_down() -> None:
+    with stage_status(Console(file=io.StringIO(), force_terminal=False), "scanning") as progress:
+        assert isinstance(progress, Reporter) and callable(progress)
 
 
 @pytest.fixture
@@ -263,7 +256,6 @@ def _shape(output: str) -> list[str]:
     return [re.sub(r"\d[\d.,]* (s|min|h)\b", "N s", line) for line in output.splitlines()]
 
 
-@needs_reporting_views
 def test_cli_synth_prints_a_line_per_stage_in_order(tmp_path: Path, runner: CliRunner) -> None:
     out = runner.invoke(app, ["synth", "-n", "300", "--days", "12", "--seed", "5", "--out", str(tmp_path / "w")])
     assert out.exit_code == 0, out.output
@@ -283,7 +275,6 @@ def test_cli_synth_prints_a_line_per_stage_in_order(tmp_path: Path, runner: CliR
     assert lines.index(progress[-1]) < next(i for i, line in enumerate(lines) if "written to" in line)
 
 
-@needs_reporting_views
 def test_cli_demo_prints_each_step_as_it_starts_and_ends(tmp_path: Path, runner: CliRunner) -> None:
     args = ["demo", "--workdir", str(tmp_path), "-n", "300", "--seed", "5", "--threads", "1"]
     out = runner.invoke(app, args)

@@ -33,6 +33,7 @@ from fraudkit.ingest.validate import IngestSettings
 from fraudkit.progress import SILENT, Reporter, duration, stage
 from fraudkit.schema import TABLES, Table
 from fraudkit.store import ensure_schema
+from fraudkit.text import plural
 
 SMALL_FILE_BYTES = 1 << 20  # CSV files up to this size are read line by line (see _load)
 
@@ -133,7 +134,7 @@ class ProgressEvent:
         if self.result is None:
             return f"loaded {where}"
         took = duration(self.result.seconds)
-        return f"loaded {where}: {self.result.loaded:,} rows, {self.result.rejected:,} rejected in {took}"
+        return f"loaded {where}: {plural(self.result.loaded, 'row')}, {self.result.rejected:,} rejected in {took}"
 
 
 ProgressFn = Callable[[ProgressEvent], None]
@@ -282,13 +283,13 @@ def _summary_note(summary: IngestSummary) -> str:
         return _file_note(summary.files[0])
     note = _counts_note(summary.loaded, summary.rejected, summary.duplicates, summary.updates)
     skipped = f", {summary.skipped} already ingested" if summary.skipped else ""
-    return f"{len(summary.files)} files, {note}{skipped}"
+    return f"{plural(len(summary.files), 'file')}, {note}{skipped}"
 
 
 def _counts_note(loaded: int, rejected: int, duplicates: int, updates: int) -> str:
-    figures = [f"{loaded:,} rows loaded", f"{rejected:,} rejected"]
-    figures += [f"{duplicates:,} duplicates"] if duplicates else []
-    figures += [f"{updates:,} updates"] if updates else []
+    figures = [f"{plural(loaded, 'row')} loaded", f"{rejected:,} rejected"]
+    figures += [plural(duplicates, "duplicate")] if duplicates else []
+    figures += [plural(updates, "update")] if updates else []
     return ", ".join(figures)
 
 

@@ -35,6 +35,7 @@ from fraudkit.model.params import LabelSource, Target, TrainParams, check_target
 from fraudkit.model.split import DaySplit, split_days
 from fraudkit.progress import ProgressArg, Reporter, as_reporter, stage
 from fraudkit.store import store_timezone
+from fraudkit.text import plural
 from fraudkit.timeutil import start_of_day, to_zone
 
 c = pl.col
@@ -159,12 +160,12 @@ def _victim_set(
     until = start_of_day(split.test[-1]) + timedelta(days=1)
     with stage(reporter, f"contacts {since:%Y-%m-%d}..{until:%Y-%m-%d}") as found:
         contacts = frames.contacts_from_store(con, since=since, until=until, params=p.contacts)
-        found.note = f"{contacts.height:,} contacts over {len(split.all_days)} days"
+        found.note = f"{plural(contacts.height, 'contact')} over {plural(len(split.all_days), 'day')}"
     if contacts.is_empty():
         raise NotReadyError("no contacts (long calls from new numbers) in the training days", hint="load calls first")
     with stage(reporter, "labels") as labelling:
         labelled, victims = _victim_labels(con, p, contacts, as_of, truth)
-        labelling.note = f"{int(labelled['label'].sum() or 0):,} positives"
+        labelling.note = plural(int(labelled["label"].sum() or 0), "positive")
     labelled = _with_split(
         labelled.with_columns(c("scored_at").dt.date().alias("day")), split, ["scored_at", "contact_id"]
     )
@@ -293,7 +294,7 @@ def _entity_set(
             parts.append(entity_rows(con, target, day, window=p.window))
             built.advance()
         rows = pl.concat(parts, how="vertical_relaxed")
-        built.note = f"{rows.height:,} rows"
+        built.note = plural(rows.height, "row")
     if truth is not None:
         positives = truth["fraud_numbers"]["phone"] if target == "fraud_number" else truth["mules"]["account_id"]
         source = "truth"

@@ -45,6 +45,7 @@ from fraudkit.synth.truth import (
     rings_frame,
     victims_frame,
 )
+from fraudkit.text import plural
 
 TABLE_NAMES = ("calls", "transactions", "accounts", "subscribers", "reports")
 TRUTH_NAMES = ("victims", "fraud_numbers", "mules", "rings", "fraud_transactions", "lookalikes")
@@ -90,17 +91,17 @@ def generate_world(cfg: SynthConfig, progress: ProgressArg = None) -> World:
             pop = build_population(cfg, reg, stream(seed, "population"))
             econ = build_economy(cfg, pop, reg, stream(seed, "economy"))
             looks = build_lookalikes(cfg, pop, econ, reg, stream(seed, "lookalikes"))
-            step.note = f"{cfg.subscribers:,} people, {reg.n_phones:,} phones"
+            step.note = f"{plural(cfg.subscribers, 'person')}, {plural(reg.n_phones, 'phone')}"
         world.advance()
 
         with stage(reporter, "fraud") as step:
             plan, fraud_calls = build_fraud(cfg, pop, reg, stream(seed, "fraud"), looks.people)
-            step.note = f"{len(plan.v_person):,} victims"
+            step.note = plural(len(plan.v_person), "victim")
         world.advance()
 
         with stage(reporter, "rings") as step:
             rings, fraud_txns, mule_calls = build_rings(cfg, plan, pop, econ, reg, stream(seed, "rings"), looks.people)
-            step.note = f"{len(rings.op):,} mule rings"
+            step.note = plural(len(rings.op), "mule ring")
         world.advance()
 
         with stage(reporter, "calls") as step:
@@ -114,20 +115,20 @@ def generate_world(cfg: SynthConfig, progress: ProgressArg = None) -> World:
             ]
             log = finish_calls(cfg, batches, reg, stream(seed, "calls.cells"))
             del batches
-            step.note = f"{len(log):,} calls"
+            step.note = plural(len(log), "call")
         world.advance()
 
         with stage(reporter, "transactions") as step:
             legit = ordinary_transactions(cfg, pop, econ, looks, reg, stream(seed, "money"))
             txns = _finish_transactions(cfg, [legit, fraud_txns])
             del legit, fraud_txns
-            step.note = f"{len(txns):,} transfers"
+            step.note = plural(len(txns), "transfer")
         world.advance()
 
         with stage(reporter, "reports") as step:
             losses = victim_losses(plan, rings.pay_dst)
             reports, reported_at = build_reports(cfg, plan, losses, reg.n_phones, stream(seed, "reports"))
-            step.note = f"{len(reports.victim):,} reports"
+            step.note = plural(len(reports.victim), "report")
         world.advance()
 
         with stage(reporter, "tables") as step:
@@ -150,6 +151,6 @@ def generate_world(cfg: SynthConfig, progress: ProgressArg = None) -> World:
                 "fraud_transactions": fraud_transactions_frame(txns, transactions["txn_id"]),
                 "lookalikes": lookalikes_frame(pop, econ, looks, reg, ids),
             }
-            step.note = f"{sum(t.height for t in tables.values()):,} rows in {len(tables)} tables"
+            step.note = f"{plural(sum(t.height for t in tables.values()), 'row')} in {plural(len(tables), 'table')}"
         world.advance()
     return World(config=cfg, tables=tables, truth=truth)

@@ -17,6 +17,7 @@ from fraudkit.errors import ConfigError
 from fraudkit.progress import ProgressArg, as_reporter, stage
 from fraudkit.store import connect, quote_ident
 from fraudkit.synth.world import World
+from fraudkit.text import plural
 
 Format = Literal["parquet", "csv"]
 CSV_DATETIME = "%Y-%m-%d %H:%M:%S"
@@ -49,7 +50,7 @@ def write_world(
             paths[name] = path
             _write(df, path, fmt)  # type: ignore[arg-type]
             written.advance(df.height)
-        written.note = f"{len(files)} files in {out}"
+        written.note = f"{plural(len(files), 'file')} in {out}"
     meta = {
         "generator": "fraudkit.synth",
         "fraudkit_version": __version__,

@@ -202,7 +202,7 @@ def test_folder_and_glob_inputs_and_progress_events(con: duckdb.DuckDBPyConnecti
     ]
     assert events[-1].result is summary.files[1]
     assert [str(e) for e in events[:3]] == ["checking 1/2 a.csv", "checking 2/2 b.csv", "loading 1/2 a.csv"]
-    assert re.fullmatch(r"loaded 2/2 b\.csv: 1 rows, 0 rejected in \d+\.\d s", str(events[-1]))
+    assert re.fullmatch(r"loaded 2/2 b\.csv: 1 row, 0 rejected in \d+\.\d s", str(events[-1]))
     assert "2 loaded" in summary.describe()
 
 

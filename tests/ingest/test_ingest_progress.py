@@ -38,7 +38,7 @@ def test_the_kinds_stage_counts_the_bytes_of_each_file_as_it_is_loaded(
         ("finish", "transactions", sum(sizes)),
     ]
     assert log.events[0].total == sum(sizes) and log.events[0].unit == "bytes"
-    assert log.events[2].note == "1 rows loaded, 0 rejected"
+    assert log.events[2].note == "1 row loaded, 0 rejected"
     assert log.events[-1].note == "2 files, 2 rows loaded, 0 rejected"
 
 
@@ -47,7 +47,7 @@ def test_one_file_is_one_stage_and_a_rerun_says_it_was_skipped(con: duckdb.DuckD
     first, again = EventLog(), EventLog()
     ingest_paths(con, [path], "transactions", progress=first)
     ingest_paths(con, [path], "transactions", progress=again)
-    assert first.of("start") == ["transactions"] and first.events[-1].note == "1 rows loaded, 0 rejected"
+    assert first.of("start") == ["transactions"] and first.events[-1].note == "1 row loaded, 0 rejected"
     assert again.events[-1].note == "already ingested, skipped"
 
 
