@@ -287,9 +287,10 @@ def _plain(text: str) -> str:
 class PlainLines:
     """One line as a stage starts and one as it ends, printed and flushed at once (no carriage returns).
 
-    Called with a text (what a spinner showed), it writes that as a line under ``title``. A
-    counted stage that runs on says how far it is every ``heartbeat`` seconds, so a log under
-    load is never silent for minutes.
+    Called with a text (what a spinner showed), it writes that as a line under ``title``. The
+    title's own line comes just before the first report, so a command refused before it did any
+    work prints its one-line error alone. A counted stage that runs on says how far it is every
+    ``heartbeat`` seconds, so a log under load is never silent for minutes.
     """
 
     def __init__(
@@ -306,14 +307,22 @@ class PlainLines:
         self.clock = clock
         self.stack = _Stack(clock)
         self.began = clock()
+        self.title_said = False
+
+    def say(self, line: str) -> None:
+        """Write ``line``, after the title's line if this is the first."""
+        if self.title and not self.title_said:
+            self.title_said = True
+            self.write(f"{self.title} ...")
+        self.write(line)
 
     def __call__(self, text: str) -> None:
-        self.write(f"{self.title}: {_plain(text)}" if self.title else _plain(text))
+        self.say(f"{self.title}: {_plain(text)}" if self.title else _plain(text))
 
     def start(self, name: str, *, total: float | None = None, unit: str = "") -> None:
         entry = self.stack.push(name, total, unit)
         of = f" ({amount(total, unit)})" if total is not None and unit else ""
-        self.write(f"{entry.path}{of} ...")
+        self.say(f"{entry.path}{of} ...")
 
     def advance(self, amount: float = 1) -> None:
         entry = self.stack.top()
@@ -327,26 +336,24 @@ class PlainLines:
             figures = [count(entry.done, entry.total, entry.unit), rate(entry.done, elapsed, entry.unit)]
             if entry.total is not None and entry.done and entry.total > entry.done:
                 figures.append(f"about {duration(elapsed * (entry.total - entry.done) / entry.done)} left")
-            self.write(f"{entry.path}: " + ", ".join(f for f in figures if f))
+            self.say(f"{entry.path}: " + ", ".join(f for f in figures if f))
 
     def finish(self, note: str = "", *, failed: bool = False) -> None:
         entry = self.stack.pop()
         if entry is not None:
-            self.write(_end_line(entry, self.clock() - entry.started, note, failed))
+            self.say(_end_line(entry, self.clock() - entry.started, note, failed))
 
     @contextmanager
     def running(self) -> Iterator[PlainLines]:
-        """The title's own start and end lines around the command's work."""
-        if self.title:
-            self.write(f"{self.title} ...")
+        """The title's end line after the command's work, when its start line was written."""
         self.began = self.clock()
         try:
             yield self
         except BaseException:
-            if self.title:
+            if self.title_said:
                 self.write(f"{self.title} stopped after {duration(self.clock() - self.began)}")
             raise
-        if self.title:
+        if self.title_said:
             self.write(f"{self.title} done in {duration(self.clock() - self.began)}")
 
 
