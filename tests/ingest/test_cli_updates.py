@@ -28,8 +28,9 @@ def test_ingest_table_shows_updates_only_when_there_are_some(tmp_path: Path) -> 
     fix = write(tmp_path / "fix.csv", [HEADERS["transactions"], txn(2, "20.00", "reversed"), txn(3), txn(3)])
     result = runner.invoke(app, ["ingest", str(fix), "--kind", "transactions", "--mapping", str(mapping), "--db", db])
     assert result.exit_code == 0, result.output
-    header = next(line for line in result.output.splitlines() if "read" in line and "loaded" in line)
-    row = next(line for line in result.output.splitlines() if "fix.csv" in line)
+    lines = result.output.splitlines()
+    header = next(line for line in lines if all(name in line for name in ("read", "loaded", "duplicates")))
+    row = [line for line in lines if "fix.csv" in line][-1]  # the table's, after the progress lines naming the file
     names = [c for c in header.replace("┃", " ").split() if c not in ("file", "note")]
     cells = dict(zip(names, [c for c in row.replace("│", " ").split() if c.isdigit()], strict=True))
     assert cells == {"read": "3", "loaded": "1", "rejected": "0", "duplicates": "1", "updates": "1"}
