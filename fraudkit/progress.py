@@ -260,7 +260,8 @@ def duration(seconds: float) -> str:
 
 
 def _end_line(entry: _Open, seconds: float, note: str, failed: bool) -> str:
-    """'ingest: transactions done in 3.4 s: 1/1 files, 120 MB, 35 MB/s; 1,000 rows loaded'."""
+    """'ingest: calls done in 1.2 s: 3.0 MB, 2.5 MB/s, 207,321 rows loaded, 0 rejected' (what was counted,
+    its rate when the stage took long enough for one to mean something, then the stage's note)."""
     figures = []
     if entry.total is not None or entry.done:
         whole = entry.total is None or entry.done == entry.total
