@@ -411,9 +411,7 @@ def ingest(
         open_store(db, timezone=timezone, lock_wait=lock_wait, create=True) as con,
         stage_status(console, f"ingesting {kind}") as update,
     ):
-        summary = ingest_paths(
-            con, paths, kind, mapping, encoding=encoding, progress=lambda event: update(escape(str(event)))
-        )
+        summary = ingest_paths(con, paths, kind, mapping, encoding=encoding, progress=update)
     console.print(ingest_table(summary))
     if summary.rejected:
         console.print(f"{plural(summary.rejected, 'row')} rejected: see [bold]fraudkit rejects --kind {kind}[/]")

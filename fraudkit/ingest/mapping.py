@@ -54,6 +54,7 @@ import duckdb
 from fraudkit.errors import ConfigError
 from fraudkit.ingest.encoding import ENCODING_HINT, text_codec
 from fraudkit.schema import TABLES, Table
+from fraudkit.text import join_words, noun
 
 AMOUNT_UNITS: dict[str, Decimal] = {
     "yuan": Decimal(1),
@@ -136,8 +137,9 @@ class Mapping:
             for section in SECTIONS:
                 unknown = sorted(set(getattr(self, section)) - known)
                 if unknown:
+                    names = ", ".join(map(repr, unknown))
                     raise ConfigError(
-                        f"{where}: [{section}] names unknown canonical column(s) {', '.join(map(repr, unknown))}",
+                        f"{where}: [{section}] names unknown canonical {noun(len(unknown), 'column')} {names}",
                         hint=_misplaced_hint(unknown) or "set kind = ... in the mapping to see that table's columns",
                     )
 
@@ -171,9 +173,10 @@ class Mapping:
         for section in SECTIONS:
             unknown = [c for c in getattr(self, section) if c not in names]
             if unknown:
+                typed = ", ".join(map(repr, unknown))
                 raise ConfigError(
-                    f"{where}: [{section}] names unknown {table.name} column(s) {', '.join(map(repr, unknown))}",
-                    hint=_misplaced_hint(unknown) or f"{table.name} columns are {', '.join(names)}",
+                    f"{where}: [{section}] names unknown {table.name} {noun(len(unknown), 'column')} {typed}",
+                    hint=_misplaced_hint(unknown) or f"{table.name} columns are {join_words(names, 'and')}",
                 )
         for name in self.timestamps:
             if table.column(name).role != "timestamp":
@@ -191,8 +194,8 @@ class Mapping:
             bad = sorted({v for v in value_map.values() if v.lower() not in allowed})
             if bad:
                 raise ConfigError(
-                    f"{where}: [values.{name}] maps onto unknown value(s) {', '.join(map(repr, bad))}",
-                    hint=f"{name} takes {', '.join(allowed)}",
+                    f"{where}: [values.{name}] maps onto unknown {noun(len(bad), 'value')} {', '.join(map(repr, bad))}",
+                    hint=f"{name} takes {join_words(allowed)}",
                 )
         for name, value in self.defaults.items():
             column = table.column(name)
@@ -251,8 +254,8 @@ def mapping_from_dict(data: dict[str, Any], *, source: str = "<mapping>") -> Map
     unknown = sorted(set(data) - set(TOP_LEVEL_KEYS))
     if unknown:
         raise ConfigError(
-            f"{source}: unknown key(s) {', '.join(map(repr, unknown))}",
-            hint=f"known keys: {', '.join(TOP_LEVEL_KEYS)}",
+            f"{source}: unknown {noun(len(unknown), 'key')} {', '.join(map(repr, unknown))}",
+            hint=f"known keys: {join_words(TOP_LEVEL_KEYS, 'and')}",
         )
     delimiter = _opt_str(data, "delimiter", source)
     if delimiter is not None:

@@ -107,7 +107,7 @@ class IngestSummary:
                     f"{f.duplicates} duplicates{updated} ({f.encoding})"
                 )
         lines.append(
-            f"{self.kind}: {len(self.files)} file(s), {self.rows_read} read, {self.loaded} loaded, "
+            f"{self.kind}: {plural(len(self.files), 'file')}, {self.rows_read} read, {self.loaded} loaded, "
             f"{self.rejected} rejected, {self.duplicates} duplicates, {self.updates} updates, {self.skipped} skipped"
         )
         return "\n".join(lines)

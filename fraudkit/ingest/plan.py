@@ -26,6 +26,7 @@ from fraudkit.ingest.sources import FileFormat, detect_format
 from fraudkit.ingest.validate import IngestSettings
 from fraudkit.schema import Table
 from fraudkit.store import quote_ident
+from fraudkit.text import noun
 
 # Defaults the schema promises ("CNY by default", "success unless stated"); a mapping wins.
 BUILTIN_DEFAULTS: dict[str, dict[str, str]] = {"transactions": {"currency": "CNY", "status": "success"}}
@@ -265,7 +266,8 @@ def resolve_columns(
         where = mapping.source if mapping else "the mapping"
         raise InputFileError(
             path,
-            f"column(s) named in the mapping are not in the file: {', '.join(not_found)}",
+            f"{noun(len(not_found), 'column')} named in the mapping {noun(len(not_found), 'is', 'are')} "
+            f"not in the file: {', '.join(not_found)}",
             hint=f"the file's columns are {shown}; fix [columns] in {where} "
             "(or list the column in `optional` if some files lack it)",
         )
@@ -280,7 +282,7 @@ def resolve_columns(
                 f"the file's columns are {shown}; rename the header to the canonical names "
                 f"or give a mapping file with [columns] {example}"
             )
-        raise InputFileError(path, f"missing required column(s) {names}", hint=hint)
+        raise InputFileError(path, f"missing required {noun(len(missing), 'column')} {names}", hint=hint)
     return tuple(resolved), unused
 
 

@@ -43,7 +43,7 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[Path | str, str]]:
         "undecodable": (tmp_path / "binary.csv", "not valid"),
         "missing columns": (
             write(tmp_path / "cols.csv", ["txn_id,when,amount", "T1,x,1"]),
-            "missing required column(s) 'ts', 'src_account', 'dst_account', 'channel'",
+            "missing required columns 'ts', 'src_account', 'dst_account', 'channel'",
         ),
         "gbk read as utf-8": (gbk, "not valid UTF-8"),
     }

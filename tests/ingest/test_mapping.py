@@ -55,9 +55,9 @@ def test_full_mapping_round_trip(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('delimeter = ","', "unknown key(s) 'delimeter'"),
-        ('kind = "transactions"\n[columns]\nsrc_acount = "付款账号"', "unknown transactions column(s) 'src_acount'"),
-        ('[columns]\nnot_a_column = "x"', "unknown canonical column(s) 'not_a_column'"),
+        ('delimeter = ","', "unknown key 'delimeter'"),
+        ('kind = "transactions"\n[columns]\nsrc_acount = "付款账号"', "unknown transactions column 'src_acount'"),
+        ('[columns]\nnot_a_column = "x"', "unknown canonical column 'not_a_column'"),
         ('kind = "transfers"', "unknown kind 'transfers'"),
         ('encoding = "klingon"', "unknown encoding 'klingon'"),
         ('delimiter = ",,"', "delimiter must be one character"),
@@ -67,7 +67,7 @@ def test_full_mapping_round_trip(tmp_path: Path) -> None:
         ('[timestamps]\nts = "%Q"', "[timestamps] ts = '%Q'"),
         ('[timestamps]\nts = "yyyy-mm-dd"', "is not a strptime format"),
         ('kind = "transactions"\n[timestamps]\namount = "%Y"', "'amount' is not a timestamp column"),
-        ('kind = "transactions"\n[values.channel]\n"手机" = "phone"', "unknown value(s) 'phone'"),
+        ('kind = "transactions"\n[values.channel]\n"手机" = "phone"', "unknown value 'phone'"),
         ('kind = "transactions"\n[values.amount]\n"x" = "1"', "maps values of a amount column"),
         ('kind = "transactions"\n[defaults]\nchannel = "bike"', "channel = 'bike' is not a valid channel"),
         ("[columns]\nts = 5", "must be a non-empty string or list of strings"),
