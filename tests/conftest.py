@@ -3,7 +3,14 @@ on one worker, so each world is generated once rather than once per worker."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# The CLI's Rich consoles are made when fraudkit.cli is imported and fix their width then if
+# COLUMNS is set (xdist workers set 80): unset, each CliRunner invocation's COLUMNS applies.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
 
 SHARED_SCOPES = ("session", "package", "module")
 """Fixtures of these scopes are built once per worker that runs a test needing them."""
