@@ -755,7 +755,11 @@ def warn(
         str, typer.Option("--skip-called", help="Leave out people called back this recently (unless unreachable).")
     ] = "7d",
     tiers: Annotated[
-        str | None, typer.Option("--tiers", help="Scores where red and orange begin, e.g. 0.9,0.5 (default: model's).")
+        str | None,
+        typer.Option(
+            "--tiers",
+            help="Probabilities where red and orange begin, e.g. 0.5,0.2 or 50%,20% (default: red 50%, orange 20%).",
+        ),
     ] = None,
     reveal: RevealOption = False,
     tracking_uri: TrackingOption = None,

@@ -72,3 +72,20 @@ def short_amount(value: float | None) -> str:
     if size < 1e9:
         return f"{value / 1e6:.1f}M"
     return f"{value / 1e9:,.1f}B"
+
+
+def format_probability(p: float | None) -> str:
+    """A probability as people read it: "71%", "7.5%", "0.4%", "<0.1%", ">99%" ("-" when unknown).
+
+    Whole percents from 10% (a model is not sure to the decimal), one decimal below (0.4% and 0.8%
+    differ: one is twice the other), and bounds at the ends so nothing reads as certain.
+    """
+    if p is None or p != p:
+        return "-"
+    if p < 0.001:
+        return "<0.1%"
+    if p < 0.0995:
+        return f"{p * 100:.1f}%"
+    if p >= 0.995:
+        return ">99%"
+    return f"{p * 100:.0f}%"

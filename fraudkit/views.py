@@ -18,7 +18,7 @@ from rich.table import Table
 
 from fraudkit.exposure import Reveal, mask_id, mask_text, revealed
 from fraudkit.progress import ConsoleReporter, reporting
-from fraudkit.text import short_amount
+from fraudkit.text import format_probability, short_amount
 
 RAW_LINE_SHOWN = 40
 """Characters of a rejected raw line shown in the rejects table, so that it takes one row at 80
@@ -142,15 +142,15 @@ def alerts_table(open_alerts: Any, *, limit: int) -> Table:
     """Open alerts, most urgent first, phones and suspect numbers masked and never cut; channel and
     tier share a column (two lines) so that the reason has room to wrap at 80 columns."""
     table = compact_table("open alerts, most urgent first")
-    for col in ("created", "phone", "queue\ntier", "score", "suspect", "reason", "status"):
-        table.add_column(col, justify="right" if col == "score" else "left", no_wrap=col in ("phone", "suspect"))
+    for col in ("created", "phone", "queue\ntier", "risk", "suspect", "reason", "status"):
+        table.add_column(col, justify="right" if col == "risk" else "left", no_wrap=col in ("phone", "suspect"))
     for r in open_alerts.head(limit).iter_rows(named=True):
         tier = r["tier"] + (" urgent" if r["urgent"] else "")
         table.add_row(
             f"{r['created_at']:%m-%d %H:%M}",
             mask_id(r["phone"]) or "",
             f"{escape(r['channel'])}\n[dim]{escape(tier)}[/]",
-            f"{r['score']:.3f}",
+            format_probability(r["score"]),
             mask_id(r["suspect_number"]) or "",
             escape(r["urgent_reason"] or r["reason_1"] or ""),
             escape(r["status"]),

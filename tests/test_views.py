@@ -122,6 +122,7 @@ def test_alerts_fit_80_columns_with_whole_phones() -> None:
     assert mask_id("13800138000") in text and mask_id("+8617012345678") in text
     assert "…" not in text and "orange urgent" in text and "call_queue" in text and "claimed" in text
     assert "13800138000" not in text
+    assert "91%" in text and "0.912" not in text  # the probability as people read it
 
 
 def _long_reject(raw: str) -> dict:

@@ -21,6 +21,8 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
+from fraudkit.text import format_probability  # noqa: F401  (re-exported: the model's own word for a score)
+
 CalibrationMethod = Literal["platt", "weight_corrected", "none"]
 MIN_POSITIVES = 5
 """Validation positives (and negatives) needed to fit both parameters; fewer: weight correction only."""
@@ -162,20 +164,3 @@ def calibration_metrics(probability: np.ndarray, labels: np.ndarray) -> dict[str
         "mean_probability": float(p.mean()),
         "observed_rate": float(y.mean()),
     }
-
-
-def format_probability(p: float | None) -> str:
-    """A probability as people read it: "71%", "7.5%", "0.4%", "<0.1%", ">99%" ("-" when unknown).
-
-    Whole percents from 10% (a model is not sure to the decimal), one decimal below (0.4% and 0.8%
-    differ: one is twice the other), and bounds at the ends so nothing reads as certain.
-    """
-    if p is None or p != p:
-        return "-"
-    if p < 0.001:
-        return "<0.1%"
-    if p < 0.0995:
-        return f"{p * 100:.1f}%"
-    if p >= 0.995:
-        return ">99%"
-    return f"{p * 100:.0f}%"

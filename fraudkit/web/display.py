@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fraudkit.exposure import mask_id, mask_text
+from fraudkit.text import format_probability
 
 TIER_LABELS = {"red": "red", "orange": "orange", "yellow": "yellow"}
 CHANNEL_LABELS = {"call_now": "call now", "call_queue": "call queue", "sms": "SMS list", "bank": "bank"}
@@ -27,7 +28,7 @@ def shown(alert: dict[str, Any], *, now: datetime, zone: str, pay_minutes: float
         "urgent": bool(alert["urgent"]),
         "urgent_reason": mask_text(alert.get("urgent_reason")),
         "phone": mask_id(alert["phone"]),
-        "score": f"{alert['score']:.2f}",
+        "score": format_probability(alert["score"]),
         "reasons": [mask_text(r) for r in (alert["reason_1"], alert["reason_2"], alert["reason_3"]) if r],
         "suspect": mask_id(alert["suspect_number"]) or "",
         "account_paid": mask_id(alert.get("account_paid")) or "",
