@@ -12,11 +12,16 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+from fraudkit.text import plural
+
 
 class _ReasonFormatter(string.Formatter):
-    """``str.format`` plus two specs for people: ``{v:hours}`` and ``{v:days}`` ("5 h", "2.5 days")."""
+    """``str.format`` plus specs for people: ``{v:hours}`` and ``{v:days}`` ("5 h", "2.5 days"), and
+    ``{v:count fraud report}`` for a whole count with its noun ("1 fraud report", "3 fraud reports")."""
 
     def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec.startswith("count "):
+            return plural(round(float(value)), format_spec.removeprefix("count "))
         if format_spec in ("hours", "days"):
             hours = float(value) * (24.0 if format_spec == "days" else 1.0)
             if hours < 1:

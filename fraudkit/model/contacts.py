@@ -55,14 +55,14 @@ CONTACT_FEATURES: tuple[ModelFeature, ...] = (
     ModelFeature(
         "pair_prior_calls",
         "calls between the two numbers in the history before this one",
-        "Only {v:.0f} earlier call(s) between the two",
+        "Only {v:count earlier call} between the two",
         missing="No earlier call between the two numbers",
         fill=0.0,
     ),
     ModelFeature(
         "pair_prior_calls_from_callee",
         "calls the subscriber made to the caller before this one",
-        "Subscriber had called this number {v:.0f} time(s) before",
+        "Subscriber had called this number {v:count time} before",
     ),
     ModelFeature(
         "pair_prior_minutes",
@@ -88,7 +88,7 @@ CONTACT_FEATURES: tuple[ModelFeature, ...] = (
     ModelFeature(
         "caller_reported",
         "reports filed before the call naming the caller as a fraud number",
-        "Caller named in {v:.0f} fraud report(s)",
+        "Caller named in {v:count fraud report}",
     ),
     ModelFeature(
         "caller_calls_24h", "calls and SMS the caller made in the past 24 h", "Caller made {v:.0f} calls in 24 h"
@@ -131,7 +131,7 @@ CONTACT_FEATURES: tuple[ModelFeature, ...] = (
     ModelFeature(
         "caller_handset_other_sims",
         "other numbers seen calling from the caller's handset (IMEI) in the history",
-        "Caller's handset also used by {v:.0f} other SIM(s)",
+        "Caller's handset also used by {v:count other SIM}",
     ),
     ModelFeature(
         "callee_sim_age_days",
@@ -143,7 +143,7 @@ CONTACT_FEATURES: tuple[ModelFeature, ...] = (
     ModelFeature(
         "callee_accounts",
         "bank accounts of the subscriber (same holder or registered with the phone) opened before the call",
-        "Subscriber holds {v:.0f} bank account(s)",
+        "Subscriber holds {v:count bank account}",
     ),
     ModelFeature(
         "callee_calls_7d",

@@ -7,6 +7,7 @@ from datetime import date
 
 from fraudkit.errors import NotReadyError
 from fraudkit.model.params import SplitParams
+from fraudkit.text import plural
 
 PARTS = ("train", "val", "test")
 
@@ -48,7 +49,7 @@ def split_days(days: list[date], params: SplitParams) -> DaySplit:
     n = len(days)
     if n < 3:
         raise NotReadyError(
-            f"only {n} usable day(s) of data after the burn-in and label maturity; need at least 3",
+            f"only {plural(n, 'usable day')} of data after the burn-in and label maturity; need at least 3",
             hint="load more days, or pass a later --as-of",
         )
     n_test = max(1, round(n * params.test_share))

@@ -47,6 +47,7 @@ from fraudkit.exposure import Reveal, mask_frame, mask_id, revealed
 from fraudkit.scan.drawing import DrawEdge, DrawNode, flow_svg, html_table, page
 from fraudkit.scan.flows import CASH_OUT_CHANNELS
 from fraudkit.store import frame, quote_ident, scalar, table_exists
+from fraudkit.timeutil import format_duration
 
 DEFAULT_HOPS = 6
 DEFAULT_WITHIN = timedelta(hours=48)
@@ -184,7 +185,7 @@ def trace_report(
     if seeds.is_empty():
         raise NotReadyError(
             f"report {report_id!r}: victim account {mask_id(victim)} sent no successful transfers "
-            f"in the {lookback.days} days before {reported_at:%Y-%m-%d %H:%M}",
+            f"in the {format_duration(lookback)} before {reported_at:%Y-%m-%d %H:%M}",
             hint="check that the bank's transfers for that period are ingested, or trace with --account",
         )
     return _follow(con, victim, seeds, hops=hops, within=within, min_amount=min_amount)
@@ -286,7 +287,7 @@ def trace_html(result: TraceResult, *, reveal: Reveal | None = None, max_rows: i
                 result.held,
                 result.at_hop_limit,
                 result.accounts_reached,
-                f"{int(result.flows['hop'].max() or 0)} of {result.hops}, each within {result.within}",
+                f"{int(result.flows['hop'].max() or 0)} of {result.hops}, each within {format_duration(result.within)}",
             ]
         ],
     )
@@ -640,7 +641,7 @@ def _check_options(hops: int, within: timedelta, min_amount: float) -> None:
     if hops < 1:
         raise ConfigError(f"hops must be at least 1, not {hops}", hint="e.g. --hops 6")
     if within <= timedelta(0):
-        raise ConfigError(f"the time window must be positive, not {within}", hint="e.g. --within 48h")
+        raise ConfigError(f"the time window must be positive, not {format_duration(within)}", hint="e.g. --within 48h")
     if min_amount < 0:
         raise ConfigError(f"min_amount must not be negative, not {min_amount}")
 

@@ -26,7 +26,7 @@ from fraudkit.model.params import contact_params_from_dict
 from fraudkit.model.ranking import rank
 from fraudkit.model.registry import LoadedModel
 from fraudkit.store import scalar, store_timezone, table_exists
-from fraudkit.timeutil import to_zone
+from fraudkit.timeutil import format_duration, to_zone
 from fraudkit.warn.reasons import reason_columns
 
 c = pl.col
@@ -256,7 +256,8 @@ def warning_list(
     contacts = frames.contacts_from_store(con, since=as_of - lookback, until=as_of, params=params)
     if contacts.is_empty():
         raise NotReadyError(
-            f"no contacts (long calls from new numbers) in the {lookback} before {as_of:%Y-%m-%d %H:%M}",
+            f"no contacts (long calls from new numbers) in the {format_duration(lookback)} "
+            f"before {as_of:%Y-%m-%d %H:%M}",
             hint="check --as-of, or load the latest calls with `fraudkit ingest --kind calls`",
         )
     scored = contacts.with_columns(model.score(contacts))

@@ -92,6 +92,9 @@ def test_reason_sentences_read_like_plain_english() -> None:
     assert render_reason("caller_sim_age_days", 3.0) == "Caller's SIM activated only 3.0 days before"
     assert render_reason("caller_sim_age_days", -1.0) == "Caller's SIM is unknown to the operator (off-network number)"
     assert render_reason("distinct_strangers_called", 412.0).endswith(": 412")
+    assert render_reason("caller_reported", 1.0) == "Caller named in 1 fraud report"
+    assert render_reason("caller_reported", 3.0) == "Caller named in 3 fraud reports"
+    assert render_reason("callee_accounts", 1.0) == "Subscriber holds 1 bank account"
 
 
 def test_the_masked_xlsx_holds_no_full_phone_number(listed: WarningList, tmp_path) -> None:
