@@ -108,18 +108,3 @@ def test_missing_file_is_one_line_naming_it_and_loads_nothing(tmp_path: Path) ->
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM subscribers").fetchall() == [(0,)]
     con.close()
-
-
-def test_demo_runs_end_to_end_and_a_rerun_adds_nothing(tmp_path: Path) -> None:
-    workdir = tmp_path / "demo"
-    first = runner.invoke(app, ["demo", "--workdir", str(workdir), "-n", "800"])
-    assert first.exit_code == 0, first.output
-    con = duckdb.connect(str(workdir / "fraudkit.duckdb"), read_only=True)
-    before = con.execute("SELECT count(*) FROM transactions").fetchall()[0][0]
-    con.close()
-    assert before > 1000
-    second = runner.invoke(app, ["demo", "--workdir", str(workdir), "-n", "800"])
-    assert second.exit_code == 0, second.output
-    con = duckdb.connect(str(workdir / "fraudkit.duckdb"), read_only=True)
-    assert con.execute("SELECT count(*) FROM transactions").fetchall()[0][0] == before
-    con.close()

@@ -21,7 +21,9 @@ from fraudkit.cli import app
 from fraudkit.demo import DEMO_STEPS, DemoResult, DemoRun, StepResult, run_demo
 from fraudkit.errors import ConfigError
 from fraudkit.model.registry import list_versions
+from fraudkit.schema import TABLES
 from fraudkit.settings import Settings
+from fraudkit.store import quote_ident
 
 SUBSCRIBERS, SEED, FRAUD_OPERATIONS = 4_000, 7, 300.0
 BOOSTED = {"fraud_operations_per_100k": FRAUD_OPERATIONS}
@@ -208,11 +210,13 @@ def test_cli_rerun_registers_new_versions_and_prints_the_summary(demo: tuple[Dem
     """Last in the module: it reruns the demo in the shared workdir, which moves the champions to version 2."""
     result, _ = demo
     runner = CliRunner(env={"COLUMNS": "200"})
+    loaded_before = _row_counts(result.workdir / "fraudkit.duckdb")
     args = ["demo", "--workdir", str(result.workdir), "-n", str(SUBSCRIBERS), "--seed", str(SEED)]
     out = runner.invoke(app, [*args, "--fraud-operations", str(FRAUD_OPERATIONS), "--threads", "1"])
     assert out.exit_code == 0, out.output
     said = " ".join(out.output.split())  # Rich wraps long lines
     assert "0 new rows loaded" in said
+    assert _row_counts(result.workdir / "fraudkit.duckdb") == loaded_before  # the rerun added no row
     assert "fraudkit-victim version 2" in said and "fraudkit-fraud_number version 2" in said
     # the same world trains the same model again: a tie on every gate, and the newest takes the alias
     assert said.count("promoted to champion (at least as good as champion v1") == 2
@@ -220,3 +224,12 @@ def test_cli_rerun_registers_new_versions_and_prints_the_summary(demo: tuple[Dem
     assert "call-back list (XLSX, masked)" in said and "summary" in said
     champions = [v["version"] for v in list_versions(Settings(mlruns_dir=result.workdir / "mlruns"), "victim")]
     assert champions == ["2", "1"]
+
+
+def _row_counts(db: Path) -> dict[str, int]:
+    """Rows in each canonical table of a store."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {name: con.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchall()[0][0] for name in TABLES}
+    finally:
+        con.close()
