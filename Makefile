@@ -31,9 +31,12 @@ lock:
 demo: $(STAMP)
 	$(BIN)/fraudkit demo --workdir demo --fresh
 
+# One worker per core; tests sharing a generated world stay on one worker (tests/conftest.py).
+PYTEST_WORKERS ?= auto
+
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # Chromium (browser test) and PostgreSQL (queue tests' second backend), apt-get only when missing.
 system-deps:
