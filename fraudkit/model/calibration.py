@@ -21,8 +21,6 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from fraudkit.text import format_probability  # noqa: F401  (re-exported: the model's own word for a score)
-
 CalibrationMethod = Literal["platt", "weight_corrected", "none"]
 MIN_POSITIVES = 5
 """Validation positives (and negatives) needed to fit both parameters; fewer: weight correction only."""

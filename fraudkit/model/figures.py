@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from fraudkit.model.calibration import format_probability
 from fraudkit.model.metrics import precision_at_each_score
+from fraudkit.text import format_probability
 
 if TYPE_CHECKING:
     from fraudkit.model.train import TrainResult

@@ -22,7 +22,6 @@ from fraudkit.model.calibration import (
     Calibration,
     calibration_metrics,
     fit_calibration,
-    format_probability,
     reliability,
 )
 from fraudkit.model.dataset import TrainingSet
@@ -35,6 +34,7 @@ from fraudkit.model.metrics import (
 )
 from fraudkit.model.params import TrainParams, contact_params_to_dict
 from fraudkit.settings import Settings
+from fraudkit.text import format_probability
 from fraudkit.timeutil import start_of_day
 
 if TYPE_CHECKING:

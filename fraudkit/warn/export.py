@@ -17,7 +17,7 @@ import polars as pl
 from fraudkit.atomic import write_file
 from fraudkit.errors import ConfigError
 from fraudkit.exposure import Reveal, mask_frame, reveal_if, revealed
-from fraudkit.model.calibration import format_probability
+from fraudkit.text import format_probability
 from fraudkit.warn.listing import WarningList
 
 SUFFIXES = (".xlsx", ".csv", ".parquet")

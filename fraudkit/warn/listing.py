@@ -21,11 +21,11 @@ import polars as pl
 from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.exposure import pseudonym, read_store_secret
 from fraudkit.model import frames
-from fraudkit.model.calibration import format_probability
 from fraudkit.model.params import contact_params_from_dict
 from fraudkit.model.ranking import rank
 from fraudkit.model.registry import LoadedModel
 from fraudkit.store import scalar, store_timezone, table_exists
+from fraudkit.text import format_probability
 from fraudkit.timeutil import format_duration, to_zone
 from fraudkit.warn.reasons import reason_columns
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from fraudkit.exposure import Reveal, mask_id, mask_text, revealed
-from fraudkit.model.calibration import format_probability
+from fraudkit.text import format_probability
 from fraudkit.warn.listing import WarningList
 
 TIER_STYLE = {"red": "bold red", "orange": "dark_orange", "yellow": "yellow"}

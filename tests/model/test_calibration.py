@@ -14,12 +14,12 @@ from fraudkit.model.calibration import (
     Calibration,
     calibration_metrics,
     fit_calibration,
-    format_probability,
     reliability,
 )
 from fraudkit.model.dataset import TrainingSet
 from fraudkit.model.registry import LoadedModel, RegisteredModel, load_model
 from fraudkit.model.train import TrainResult, raw_margin
+from fraudkit.text import format_probability
 
 
 def logistic_world(seed: int, rows: int, slope: float, intercept: float) -> tuple[np.ndarray, np.ndarray]:

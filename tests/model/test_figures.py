@@ -9,12 +9,12 @@ from xml.etree import ElementTree
 
 from rich.console import Console
 
-from fraudkit.model.calibration import format_probability
 from fraudkit.model.figures import feature_label, operating_point, write_pictures
 from fraudkit.model.registry import register
 from fraudkit.model.train import TrainResult
 from fraudkit.model.views import training_table
 from fraudkit.settings import Settings
+from fraudkit.text import format_probability
 
 SVG = "{http://www.w3.org/2000/svg}"
 
