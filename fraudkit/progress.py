@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from rich.filesize import decimal
 
+from fraudkit.text import singular_of
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress as RichProgress
@@ -218,7 +220,7 @@ def amount(value: float, unit: str) -> str:
     """'12.3 MB' for bytes, '1,234 rows' or '1 row' otherwise (``unit`` is given as a plural)."""
     if unit == "bytes":
         return decimal(int(value))
-    return f"{value:,.0f} {_singular(unit) if value == 1 else unit}".rstrip()
+    return f"{value:,.0f} {singular_of(unit) if value == 1 else unit}".rstrip()
 
 
 def count(done: float, total: float | None, unit: str) -> str:
@@ -230,10 +232,6 @@ def count(done: float, total: float | None, unit: str) -> str:
     return f"{done:,.0f}/{total:,.0f} {unit}".rstrip()
 
 
-def _singular(unit: str) -> str:
-    return unit[:-1] if unit.endswith("s") and len(unit) > 1 else unit
-
-
 def rate(done: float, seconds: float, unit: str) -> str:
     """'35.2 MB/s', '1,200 rows/s', or '2.5 s a day' when one takes longer than a second."""
     if seconds <= 0 or done <= 0 or unit in STEP_UNITS:
@@ -243,7 +241,7 @@ def rate(done: float, seconds: float, unit: str) -> str:
         return f"{decimal(int(per_second))}/s"
     if per_second >= 1:
         return f"{per_second:,.1f} {unit}/s" if per_second < 100 else f"{per_second:,.0f} {unit}/s"
-    return f"{seconds / done:.1f} s a {_singular(unit) or 'step'}"
+    return f"{seconds / done:.1f} s a {singular_of(unit) or 'step'}"
 
 
 def duration(seconds: float) -> str:

@@ -26,6 +26,19 @@ def plural_of(word: str) -> str:
     return word + "s"
 
 
+def singular_of(word: str) -> str:
+    """The singular of a plural :func:`plural_of` makes ('entities' -> 'entity', 'matches' ->
+    'match', 'people' -> 'person'); a word that is not such a plural ('yuan') comes back as it is."""
+    for one, many in IRREGULAR.items():
+        if word == many:
+            return one
+    for cut in (3, 2, 1):  # try the longest ending first: 'entities', 'matches', 'rows'
+        stem = word[:-cut]
+        if len(stem) > 0 and plural_of(stem + ("y" if cut == 3 else "")) == word:
+            return stem + ("y" if cut == 3 else "")
+    return word
+
+
 def noun(n: float, word: str, plural: str | None = None) -> str:
     """``word`` or its plural, as goes with the count ``n`` (1 takes the singular, 0 the plural)."""
     return word if n == 1 else (plural or plural_of(word))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fraudkit.text import did_you_mean, join_words, plural, short_amount
+from fraudkit.text import did_you_mean, join_words, plural, short_amount, singular_of
 
 
 @pytest.mark.parametrize(
@@ -27,6 +27,25 @@ from fraudkit.text import did_you_mean, join_words, plural, short_amount
 )
 def test_plural(n: float, word: str, text: str) -> None:
     assert plural(n, word) == text
+
+
+@pytest.mark.parametrize(
+    ("many", "one"),
+    [
+        ("rows", "row"),
+        ("matches", "match"),
+        ("entities", "entity"),
+        ("people", "person"),
+        ("days", "day"),
+        ("batches", "batch"),
+        ("yuan", "yuan"),
+        ("stages", "stage"),
+        ("", ""),
+    ],
+)
+def test_singular_of_undoes_plural_of(many: str, one: str) -> None:
+    """A progress line says '1 batch done', not '1 batche' (the old cut of a trailing s)."""
+    assert singular_of(many) == one
 
 
 def test_join_words_never_shows_a_list() -> None:

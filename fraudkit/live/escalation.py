@@ -25,6 +25,7 @@ from fraudkit.exposure import mask_frame, pseudonym_series, read_store_secret
 from fraudkit.live.config import WatchConfig
 from fraudkit.model import frames
 from fraudkit.ops.schema import alerts, bank_requests
+from fraudkit.scan.outputs import FLAGGED
 from fraudkit.store import table_exists
 
 c = pl.col
@@ -112,13 +113,8 @@ def suspect_payments(
     )
 
 
-FLAGGED_MEMBERS = """
-SELECT m.account FROM scan_members m
-WHERE m.as_of = $at
-  AND m.cluster_id IN (SELECT cluster_id FROM scan_clusters WHERE as_of = $at AND flagged)
-"""
-"""Members of the clusters the scan flagged: an unflagged candidate (a busy shop that forwards its
-takings fast) is no reason to call a bank."""
+FLAGGED_MEMBERS = f"SELECT m.account FROM scan_members m WHERE m.as_of = $at AND m.cluster_id IN ({FLAGGED})"
+"""Members of the clusters the scan flagged: an unflagged candidate is no reason to call a bank."""
 
 
 def _scan_members(con: duckdb.DuckDBPyConnection, horizon: datetime) -> pl.Series | None:

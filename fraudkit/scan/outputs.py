@@ -27,6 +27,10 @@ from fraudkit.store import quote_ident
 
 SCAN_TABLES = {"clusters": "scan_clusters", "members": "scan_members", "flow_edges": "scan_flows"}
 
+FLAGGED = "SELECT cluster_id FROM scan_clusters WHERE as_of = $at AND flagged"
+"""The clusters one saved scan (``$at``) flagged: only these are water houses to act on or cite; an
+unflagged candidate (a busy shop that forwards its takings fast) is neither."""
+
 
 def save_scan(con: duckdb.DuckDBPyConnection, result: ScanResult) -> None:
     """Write the scan into the store; a rerun with the same as-of and window replaces its rows.

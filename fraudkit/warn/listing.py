@@ -24,6 +24,7 @@ from fraudkit.model import frames
 from fraudkit.model.params import contact_params_from_dict
 from fraudkit.model.ranking import rank
 from fraudkit.model.registry import LoadedModel
+from fraudkit.scan.outputs import FLAGGED
 from fraudkit.store import scalar, store_timezone, table_exists
 from fraudkit.text import format_probability
 from fraudkit.timeutil import format_duration, to_zone
@@ -164,10 +165,12 @@ def money_involved(con: duckdb.DuckDBPyConnection, listed: pl.DataFrame, as_of: 
         if scan_as_of is not None:
             at = {"at": scan_as_of}
             label = _cluster_label(con, "scan_members")
-            members = con.sql(f"SELECT account, {label} AS cluster FROM scan_members WHERE as_of = $at", params=at).pl()
-            if table_exists(con, "scan_clusters"):
+            if table_exists(con, "scan_clusters"):  # only flagged clusters are cited as water houses
+                flagged = f"as_of = $at AND cluster_id IN ({FLAGGED})"
+                query = f"SELECT account, {label} AS cluster FROM scan_members WHERE {flagged}"
+                members = con.sql(query, params=at).pl()
                 label = _cluster_label(con, "scan_clusters")
-                query = f"SELECT {label} AS cluster, fraud_phones FROM scan_clusters WHERE as_of = $at"
+                query = f"SELECT {label} AS cluster, fraud_phones FROM scan_clusters WHERE as_of = $at AND flagged"
                 clusters = con.sql(query, params=at).pl()
     finally:
         con.unregister("warn_listed")
