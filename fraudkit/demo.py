@@ -354,55 +354,30 @@ def _store_path(settings: Settings) -> Path:
     return Path(uri.removeprefix("sqlite:///")) if uri.startswith("sqlite:///") else Path(uri)
 
 
-PROMOTION_GATES = {"precision_at_k": "precision@k", "warned_share": "warned share", "auc_pr": "AUC-PR"}
-"""What a new version must match the champion on (the notebook's rule): a day's calls reaching victims,
-victims warned in time, and the ranking as a whole. A gate the champion cannot be measured on is no gate."""
-
-
 def promote_if_not_worse(settings: Settings, target: str, version: str) -> tuple[str, bool]:
-    """Move ``champion`` to ``version`` when it is at least as good as the champion on every gate,
-    both scored on ``version``'s own test days.
+    """Move ``champion`` to ``version`` when the promotion rule (:mod:`fraudkit.model.promotion`,
+    the one ``fraudkit models promote`` applies) says it is not worse than the champion.
 
     Why the demo promotes at all: a rerun of the demo trains again and registers a new
     version. On an unchanged world the booster is deterministic, the two versions tie, and
     the newest takes the alias, so the champion is always the run that matches the store as
-    it is now. When the world or the code changed, the gate is the one a team applies with
-    ``fraudkit models promote`` after reading the comparison: a version that does worse than
-    the champion on the same days stays registered but does not serve the call-back list.
+    it is now. When the world or the code changed, a version that does worse than the
+    champion on the same days stays registered but does not serve the call-back list.
     When the champion cannot score the new test rows at all (the feature set changed),
     comparing is meaningless and the new version is promoted without it.
 
     Returns a sentence saying what happened, and whether ``version`` is champion now.
     """
-    from fraudkit.model.registry import compare, promote
+    from fraudkit.model.registry import PromotionRefused, promote
 
     try:
-        comparison = compare(settings, target, version)
+        comparison = promote(settings, target, version)
+    except PromotionRefused as refused:
+        return refused.decision.summary, False
     except NotReadyError:
         promote(settings, target, version, force=True)
         return "promoted to champion without comparison (the champion's features changed)", True
-    if comparison.champion == version:  # register() made the first version of a target champion
-        return "champion (the first version)", True
-    if comparison.champion is None:  # the alias was removed by hand: nothing to compare with
-        promote(settings, target, version, force=True)
-        return "promoted to champion (there was none)", True
-    figures = {metric: (cand, champ) for metric, cand, champ in comparison.rows}
-    measured = {
-        metric: figures[metric]
-        for metric in PROMOTION_GATES
-        if metric in figures and figures[metric][1] is not None and figures[metric][1] == figures[metric][1]
-    }
-    worse = [metric for metric, (cand, champ) in measured.items() if not cand >= champ]
-    against = f"champion v{comparison.champion} on the same test days"
-    if worse:
-        details = ", ".join(
-            f"{PROMOTION_GATES[m]} {_num(measured[m][0])} against {_num(measured[m][1])}" for m in worse
-        )
-        return f"not promoted ({details} for {against})", False
-    # compare() has just made the comparison: force only spares promote() from making it again
-    promote(settings, target, version, force=True)
-    gates = ", ".join(PROMOTION_GATES[m] for m in measured) or "no measurable gate"
-    return f"promoted to champion (at least as good as {against}: {gates})", True
+    return comparison.decision, True
 
 
 def train_victim_step(run: DemoRun) -> StepResult:

@@ -133,27 +133,32 @@ def test_list_and_models_are_held_to_ground_truth(demo: tuple[DemoResult, list[s
     assert "water-house clusters flagged" in summary and "mlflow ui --backend-store-uri sqlite:///" in summary
 
 
-@pytest.mark.parametrize(
-    ("rows", "promoted"),
-    [
-        ([("auc_pr", 0.80, 0.80), ("precision_at_k", 0.50, 0.40), ("warned_share", 0.90, 0.90)], True),
-        ([("auc_pr", 0.90, 0.80), ("precision_at_k", 0.39, 0.40), ("warned_share", 0.95, 0.90)], False),
-        ([("auc_pr", 0.70, 0.80), ("precision_at_k", 0.50, float("nan"))], False),
-        ([("auc_pr", 0.80, float("nan")), ("recall_at_k", 0.1, 0.9)], True),  # no measurable gate: promote
-    ],
-)
-def test_a_new_version_is_promoted_only_when_at_least_as_good_on_every_gate(
-    monkeypatch: pytest.MonkeyPatch, rows: list[tuple[str, float, float]], promoted: bool
+@pytest.mark.parametrize("worse", [False, True])
+def test_the_demo_promotes_by_the_registrys_rule_and_says_what_happened(
+    monkeypatch: pytest.MonkeyPatch, worse: bool
 ) -> None:
+    """The demo applies the same rule as `fraudkit models promote` (fraudkit.model.promotion)."""
     from fraudkit.demo import promote_if_not_worse
     from fraudkit.model import registry
+    from fraudkit.model.promotion import decide
 
+    rows = [("auc_pr", 0.70 if worse else 0.80, 0.80)]
+    cmp = registry.Comparison("victim", "2", "1", rows)
     moved: list[str] = []
-    monkeypatch.setattr(registry, "compare", lambda _s, target, v: registry.Comparison(target, v, "1", rows))
-    monkeypatch.setattr(registry, "promote", lambda _s, _t, version, force=False: moved.append(version))
+
+    def promote(_settings: Settings, _target: str, version: str, force: bool = False) -> registry.Comparison:
+        decision = decide(cmp)
+        if not decision.promote and not force:
+            raise registry.PromotionRefused(cmp, decision)
+        moved.append(version)
+        cmp.decision = decision.summary
+        return cmp
+
+    monkeypatch.setattr(registry, "promote", promote)
     said, is_champion = promote_if_not_worse(Settings(), "victim", "2")
-    assert is_champion is promoted and moved == (["2"] if promoted else [])
-    assert ("not promoted" in said) is not promoted and "champion v1 on the same test days" in said
+    assert is_champion is not worse and moved == ([] if worse else ["2"])
+    assert ("not promoted (AUC-PR 0.700 against 0.800" in said) is worse
+    assert "champion v1 on the same test days" in said
 
 
 def test_a_later_stage_is_one_more_step(tmp_path: Path) -> None:

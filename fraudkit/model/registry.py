@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from fraudkit.errors import ConfigError, NotReadyError
+from fraudkit.errors import ConfigError, FraudkitError, NotReadyError
 from fraudkit.exposure import pseudonymise_frame
 from fraudkit.model.calibration import Calibration
 from fraudkit.model.figures import write_pictures
 from fraudkit.model.params import Target, TrainParams, check_target, flat_params
+from fraudkit.model.promotion import PROMOTE_TOLERANCE, Decision, decide
 from fraudkit.model.train import TrainResult, evaluate, predict
 from fraudkit.settings import Settings
 
@@ -333,6 +334,7 @@ class Comparison:
     rows: list[tuple[str, float, float | None]]
     note: str = ""
     promoted: bool = False
+    decision: str = ""
 
 
 def _eval_frames(client: Any, run_id: str) -> tuple[pl.DataFrame, pl.DataFrame | None]:
@@ -404,11 +406,20 @@ def _metrics_for(
     return metrics
 
 
-def promote(settings: Settings, target: str, version: str | None = None, *, force: bool = False) -> Comparison:
-    """Compare ``version`` (default: latest) with the champion, then move the ``champion`` alias to it.
+def promote(
+    settings: Settings,
+    target: str,
+    version: str | None = None,
+    *,
+    force: bool = False,
+    tolerance: float = PROMOTE_TOLERANCE,
+) -> Comparison:
+    """Compare ``version`` (default: latest) with the champion and move the ``champion`` alias to it
+    when the promotion rule (:func:`fraudkit.model.promotion.decide`) says it is not worse.
 
-    ``force`` skips the comparison (e.g. when the feature set changed and the champion cannot
-    score the candidate's test rows).
+    A worse version is refused with :class:`PromotionRefused` (the alias stays), naming the gates it
+    lost on. ``force`` skips the comparison and the rule (e.g. when the feature set changed and the
+    champion cannot score the candidate's test rows).
     """
     client = _client(settings)
     name = model_name(target)
@@ -420,9 +431,27 @@ def promote(settings: Settings, target: str, version: str | None = None, *, forc
         result = Comparison(target, candidate, _champion_version(client, name), [], "comparison skipped (--force)")
     else:
         result = compare(settings, target, version)
+        decision = decide(result, tolerance)
+        result.decision = decision.summary
+        if not decision.promote:
+            raise PromotionRefused(result, decision)
     client.set_registered_model_alias(name, CHAMPION, result.candidate)
     result.promoted = True
     return result
+
+
+class PromotionRefused(FraudkitError):
+    """The comparison says the candidate is worse than the champion: the alias did not move."""
+
+    def __init__(self, comparison: Comparison, decision: Decision) -> None:
+        name = model_name(comparison.target)
+        super().__init__(
+            f"{name} version {comparison.candidate} {decision.summary}; "
+            f"{name}@champion stays version {comparison.champion}",
+            hint=f"read `fraudkit models list --target {comparison.target}`, or promote anyway with --force",
+        )
+        self.comparison = comparison
+        self.decision = decision
 
 
 def list_versions(settings: Settings, target: str) -> list[dict[str, Any]]:

@@ -56,7 +56,8 @@ def comparison_table(cmp: Comparison) -> Table:
     title = f"fraudkit-{cmp.target}: v{cmp.candidate}" + (
         f" against champion v{cmp.champion}" if cmp.champion and cmp.champion != cmp.candidate else ""
     )
-    table = Table(title=title, title_justify="left", caption=cmp.note, caption_justify="left")
+    caption = "; ".join(part for part in (cmp.note, cmp.decision) if part)
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
     table.add_column("test-day metric")
     table.add_column(f"v{cmp.candidate}", justify="right")
     table.add_column(f"champion v{cmp.champion}" if cmp.champion else "champion", justify="right")

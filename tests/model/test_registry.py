@@ -13,6 +13,7 @@ from fraudkit.errors import NotReadyError
 from fraudkit.model.dataset import TrainingSet
 from fraudkit.model.params import LightGBMParams, TrainParams
 from fraudkit.model.registry import (
+    PromotionRefused,
     RegisteredModel,
     artifact_root,
     compare,
@@ -47,24 +48,30 @@ def test_the_first_version_becomes_champion_and_artifacts_stay_beside_the_store(
     assert any(settings.mlruns_dir.glob("artifacts/**/eval/test_scored.parquet"))
 
 
-def test_promotion_compares_on_the_candidates_test_days_then_moves_the_alias(
+def test_promotion_compares_on_the_candidates_test_days_and_refuses_a_worse_version(
     registered: RegisteredModel, victim_set: TrainingSet, settings: Settings
 ) -> None:
-    params = TrainParams(target="victim", lgbm=replace(LightGBMParams(), num_leaves=7, max_rounds=40))
-    smaller = register(train_model(victim_set, params, settings), settings)
+    params = TrainParams(target="victim", lgbm=replace(LightGBMParams(), num_leaves=2, max_rounds=1))
+    stump = register(train_model(victim_set, params, settings), settings)
     assert load_model(settings, "victim").version == registered.version, "a later version waits for promote"
-    cmp = compare(settings, "victim", smaller.version)
-    assert (cmp.candidate, cmp.champion) == (smaller.version, registered.version)
+    cmp = compare(settings, "victim", stump.version)
+    assert (cmp.candidate, cmp.champion) == (stump.version, registered.version)
     metrics = {name: (cand, champ) for name, cand, champ in cmp.rows}
-    assert metrics["auc_pr"][0] == pytest.approx(smaller.metrics["auc_pr"])
+    assert metrics["auc_pr"][0] == pytest.approx(stump.metrics["auc_pr"])
     assert metrics["auc_pr"][1] == pytest.approx(registered.metrics["auc_pr"])
+    assert metrics["auc_pr"][0] < metrics["auc_pr"][1], "a one-split stump ranks worse than the real model"
     assert "champion trained or validated" in cmp.note or "both scored" in cmp.note
-    promoted = promote(settings, "victim", smaller.version)
-    assert promoted.promoted and load_model(settings, "victim").version == smaller.version
+    with pytest.raises(PromotionRefused, match=f"version {stump.version} not promoted .*AUC-PR") as refused:
+        promote(settings, "victim", stump.version)
+    assert "--force" in refused.value.one_line()
+    assert load_model(settings, "victim").version == registered.version, "a refused version does not serve"
+    forced = promote(settings, "victim", stump.version, force=True)
+    assert forced.promoted and load_model(settings, "victim").version == stump.version
     listed = list_versions(settings, "victim")
-    assert [v["version"] for v in listed][:2] == [smaller.version, registered.version]
+    assert [v["version"] for v in listed][:2] == [stump.version, registered.version]
     assert [v["champion"] for v in listed][:2] == [True, False]
-    promote(settings, "victim", registered.version)  # back, for the tests that follow
+    back = promote(settings, "victim", registered.version)  # better than the stump: the rule lets it back
+    assert back.promoted and "promoted to champion (at least as good" in back.decision
     assert load_model(settings, "victim").version == registered.version
 
 
@@ -120,3 +127,27 @@ def test_no_champion_points_at_a_registry_beside_the_store(tmp_path: Path) -> No
     with pytest.raises(NotReadyError) as err:
         load_model(there, "victim")  # the registry in use is the one beside: nothing else to suggest
     assert "sits beside" not in err.value.one_line()
+
+
+def test_models_promote_refuses_a_worse_version_in_one_line_unless_forced(
+    registered: RegisteredModel, victim_set: TrainingSet, settings: Settings
+) -> None:
+    from typer.testing import CliRunner
+
+    from fraudkit.cli import app
+
+    params = TrainParams(target="victim", lgbm=replace(LightGBMParams(), num_leaves=2, max_rounds=1))
+    stump = register(train_model(victim_set, params, settings), settings)
+    runner = CliRunner()
+    args = ["models", "promote", "--target", "victim", "--version", stump.version]
+    tracking = ["--tracking-uri", settings.resolved_tracking_uri]
+    refused = runner.invoke(app, [*args, *tracking])
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    said = " ".join(refused.output.split())
+    assert f"fraudkit-victim version {stump.version} not promoted (precision@k" in said and "AUC-PR" in said
+    assert f"fraudkit-victim@champion stays version {registered.version}" in said and "--force" in said
+    assert load_model(settings, "victim").version == registered.version
+    forced = runner.invoke(app, [*args, "--force", *tracking])
+    assert forced.exit_code == 0, forced.output
+    assert load_model(settings, "victim").version == stump.version
+    promote(settings, "victim", registered.version)  # back, for the tests that follow
