@@ -13,8 +13,11 @@ from typing import Literal
 
 import polars as pl
 
-Entity = Literal["account", "phone"]
-Kind = Literal["count", "amount", "ratio", "duration"]
+Entity = Literal["account", "phone", "contact"]
+"""What a row is: an account or a phone as of T, or a contact (a call scored the moment it ended)."""
+Kind = Literal["count", "amount", "ratio", "duration", "flag", "hour", "score"]
+ModelName = Literal["victim", "fraud_number", "mule"]
+"""The models that train on catalogue features (the targets of ``fraudkit.model.params.TARGETS``)."""
 
 # Where the events behind a feature come from, relative to as_of T.
 WINDOW = "window [T-window, T)"
@@ -22,6 +25,18 @@ HISTORY = "history [T-history, T)"
 NEW_IN_WINDOW = "window, first seen against history"
 REPORTS = "reports with reported_at < T"
 POINT = "state at T"
+SCAN = "scan of window [T-window, T)"
+
+# The same for a contact, relative to S, the moment its call ended (``ContactParams``: recent 24 h,
+# week 7 days, history 30 days by default).
+THE_CALL = "the call itself"
+PAST_DAY = "past day [S-recent, S)"
+PAST_WEEK = "past week [S-week, S)"
+NEW_IN_DAY = "past day, first seen against history"
+NEW_IN_WEEK = "past week, first seen against history"
+CONTACT_HISTORY = "history [S-history, S)"
+CONTACT_REPORTS = "reports with reported_at < S"
+AT_CONTACT = "state at S"
 
 
 @dataclass(frozen=True)
@@ -29,7 +44,10 @@ class FeatureSpec:
     """One feature column: what it means, which events feed it, and its value when it has none.
 
     ``fill`` is the value used when the feature cannot be computed (no events of the
-    kind, unknown opening date, ...); ``kind`` tells counts (Int64) from measures (Float64).
+    kind, unknown opening date, ...); ``kind`` tells counts (Int64) from measures (Float64),
+    unless ``stored_as`` says otherwise (model inputs built outside a FeatureSet are Float64).
+    ``models`` are the models trained on the column; ``reason`` (a ``str.format`` template over
+    ``v``) and ``missing`` are the sentences a warning team reads when it pushes a score up.
     """
 
     name: str
@@ -39,9 +57,15 @@ class FeatureSpec:
     fill: float = 0.0
     kind: Kind = "ratio"
     producer: str = ""
+    models: tuple[ModelName, ...] = ()
+    reason: str | None = None
+    missing: str | None = None
+    stored_as: type[pl.DataType] | None = None
 
     @property
     def dtype(self) -> type[pl.DataType]:
+        if self.stored_as is not None:
+            return self.stored_as
         return pl.Int64 if self.kind == "count" else pl.Float64
 
 

@@ -1,8 +1,9 @@
 """Plain-language descriptions of model features: what each means, and how to say it to a warning team.
 
 A reason is rendered from the feature's template with the row's value, e.g. ``contact_minutes``
-= 23.4 becomes "Long call (23 min) from a number first in touch within the past week". Features
-of the per-day targets fall back on the feature catalogue's meaning.
+= 23.4 becomes "Long call (23 min) from a number new to the subscriber". Meanings and templates
+live in the one feature catalogue (``fraudkit.features.catalogue``); features without a
+template (the per-day producers' columns) fall back on their catalogue meaning.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+from fraudkit.features.catalogue import model_inputs
+from fraudkit.features.spec import FeatureSpec
 from fraudkit.text import plural
 
 
@@ -56,6 +59,18 @@ class ModelFeature:
         if self.fill is not None and value == self.fill and self.missing:
             return self.missing
         return _FORMATTER.format(self.reason, v=value)
+
+
+def model_feature(spec: FeatureSpec) -> ModelFeature:
+    """The reason-rendering view of a catalogue entry that has a reason template."""
+    if spec.reason is None:
+        raise ValueError(f"feature {spec.name!r} has no reason template in the catalogue")
+    return ModelFeature(spec.name, spec.meaning, spec.reason, spec.missing, spec.fill if spec.missing else None)
+
+
+def model_features(model: str, producer: str) -> tuple[ModelFeature, ...]:
+    """The inputs of ``model`` made by ``producer``, as reason templates (e.g. "victim", "contact_features")."""
+    return tuple(model_feature(s) for s in model_inputs(model) if s.producer == producer)
 
 
 def catalogue_reason(name: str, meaning: str, value: float | None) -> str:

@@ -31,7 +31,7 @@ import polars as pl
 
 from fraudkit.features.engine import collect
 from fraudkit.features.prepare import TS
-from fraudkit.model.catalogue import ModelFeature
+from fraudkit.model.catalogue import ModelFeature, model_features
 from fraudkit.model.params import ContactParams
 
 c = pl.col
@@ -39,133 +39,9 @@ c = pl.col
 CONTACT_KEYS = ("contact_id", "callee", "caller", "contact_start", "scored_at", "caller_imei")
 """Columns that identify a contact; everything else in a contact frame is a feature."""
 
-CONTACT_FEATURES: tuple[ModelFeature, ...] = (
-    ModelFeature(
-        "contact_minutes",
-        "length of the call in minutes",
-        "Long call ({v:.0f} min) from a number new to the subscriber",
-    ),
-    ModelFeature("contact_hour", "hour of the day the call began", "Call began at {v:.0f}:00"),
-    ModelFeature("caller_roaming", "1 when the caller was roaming during the call", "Caller was roaming"),
-    ModelFeature(
-        "contact_outgoing",
-        "1 when the subscriber placed this call: a call back to a number that had held them on a long call",
-        "Subscriber called the number back",
-    ),
-    ModelFeature(
-        "pair_prior_calls",
-        "calls between the two numbers in the history before this one",
-        "Only {v:count earlier call} between the two",
-        missing="No earlier call between the two numbers",
-        fill=0.0,
-    ),
-    ModelFeature(
-        "pair_prior_calls_from_callee",
-        "calls the subscriber made to the caller before this one",
-        "Subscriber had called this number {v:count time} before",
-    ),
-    ModelFeature(
-        "pair_prior_minutes",
-        "minutes the two numbers talked in the history before this call",
-        "Had already talked {v:.0f} min with this number",
-        missing="No earlier call between the two numbers",
-        fill=0.0,
-    ),
-    ModelFeature(
-        "pair_hours_known",
-        "hours since the two numbers were first in touch in the history (0 for a first call)",
-        "The two numbers first spoke {v:hours} before",
-        missing="First call ever between the two numbers",
-        fill=0.0,
-    ),
-    ModelFeature(
-        "caller_sim_age_days",
-        "days since the caller's SIM was activated; -1 when unknown (off-network)",
-        "Caller's SIM activated only {v:days} before",
-        missing="Caller's SIM is unknown to the operator (off-network number)",
-        fill=-1.0,
-    ),
-    ModelFeature(
-        "caller_reported",
-        "reports filed before the call naming the caller as a fraud number",
-        "Caller named in {v:count fraud report}",
-    ),
-    ModelFeature(
-        "caller_calls_24h", "calls and SMS the caller made in the past 24 h", "Caller made {v:.0f} calls in 24 h"
-    ),
-    ModelFeature(
-        "caller_strangers_24h",
-        "numbers the caller called in the past 24 h with no contact either way in the history before",
-        "Caller rang {v:.0f} strangers in the past 24 h",
-    ),
-    ModelFeature(
-        "caller_strangers_7d",
-        "numbers the caller called in the past 7 days with no contact either way in the history before",
-        "Caller rang {v:.0f} strangers in the past 7 days",
-    ),
-    ModelFeature(
-        "caller_short_call_ratio_24h",
-        "share of the caller's voice calls in the past 24 h shorter than short_call_s (30 s)",
-        "{v:.0%} of the caller's calls in 24 h hung up within 30 s",
-    ),
-    ModelFeature(
-        "caller_long_calls_to_strangers_24h",
-        "long voice calls (long_call_s, 5 min) the caller made to strangers in the past 24 h",
-        "Caller held {v:.0f} long calls with strangers in 24 h",
-    ),
-    ModelFeature(
-        "caller_roaming_share_24h",
-        "share of the caller's calls in the past 24 h made while roaming",
-        "{v:.0%} of the caller's calls in 24 h made while roaming",
-    ),
-    ModelFeature(
-        "caller_callbacks_per_call_7d",
-        "calls received by the caller per call it made, past 7 days; fraud numbers are rarely called back",
-        "Caller is rarely called back: {v:.2f} calls received per call made in 7 days",
-    ),
-    ModelFeature(
-        "caller_hours_active",
-        "hours since the caller's first call in the history",
-        "Caller's number first seen only {v:hours} before",
-    ),
-    ModelFeature(
-        "caller_handset_other_sims",
-        "other numbers seen calling from the caller's handset (IMEI) in the history",
-        "Caller's handset also used by {v:count other SIM}",
-    ),
-    ModelFeature(
-        "callee_sim_age_days",
-        "days since the subscriber's SIM was activated; -1 when unknown",
-        "Subscriber's SIM activated {v:days} before",
-        missing="Subscriber's SIM activation date unknown",
-        fill=-1.0,
-    ),
-    ModelFeature(
-        "callee_accounts",
-        "bank accounts of the subscriber (same holder or registered with the phone) opened before the call",
-        "Subscriber holds {v:count bank account}",
-    ),
-    ModelFeature(
-        "callee_calls_7d",
-        "calls to and from the subscriber in the past 7 days",
-        "Subscriber had {v:.0f} calls in 7 days",
-    ),
-    ModelFeature(
-        "callee_new_callers_24h",
-        "calls the subscriber received in the past 24 h from numbers new to them",
-        "{v:.0f} other calls from new numbers in 24 h",
-    ),
-    ModelFeature(
-        "callee_new_minutes_24h",
-        "minutes of the other calls the subscriber received in the past 24 h from numbers new to them",
-        "{v:.0f} min on other calls from new numbers in 24 h",
-    ),
-    ModelFeature(
-        "callee_long_new_calls_7d",
-        "long calls (5 min) the subscriber received in the past 7 days from numbers new to them",
-        "{v:.0f} earlier long calls from new numbers this week",
-    ),
-)
+CONTACT_FEATURES: tuple[ModelFeature, ...] = model_features("victim", "contact_features")
+"""The victim model's inputs, described in the feature catalogue (``fraudkit.features.catalogue``)
+in the order ``contact_features`` emits them."""
 CONTACT_FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in CONTACT_FEATURES)
 
 
