@@ -746,7 +746,8 @@ def toml_value(key: Key, value: Any) -> str:
     if key.kind == "duration":
         return f'"{duration_text(value)}"'
     if key.kind == "time":
-        return f'"{value.isoformat()}"' if value.time() else f'"{value:%Y-%m-%d}"'
+        midnight = (value.hour, value.minute, value.second) == (0, 0, 0)
+        return f'"{value:%Y-%m-%d}"' if midnight else f'"{value.isoformat()}"'
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_scalar(v) for v in value) + "]"
     return _scalar(value)
@@ -1079,13 +1080,11 @@ def render(cfg: Config, *, starter: bool = False) -> str:
                 lines.append(f"# {key.help}")
                 lines.append(f"# {key.name} = {text}" if text else f"# {key.name} =   (unset)")
             else:
-                where = (
-                    setting.source
-                    if setting.source.startswith(("default", "env", "option"))
-                    else f"file {setting.source}"
-                )
-                shown = f"{key.name} = {text}" if text else f"# {key.name} unset"
-                lines.append(f"{shown:<44} # {where}: {key.help}")
+                where = setting.source
+                if not where.startswith(("default", "env ", "option ")):
+                    where = f"file {where}"
+                shown = f"{key.name} = {text}" if text else f"# {key.name} =   (unset)"
+                lines += [f"# {key.help}", f"{shown:<40} # {where}"]
     for name, values in cfg.open_sections.items():
         lines += ["", f"# {OPEN_SECTIONS[name]}", f"[{name}]"]
         for k, v in values.items():
