@@ -19,16 +19,17 @@ from __future__ import annotations
 import json
 import math
 import shutil
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.ingest import ingest_paths
 from fraudkit.progress import ProgressArg, Reporter, as_reporter, stage
+from fraudkit.runner import StepResult, run_steps, skipped
 from fraudkit.settings import Settings
 from fraudkit.store import open_store, table_counts
 from fraudkit.synth import SynthConfig, generate_world, write_world
@@ -79,27 +80,6 @@ class DemoRun:
     @property
     def truth_dir(self) -> Path:
         return self.world_dir / "truth"
-
-
-@dataclass
-class StepResult:
-    """One step's outputs (files a person opens), a sentence saying what it found, and the figures behind it.
-
-    ``skipped`` says why a step did nothing (e.g. a world too small to hold a victim to learn from):
-    the demo goes on, and the later steps that needed it say so too.
-    """
-
-    name: str
-    outputs: dict[str, Path] = field(default_factory=dict)
-    summary: str = ""
-    facts: dict[str, float] = field(default_factory=dict)
-    seconds: float = 0.0
-    skipped: str | None = None
-
-
-def skipped(name: str, reason: str) -> StepResult:
-    """A step that could not run for a reason a person can act on."""
-    return StepResult(name, summary=f"skipped: {reason}", skipped=reason)
 
 
 @dataclass
@@ -611,13 +591,7 @@ def run_demo(
         synth_overrides=dict(synth_overrides or {}),
         capacity=capacity,
     )
-    results: list[StepResult] = []
-    for name, step in steps if steps is not None else DEMO_STEPS:
-        with stage(reporter, name) as running:
-            started = time.perf_counter()
-            result = step(run)
-            result.name, result.seconds = name, time.perf_counter() - started
-            running.note = result.summary if result.skipped else ""
-        results.append(result)
+    chain = steps if steps is not None else DEMO_STEPS
+    results = run_steps([(name, partial(step, run)) for name, step in chain], reporter)
     outputs = {label: path for result in results for label, path in result.outputs.items()}
     return DemoResult(workdir=workdir, table_counts=run.table_counts, outputs=outputs, steps=results)
