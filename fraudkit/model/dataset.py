@@ -21,8 +21,9 @@ import duckdb
 import polars as pl
 
 from fraudkit.errors import ConfigError, NotReadyError
+from fraudkit.features.catalogue import model_inputs
 from fraudkit.model import frames
-from fraudkit.model.catalogue import ModelFeature
+from fraudkit.model.catalogue import ModelFeature, model_features
 from fraudkit.model.contacts import CONTACT_FEATURE_NAMES, CONTACT_KEYS
 from fraudkit.model.labels import (
     label_contacts,
@@ -40,29 +41,8 @@ from fraudkit.timeutil import start_of_day, to_zone
 
 c = pl.col
 
-CLUSTER_FEATURES: tuple[ModelFeature, ...] = (
-    ModelFeature(
-        "in_cluster", "1 when the scan put the account in a fast-flow cluster", "Account sits in a fast-flow cluster"
-    ),
-    ModelFeature(
-        "cluster_flagged", "1 when that cluster was flagged as a water house", "Its cluster is flagged as a water house"
-    ),
-    ModelFeature(
-        "cluster_score", "water-house score of the account's cluster (0-1)", "Cluster scores {v:.2f} as a water house"
-    ),
-    ModelFeature("cluster_size", "accounts in the account's cluster", "Cluster of {v:.0f} accounts"),
-    ModelFeature(
-        "cluster_victims",
-        "distinct outside senders paying into the cluster",
-        "{v:.0f} outside senders pay into its cluster",
-    ),
-    ModelFeature(
-        "role_collector",
-        "1 when the account collects outside money for its cluster",
-        "Collects outside money for the cluster",
-    ),
-    ModelFeature("role_cashout", "1 when the account cashes the cluster's money out", "Cashes the cluster's money out"),
-)
+CLUSTER_FEATURES: tuple[ModelFeature, ...] = model_features("mule", "cluster_features")
+"""The mule model's cluster inputs, as the feature catalogue defines them."""
 ENTITY_KEYS: dict[Target, tuple[str, ...]] = {
     "victim": CONTACT_KEYS,
     "fraud_number": ("phone", "as_of"),
@@ -304,11 +284,7 @@ def _entity_set(
         source = "report"
     labelled = _with_split(label_entities(rows, key, positives, source), split, [key])
     keys = list(ENTITY_KEYS[target])
-    features = [
-        n
-        for n, t in labelled.schema.items()
-        if n not in {*keys, "day", "split", "label", "label_source"} and t.is_numeric()
-    ]
+    features = [spec.name for spec in model_inputs(target)]  # the catalogue's list, in training order
     return TrainingSet(
         target=target,
         frame=labelled,
