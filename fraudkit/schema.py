@@ -56,6 +56,24 @@ class Table:
 CALL_KINDS = ("voice", "sms")
 CHANNELS = ("mobile", "online", "atm", "counter", "third_party")
 TXN_STATUSES = ("success", "failed", "reversed", "pending")
+SUCCESS = TXN_STATUSES[0]
+"""The status of a transfer that moved money; a transfer without a status moved money too."""
+
+
+def successful(alias: str | None = None) -> str:
+    """The SQL predicate "this transfer moved money" (status success, or none recorded), on the
+    ``status`` column of ``alias`` (a table alias of the query, never user text) or unqualified.
+
+    Failed, reversed and pending transfers moved nothing, so no stage counts them. The same rule
+    on a Polars frame is :data:`fraudkit.features.prepare.SUCCESSFUL` (this module imports no Polars)."""
+    if alias is not None and not alias.isidentifier():
+        raise ValueError(f"not a table alias: {alias!r}")
+    column = f"{alias}.status" if alias else "status"
+    return f"coalesce({column}, '{SUCCESS}') = '{SUCCESS}'"
+
+
+SUCCESSFUL = successful()
+""":func:`successful` on an unqualified ``status`` column."""
 OUTCOME_RESULTS = ("reached", "unreachable", "confirmed_victim", "false_alarm", "refused")
 ACCOUNT_TYPES = ("personal", "business", "merchant", "payroll", "utility", "payment_platform")
 

@@ -12,6 +12,7 @@ import os
 import re
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -338,9 +339,13 @@ def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = Non
     return rows[0][0] if rows else None
 
 
-def frame(con: duckdb.DuckDBPyConnection, query: str, params: list | dict | None = None) -> pl.DataFrame:
-    """A query's result as a Polars frame, through Arrow without a DB-API copy."""
-    return con.sql(query, params=params).pl() if params else con.sql(query).pl()
+def frame(
+    con: duckdb.DuckDBPyConnection, query: str, params: list | dict | None = None, *, table: str | None = None
+) -> pl.DataFrame:
+    """A query's result as a Polars frame, through Arrow without a DB-API copy; engine errors are
+    wrapped as :func:`run` wraps them (the result streams, so they may come while it is fetched)."""
+    with engine_errors(query, table=table):
+        return con.sql(query, params=params).pl() if params else con.sql(query).pl()
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -353,14 +358,58 @@ def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(scalar(con, f"SELECT count(*) FROM {quote_ident(table)}") or 0)
 
 
-def run(
-    con: duckdb.DuckDBPyConnection, query: str, params: list | None = None, *, table: str | None = None
-) -> duckdb.DuckDBPyConnection:
-    """Execute a query, wrapping engine errors with the logical table's name and the query."""
+@contextmanager
+def engine_errors(query: str, *, table: str | None = None) -> Iterator[None]:
+    """Turn an engine error inside the block into a :class:`StoreError` naming the logical table,
+    with the engine's first line as the message and the query kept on the error: the one place
+    where DuckDB's errors become fraudkit's."""
     try:
-        return con.execute(query, params or [])
+        yield
     except duckdb.Error as exc:
         raise StoreError(str(exc).splitlines()[0], table=table, query=query) from exc
+
+
+def run(
+    con: duckdb.DuckDBPyConnection, query: str, params: list | dict | None = None, *, table: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Execute a query, wrapping engine errors with the logical table's name and the query.
+
+    ``execute`` computes the whole result before it returns, so fetching it afterwards
+    (``fetchall``, ``fetchnumpy``) raises no engine error of the query's own."""
+    with engine_errors(query, table=table):
+        return con.execute(query, params or [])
+
+
+Data = duckdb.DuckDBPyRelation | pl.DataFrame
+"""What a stage may be handed for a query to read: a relation on the same connection, or a frame."""
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, data: Data, prefix: str = "fk") -> Iterator[str]:
+    """``data`` as a view on the connection under a fresh name (returned) for the block's queries,
+    unregistered afterwards: nothing is left behind, and two callers never share a name."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    con.register(name, data)
+    try:
+        yield name
+    finally:
+        con.unregister(name)
+
+
+@contextmanager
+def materialised(
+    con: duckdb.DuckDBPyConnection, data: Data, prefix: str = "fk", *, table: str | None = None
+) -> Iterator[duckdb.DuckDBPyRelation]:
+    """``data`` computed once into a temporary table for the block, which reads it as a relation
+    (as often as it likes, without computing it again); the table is dropped when the block ends.
+    ``table`` names the logical table an engine error is reported against, as in :func:`run`."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with registered(con, data, prefix) as source:
+        run(con, f"CREATE TEMP TABLE {name} AS SELECT * FROM {source}", table=table)
+    try:
+        yield con.table(name)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -1,7 +1,9 @@
 """Evidence a person can check for every cluster, computed set-at-a-time in DuckDB.
 
 Members and their roles, victims and reports feeding the cluster, money in and out,
-median dwell, cash-out points, linked fraud numbers; and a score built from them.
+median dwell, cash-out points, linked fraud numbers; and a score built from them. Each
+function is handed the window's transfers (a relation or a frame) and the frames it reads,
+and leaves nothing on the connection.
 """
 
 from __future__ import annotations
@@ -14,19 +16,26 @@ import polars as pl
 
 from fraudkit.features.params import DEFAULT_PARAMS
 from fraudkit.scan.flows import CASH_OUT_CHANNELS
+from fraudkit.store import Data, frame, registered
 
 
-def member_evidence(con: duckdb.DuckDBPyConnection, clusters: pl.DataFrame, flows: pl.DataFrame) -> pl.DataFrame:
-    """Per member: flows, external inflow share, cash-out share, role, account age and holder."""
-    con.register("scan_members_in", clusters)
-    con.register("scan_flows", flows)
-    try:
-        return con.sql(
-            """
+def member_evidence(
+    con: duckdb.DuckDBPyConnection, transfers: Data, clusters: pl.DataFrame, flows: pl.DataFrame
+) -> pl.DataFrame:
+    """Per member: flows, external inflow share, cash-out share, role, account age and holder.
+
+    ``transfers``: the window's (:func:`fraudkit.scan.flows.window_transactions`); ``clusters``: account,
+    cluster_id; ``flows``: :func:`fraudkit.scan.flows.account_flows` of the same window. Reads ``accounts``."""
+    with (
+        registered(con, transfers, "scan_tx") as tx,
+        registered(con, clusters, "scan_members_in") as clusters_view,
+        registered(con, flows, "scan_flows") as flows_view,
+    ):
+        query = f"""
             WITH ext_in AS (
                 SELECT m.account, sum(t.amount) AS external_in, count(DISTINCT t.src) AS external_senders
-                FROM scan_members_in m JOIN scan_tx t ON t.dst = m.account
-                LEFT JOIN scan_members_in s ON s.account = t.src AND s.cluster_id = m.cluster_id
+                FROM {clusters_view} m JOIN {tx} t ON t.dst = m.account
+                LEFT JOIN {clusters_view} s ON s.account = t.src AND s.cluster_id = m.cluster_id
                 WHERE s.account IS NULL GROUP BY m.account
             )
             SELECT m.cluster_id, m.account, f.money_in, f.money_out, f.pass_through_ratio, f.median_dwell_minutes,
@@ -36,53 +45,57 @@ def member_evidence(con: duckdb.DuckDBPyConnection, clusters: pl.DataFrame, flow
                         WHEN coalesce(e.external_in, 0) >= 0.5 * f.money_in THEN 'collector'
                         ELSE 'layer' END AS role,
                    a.holder_id, a.opened_at, a.account_type
-            FROM scan_members_in m
-            JOIN scan_flows f ON f.account = m.account
+            FROM {clusters_view} m
+            JOIN {flows_view} f ON f.account = m.account
             LEFT JOIN ext_in e ON e.account = m.account
             LEFT JOIN accounts a ON a.account_id = m.account
             ORDER BY m.cluster_id, m.account
             """
-        ).pl()
-    finally:
-        con.unregister("scan_members_in")
-        con.unregister("scan_flows")
+        return frame(con, query, table="accounts")
 
 
 def cluster_evidence(
-    con: duckdb.DuckDBPyConnection, members: pl.DataFrame, as_of: datetime, flows: pl.DataFrame | None = None
+    con: duckdb.DuckDBPyConnection,
+    transfers: Data,
+    members: pl.DataFrame,
+    as_of: datetime,
+    flows: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Per cluster: victims in, money in/out, cash-out points, dwell, account age, reports, fraud numbers.
 
-    ``onward_out`` is the money sent out (not cashed out) weighted by the share its receiver passed on in
-    the window (``flows``: account, money_in, money_out): laundering carried on past the cluster's edge
-    counts, a supplier that keeps what it is paid does not. Without ``flows`` it is 0."""
+    ``transfers``: the window's; ``members``: :func:`member_evidence`. ``onward_out`` is the money sent out
+    (not cashed out) weighted by the share its receiver passed on in the window (``flows``: account, money_in,
+    money_out): laundering carried on past the cluster's edge counts, a supplier that keeps what it is paid
+    does not. Without ``flows`` it is 0. Reads ``reports`` made before ``as_of``."""
     cash = list(CASH_OUT_CHANNELS)
-    con.register("scan_m", members)
-    onward = (
+    onward_flows = (
         flows.select("account", "money_in", "money_out")
         if flows is not None
         else pl.DataFrame(schema={"account": pl.Utf8, "money_in": pl.Float64, "money_out": pl.Float64})
     )
-    con.register("scan_onward", onward)
-    try:
-        return con.sql(
-            """
+    just_under = _just_under_sql("amount")
+    with (
+        registered(con, transfers, "scan_tx") as tx,
+        registered(con, members, "scan_m") as members_view,
+        registered(con, onward_flows, "scan_onward") as onward,
+    ):
+        query = f"""
             WITH entries AS (
                 SELECT m.cluster_id, t.src AS sender, t.amount, t.ts
-                FROM scan_m m JOIN scan_tx t ON t.dst = m.account
-                WHERE t.src NOT IN (SELECT account FROM scan_m x WHERE x.cluster_id = m.cluster_id)
+                FROM {members_view} m JOIN {tx} t ON t.dst = m.account
+                WHERE t.src NOT IN (SELECT account FROM {members_view} x WHERE x.cluster_id = m.cluster_id)
             ),
             exits AS (
                 SELECT m.cluster_id, t.dst, t.amount, t.channel, t.ts,
                        coalesce(least(o.money_out / nullif(o.money_in, 0), 1.0), 0.0) AS passed_on
-                FROM scan_m m JOIN scan_tx t ON t.src = m.account
-                LEFT JOIN scan_onward o ON o.account = t.dst
-                WHERE t.dst NOT IN (SELECT account FROM scan_m x WHERE x.cluster_id = m.cluster_id)
+                FROM {members_view} m JOIN {tx} t ON t.src = m.account
+                LEFT JOIN {onward} o ON o.account = t.dst
+                WHERE t.dst NOT IN (SELECT account FROM {members_view} x WHERE x.cluster_id = m.cluster_id)
             ),
             internal AS (
                 SELECT m.cluster_id, t.amount, t.ts
-                FROM scan_m m JOIN scan_tx t ON t.src = m.account
-                JOIN scan_m d ON d.account = t.dst AND d.cluster_id = m.cluster_id
+                FROM {members_view} m JOIN {tx} t ON t.src = m.account
+                JOIN {members_view} d ON d.account = t.dst AND d.cluster_id = m.cluster_id
             ),
             e AS (SELECT cluster_id, count(DISTINCT sender) AS victims, sum(amount) AS money_in,
                          min(ts) AS first_seen FROM entries GROUP BY cluster_id),
@@ -95,9 +108,7 @@ def cluster_evidence(
                          max(ts) AS last_seen
                   FROM exits GROUP BY cluster_id),
             i AS (SELECT cluster_id, sum(amount) AS internal_flow, count(*) AS internal_txns,
-                         avg(CASE WHEN """
-            + _just_under_sql("amount")
-            + """ THEN 1.0 ELSE 0.0 END) AS just_under_share
+                         avg(CASE WHEN {just_under} THEN 1.0 ELSE 0.0 END) AS just_under_share
                   FROM internal GROUP BY cluster_id),
             mm AS (SELECT cluster_id, count(*) AS size, count(DISTINCT holder_id) AS holders,
                           median(median_dwell_minutes) AS median_dwell_minutes,
@@ -107,10 +118,10 @@ def cluster_evidence(
                           count(*) FILTER (WHERE role = 'cashout') AS cashouts,
                           avg(CASE WHEN account_type IN ('personal') OR account_type IS NULL THEN 1.0 ELSE 0.0 END)
                               AS personal_share
-                   FROM scan_m GROUP BY cluster_id),
+                   FROM {members_view} GROUP BY cluster_id),
             linked AS (  -- reports naming a member as the fraud account, or a sender into the cluster as victim
                 SELECT m.cluster_id, rp.report_id, rp.fraud_phone
-                FROM scan_m m JOIN reports rp ON rp.fraud_account = m.account
+                FROM {members_view} m JOIN reports rp ON rp.fraud_account = m.account
                 WHERE rp.reported_at < $as_of
                 UNION
                 SELECT en.cluster_id, rp.report_id, rp.fraud_phone
@@ -136,12 +147,8 @@ def cluster_evidence(
             FROM mm LEFT JOIN e USING (cluster_id) LEFT JOIN x USING (cluster_id)
             LEFT JOIN i USING (cluster_id) LEFT JOIN r USING (cluster_id)
             ORDER BY mm.cluster_id
-            """,
-            params={"cash": cash, "as_of": as_of},
-        ).pl()
-    finally:
-        con.unregister("scan_m")
-        con.unregister("scan_onward")
+            """
+        return frame(con, query, {"cash": cash, "as_of": as_of}, table="reports")
 
 
 def _just_under_sql(column: str) -> str:
@@ -235,50 +242,49 @@ TRANSFER_SCHEMA = {
 }
 
 
-def cluster_transfers(con: duckdb.DuckDBPyConnection, members: pl.DataFrame) -> pl.DataFrame:
-    """Every transfer into or out of a member in the window, one row per member and transfer
+def cluster_transfers(con: duckdb.DuckDBPyConnection, transfers: Data, members: pl.DataFrame) -> pl.DataFrame:
+    """Every transfer of the window (``transfers``) into or out of a member, one row per member and transfer
     (``direction`` in or out; ``internal`` when the counterparty is in the same cluster): what a
     cluster's timeline draws."""
-    con.register("scan_tm", members.select("cluster_id", "account"))
-    try:
-        frame = con.sql(
-            """
+    with (
+        registered(con, transfers, "scan_tx") as tx,
+        registered(con, members.select("cluster_id", "account"), "scan_tm") as tm,
+    ):
+        query = f"""
             WITH moves AS (
                 SELECT m.cluster_id, m.account, t.ts, 'in' AS direction, t.amount, t.src AS counterparty, t.channel
-                FROM scan_tm m JOIN scan_tx t ON t.dst = m.account
+                FROM {tm} m JOIN {tx} t ON t.dst = m.account
                 UNION ALL
                 SELECT m.cluster_id, m.account, t.ts, 'out' AS direction, t.amount, t.dst AS counterparty, t.channel
-                FROM scan_tm m JOIN scan_tx t ON t.src = m.account
+                FROM {tm} m JOIN {tx} t ON t.src = m.account
             )
             SELECT mv.cluster_id, mv.account, mv.ts, mv.direction, mv.amount, mv.counterparty,
                    c.account IS NOT NULL AS internal, mv.channel
-            FROM moves mv LEFT JOIN scan_tm c ON c.account = mv.counterparty AND c.cluster_id = mv.cluster_id
+            FROM moves mv LEFT JOIN {tm} c ON c.account = mv.counterparty AND c.cluster_id = mv.cluster_id
             ORDER BY mv.cluster_id, mv.account, mv.ts, mv.direction, mv.counterparty
             """
-        ).pl()
-    finally:
-        con.unregister("scan_tm")
-    return frame.cast(TRANSFER_SCHEMA)  # type: ignore[arg-type]
+        moves = frame(con, query, table="transactions")
+    return moves.cast(TRANSFER_SCHEMA)  # type: ignore[arg-type]
 
 
-def cluster_flow_edges(con: duckdb.DuckDBPyConnection, members: pl.DataFrame) -> pl.DataFrame:
-    """Every transfer touching a cluster in the window, summed per pair and tagged entry, internal or exit."""
-    con.register("scan_fm", members.select("cluster_id", "account"))
-    try:
-        return con.sql(
-            """
+def cluster_flow_edges(con: duckdb.DuckDBPyConnection, transfers: Data, members: pl.DataFrame) -> pl.DataFrame:
+    """Every transfer of the window (``transfers``) touching a cluster, summed per pair and tagged entry,
+    internal or exit."""
+    with (
+        registered(con, transfers, "scan_tx") as tx,
+        registered(con, members.select("cluster_id", "account"), "scan_fm") as fm,
+    ):
+        query = f"""
             SELECT coalesce(s.cluster_id, d.cluster_id) AS cluster_id, t.src, t.dst,
                    CASE WHEN s.account IS NULL THEN 'entry' WHEN d.account IS NULL THEN 'exit' ELSE 'internal' END
                        AS flow,
                    any_value(t.channel) AS channel, sum(t.amount) AS amount, count(*) AS n_txns,
                    min(t.ts) AS first_ts, max(t.ts) AS last_ts
-            FROM scan_tx t
-            LEFT JOIN scan_fm s ON s.account = t.src
-            LEFT JOIN scan_fm d ON d.account = t.dst AND (s.cluster_id IS NULL OR d.cluster_id = s.cluster_id)
+            FROM {tx} t
+            LEFT JOIN {fm} s ON s.account = t.src
+            LEFT JOIN {fm} d ON d.account = t.dst AND (s.cluster_id IS NULL OR d.cluster_id = s.cluster_id)
             WHERE s.account IS NOT NULL OR d.account IS NOT NULL
             GROUP BY ALL
             ORDER BY cluster_id, flow, src, dst
             """
-        ).pl()
-    finally:
-        con.unregister("scan_fm")
+        return frame(con, query, table="transactions")

@@ -5,6 +5,10 @@ leaves again within ``pass_through_hours``; per transfer we mark whether the sen
 had just received money and the receiver forwards soon after. Only transfers that
 are fast on both ends between fast accounts become edges of the suspicious subgraph,
 so NetworkX never sees the whole world.
+
+Each stage is handed what it reads (the window's transfers as a relation or a frame, the
+accounts it needs as a frame) and returns a frame: nothing is left on the connection for a
+later call to find, so a stage runs alone on a connection that holds only the canonical tables.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import duckdb
 import polars as pl
 
 from fraudkit.features.params import DEFAULT_PARAMS
+from fraudkit.schema import SUCCESSFUL
+from fraudkit.store import Data, frame, registered
 
 CASH_OUT_CHANNELS = DEFAULT_PARAMS.cash_out_channels
 """Channels that turn money into cash or leave the banking system: one definition, the features'."""
@@ -34,27 +40,30 @@ class FlowParams:
     a mule's camouflage purchase at a busy merchant does not."""
 
 
-def window_transactions(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> None:
-    """Materialise the window's successful transfers as temp table ``scan_tx`` (amount as DOUBLE)."""
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE scan_tx AS
+def window_transactions(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> duckdb.DuckDBPyRelation:
+    """The window's successful transfers between two different accounts (txn_id, ts, src, dst, amount as
+    DOUBLE, channel), as a relation over ``transactions``: it is computed each time it is read, so a caller
+    reading it more than once materialises it first (:func:`fraudkit.store.materialised`)."""
+    return con.sql(
+        f"""
         SELECT txn_id, ts, src_account AS src, dst_account AS dst, amount::DOUBLE AS amount, channel
         FROM transactions
-        WHERE ts >= ? AND ts < ? AND coalesce(status, 'success') = 'success' AND src_account <> dst_account
+        WHERE ts >= $start AND ts < $end AND {SUCCESSFUL} AND src_account <> dst_account
         """,
-        [start, end],
+        params={"start": start, "end": end},
     )
 
 
-def account_flows(con: duckdb.DuckDBPyConnection, params: FlowParams) -> pl.DataFrame:
-    """Per account in the window: money in/out, counterparties, fast pass-through, dwell, cash-out."""
+def account_flows(con: duckdb.DuckDBPyConnection, transfers: Data, params: FlowParams) -> pl.DataFrame:
+    """Per account in the window: money in/out, counterparties, fast pass-through, dwell, cash-out.
+
+    ``transfers``: the window's transfers as :func:`window_transactions` gives them."""
     hours = float(params.pass_through_hours)
     cash = list(CASH_OUT_CHANNELS)
-    return con.sql(
-        """
-        WITH inflow AS (SELECT dst AS account, ts, amount, src AS cp FROM scan_tx),
-        outflow AS (SELECT src AS account, ts, amount, dst AS cp, channel FROM scan_tx),
+    with registered(con, transfers, "scan_tx") as tx:
+        query = f"""
+        WITH inflow AS (SELECT dst AS account, ts, amount, src AS cp FROM {tx}),
+        outflow AS (SELECT src AS account, ts, amount, dst AS cp, channel FROM {tx}),
         o AS (
             SELECT o.*, i.ts AS prev_in
             FROM outflow o ASOF LEFT JOIN inflow i ON o.account = i.account AND o.ts >= i.ts
@@ -82,23 +91,25 @@ def account_flows(con: duckdb.DuckDBPyConnection, params: FlowParams) -> pl.Data
                least(coalesce(fast_out, 0) / nullif(money_in, 0), 1.0) AS pass_through_ratio
         FROM outs FULL JOIN ins ON outs.account = ins.account
         ORDER BY account
-        """,
-        params={"hours": hours, "cash": cash},
-    ).pl()
+        """
+        return frame(con, query, {"hours": hours, "cash": cash}, table="transactions")
 
 
-def fast_flow_edges(con: duckdb.DuckDBPyConnection, hot_accounts: pl.DataFrame, params: FlowParams) -> pl.DataFrame:
+def fast_flow_edges(
+    con: duckdb.DuckDBPyConnection, transfers: Data, hot_accounts: pl.DataFrame, params: FlowParams
+) -> pl.DataFrame:
     """Transfers between hot accounts that are time-respecting on both ends, summed per pair."""
-    con.register("scan_hot", hot_accounts.select("account"))
-    try:
-        return con.sql(
-            """
+    with (
+        registered(con, transfers, "scan_tx") as tx,
+        registered(con, hot_accounts.select("account"), "scan_hot") as hot,
+    ):
+        query = f"""
             WITH hot_tx AS (
-                SELECT * FROM scan_tx
-                WHERE src IN (SELECT account FROM scan_hot) AND dst IN (SELECT account FROM scan_hot)
+                SELECT * FROM {tx}
+                WHERE src IN (SELECT account FROM {hot}) AND dst IN (SELECT account FROM {hot})
             ),
-            inflow AS (SELECT dst AS account, ts FROM scan_tx WHERE dst IN (SELECT account FROM scan_hot)),
-            outflow AS (SELECT src AS account, ts FROM scan_tx WHERE src IN (SELECT account FROM scan_hot)),
+            inflow AS (SELECT dst AS account, ts FROM {tx} WHERE dst IN (SELECT account FROM {hot})),
+            outflow AS (SELECT src AS account, ts FROM {tx} WHERE src IN (SELECT account FROM {hot})),
             e1 AS (
                 SELECT h.*, i.ts AS prev_in
                 FROM hot_tx h ASOF LEFT JOIN inflow i ON h.src = i.account AND h.ts >= i.ts
@@ -113,11 +124,8 @@ def fast_flow_edges(con: duckdb.DuckDBPyConnection, hot_accounts: pl.DataFrame, 
               AND next_out IS NOT NULL AND epoch(next_out - ts) <= $h * 3600
             GROUP BY src, dst
             ORDER BY src, dst
-            """,
-            params={"h": float(params.edge_dwell_hours)},
-        ).pl()
-    finally:
-        con.unregister("scan_hot")
+            """
+        return frame(con, query, {"h": float(params.edge_dwell_hours)}, table="transactions")
 
 
 def significant_edges(edges: pl.DataFrame, flows: pl.DataFrame, params: FlowParams) -> pl.DataFrame:

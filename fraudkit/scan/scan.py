@@ -28,6 +28,7 @@ from fraudkit.scan.flows import (
     window_bounds,
     window_transactions,
 )
+from fraudkit.store import materialised
 
 
 @dataclass(frozen=True)
@@ -69,17 +70,22 @@ def run_scan(
     params: ScanParams | None = None,
     backend: Backend | None = None,
 ) -> ScanResult:
-    """Pre-filter in DuckDB, components on the backend, NetworkX per component, evidence and score."""
+    """Pre-filter in DuckDB, components on the backend, NetworkX per component, evidence and score.
+
+    Leaves the connection as it found it: the one temporary table (the window's transfers) is dropped."""
     params = params or ScanParams()
     backend = backend or get_backend()
     start, end = window_bounds(as_of, window)
-    window_transactions(con, start, end)
-    flows = account_flows(con, params.flow)
-    hot = hot_accounts(flows, params.flow)
-    edges = significant_edges(fast_flow_edges(con, hot, params.flow), flows, params.flow)
-    clusters = clusters_from_edges(edges, backend, params.cluster)
-    members = member_evidence(con, clusters, flows)
-    evidence = score_clusters(cluster_evidence(con, members, as_of, flows=flows), params.score)
+    # the window's transfers are read by every stage below: computed once, dropped on the way out
+    with materialised(con, window_transactions(con, start, end), "scan_tx", table="transactions") as transfers:
+        flows = account_flows(con, transfers, params.flow)
+        hot = hot_accounts(flows, params.flow)
+        edges = significant_edges(fast_flow_edges(con, transfers, hot, params.flow), flows, params.flow)
+        clusters = clusters_from_edges(edges, backend, params.cluster)
+        members = member_evidence(con, transfers, clusters, flows)
+        evidence = score_clusters(cluster_evidence(con, transfers, members, as_of, flows=flows), params.score)
+        flow_edges = cluster_flow_edges(con, transfers, members)
+        member_transfers = cluster_transfers(con, transfers, members)
     cluster_edges = edges.join(clusters.rename({"account": "src"}), on="src").join(
         clusters.rename({"account": "dst", "cluster_id": "dst_cluster"}), on="dst"
     )
@@ -96,7 +102,7 @@ def run_scan(
         clusters=ranked,
         members=members,
         edges=cluster_edges,
-        flow_edges=cluster_flow_edges(con, members),
-        transfers=cluster_transfers(con, members),
+        flow_edges=flow_edges,
+        transfers=member_transfers,
         flag_at=params.score.flag_at,
     )

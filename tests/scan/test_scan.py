@@ -161,13 +161,13 @@ def test_onward_money_is_weighted_by_what_its_receiver_passed_on(tmp_path: Path)
     con.register("incoming", frame)
     con.execute("INSERT INTO transactions BY NAME SELECT * FROM incoming")
     con.unregister("incoming")
-    window_transactions(con, AS_OF - WINDOW, AS_OF)
-    flows = account_flows(con, FlowParams())
+    transfers = window_transactions(con, AS_OF - WINDOW, AS_OF)
+    flows = account_flows(con, transfers, FlowParams())
+    clusters = pl.DataFrame({"account": ["A", "B"], "cluster_id": ["A", "A"]})
     members = pl.DataFrame({"cluster_id": ["A", "A"], "account": ["A", "B"]}).join(
-        member_evidence(con, pl.DataFrame({"account": ["A", "B"], "cluster_id": ["A", "A"]}), flows).drop("cluster_id"),
-        on="account",
+        member_evidence(con, transfers, clusters, flows).drop("cluster_id"), on="account"
     )
-    evidence = cluster_evidence(con, members, AS_OF, flows=flows)
+    evidence = cluster_evidence(con, transfers, members, AS_OF, flows=flows)
     assert evidence["other_out"][0] == pytest.approx(9_700.0)
     assert evidence["onward_out"][0] == pytest.approx(4_700.0 * 4_600.0 / 4_700.0)
     con.close()
