@@ -10,6 +10,7 @@ import errno
 import re
 import sys
 from collections.abc import Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -126,11 +127,119 @@ def _conventional(params: list[Parameter]) -> list[Parameter]:
     return params
 
 
+OPTION_KEYS: dict[str, str] = {
+    "db": "store.db",
+    "tracking_uri": "store.tracking_uri",
+    "lock_wait": "store.lock_wait",
+    "timezone": "store.timezone",
+    "threads": "store.threads",
+}
+"""Options every command that has them takes from the configuration tree when not typed."""
+COMMAND_KEYS: dict[str, dict[str, str]] = {
+    "scan": {"window": "scan.window", "top": "scan.top"},
+    "eval_scan": {"window": "scan.window"},
+    "trace": {"hops": "trace.hops", "within": "trace.within"},
+    "features": {"window": "features.window", "history": "features.history"},
+    "train": {"target": "train.target", "capacity": "warn.capacity"},
+    "warn": {"top": "warn.capacity", "lookback": "warn.lookback", "skip_called": "warn.skip_called"},
+    "daily": {
+        "window": "scan.window",
+        "top": "warn.capacity",
+        "lookback": "warn.lookback",
+        "fmt": "daily.format",
+        "out": "daily.out",
+    },
+}
+"""Per command (by function name): option -> key of the tree whose value it has when not typed.
+Such an option's default is declared once, in the tree (its help shows it)."""
+LEGACY_CONFIG = {"synth": "synth", "watch": "watch", "eval_watch": "watch"}
+"""Commands whose --config once took a file of their own settings (a synth TOML, a watch.toml)."""
+
+_TREE: ContextVar[Any] = ContextVar("fraudkit_config_tree", default=None)
+
+
+def _tree() -> Any:
+    """The running command's configuration tree (defaults, file, environment, typed options)."""
+    tree = _TREE.get()
+    if tree is None:  # a command function called directly, not through the CLI
+        from fraudkit.config import load
+
+        tree = load()
+    return tree
+
+
+def _option_value(key: Any, value: Any) -> Any:
+    """A tree value as the option's parameter takes it (durations as typed: 7d, 48h)."""
+    from fraudkit.config import duration_text
+
+    return duration_text(value) if key.kind == "duration" and value is not None else value
+
+
 class _FraudkitCommand(TyperCommand):
-    """Every fraudkit command: help written by :func:`_conventional`."""
+    """Every fraudkit command: help written by :func:`_conventional`; options not typed take
+    their value from the configuration tree (``--config FILE``, $FRAUDKIT_CONFIG or
+    ./fraudkit.toml, then the environment), which the command reads with :func:`_tree`."""
+
+    def keys(self) -> dict[str, str]:
+        name = getattr(self.callback, "__name__", "")
+        return OPTION_KEYS | COMMAND_KEYS.get(name, {})
 
     def get_params(self, ctx: Context) -> list[Parameter]:
-        return _conventional(super().get_params(ctx))
+        params = _conventional(super().get_params(ctx))
+        keys = self.keys()
+        for param in params:
+            if param.name in keys and not getattr(param, "_default_shown", False):
+                param._default_shown = True  # type: ignore[attr-defined]
+                param.help = f"{param.help or ''} {_default_help(keys[param.name])}".strip()  # type: ignore[attr-defined]
+        return params
+
+    def invoke(self, ctx: Context) -> Any:
+        try:
+            tree = self._load_tree(ctx)
+        except FraudkitError as exc:  # also under `python -m pipelines.daily`, outside the group
+            raise _fail(exc.one_line()) from None
+        token = _TREE.set(tree)
+        try:
+            return super().invoke(ctx)
+        finally:
+            _TREE.reset(token)
+
+    def _load_tree(self, ctx: Context) -> Any:
+        """The tree with the typed options over it; untyped options filled in from it."""
+        from typer._click.core import ParameterSource
+
+        from fraudkit.config import BY_NAME, load
+
+        legacy = LEGACY_CONFIG.get(getattr(self.callback, "__name__", ""))
+        tree = load(ctx.params.get("config"), legacy=legacy)
+        keys = {name: dotted for name, dotted in self.keys().items() if name in ctx.params}
+        by_param = {p.name: p for p in self.params}
+        typed = {
+            dotted: (ctx.params[name], max(by_param[name].opts, key=len))
+            for name, dotted in keys.items()
+            if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE and ctx.params[name] is not None
+        }
+        tree = tree.with_options(typed)
+        for name, dotted in keys.items():
+            if ctx.params[name] is None:
+                ctx.params[name] = _option_value(BY_NAME[dotted], tree.get(dotted))
+        return tree
+
+
+def _default_help(dotted: str) -> str:
+    """'\\[default: 7d; [scan] window in the config]': the built-in default, and the key that sets it."""
+    from fraudkit.config import BY_NAME, defaults, toml_value
+
+    key = BY_NAME[dotted]
+    value = defaults().get(dotted)
+    if dotted == "store.timezone":
+        shown = "this machine's"
+    elif value is None:
+        shown = "unset"
+    else:
+        shown = toml_value(key, value).strip('"')
+        shown = f"{value:g}" if isinstance(value, float) else shown
+    return f"\\[default: {escape(shown)}; config {escape(f'[{key.section}] {key.name}')}]."
 
 
 class _FraudkitGroup(TyperGroup):
@@ -267,8 +376,16 @@ CallbackListFormat = Literal["xlsx", "csv", "parquet"]  # the files fraudkit.war
 
 # Option sets shared by several commands are defined once here.
 DbOption = Annotated[
-    Path,
+    Path | None,
     typer.Option("--db", envvar="FRAUDKIT_DB", help="DuckDB file holding the tables."),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Settings file (TOML) \\[default: $FRAUDKIT_CONFIG, else ./fraudkit.toml if present]; "
+        "see `fraudkit config show`.",
+    ),
 ]
 SeedOption = Annotated[
     int | None, typer.Option("--seed", min=0, help="Random seed; the same seed gives the same world.")
@@ -285,7 +402,7 @@ LockWaitOption = Annotated[
         min=0,
         max=3600,
         envvar="FRAUDKIT_LOCK_WAIT",
-        help="Seconds to wait for a store another command holds \\[default: 30].",
+        help="Seconds to wait for a store another command holds.",
     ),
 ]
 
@@ -343,9 +460,7 @@ def synth(
     ] = None,
     seed: SeedOption = None,
     preset: Annotated[SynthPreset, typer.Option("--preset", help="Typology mix and parameters.")] = "default",
-    config: Annotated[
-        Path | None, typer.Option("--config", help="TOML file setting any generator parameter (see docs).")
-    ] = None,
+    config: ConfigOption = None,
     fmt: Annotated[SynthFormat, typer.Option("--format", help="File format of the tables.")] = "parquet",
 ) -> None:
     """Make a synthetic world with ground truth: calls, transfers, mule rings, victims, reports.
@@ -354,11 +469,12 @@ def synth(
     """
     import dataclasses
 
-    from fraudkit.synth import SynthConfig, generate_world, write_world
+    from fraudkit.config import synth_config
+    from fraudkit.synth import generate_world, write_world
     from fraudkit.views import counts_table, stage_status
 
     _out_folder(out)
-    base = SynthConfig.from_toml(config) if config else SynthConfig.preset(preset)
+    base = synth_config(_tree(), preset)
     overrides = {k: v for k, v in {"seed": seed, "subscribers": subscribers, "days": days}.items() if v is not None}
     cfg = dataclasses.replace(base, **overrides)
     what = f"synthesising {plural(cfg.subscribers, 'subscriber')} over {plural(cfg.days, 'day')}"
@@ -397,12 +513,14 @@ def ingest(
         ),
     ] = None,
     lock_wait: LockWaitOption = None,
-    db: DbOption = Path("fraudkit.duckdb"),
+    db: DbOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Load CSV/Parquet files into a canonical table; bad rows go to `rejects` with a reason.
 
     Example: [bold]fraudkit ingest exports/*.csv --kind transactions --mapping bank_cn.toml[/]
     """
+    from fraudkit.config import ingest_settings
     from fraudkit.ingest import ingest_paths
     from fraudkit.store import open_store
     from fraudkit.views import ingest_table, stage_status
@@ -411,14 +529,16 @@ def ingest(
         open_store(db, timezone=timezone, lock_wait=lock_wait, create=True) as con,
         stage_status(console, f"ingesting {kind}") as update,
     ):
-        summary = ingest_paths(con, paths, kind, mapping, encoding=encoding, progress=update)
+        summary = ingest_paths(
+            con, paths, kind, mapping, encoding=encoding, progress=update, settings=ingest_settings(_tree())
+        )
     console.print(ingest_table(summary))
     if summary.rejected:
         console.print(f"{plural(summary.rejected, 'row')} rejected: see [bold]fraudkit rejects --kind {kind}[/]")
 
 
 @app.command()
-def status(lock_wait: LockWaitOption = None, db: DbOption = Path("fraudkit.duckdb")) -> None:
+def status(lock_wait: LockWaitOption = None, db: DbOption = None, config: ConfigOption = None) -> None:
     """Show what the store holds: rows per table, rejects, files ingested.
 
     Example: [bold]fraudkit status --db demo/fraudkit.duckdb[/]
@@ -444,7 +564,8 @@ def rejects(
     full_lines: Annotated[
         bool, typer.Option("--full-lines", help=f"Show raw lines whole, not cut at {RAW_LINE_SHOWN} characters.")
     ] = False,
-    db: DbOption = Path("fraudkit.duckdb"),
+    db: DbOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """List rejected input rows with file, line, column and reason (personal data masked).
 
@@ -475,20 +596,22 @@ RevealOption = Annotated[
 @app.command()
 def scan(
     as_of: AsOfOption = None,
-    window: Annotated[str, typer.Option("--window", help="How much history before --as-of to scan.")] = "7d",
+    window: Annotated[str | None, typer.Option("--window", help="How much history before --as-of to scan.")] = None,
     top: Annotated[
-        int, typer.Option("--top", min=1, max=MAX_ROWS, help="Clusters to show and to draw in the report.")
-    ] = 15,
+        int | None, typer.Option("--top", min=1, max=MAX_ROWS, help="Clusters to show and to draw in the report.")
+    ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the Parquet files and HTML report.")] = Path(
         "reports"
     ),
     reveal: RevealOption = False,
-    db: DbOption = Path("fraudkit.duckdb"),
+    db: DbOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Find water-house (mule ring) clusters: fast pass-through money flows, ranked with evidence.
 
     Example: [bold]fraudkit scan --as-of 2026-10-31 --window 7d --out reports[/]
     """
+    from fraudkit.config import scan_params
     from fraudkit.exposure import reveal_if
     from fraudkit.scan.outputs import publish_scan
     from fraudkit.scan.scan import run_scan
@@ -503,7 +626,7 @@ def scan(
         with stage_status(console, "scanning") as update:
             when = store_as_of(con, as_of, window=span)
             update(f"as of {when:%Y-%m-%d %H:%M}, window {format_duration(span)}")
-            result = run_scan(con, as_of=when, window=span)
+            result = run_scan(con, as_of=when, window=span, params=scan_params(_tree()))
         what = "cluster report and Parquet files, unmasked"
         audit = {"rows": result.clusters.height, "details": {"out": str(out), "run_id": result.run_id}}
         with reveal_if(con, reveal, command="scan", what=what, **audit) as grant:
@@ -520,14 +643,17 @@ def scan(
 def trace(
     account: Annotated[str | None, typer.Option("--account", help="Victim account to follow.")] = None,
     report: Annotated[str | None, typer.Option("--report", help="Report id whose victim payment to follow.")] = None,
-    hops: Annotated[int, typer.Option("--hops", min=1, max=20, help="How many hops to follow.")] = 8,
-    within: Annotated[str, typer.Option("--within", help="How long money may rest in an account per hop.")] = "48h",
+    hops: Annotated[int | None, typer.Option("--hops", min=1, max=20, help="How many hops to follow.")] = None,
+    within: Annotated[
+        str | None, typer.Option("--within", help="How long money may rest in an account per hop.")
+    ] = None,
     since: AsOfOption = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the flows to .csv, .parquet or .html as well.")
     ] = None,
     reveal: RevealOption = False,
-    db: DbOption = Path("fraudkit.duckdb"),
+    db: DbOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Follow a victim's money forward through time-respecting hops to where it was cashed out.
 
@@ -567,14 +693,15 @@ def trace(
 def features(
     list_only: Annotated[bool, typer.Option("--list", help="Print the feature catalogue and exit.")] = False,
     as_of: AsOfOption = None,
-    window: Annotated[str, typer.Option("--window", help="Window of activity the features describe.")] = "7d",
-    history: Annotated[str, typer.Option("--history", help="Look-back for 'first seen' and baselines.")] = "30d",
+    window: Annotated[str | None, typer.Option("--window", help="Window of activity the features describe.")] = None,
+    history: Annotated[str | None, typer.Option("--history", help="Look-back for 'first seen' and baselines.")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the feature Parquet files.")] = Path("features"),
     reveal: Annotated[
         bool,
         typer.Option("--reveal", help="Write full accounts and phones, not pseudonyms (recorded in the audit log)."),
     ] = False,
-    db: DbOption = Path("fraudkit.duckdb"),
+    db: DbOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Compute per-account and per-phone features as of a point in time, or list them.
 
@@ -588,6 +715,7 @@ def features(
     if list_only:
         console.print(feature_catalogue_table(FEATURE_CATALOGUE))
         return
+    from fraudkit.config import feature_params
     from fraudkit.exposure import reveal_if, store_secret_at
     from fraudkit.features import build_features
     from fraudkit.features.export import write_features
@@ -602,7 +730,7 @@ def features(
         with stage_status(console, "computing features") as update:
             when = store_as_of(con, as_of, window=span)
             update(f"as of {when:%Y-%m-%d %H:%M}")
-            frames = build_features(con, as_of=when, window=span, history=look_back)
+            frames = build_features(con, as_of=when, window=span, history=look_back, params=feature_params(_tree()))
         what = "feature files with account numbers and phones"
         audit = {"rows": sum(f.height for f in frames.values()), "details": {"out": str(out)}}
         with reveal_if(con, reveal, command="features", what=what, **audit) as grant:
@@ -626,27 +754,31 @@ TargetOption = Annotated[TargetName, typer.Option("--target", "-t", help="What t
 
 @app.command()
 def train(
-    target: TargetOption = "victim",
+    target: Annotated[TargetName | None, typer.Option("--target", "-t", help="What the model scores.")] = None,
     as_of: AsOfOption = None,
     truth: Annotated[
         Path | None,
         typer.Option("--truth", help="A synthetic world's truth/ folder: labels from ground truth, not reports."),
     ] = None,
     capacity: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--capacity", min=1, max=MAX_ROWS, help="Call-backs (or checks) a team makes a day: k of precision@k."
         ),
-    ] = 100,
+    ] = None,
     promote: Annotated[
         bool, typer.Option("--promote", help="Compare with the champion on the same test days, then make it champion.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --promote: make it champion even if the comparison says it is worse.")
     ] = False,
     threads: Annotated[
         int | None, typer.Option("--threads", min=1, max=MAX_THREADS, help="CPU threads for LightGBM (default: all).")
     ] = None,
     tracking_uri: TrackingOption = None,
     lock_wait: LockWaitOption = None,
-    db: DbOption = Path("fraudkit.duckdb"),
+    db: DbOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Train a LightGBM model on earlier days, test it on later ones, log the run to MLflow and register it.
 
@@ -656,14 +788,17 @@ def train(
 
     Example: [bold]fraudkit train --target victim --truth demo/world/truth --capacity 100 --promote[/]
     """
+    import dataclasses
+
+    from fraudkit.config import settings as settings_from
+    from fraudkit.config import train_params
     from fraudkit.exposure import read_store_secret
     from fraudkit.model.dataset import build_training_set
-    from fraudkit.model.params import TrainParams, check_target
+    from fraudkit.model.params import check_target
     from fraudkit.model.registry import promote as promote_version
     from fraudkit.model.registry import register
     from fraudkit.model.train import train_model
     from fraudkit.model.views import comparison_table, training_table
-    from fraudkit.settings import Settings
     from fraudkit.store import open_store
     from fraudkit.timeutil import store_as_of
     from fraudkit.views import stage_status
@@ -673,8 +808,9 @@ def train(
         raise ConfigError(f"--truth {truth} is not a folder", hint="point it at the truth/ folder of `fraudkit synth`")
     tracking_uri = _tracking(tracking_uri)  # before the store, as options are checked first
     _need_store(db)
-    settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri, threads=threads)
-    params = TrainParams(target=name, capacity=capacity)
+    tree = _tree()
+    settings = settings_from(tree, db_path=db, tracking_uri=tracking_uri, threads=threads, lock_wait_s=lock_wait)
+    params = dataclasses.replace(train_params(tree), target=name, capacity=capacity)
     with stage_status(console, f"training {name}") as update:
         with open_store(db, read_only=True, lock_wait=lock_wait) as con:
             when = store_as_of(con, as_of) if as_of else None
@@ -690,7 +826,7 @@ def train(
         f"in {escape(settings.resolved_tracking_uri)}; trained in {result.seconds:.1f} s"
     )
     if promote:
-        comparison = promote_version(settings, name, registered.version)
+        comparison = promote_version(settings, name, registered.version, force=force)
         console.print(comparison_table(comparison))
         console.print(f"[bold]{registered.name}@champion[/] is now version {comparison.candidate}")
 
@@ -700,7 +836,9 @@ app.add_typer(models_app, name="models")
 
 
 @models_app.command("list")
-def models_list(target: TargetOption = "victim", tracking_uri: TrackingOption = None) -> None:
+def models_list(
+    target: TargetOption = "victim", tracking_uri: TrackingOption = None, config: ConfigOption = None
+) -> None:
     """List the registered versions of a target's model, newest first, with the champion marked.
 
     Example: [bold]fraudkit models list --target victim[/]
@@ -726,6 +864,7 @@ def models_promote(
         bool, typer.Option("--force", help="Skip the comparison (e.g. when the feature set changed).")
     ] = False,
     tracking_uri: TrackingOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Compare a version with the champion on that version's test days, then make it champion.
 
@@ -746,24 +885,29 @@ def models_promote(
 def warn(
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the list: .xlsx, .csv or .parquet.")],
     as_of: AsOfOption = None,
-    top: Annotated[int, typer.Option("--top", min=1, max=MAX_ROWS, help="How many people to list.")] = 100,
+    top: Annotated[int | None, typer.Option("--top", min=1, max=MAX_ROWS, help="How many people to list.")] = None,
     model_version: Annotated[
         str | None, typer.Option("--model-version", help="Registered version to score with (default: champion).")
     ] = None,
-    lookback: Annotated[str, typer.Option("--lookback", help="Contacts that ended this long before --as-of.")] = "24h",
+    lookback: Annotated[
+        str | None, typer.Option("--lookback", help="Contacts that ended this long before --as-of.")
+    ] = None,
     skip_called: Annotated[
-        str, typer.Option("--skip-called", help="Leave out people called back this recently (unless unreachable).")
-    ] = "7d",
+        str | None,
+        typer.Option("--skip-called", help="Leave out people called back this recently (unless unreachable)."),
+    ] = None,
     tiers: Annotated[
         str | None,
         typer.Option(
             "--tiers",
-            help="Probabilities where red and orange begin, e.g. 0.5,0.2 or 50%,20% (default: red 50%, orange 20%).",
+            help="Probabilities where red and orange begin, e.g. 0.5,0.2 or 50%,20% "
+            "\\[default: the model's own; config \\[warn] tiers].",
         ),
     ] = None,
     reveal: RevealOption = False,
     tracking_uri: TrackingOption = None,
-    db: DbOption = Path("fraudkit.duckdb"),
+    db: DbOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Write the call-back list: people likely being defrauded now, most urgent first, with reasons.
 
@@ -774,9 +918,10 @@ def warn(
     """
     from datetime import timedelta
 
+    from fraudkit.config import settings as settings_from
+    from fraudkit.config import warn_tiers
     from fraudkit.exposure import reveal_if
     from fraudkit.model.registry import load_model
-    from fraudkit.settings import Settings
     from fraudkit.store import open_store
     from fraudkit.timeutil import format_duration, parse_duration, store_as_of
     from fraudkit.views import stage_status
@@ -787,10 +932,10 @@ def warn(
     check_output(out)
     span = parse_duration(lookback, option="--lookback")
     skip = parse_duration(skip_called, option="--skip-called")
-    chosen_tiers = Tiers.parse(tiers) if tiers else None
+    chosen_tiers = Tiers.parse(tiers) if tiers else warn_tiers(_tree())
     tracking_uri = _tracking(tracking_uri)  # before the store, as options are checked first
     _need_store(db)
-    settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri)
+    settings = settings_from(_tree(), db_path=db, tracking_uri=tracking_uri)
     model = load_model(settings, "victim", model_version)
     with open_store(db, read_only=not reveal) as con:
         with stage_status(console, "scoring contacts") as update:
@@ -818,13 +963,15 @@ app.add_typer(eval_app, name="eval")
 def eval_scan(
     truth: Annotated[Path, typer.Option("--truth", help="The truth/ folder `fraudkit synth` wrote.")],
     as_of: AsOfOption = None,
-    window: Annotated[str, typer.Option("--window", help="Window the scan looks at.")] = "7d",
-    db: DbOption = Path("fraudkit.duckdb"),
+    window: Annotated[str | None, typer.Option("--window", help="Window the scan looks at.")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Scan and compare the clusters with ground truth: mule precision/recall, rings found, look-alikes flagged.
 
     Example: [bold]fraudkit eval scan --truth demo/world/truth --db demo/fraudkit.duckdb[/]
     """
+    from fraudkit.config import scan_params
     from fraudkit.scan.evaluate import evaluate_scan, read_truth
     from fraudkit.scan.scan import run_scan
     from fraudkit.store import open_store
@@ -836,7 +983,7 @@ def eval_scan(
     truth_frames = read_truth(truth)
     with open_store(db) as con:
         when = store_as_of(con, as_of, window=span)
-        result = run_scan(con, as_of=when, window=span)
+        result = run_scan(con, as_of=when, window=span, params=scan_params(_tree()))
         quality = evaluate_scan(con, result, truth_frames)
     title = f"scan as of {when:%Y-%m-%d %H:%M}, window {format_duration(span)}"
     console.print(scan_quality_table(quality, title=title))
@@ -869,6 +1016,7 @@ def demo(
             "--fresh", help="First delete what an earlier demo left in --workdir (world, store, mlruns, reports)."
         ),
     ] = False,
+    config: ConfigOption = None,
 ) -> None:
     """Run the whole chain on a synthetic world: synth, ingest, scan, train, warn, and check it all against the truth.
 
@@ -929,8 +1077,9 @@ def serve(
             help="Typical minutes from the call's end to the victim paying (countdown).",
         ),
     ] = 45.0,
-    db: DbOption = Path("fraudkit.duckdb"),
+    db: DbOption = None,
     ops_db: OpsDbOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Serve the warning team's work queue: open alerts in call order, claim, reveal, record the outcome.
 
@@ -952,8 +1101,9 @@ app.add_typer(operators_app, name="operators")
 def operators_add(
     name: Annotated[str, typer.Argument(help="Login name (letters, digits, . - _).")],
     display_name: Annotated[str | None, typer.Option("--display-name", help="Name shown beside the login.")] = None,
-    db: DbOption = Path("fraudkit.duckdb"),
+    db: DbOption = None,
     ops_db: OpsDbOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Add an operator; the password is asked for twice and stored only as an argon2 hash.
 
@@ -971,7 +1121,7 @@ def operators_add(
 
 
 @operators_app.command("list")
-def operators_list(db: DbOption = Path("fraudkit.duckdb"), ops_db: OpsDbOption = None) -> None:
+def operators_list(db: DbOption = None, ops_db: OpsDbOption = None, config: ConfigOption = None) -> None:
     """List operators: name, display name, active, created.
 
     Example: [bold]fraudkit operators list --db demo/fraudkit.duckdb[/]
@@ -991,8 +1141,9 @@ def operators_list(db: DbOption = Path("fraudkit.duckdb"), ops_db: OpsDbOption =
 @operators_app.command("disable")
 def operators_disable(
     name: Annotated[str, typer.Argument(help="Login name to disable.")],
-    db: DbOption = Path("fraudkit.duckdb"),
+    db: DbOption = None,
     ops_db: OpsDbOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Disable an operator: no more logins, open sessions end at the next page; their records stay.
 
@@ -1011,9 +1162,7 @@ def operators_disable(
 def watch(
     drop: Annotated[Path | None, typer.Option("--drop", help="Folder the operators' and banks' files land in.")] = None,
     every: Annotated[str | None, typer.Option("--every", help="Tick \\[default: 1m live, 5m replay].")] = None,
-    config: Annotated[
-        Path | None, typer.Option("--config", help="Watch config TOML (tiers, team capacity, escalation).")
-    ] = None,
+    config: ConfigOption = None,
     mapping: Annotated[
         list[str] | None, typer.Option("--mapping", help="KIND=FILE: mapping TOML for a kind (repeatable).")
     ] = None,
@@ -1027,7 +1176,7 @@ def watch(
     tracking_uri: TrackingOption = None,
     ops_db: OpsDbOption = None,
     lock_wait: LockWaitOption = None,
-    db: DbOption = Path("fraudkit.duckdb"),
+    db: DbOption = None,
 ) -> None:
     """Watch a drop folder: each tick ingests new files, scores the contacts that ended and writes alerts.
 
@@ -1043,13 +1192,13 @@ def watch(
     from fraudkit.live.clock import StopFlag
 
     stop = StopFlag().install()  # first: a signal while the model loads still ends after one tick
+    from fraudkit.config import settings as settings_from
+    from fraudkit.config import watch_config
     from fraudkit.live.champion import Champion
-    from fraudkit.live.config import load_config
     from fraudkit.live.loop import DropSource, replay
     from fraudkit.live.loop import watch as watch_loop
     from fraudkit.model.registry import load_model
     from fraudkit.ops.db import ops_engine, ops_url
-    from fraudkit.settings import Settings
     from fraudkit.store import open_store
     from fraudkit.timeutil import parse_duration, store_as_of
 
@@ -1066,11 +1215,12 @@ def watch(
     tracking_uri = _tracking(tracking_uri)  # before the store, as options are checked first
     if replay_:
         _need_store(db)
-    cfg = load_config(config).with_(
+    tree = _tree()
+    cfg = watch_config(tree).with_(
         every=parse_duration(every, option="--every") if every else None,
         delivery_delay=parse_duration(delivery_delay, option="--delivery-delay") if delivery_delay else None,
     )
-    if replay_ and every is None and config is None:
+    if replay_ and every is None and tree.setting("watch.every").source == "default":
         cfg = cfg.with_(every=parse_duration("5m"))  # the replay's default tick
     mappings = {}
     for item in mapping or []:
@@ -1078,7 +1228,7 @@ def watch(
         if not sep:
             raise ConfigError(f"--mapping {item!r} is not KIND=FILE", hint="e.g. --mapping transactions=bank.toml")
         mappings[kind.strip()] = Path(file)
-    settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri, lock_wait_s=lock_wait)
+    settings = settings_from(tree, db_path=db, tracking_uri=tracking_uri, lock_wait_s=lock_wait)
     model = load_model(settings, "victim")
     engine = ops_engine(ops_url(db, ops_db))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
@@ -1106,7 +1256,8 @@ def watch(
 def alerts(
     limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_ROWS, help="Rows to show.")] = 20,
     ops_db: OpsDbOption = None,
-    db: DbOption = Path("fraudkit.duckdb"),
+    db: DbOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Show the open alerts in the order they should be worked (masked), and counts by channel and status.
 
@@ -1139,16 +1290,14 @@ def eval_watch(
             "(default: the config's own total).",
         ),
     ] = None,
-    config: Annotated[
-        Path | None, typer.Option("--config", help="The watch config (TOML) whose capacity the team has.")
-    ] = None,
+    config: ConfigOption = None,
     midnight: Annotated[
         bool, typer.Option("--midnight/--no-midnight", help="Also measure the daily midnight list, for comparison.")
     ] = True,
     tracking_uri: TrackingOption = None,
     ops_db: OpsDbOption = None,
     lock_wait: LockWaitOption = None,
-    db: DbOption = Path("fraudkit.duckdb"),
+    db: DbOption = None,
 ) -> None:
     """Measure the alerts table against the truth: a team working the queue at its configured capacity.
 
@@ -1158,8 +1307,9 @@ def eval_watch(
 
     from rich.table import Table
 
+    from fraudkit.config import watch_config as watch_config_from
     from fraudkit.live.alerts import alerts_frame, contacts_frame
-    from fraudkit.live.config import load_config, scaled_profile
+    from fraudkit.live.config import scaled_profile
     from fraudkit.live.evaluate import evaluate_alerts, evaluate_midnight, report_rows
     from fraudkit.model.registry import load_model
     from fraudkit.settings import Settings
@@ -1174,7 +1324,7 @@ def eval_watch(
     frame = alerts_frame(engine)
     settings = Settings.from_env(db_path=db, tracking_uri=tracking_uri)
     champion = load_model(settings, "victim")
-    watch_config = load_config(config)
+    watch_config = watch_config_from(_tree())
     if watch_config.calls_per_hour is None:  # the champion shapes the team's day
         profile = watch_config.with_(calls_per_day=calls_per_day).team(champion.meta)
     else:  # the configured shifts, scaled to --calls-per-day when given
@@ -1193,6 +1343,44 @@ def eval_watch(
     for row in report_rows(live, night):
         table.add_row(*row)
     console.print(table)
+
+
+config_app = _FraudkitTyper(help="The configuration: every setting, its value and where it came from.")
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show")
+def config_show(
+    starter: Annotated[
+        bool,
+        typer.Option("--defaults", help="Print a commented starter fraudkit.toml: every setting at its default."),
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write it to this file (refused if the file exists).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Show the effective configuration as TOML: each setting, what it does, and where its value came from.
+
+    Sources, lowest to highest: default, the config file (--config, $FRAUDKIT_CONFIG or ./fraudkit.toml),
+    environment variables (FRAUDKIT_DB, MLFLOW_TRACKING_URI, FRAUDKIT_TIMEZONE, FRAUDKIT_LOCK_WAIT),
+    then a command's own options.
+
+    Example: [bold]fraudkit config show --defaults --out fraudkit.toml[/]
+    """
+    from fraudkit.atomic import write_text
+    from fraudkit.config import defaults, render, validate
+
+    tree = defaults() if starter else _tree()
+    validate(tree)
+    text = render(tree, starter=starter)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    if out.exists():
+        raise ConfigError(f"--out {out} exists", hint="give a new file name, or remove it first")
+    write_text(_out_file(out), text)
+    console.print(f"written to [bold]{escape(str(out))}[/]", highlight=False)
 
 
 def main() -> None:

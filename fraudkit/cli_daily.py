@@ -30,21 +30,22 @@ def daily(
         ),
     ],
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Where each day's folder goes (<out>/<as-of date>/).")
-    ] = Path("runs"),
+        Path | None, typer.Option("--out", "-o", help="Where each day's folder goes (<out>/<as-of date>/).")
+    ] = None,
     as_of: AsOfOption = None,
-    window: Annotated[str, typer.Option("--window", help="How much history before --as-of to scan.")] = "7d",
-    top: Annotated[int, typer.Option("--top", min=1, max=MAX_ROWS, help="People on the call-back list.")] = 100,
+    window: Annotated[str | None, typer.Option("--window", help="How much history before --as-of to scan.")] = None,
+    top: Annotated[int | None, typer.Option("--top", min=1, max=MAX_ROWS, help="People on the call-back list.")] = None,
     lookback: Annotated[
-        str, typer.Option("--lookback", help="Contacts that ended this long before --as-of are scored.")
-    ] = "24h",
-    fmt: Annotated[str, typer.Option("--format", help="Call-back list format: xlsx, csv or parquet.")] = "xlsx",
+        str | None, typer.Option("--lookback", help="Contacts that ended this long before --as-of are scored.")
+    ] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="Call-back list format: xlsx, csv or parquet.")] = None,
     mapping: Annotated[
         list[str] | None, typer.Option("--mapping", help="KIND=FILE: mapping TOML for a kind (repeatable).")
     ] = None,
     tracking_uri: TrackingOption = None,
     lock_wait: LockWaitOption = None,
-    db: DbOption = Path("fraudkit.duckdb"),
+    db: DbOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Run the daily batch on a drop folder: ingest it, scan for water houses, write the call-back list and a summary.
 
@@ -52,6 +53,7 @@ def daily(
     and trends.svg (alerts, flagged clusters and victims of every day so far in --out).
     With no champion victim model the list is skipped, saying why; a rerun on the same drop loads nothing new.
     Stage lines go to stderr; Ctrl-C exits 130 saying what was kept.
+    The scan and the list take their settings from the config's [scan] and [warn] sections.
 
     Example: [bold]fraudkit daily --drop demo/world --db daily.duckdb --out runs[/]
     """
@@ -83,7 +85,8 @@ def _daily(
 ) -> None:
     """Options checked in order, before the store is touched; then the batch, then its report."""
     import pipelines.daily as batch
-    from fraudkit.settings import Settings
+    from fraudkit.cli import _tree
+    from fraudkit.config import ingest_settings, scan_params, settings, warn_tiers
     from fraudkit.timeutil import parse_duration, parse_time
 
     if fmt not in batch.LIST_FORMATS:
@@ -96,16 +99,21 @@ def _daily(
         mappings[kind.strip()] = Path(file)
     _out_folder(out)
     tracking_uri = _tracking(tracking_uri)
+    tree = _tree()
     config = batch.DailyConfig(
         drop=drop,
         out=out,
-        settings=Settings.from_env(db_path=db, tracking_uri=tracking_uri, lock_wait_s=lock_wait),
+        settings=settings(tree, db_path=db, tracking_uri=tracking_uri, lock_wait_s=lock_wait),
         as_of=parse_time(as_of) if as_of else None,
         scan_window=parse_duration(window),
         warn_top=top,
         warn_lookback=parse_duration(lookback, option="--lookback"),
         warn_format=fmt,
         mappings=mappings,
+        scan_params=scan_params(tree),
+        warn_skip_called=tree.get("warn.skip_called"),
+        warn_tiers=warn_tiers(tree),
+        ingest_settings=ingest_settings(tree),
     )
     result = batch.run_daily(config, progress=lambda stage: err_console.print(f"… {escape(stage)}", highlight=False))
     for step in result.steps:
@@ -120,6 +128,7 @@ from fraudkit.cli import (  # noqa: E402
     EXIT_INTERRUPTED,
     MAX_ROWS,
     AsOfOption,
+    ConfigOption,
     DbOption,
     LockWaitOption,
     TrackingOption,

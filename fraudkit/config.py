@@ -1038,6 +1038,17 @@ def synth_overrides(cfg: Config) -> dict[str, Any]:
     return dict(cfg.open_sections.get("synth", {}))
 
 
+def synth_config(cfg: Config, preset: str = "default") -> Any:
+    """The generator's settings: the preset's, with the file's [synth] section over them."""
+    from fraudkit.synth import SynthConfig
+
+    try:
+        return SynthConfig.preset(preset, **synth_overrides(cfg))
+    except ConfigError as exc:
+        where = f"{cfg.file}: [synth]" if "synth" in cfg.open_sections else "synth"
+        raise ConfigError(f"{where} {exc}", hint=exc.hint) from None
+
+
 def validate(cfg: Config) -> None:
     """Build every stage's parameters once, so a mistake in any section is found now."""
     settings(cfg)
@@ -1050,12 +1061,7 @@ def validate(cfg: Config) -> None:
     if cfg.get("engine.name") == "spark" and cfg.get("engine.lake") is None:
         raise ConfigError(f'{cfg.where("engine")} lake is needed with name = "spark"', hint="lake = a folder")
     if "synth" in cfg.open_sections:
-        from fraudkit.synth import SynthConfig
-
-        try:
-            SynthConfig.from_dict(synth_overrides(cfg))
-        except ConfigError as exc:
-            raise ConfigError(f"{cfg.file}: [synth] {exc}", hint=exc.hint) from None
+        synth_config(cfg)
 
 
 # ---- showing it -------------------------------------------------------------------------------

@@ -95,7 +95,8 @@ def store_as_of(
     forward: bool = False,
     option: str = "--as-of",
 ) -> datetime:
-    """``--as-of`` converted to the store's zone, or the midnight after the data when not given.
+    """``--as-of`` converted to the store's zone, or the store's 'now' when not given (the midnight
+    after its latest transfer or call, whichever table is checked: see :func:`default_as_of`).
 
     The one place that checks a typed time against the data: a time with nothing to look at is
     refused naming the span the store holds, instead of an empty result and exit 0. Looking back
@@ -105,7 +106,7 @@ def store_as_of(
     left to the command (a store with no data is refused where it is opened or defaulted).
     """
     if not text:
-        return default_as_of(con, table, column)
+        return default_as_of(con)
     when = parse_as_of(text, zone=store_timezone(con), option=option)
     _check_data_at(con, when, table, column, window=window, slack=slack, forward=forward, option=option)
     return when
@@ -168,9 +169,30 @@ def start_of_day(day: date | datetime) -> datetime:
     return datetime(day.year, day.month, day.day)
 
 
-def default_as_of(con: duckdb.DuckDBPyConnection, table: str = "transactions", column: str = "ts") -> datetime:
-    """Midnight after the latest event in the store: the natural 'now' of a data drop."""
-    latest = scalar(con, f"SELECT max({quote_ident(column)}) FROM {quote_ident(table)}")
+EVENT_TABLES: tuple[tuple[str, str], ...] = (("transactions", "ts"), ("calls", "start_time"))
+"""The store's event tables and their time columns: the latest record of either is the store's 'now'."""
+
+
+def latest_event(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The latest transfer or call start in the store, or None when it holds neither."""
+    found = [scalar(con, f"SELECT max({quote_ident(col)}) FROM {quote_ident(tbl)}") for tbl, col in EVENT_TABLES]
+    times = [t for t in found if t is not None]
+    return max(times) if times else None
+
+
+def default_as_of(con: duckdb.DuckDBPyConnection, table: str | None = None, column: str | None = None) -> datetime:
+    """The store's 'now': midnight after its latest record, transfers and calls alike, so every
+    command, the demo and the daily batch pick the same as-of on the same store. ``table`` (with
+    ``column``) asks for the midnight after one table's latest record instead."""
+    if table is None:
+        latest = latest_event(con)
+        if latest is None:
+            raise NotReadyError(
+                "no transactions or calls in the store",
+                hint="load some with `fraudkit ingest --kind transactions` (or --kind calls)",
+            )
+        return start_of_day(latest) + timedelta(days=1)
+    latest = scalar(con, f"SELECT max({quote_ident(column or 'ts')}) FROM {quote_ident(table)}")
     if latest is None:
         raise NotReadyError(f"no {table} in the store", hint=f"load some with `fraudkit ingest --kind {table}`")
     return start_of_day(latest) + timedelta(days=1)

@@ -54,12 +54,16 @@ class DailyConfig:
     drop: Path
     out: Path = Path("runs")
     settings: Settings = field(default_factory=Settings)
-    as_of: datetime | None = None  # default: midnight after the latest transfer; aware: converted to the store zone
+    as_of: datetime | None = None  # default: the store's now (fraudkit.timeutil.default_as_of); aware: converted
     scan_window: timedelta = timedelta(days=7)
     warn_top: int = 100
     warn_lookback: timedelta = timedelta(hours=24)
     warn_format: str = "xlsx"
     mappings: dict[str, Path] = field(default_factory=dict)  # kind -> mapping TOML
+    scan_params: Any = None  # fraudkit.scan.scan.ScanParams; None: the scan's defaults
+    warn_skip_called: timedelta = timedelta(days=7)
+    warn_tiers: Any = None  # fraudkit.warn.listing.Tiers; None: the model's own
+    ingest_settings: Any = None  # fraudkit.ingest.IngestSettings; None: ingest's defaults
 
     def __post_init__(self) -> None:
         if not self.drop.is_dir():
@@ -143,7 +147,9 @@ def ingest_drop(
     for kind in INGEST_ORDER:
         if kind in listing.files:
             progress.at(f"ingest {kind} ({plural(len(listing.files[kind]), 'file')})")
-            summaries[kind] = ingest_paths(con, listing.files[kind], kind, config.mappings.get(kind))
+            summaries[kind] = ingest_paths(
+                con, listing.files[kind], kind, config.mappings.get(kind), settings=config.ingest_settings
+            )
             progress.kept.append(f"{kind} loaded ({summaries[kind].loaded:,} new rows)")
     facts: dict[str, Any] = {
         kind: {"files": len(s.files), "loaded": s.loaded, "rejected": s.rejected, "duplicates": s.duplicates}
@@ -176,7 +182,7 @@ def scan_day(
     from fraudkit.scan.scan import run_scan
 
     progress = progress or BatchProgress()
-    result = run_scan(con, as_of=as_of, window=config.scan_window)
+    result = run_scan(con, as_of=as_of, window=config.scan_window, params=config.scan_params)
     published = publish_scan(con, result, run_dir, top=10)
     flagged = result.flagged
     entries = result.flow_edges.filter(
@@ -225,7 +231,15 @@ def warn_day(
     progress = progress or BatchProgress()
     try:
         model = load_model(config.settings, "victim")
-        wl = warning_list(con, model, as_of=as_of, top=config.warn_top, lookback=config.warn_lookback)
+        wl = warning_list(
+            con,
+            model,
+            as_of=as_of,
+            top=config.warn_top,
+            lookback=config.warn_lookback,
+            skip_called=config.warn_skip_called,
+            tiers=config.warn_tiers,
+        )
     except NotReadyError as exc:
         removed = withdraw_lists(run_dir)
         said = (
@@ -314,10 +328,11 @@ def main(argv: list[str] | None = None) -> int:
     and exit codes; returns the exit status."""
     import typer
 
+    from fraudkit.cli import _FraudkitCommand
     from fraudkit.cli_daily import daily
 
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode="rich")
-    app.command()(daily)
+    app.command(cls=_FraudkitCommand)(daily)  # --config and the settings the tree gives its options
     try:
         app(args=argv, prog_name="python -m pipelines.daily", standalone_mode=True)
     except SystemExit as exc:
