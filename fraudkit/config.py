@@ -652,10 +652,12 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def convert(key: Key, value: Any) -> Any:
+def convert(key: Key, value: Any, label: str | None = None) -> Any:
     """A file's (or option's) value as the tree keeps it, or ConfigError saying what it must be
-    (the caller adds where it came from)."""
-    must = f"{key.name} must be {KIND_WORDS[key.kind]}, got {_shown(value)}"
+    (the caller adds where it came from); ``label`` names it in messages (an option: --window)."""
+    if isinstance(value, Path) and key.kind == "path":
+        return value
+    must = f"{label or key.name} must be {KIND_WORDS[key.kind]}, got {_shown(value)}"
     kind = key.kind
     if kind in ("numbers", "ints", "texts"):
         if not isinstance(value, list | tuple):
@@ -696,7 +698,7 @@ def convert(key: Key, value: Any) -> Any:
             raise ConfigError(must)
         from fraudkit.timeutil import parse_duration
 
-        return parse_duration(value, option=key.name)
+        return parse_duration(value, option=label or key.name)
     elif kind == "time":
         if isinstance(value, datetime):
             return value.replace(tzinfo=None)
@@ -816,7 +818,7 @@ class Config:
         given = dict(self._given)
         for dotted, (value, option) in values.items():
             if value is not None:
-                given[dotted] = Setting(convert(BY_NAME[dotted], value), f"option {option}")
+                given[dotted] = Setting(convert(BY_NAME[dotted], value, option), f"option {option}")
         return Config(given, self.file, self.open_sections)
 
     def where(self, section: str) -> str:
@@ -1112,3 +1114,7 @@ def reference_table() -> str:
         env = f" (env {key.env})" if key.env else ""
         rows.append(f"| `[{key.section}] {key.name}` | `{default}` | {key.help}{env} |")
     return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":  # python -m fraudkit.config: the table docs/configuration.md holds
+    print(reference_table(), end="")
