@@ -59,13 +59,17 @@ TXN_STATUSES = ("success", "failed", "reversed", "pending")
 SUCCESS = TXN_STATUSES[0]
 """The status of a transfer that moved money; a transfer without a status moved money too."""
 
+OUTCOME_RESULTS = ("reached", "unreachable", "confirmed_victim", "false_alarm", "refused")
+ACCOUNT_TYPES = ("personal", "business", "merchant", "payroll", "utility", "payment_platform")
+
 
 def successful(alias: str | None = None) -> str:
     """The SQL predicate "this transfer moved money" (status success, or none recorded), on the
     ``status`` column of ``alias`` (a table alias of the query, never user text) or unqualified.
 
     Failed, reversed and pending transfers moved nothing, so no stage counts them. The same rule
-    on a Polars frame is :data:`fraudkit.features.prepare.SUCCESSFUL` (this module imports no Polars)."""
+    on a Polars column is :func:`fraudkit.features.prepare.successful` (the CLI imports this module for
+    its help, so it imports no Polars)."""
     if alias is not None and not alias.isidentifier():
         raise ValueError(f"not a table alias: {alias!r}")
     column = f"{alias}.status" if alias else "status"
@@ -74,8 +78,6 @@ def successful(alias: str | None = None) -> str:
 
 SUCCESSFUL = successful()
 """:func:`successful` on an unqualified ``status`` column."""
-OUTCOME_RESULTS = ("reached", "unreachable", "confirmed_victim", "false_alarm", "refused")
-ACCOUNT_TYPES = ("personal", "business", "merchant", "payroll", "utility", "payment_platform")
 
 CALLS = Table(
     "calls",

@@ -11,18 +11,19 @@ from datetime import datetime, timedelta
 import duckdb
 import polars as pl
 
-from fraudkit.errors import StoreError
 from fraudkit.features.accounts import account_features_lazy
 from fraudkit.features.engine import collect_all
 from fraudkit.features.money import MONEY, subscriber_money_features_lazy
 from fraudkit.features.params import DEFAULT_PARAMS, FeatureParams, TimeFrame
 from fraudkit.features.phones import PHONE, phone_features_lazy
+from fraudkit.schema import SUCCESSFUL
+from fraudkit.store import frame
 
 # Each query binds the look-back start and/or as_of; amounts arrive as DOUBLE.
 _QUERIES: dict[str, tuple[str, str]] = {
     "transactions": (
         "SELECT txn_id, ts, src_account, dst_account, CAST(amount AS DOUBLE) AS amount, currency, channel, status "
-        "FROM transactions WHERE ts >= $start AND ts < $as_of AND (status IS NULL OR status = 'success')",
+        f"FROM transactions WHERE ts >= $start AND ts < $as_of AND {SUCCESSFUL}",
         "range",
     ),
     "calls": (
@@ -62,10 +63,7 @@ def load_frames(
         params: dict[str, datetime] = {"as_of": tf.as_of}
         if kind == "range":
             params["start"] = tf.history_start
-        try:
-            frames[table] = con.sql(query, params=params).pl().lazy()
-        except duckdb.Error as exc:
-            raise StoreError(str(exc).splitlines()[0], table=table, query=query) from exc
+        frames[table] = frame(con, query, params, table=table).lazy()
     return frames
 
 

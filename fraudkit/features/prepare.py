@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from fraudkit.features.params import FeatureParams, TimeFrame
+from fraudkit.schema import SUCCESS
 
 TS = pl.Datetime("us")
 
@@ -17,6 +18,12 @@ TS = pl.Datetime("us")
 def _optional(schema: pl.Schema, name: str, dtype: pl.DataType) -> pl.Expr:
     """The column when the frame has it, else a typed null, so optional contract columns may be absent."""
     return pl.col(name).cast(dtype) if name in schema else pl.lit(None, dtype).alias(name)
+
+
+def successful(status: str = "status") -> pl.Expr:
+    """Whether a transfer moved money (status success, or none recorded): the rule of
+    :func:`fraudkit.schema.successful` on a Polars column, so both engines count the same transfers."""
+    return pl.col(status).fill_null(SUCCESS) == SUCCESS
 
 
 def transactions_in_history(transactions: pl.LazyFrame, tf: TimeFrame) -> pl.LazyFrame:
@@ -41,7 +48,7 @@ def transactions_in_history(transactions: pl.LazyFrame, tf: TimeFrame) -> pl.Laz
         .filter(
             (pl.col("ts") >= tf.history_start)
             & (pl.col("ts") < tf.as_of)
-            & (pl.col("status").is_null() | (pl.col("status") == "success"))
+            & successful()
             & pl.col("src").is_not_null()
             & pl.col("dst").is_not_null()
             & (pl.col("src") != pl.col("dst"))

@@ -44,7 +44,7 @@ from fraudkit.ingest.plan import FilePlan, already_ingested
 from fraudkit.ingest.scratch import Scratch, literal_path
 from fraudkit.ingest.validate import Check, IngestSettings, Params, column_sql
 from fraudkit.schema import Table
-from fraudkit.store import quote_ident
+from fraudkit.store import quote_ident, run
 
 STAGE = "temp._fk_stage"
 BROKEN = "temp._fk_broken"
@@ -738,10 +738,7 @@ def _repeated_in_file(con: duckdb.DuckDBPyConnection, file_id: int, added: int, 
 
 def _numpy(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any], table: str) -> np.ndarray:
     """The one column of a query's result as a numpy array."""
-    try:
-        result = con.execute(query, params).fetchnumpy()
-    except duckdb.Error as exc:
-        raise StoreError(str(exc).splitlines()[0], table=table, query=query) from exc
+    result = run(con, query, params, table=table).fetchnumpy()
     return np.asarray(next(iter(result.values())))
 
 
@@ -822,9 +819,6 @@ def _exec(
     *,
     table: str,
 ) -> list[tuple[Any, ...]]:
-    """Run a statement and drain its result (DuckDB 2.0 holds the connection until then),
-    wrapping engine errors with the logical table and the query."""
-    try:
-        return con.execute(query, params or {}).fetchall()
-    except duckdb.Error as exc:
-        raise StoreError(str(exc).splitlines()[0], table=table, query=query) from exc
+    """Run a statement (:func:`fraudkit.store.run`: engine errors name the logical table and keep the
+    query) and drain its result (DuckDB 2.0 holds the connection until then)."""
+    return run(con, query, params or {}, table=table).fetchall()

@@ -32,7 +32,7 @@ from fraudkit.ingest.sources import expand_paths
 from fraudkit.ingest.validate import IngestSettings
 from fraudkit.progress import SILENT, Reporter, duration, stage
 from fraudkit.schema import TABLES, Table
-from fraudkit.store import ensure_schema
+from fraudkit.store import ensure_schema, run
 from fraudkit.text import plural
 
 SMALL_FILE_BYTES = 1 << 20  # CSV files up to this size are read line by line (see _load)
@@ -218,7 +218,7 @@ def _run(
     total = len(plans)
     now = datetime.now()
     sizes = [_file_bytes(plan) for plan in plans]
-    _sql(con, "BEGIN TRANSACTION")
+    _sql(con, "BEGIN TRANSACTION", table)
     try:
         with stage(reporter, table.name, total=sum(sizes), unit="bytes") as loading:
             holds_rows = False  # whether the transaction holds any file's rows yet
@@ -255,7 +255,7 @@ def _run(
                 _emit(progress, ProgressEvent("finish", index, total, plan.path, result))
             loading.note = _summary_note(summary)
             prints.wait_all()
-            _sql(con, "COMMIT")
+            _sql(con, "COMMIT", table)
     except BaseException:
         with contextlib.suppress(duckdb.Error):  # the transaction may already have ended
             con.execute("ROLLBACK")
@@ -321,8 +321,8 @@ def _load(
         try:
             return load(peeked, fingerprint=partial(prints.result, index))
         except (Undo, ReaderFailed) as undo:
-            _sql(con, "ROLLBACK")  # nothing else is in the transaction
-            _sql(con, "BEGIN TRANSACTION")
+            _sql(con, "ROLLBACK", table)  # nothing else is in the transaction
+            _sql(con, "BEGIN TRANSACTION", table)
             if isinstance(undo, AlreadyIngested):
                 return None
             exact = exact or isinstance(undo, ReaderFailed)
@@ -356,8 +356,10 @@ def _small_csv(plan: FilePlan) -> bool:
         return False  # the load names the error
 
 
-def _sql(con: duckdb.DuckDBPyConnection, statement: str) -> None:
-    con.execute(statement).fetchall()
+def _sql(con: duckdb.DuckDBPyConnection, statement: str, table: Table) -> None:
+    """A transaction statement, drained; an engine error (a COMMIT that fails) names the table being
+    loaded, as every other statement of a load does (:func:`fraudkit.store.run`)."""
+    run(con, statement, table=table.name).fetchall()
 
 
 def _emit(progress: ProgressFn | None, event: ProgressEvent) -> None:

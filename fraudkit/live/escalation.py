@@ -26,11 +26,12 @@ from fraudkit.live.config import WatchConfig
 from fraudkit.model import frames
 from fraudkit.ops.schema import alerts, bank_requests
 from fraudkit.scan.outputs import FLAGGED
+from fraudkit.schema import successful
 from fraudkit.store import table_exists
 
 c = pl.col
 
-PAYMENTS = """
+PAYMENTS = f"""
 WITH watched AS (SELECT * FROM live_watched),
 linked AS (
     SELECT w.alert_id, w.contact_start, a.account_id FROM watched w
@@ -41,7 +42,7 @@ linked AS (
 paid AS (
     SELECT k.alert_id, t.src_account, t.dst_account AS account, CAST(t.amount AS DOUBLE) AS amount, t.ts
     FROM linked k JOIN transactions t ON t.src_account = k.account_id
-    WHERE t.ts >= k.contact_start AND t.ts < $horizon AND coalesce(t.status, 'success') = 'success'
+    WHERE t.ts >= k.contact_start AND t.ts < $horizon AND {successful("t")}
 ),
 touching AS MATERIALIZED (
     -- the history of the paid accounts, read in one scan of transactions (not one per use, nor

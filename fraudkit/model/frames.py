@@ -12,70 +12,64 @@ import duckdb
 import polars as pl
 
 from fraudkit import timeutil
-from fraudkit.errors import NotReadyError, StoreError
+from fraudkit.errors import NotReadyError
 from fraudkit.model.contacts import contact_features
 from fraudkit.model.params import ContactParams
-from fraudkit.store import frame, quote_ident, scalar, table_exists
+from fraudkit.schema import successful
+from fraudkit.store import frame, quote_ident, registered, scalar, table_exists
 from fraudkit.timeutil import start_of_day
-
-
-def _frame(con: duckdb.DuckDBPyConnection, query: str, params: dict | None, table: str) -> pl.DataFrame:
-    try:
-        return frame(con, query, params)
-    except duckdb.Error as exc:
-        raise StoreError(str(exc).splitlines()[0], table=table, query=query) from exc
 
 
 def calls_between(con: duckdb.DuckDBPyConnection, start: datetime, until: datetime) -> pl.DataFrame:
     """Calls that began in [start, until); callers keep only those that had also ended before ``until``."""
-    return _frame(
+    return frame(
         con,
         "SELECT call_id, caller, callee, start_time, duration_s, kind, caller_imei, roaming FROM calls "
         "WHERE start_time >= $start AND start_time < $until",
         {"start": start, "until": until},
-        "calls",
+        table="calls",
     )
 
 
 def subscribers(con: duckdb.DuckDBPyConnection, until: datetime) -> pl.DataFrame:
     """SIMs activated before ``until`` (or with no activation date)."""
-    return _frame(
+    return frame(
         con,
         "SELECT phone, holder_id, activated_at FROM subscribers WHERE activated_at IS NULL OR activated_at < $until",
         {"until": until},
-        "subscribers",
+        table="subscribers",
     )
 
 
 def accounts(con: duckdb.DuckDBPyConnection, until: datetime) -> pl.DataFrame:
     """Accounts opened before ``until`` (or with no opening date)."""
-    return _frame(
+    return frame(
         con,
         "SELECT account_id, holder_id, phone, opened_at, account_type FROM accounts "
         "WHERE opened_at IS NULL OR opened_at < $until",
         {"until": until},
-        "accounts",
+        table="accounts",
     )
 
 
 def reports(con: duckdb.DuckDBPyConnection, until: datetime) -> pl.DataFrame:
     """Reports filed before ``until``, amounts as DOUBLE."""
-    return _frame(
+    return frame(
         con,
         "SELECT report_id, reported_at, victim_phone, victim_account, fraud_phone, fraud_account, "
         "CAST(loss_amount AS DOUBLE) AS loss_amount FROM reports WHERE reported_at < $until",
         {"until": until},
-        "reports",
+        table="reports",
     )
 
 
 def outcomes(con: duckdb.DuckDBPyConnection, until: datetime, since: datetime | None = None) -> pl.DataFrame:
     """Call-back outcomes recorded in [since, until)."""
-    return _frame(
+    return frame(
         con,
         "SELECT phone, contacted_at, result, note FROM outcomes WHERE contacted_at < $until AND contacted_at >= $since",
         {"until": until, "since": since or datetime(1900, 1, 1)},
-        "outcomes",
+        table="outcomes",
     )
 
 
@@ -86,18 +80,15 @@ def first_transfer_to(con: duckdb.DuckDBPyConnection, pairs: pl.DataFrame, until
     """
     if pairs.is_empty():
         return pairs.with_columns(pl.lit(None, pl.Datetime("us")).alias("first_loss_at"))
-    con.register("model_loss_pairs", pairs.select("victim_account", "fraud_account").unique())
-    try:
-        return _frame(
+    with registered(con, pairs.select("victim_account", "fraud_account").unique(), "model_loss_pairs") as loss_pairs:
+        return frame(
             con,
-            "SELECT p.victim_account, p.fraud_account, min(t.ts) AS first_loss_at FROM model_loss_pairs p "
+            f"SELECT p.victim_account, p.fraud_account, min(t.ts) AS first_loss_at FROM {loss_pairs} p "
             "JOIN transactions t ON t.src_account = p.victim_account AND t.dst_account = p.fraud_account "
-            "WHERE t.ts < $until AND coalesce(t.status, 'success') = 'success' GROUP BY ALL",
+            f"WHERE t.ts < $until AND {successful('t')} GROUP BY ALL",
             {"until": until},
-            "transactions",
+            table="transactions",
         )
-    finally:
-        con.unregister("model_loss_pairs")
 
 
 def data_span(con: duckdb.DuckDBPyConnection) -> tuple[datetime, datetime]:

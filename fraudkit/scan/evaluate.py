@@ -15,6 +15,7 @@ import polars as pl
 
 from fraudkit.errors import NotReadyError
 from fraudkit.scan.scan import ScanResult
+from fraudkit.store import frame, registered
 
 RING_MATCH_JACCARD = 0.5
 
@@ -54,17 +55,13 @@ def read_truth(truth_dir: Path) -> dict[str, pl.DataFrame]:
 
 def active_mules(con: duckdb.DuckDBPyConnection, truth: dict[str, pl.DataFrame], result: ScanResult) -> pl.DataFrame:
     """Mules that sent or received fraud money inside the scan window."""
-    con.register("truth_ft", truth["fraud_transactions"].select(pl.col("txn_id").cast(pl.Utf8)))
-    try:
-        touched = con.sql(
-            """
+    fraud_txns = truth["fraud_transactions"].select(pl.col("txn_id").cast(pl.Utf8))
+    with registered(con, fraud_txns, "truth_ft") as truth_ft:
+        query = f"""
             SELECT DISTINCT unnest([src_account, dst_account]) AS account_id FROM transactions
-            WHERE txn_id IN (SELECT txn_id FROM truth_ft) AND ts >= ? AND ts < ?
-            """,
-            params=[result.as_of - result.window, result.as_of],
-        ).pl()
-    finally:
-        con.unregister("truth_ft")
+            WHERE txn_id IN (SELECT txn_id FROM {truth_ft}) AND ts >= ? AND ts < ?
+            """
+        touched = frame(con, query, [result.as_of - result.window, result.as_of], table="transactions")
     return truth["mules"].join(touched, on="account_id")
 
 

@@ -28,9 +28,7 @@ from __future__ import annotations
 
 import html
 import math
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -46,7 +44,8 @@ from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.exposure import Reveal, mask_frame, mask_id, revealed
 from fraudkit.scan.drawing import DrawEdge, DrawNode, flow_svg, html_table, page
 from fraudkit.scan.flows import CASH_OUT_CHANNELS
-from fraudkit.store import frame, quote_ident, scalar, table_exists
+from fraudkit.schema import successful
+from fraudkit.store import frame, registered, scalar, table_exists
 from fraudkit.timeutil import format_duration
 
 DEFAULT_HOPS = 6
@@ -58,7 +57,7 @@ Shower = Callable[[str | None], str]
 _EPS = 1e-9
 _NOISE = 1e-6
 """Held amounts below this (a millionth of a unit) are float noise of the FIFO sums, not money: zero."""
-_SUCCESS = "coalesce(t.status, 'success') = 'success'"
+_SUCCESS = successful("t")
 _TXN_COLUMNS = "t.txn_id, t.ts, t.src_account, t.dst_account, CAST(t.amount AS DOUBLE) AS amount, t.channel"
 FLOW_SCHEMA: dict[str, pl.DataType] = {
     "hop": pl.Int32(),
@@ -539,17 +538,6 @@ def apportion_cents(total: int, parts: Sequence[float]) -> list[int]:
 # --- queries -------------------------------------------------------------------------------
 
 
-@contextmanager
-def _registered(con: duckdb.DuckDBPyConnection, data: pl.DataFrame) -> Iterator[str]:
-    """Expose a small frame to DuckDB under a unique name for one query, then drop it."""
-    name = f"_trace_{uuid.uuid4().hex}"
-    con.register(name, data)
-    try:
-        yield quote_ident(name)
-    finally:
-        con.unregister(name)
-
-
 def _seed_transfers(
     con: duckdb.DuckDBPyConnection,
     account: str,
@@ -575,7 +563,7 @@ def _outgoing(con: duckdb.DuckDBPyConnection, lots: pl.DataFrame, within: timede
         pl.col("arrived").min().alias("lo"), (pl.col("arrived").max() + within).alias("hi")
     )
     lo, hi = windows["lo"].min(), windows["hi"].max()
-    with _registered(con, windows) as name:
+    with registered(con, windows, "trace") as name:
         query = (
             f"SELECT {_TXN_COLUMNS} FROM transactions AS t JOIN {name} AS w ON t.src_account = w.account "
             f"WHERE t.ts >= w.lo AND t.ts <= w.hi AND t.ts >= ? AND t.ts <= ? "
@@ -590,7 +578,7 @@ def _mark_cash_points(con: duckdb.DuckDBPyConnection, flows: pl.DataFrame) -> pl
     candidates = flows.filter(~pl.col("is_cash_out")).select("account").unique()
     if candidates.is_empty():
         return flows
-    with _registered(con, candidates) as name:
+    with registered(con, candidates, "trace") as name:
         query = (
             f"SELECT c.account FROM {name} AS c "
             "WHERE NOT EXISTS (SELECT 1 FROM transactions AS t WHERE t.src_account = c.account AND "

@@ -25,6 +25,7 @@ from fraudkit.model.params import contact_params_from_dict
 from fraudkit.model.ranking import rank
 from fraudkit.model.registry import LoadedModel
 from fraudkit.scan.outputs import FLAGGED
+from fraudkit.schema import successful
 from fraudkit.store import scalar, store_timezone, table_exists
 from fraudkit.text import format_probability
 from fraudkit.timeutil import format_duration, to_zone
@@ -143,7 +144,7 @@ def money_involved(con: duckdb.DuckDBPyConnection, listed: pl.DataFrame, as_of: 
     con.register("warn_listed", listed.select("phone", "contact_began"))
     try:
         paid = con.sql(
-            """
+            f"""
             WITH linked AS (
                 SELECT l.phone, l.contact_began, a.account_id FROM warn_listed l
                 JOIN subscribers s ON s.phone = l.phone JOIN accounts a ON a.holder_id = s.holder_id
@@ -152,7 +153,7 @@ def money_involved(con: duckdb.DuckDBPyConnection, listed: pl.DataFrame, as_of: 
             )
             SELECT k.phone, t.dst_account AS account, CAST(t.amount AS DOUBLE) AS amount, t.ts
             FROM linked k JOIN transactions t ON t.src_account = k.account_id
-            WHERE t.ts >= k.contact_began AND t.ts < $as_of AND coalesce(t.status, 'success') = 'success'
+            WHERE t.ts >= k.contact_began AND t.ts < $as_of AND {successful("t")}
             """,
             params={"as_of": as_of},
         ).pl()
