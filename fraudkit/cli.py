@@ -158,14 +158,24 @@ LEGACY_CONFIG = {"synth": "synth", "watch": "watch", "eval_watch": "watch"}
 _TREE: ContextVar[Any] = ContextVar("fraudkit_config_tree", default=None)
 
 
-def _tree() -> Any:
-    """The running command's configuration tree (defaults, file, environment, typed options)."""
+def _tree(config: Path | None = None) -> Any:
+    """The running command's configuration tree (defaults, file, environment, typed options);
+    for a command registered on another app (``python -m pipelines.daily``, a test's), the tree
+    of ``config`` (its --config) and the environment."""
     tree = _TREE.get()
-    if tree is None:  # a command function called directly, not through the CLI
+    if tree is None:
         from fraudkit.config import load
 
-        tree = load()
+        tree = load(config)
     return tree
+
+
+def _or_tree(value: Any, dotted: str, config: Path | None = None) -> Any:
+    """``value`` when typed, else the tree's, as the option takes it (what the command class does
+    for its own commands)."""
+    from fraudkit.config import BY_NAME
+
+    return value if value is not None else _option_value(BY_NAME[dotted], _tree(config).get(dotted))
 
 
 def _option_value(key: Any, value: Any) -> Any:

@@ -58,7 +58,21 @@ def daily(
     Example: [bold]fraudkit daily --drop demo/world --db daily.duckdb --out runs[/]
     """
     try:
-        _daily(drop, out, as_of, window, top, lookback, fmt, mapping or [], tracking_uri, lock_wait, db)
+        keys = COMMAND_KEYS["daily"] | OPTION_KEYS
+        out, window, top, lookback, fmt, tracking_uri, lock_wait, db = (
+            _or_tree(value, keys[name], config)
+            for name, value in (
+                ("out", out),
+                ("window", window),
+                ("top", top),
+                ("lookback", lookback),
+                ("fmt", fmt),
+                ("tracking_uri", tracking_uri),
+                ("lock_wait", lock_wait),
+                ("db", db),
+            )
+        )
+        _daily(drop, out, as_of, window, top, lookback, fmt, mapping or [], tracking_uri, lock_wait, db, config)
     except KeyboardInterrupt as exc:
         from pipelines.daily import DailyInterrupted
 
@@ -82,6 +96,7 @@ def _daily(
     tracking_uri: str | None,
     lock_wait: float | None,
     db: Path,
+    config_file: Path | None = None,
 ) -> None:
     """Options checked in order, before the store is touched; then the batch, then its report."""
     import pipelines.daily as batch
@@ -99,7 +114,7 @@ def _daily(
         mappings[kind.strip()] = Path(file)
     _out_folder(out)
     tracking_uri = _tracking(tracking_uri)
-    tree = _tree()
+    tree = _tree(config_file)
     config = batch.DailyConfig(
         drop=drop,
         out=out,
@@ -125,14 +140,17 @@ def _daily(
 
 # At the bottom, not the top: fraudkit.cli imports this module at its end (see the docstring).
 from fraudkit.cli import (  # noqa: E402
+    COMMAND_KEYS,
     EXIT_INTERRUPTED,
     MAX_ROWS,
+    OPTION_KEYS,
     AsOfOption,
     ConfigOption,
     DbOption,
     LockWaitOption,
     TrackingOption,
     _fail,
+    _or_tree,
     _os_error_line,
     _out_folder,
     _tracking,
