@@ -7,7 +7,6 @@ read straight from ``transactions``, and must give what it gave inside the scan.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from polars.testing import assert_frame_equal
 from scan_world import CLI_WORLD_AS_OF, StoredWorld
 
+from fraudkit import synth
 from fraudkit.errors import StoreError
 from fraudkit.scan import scan as scan_module
 from fraudkit.scan.flows import window_bounds, window_transactions
@@ -53,8 +53,10 @@ def _temporary_objects(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 @pytest.fixture(scope="module")
 def recorded(stored_world: StoredWorld, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Call]]:
-    """A copy of the stored world scanned once, every stage's arguments and result recorded."""
-    db = Path(shutil.copy(stored_world.db, tmp_path_factory.mktemp("stages") / "fraudkit.duckdb"))
+    """The stored world's canonical tables in a store of their own (the session's store may hold other
+    tests' scans), scanned once with every stage's arguments and result recorded."""
+    db = tmp_path_factory.mktemp("stages") / "fraudkit.duckdb"
+    synth.store_world(stored_world.world, db)
     calls: dict[str, Call] = {}
 
     def recording(name: str, stage: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
