@@ -21,7 +21,6 @@ kept), 1 on anything else.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -34,6 +33,7 @@ from fraudkit.atomic import write_text
 from fraudkit.drop import INGEST_ORDER, DropListing, check_drop, drop_files, list_drop
 from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.ingest import IngestSummary, ingest_paths
+from fraudkit.runner import StepResult, run_steps
 from fraudkit.schema import TABLES
 from fraudkit.settings import Settings
 from fraudkit.store import open_store, store_timezone
@@ -79,16 +79,8 @@ class DailyConfig:
             raise ConfigError(f"unknown list format {self.warn_format!r}", hint="use xlsx, csv or parquet")
 
 
-@dataclass
-class StepReport:
-    """What one step did, in a sentence and in figures; ``skipped`` says why it did nothing."""
-
-    name: str
-    summary: str = ""
-    facts: dict[str, Any] = field(default_factory=dict)
-    outputs: dict[str, str] = field(default_factory=dict)
-    skipped: str | None = None
-    seconds: float = 0.0
+StepReport = StepResult
+"""What one step did (the runner's :class:`fraudkit.runner.StepResult`): a sentence, figures, outputs."""
 
 
 @dataclass
@@ -202,7 +194,7 @@ def scan_day(
             "victims": victims,
             "run_id": result.run_id,
         },
-        outputs={"scan report": str(published.report), **{k: str(v) for k, v in published.parquet.items()}},
+        outputs={"scan report": published.report, **published.parquet},
     )
 
 
@@ -257,7 +249,7 @@ def warn_day(
             f"{tiers['yellow']} yellow), model version {wl.model_version}"
         ),
         facts={"listed": wl.frame.height, **tiers, "model_version": wl.model_version},
-        outputs={"call-back list": str(path)},
+        outputs={"call-back list": path},
     )
 
 
@@ -280,7 +272,8 @@ def write_summary(result: DailyResult, out: Path | None = None) -> dict[str, Pat
         said = f"skipped: {step.skipped}" if step.skipped else step.summary
         lines.append(f"- **{step.name}** ({step.seconds:.1f} s): {said}")
         lines.extend(f"  - {label}: `{where}`" for label, where in step.outputs.items())
-    lines += ["", f"## Per-day trends ({len(history)} day(s) in `{out}`)", "", f"![per-day trends]({TRENDS_SVG})", ""]
+    heading = f"## Per-day trends ({plural(len(history), 'day')} in `{out}`)"
+    lines += ["", heading, "", f"![per-day trends]({TRENDS_SVG})", ""]
     lines += trends_table(history)
     if unreadable:
         lines += ["", f"Left out of the trends, unreadable: {', '.join(f'`{p}`' for p in unreadable)}"]
@@ -294,25 +287,20 @@ def run_daily(config: DailyConfig, progress: Callable[[str], None] | None = None
     ``progress`` hears each stage as it starts; Ctrl-C raises :class:`DailyInterrupted`, naming
     what was kept (kinds loaded, outputs written) and what was not."""
     batch = BatchProgress(say=progress or (lambda _message: None))
+    reporter = _BatchReporter(batch)
     steps: list[StepReport] = []
-
-    def timed(name: str, step: Callable[[], StepReport]) -> StepReport:
-        batch.at(name)
-        started = time.perf_counter()
-        report = step()
-        report.seconds = time.perf_counter() - started
-        steps.append(report)
-        return report
-
     listing = check_drop(list_drop(config.drop))  # a drop it would refuse makes no store
     try:
         with open_store(config.settings.db_path, lock_wait=config.settings.lock_wait_s, create=True) as con:
-            timed("ingest", lambda: ingest_drop(con, config, batch, listing))
+            run_steps([("ingest", lambda: ingest_drop(con, config, batch, listing))], reporter, done=steps)
             as_of = in_zone(config.as_of, store_timezone(con)) if config.as_of else default_as_of(con)
             run_dir = config.out / f"{as_of:%Y-%m-%d}"
             run_dir.mkdir(parents=True, exist_ok=True)
-            timed("scan", lambda: scan_day(con, config, as_of, run_dir, batch))
-            timed("warn", lambda: warn_day(con, config, as_of, run_dir, batch))
+            chain = [
+                ("scan", lambda: scan_day(con, config, as_of, run_dir, batch)),
+                ("warn", lambda: warn_day(con, config, as_of, run_dir, batch)),
+            ]
+            run_steps(chain, reporter, done=steps)
         result = DailyResult(as_of=as_of, run_dir=run_dir, steps=steps)
         batch.at("summary")
         result.outputs = write_summary(result, config.out)
@@ -321,6 +309,23 @@ def run_daily(config: DailyConfig, progress: Callable[[str], None] | None = None
         stage = batch.stage or "start"
         raise DailyInterrupted(stage, batch.kept, [s for s in STEPS if s not in done]) from None
     return result
+
+
+class _BatchReporter:
+    """The runner's stages told to the batch's progress: a step's name as it starts, nothing more
+    (the steps say their own parts, e.g. each kind ingested, through :class:`BatchProgress`)."""
+
+    def __init__(self, batch: BatchProgress) -> None:
+        self.batch = batch
+
+    def start(self, name: str, *, total: float | None = None, unit: str = "") -> None:
+        self.batch.at(name)
+
+    def advance(self, amount: float = 1) -> None:
+        pass
+
+    def finish(self, note: str = "", *, failed: bool = False) -> None:
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
