@@ -702,6 +702,9 @@ def trace(
 @app.command()
 def features(
     list_only: Annotated[bool, typer.Option("--list", help="Print the feature catalogue and exit.")] = False,
+    model: Annotated[
+        TargetName | None, typer.Option("--model", help="With --list: only the inputs of one model, in training order.")
+    ] = None,
     as_of: AsOfOption = None,
     window: Annotated[str | None, typer.Option("--window", help="Window of activity the features describe.")] = None,
     history: Annotated[str | None, typer.Option("--history", help="Look-back for 'first seen' and baselines.")] = None,
@@ -719,12 +722,14 @@ def features(
 
     Example: [bold]fraudkit features --as-of 2026-10-24 --window 7d --out features[/]
     """
-    from fraudkit.features import FEATURE_CATALOGUE
+    from fraudkit.features.catalogue import catalogue_for
     from fraudkit.views import feature_catalogue_table, stage_status
 
     if list_only:
-        console.print(feature_catalogue_table(FEATURE_CATALOGUE))
+        console.print(feature_catalogue_table(catalogue_for(model)))
         return
+    if model is not None:
+        raise ConfigError("--model only chooses what --list prints", hint="add --list")
     from fraudkit.config import feature_params
     from fraudkit.exposure import reveal_if, store_secret_at
     from fraudkit.features import build_features

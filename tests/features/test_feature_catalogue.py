@@ -129,6 +129,21 @@ def test_features_list_shows_every_models_inputs() -> None:
     assert "contact" in result.output
 
 
+def test_features_list_for_one_model_shows_its_inputs_and_no_others() -> None:
+    result = CliRunner().invoke(app, ["features", "--list", "--model", "victim"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    names = [s.name for s in model_inputs("victim")]
+    assert all(name in result.output for name in names)
+    others = {s.name for s in model_inputs("mule")} - set(names)
+    assert not [name for name in others if f" {name} " in result.output], "only the victim model's inputs"
+
+
+def test_features_model_without_list_is_a_one_line_mistake() -> None:
+    result = CliRunner().invoke(app, ["features", "--model", "victim"])
+    assert result.exit_code == 2 and "--model only chooses what --list prints" in result.output
+    assert "Traceback" not in result.output
+
+
 @pytest.mark.parametrize("spec", PRODUCER_SPECS, ids=lambda s: s.name)
 def test_every_catalogue_feature_has_a_hand_built_value_test(spec) -> None:
     tested = {
