@@ -1207,8 +1207,8 @@ def watch(
     from fraudkit.live.clock import StopFlag
 
     stop = StopFlag().install()  # first: a signal while the model loads still ends after one tick
+    from fraudkit.config import ingest_settings, watch_config
     from fraudkit.config import settings as settings_from
-    from fraudkit.config import watch_config
     from fraudkit.live.champion import Champion
     from fraudkit.live.loop import DropSource, replay
     from fraudkit.live.loop import watch as watch_loop
@@ -1258,7 +1258,8 @@ def watch(
         with open_store(db, lock_wait=lock_wait, create=True):  # a watch over a drop loads data: it may make the store
             pass
         live_model = Champion(settings, model)  # reloaded when the champion alias moves, checked each minute
-        reports = watch_loop(settings, engine, live_model, cfg, DropSource(drop, mappings), once=once, stop=stop)
+        source = DropSource(drop, mappings, settings=ingest_settings(_tree()))
+        reports = watch_loop(settings, engine, live_model, cfg, source, once=once, stop=stop)
     total = sum(r.alerts_out for r in reports)
     merged = sum(r.merged for r in reports)
     console.print(

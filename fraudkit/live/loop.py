@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from fraudkit.drop import INGEST_ORDER, drop_files
+from fraudkit.ingest.validate import IngestSettings
 from fraudkit.live.clock import StopFlag, simulated_ticks, store_now
 from fraudkit.live.config import WatchConfig
 from fraudkit.live.tick import Scorer, TickReport, run_tick
@@ -42,6 +43,8 @@ class DropSource:
     drop: Path
     mappings: dict[str, Path] = field(default_factory=dict)
     seen: dict[Path, tuple[int, float]] = field(default_factory=dict)
+    settings: IngestSettings | None = None
+    """Ingest's checks and bounds (the configuration's ``[ingest]``), as ``fraudkit ingest`` applies them."""
 
     def arrive(self, con: duckdb.DuckDBPyConnection) -> int:
         """Ingest the new files, reference kinds first; returns the rows loaded."""
@@ -52,7 +55,7 @@ class DropSource:
         for kind in INGEST_ORDER:
             fresh = [p for p in found.get(kind, []) if self.seen.get(p) != _stamp(p)]
             if fresh:
-                loaded += ingest_paths(con, fresh, kind, self.mappings.get(kind)).loaded
+                loaded += ingest_paths(con, fresh, kind, self.mappings.get(kind), settings=self.settings).loaded
                 self.seen.update({p: _stamp(p) for p in fresh})
         return loaded
 
