@@ -45,9 +45,16 @@ TARGET_PEAK_GB = 4.0
 def side_scan(db: Path, truth_dir: Path, as_of: datetime, window: timedelta) -> dict[str, Any]:
     """Time run_scan; then, untimed, count the edges it handed to the graph step and measure quality."""
     from fraudkit.scan.evaluate import evaluate_scan, read_truth
-    from fraudkit.scan.flows import account_flows, fast_flow_edges, hot_accounts, significant_edges
+    from fraudkit.scan.flows import (
+        account_flows,
+        fast_flow_edges,
+        hot_accounts,
+        significant_edges,
+        window_bounds,
+        window_transactions,
+    )
     from fraudkit.scan.scan import ScanParams, run_scan
-    from fraudkit.store import connect, scalar
+    from fraudkit.store import connect, materialised
 
     con = connect(db)
     try:
@@ -55,15 +62,17 @@ def side_scan(db: Path, truth_dir: Path, as_of: datetime, window: timedelta) -> 
         result = run_scan(con, as_of=as_of, window=window)
         wall, cpu, peak = time.perf_counter() - wall0, cpu_seconds() - cpu0, peak_rss_gb()
         flow = ScanParams().flow
-        flows = account_flows(con, flow)  # scan_tx is still the window's transfers
-        hot = hot_accounts(flows, flow)
-        edges = significant_edges(fast_flow_edges(con, hot, flow), flows, flow)
+        with materialised(con, window_transactions(con, *window_bounds(as_of, window))) as transfers:
+            window_transfers = transfers.shape[0]
+            flows = account_flows(con, transfers, flow)
+            hot = hot_accounts(flows, flow)
+            edges = significant_edges(fast_flow_edges(con, transfers, hot, flow), flows, flow)
         quality = evaluate_scan(con, result, read_truth(truth_dir))
         return {
             "wall": wall,
             "cpu": cpu,
             "peak_gb": peak,
-            "window_transfers": int(scalar(con, "SELECT count(*) FROM scan_tx")),
+            "window_transfers": window_transfers,
             "accounts_in_window": flows.height,
             "hot_accounts": hot.height,
             "graph_edges": edges.height,
@@ -96,8 +105,8 @@ def side_naive(db: Path, truth_dir: Path, as_of: datetime, window: timedelta, se
     con = connect(db)
     try:
         wall0, cpu0 = time.perf_counter(), cpu_seconds()
-        window_transactions(con, *window_bounds(as_of, window))
-        pairs = con.sql("SELECT src, dst, sum(amount) AS amount FROM scan_tx GROUP BY src, dst").pl()
+        transfers = window_transactions(con, *window_bounds(as_of, window))
+        pairs = transfers.aggregate("src, dst, sum(amount) AS amount", "src, dst").pl()
         graph = nx.Graph()
         graph.add_weighted_edges_from(pairs.iter_rows())
         del pairs
