@@ -999,6 +999,7 @@ def scan_params(cfg: Config) -> Any:
         flow=_build(cfg, "scan.flows", FlowParams),
         cluster=_build(cfg, "scan.clusters", ClusterParams),
         score=_build(cfg, "scan.score", ScoreParams),
+        signals=feature_params(cfg),
     )
 
 

@@ -64,6 +64,12 @@ def test_short_and_long_calls_have_one_definition(tmp_path: Path) -> None:
     assert "short_call_s" not in {key.name for key in config.section_keys("contacts")}
 
 
+def test_what_counts_as_cash_out_has_one_definition_that_the_scan_reads(tmp_path: Path) -> None:
+    tree = config.load(write(tmp_path / "f.toml", '[features]\ncash_out_channels = ["atm"]\n'), env=NO_ENV)
+    assert config.feature_params(tree).cash_out_channels == ("atm",)
+    assert config.scan_params(tree).signals.cash_out_channels == ("atm",)
+
+
 def test_team_capacity_is_one_number(tmp_path: Path) -> None:
     tree = config.load(write(tmp_path / "f.toml", "[warn]\ncapacity = 42\n"), env=NO_ENV)
     assert config.train_params(tree).capacity == 42

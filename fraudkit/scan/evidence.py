@@ -14,8 +14,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from fraudkit.features.params import DEFAULT_PARAMS
-from fraudkit.scan.flows import CASH_OUT_CHANNELS
+from fraudkit.features.params import DEFAULT_PARAMS, FeatureParams
 from fraudkit.store import Data, frame, registered
 
 
@@ -60,20 +59,22 @@ def cluster_evidence(
     members: pl.DataFrame,
     as_of: datetime,
     flows: pl.DataFrame | None = None,
+    signals: FeatureParams = DEFAULT_PARAMS,
 ) -> pl.DataFrame:
     """Per cluster: victims in, money in/out, cash-out points, dwell, account age, reports, fraud numbers.
 
     ``transfers``: the window's; ``members``: :func:`member_evidence`. ``onward_out`` is the money sent out
     (not cashed out) weighted by the share its receiver passed on in the window (``flows``: account, money_in,
     money_out): laundering carried on past the cluster's edge counts, a supplier that keeps what it is paid
-    does not. Without ``flows`` it is 0. Reads ``reports`` made before ``as_of``."""
-    cash = list(CASH_OUT_CHANNELS)
+    does not. Without ``flows`` it is 0. Reads ``reports`` made before ``as_of``. ``signals``: what counts as
+    cash-out and as just under a reporting threshold (the features' definitions)."""
+    cash = list(signals.cash_out_channels)
     onward_flows = (
         flows.select("account", "money_in", "money_out")
         if flows is not None
         else pl.DataFrame(schema={"account": pl.Utf8, "money_in": pl.Float64, "money_out": pl.Float64})
     )
-    just_under = _just_under_sql("amount")
+    just_under = _just_under_sql("amount", signals)
     with (
         registered(con, transfers, "scan_tx") as tx,
         registered(con, members, "scan_m") as members_view,
@@ -151,10 +152,10 @@ def cluster_evidence(
         return frame(con, query, {"cash": cash, "as_of": as_of}, table="reports")
 
 
-def _just_under_sql(column: str) -> str:
+def _just_under_sql(column: str, signals: FeatureParams) -> str:
     """SQL predicate: amount just under a reporting threshold, by the features' definition (numbers, no user text)."""
-    low = 1.0 - DEFAULT_PARAMS.under_band
-    bands = (f"({column} >= {t * low} AND {column} < {t})" for t in DEFAULT_PARAMS.thresholds)
+    low = 1.0 - signals.under_band
+    bands = (f"({column} >= {float(t) * low} AND {column} < {float(t)})" for t in signals.thresholds)
     return "(" + " OR ".join(bands) + ")"
 
 

@@ -54,12 +54,19 @@ def window_transactions(con: duckdb.DuckDBPyConnection, start: datetime, end: da
     )
 
 
-def account_flows(con: duckdb.DuckDBPyConnection, transfers: Data, params: FlowParams) -> pl.DataFrame:
+def account_flows(
+    con: duckdb.DuckDBPyConnection,
+    transfers: Data,
+    params: FlowParams,
+    *,
+    cash_out_channels: tuple[str, ...] = CASH_OUT_CHANNELS,
+) -> pl.DataFrame:
     """Per account in the window: money in/out, counterparties, fast pass-through, dwell, cash-out.
 
-    ``transfers``: the window's transfers as :func:`window_transactions` gives them."""
+    ``transfers``: the window's transfers as :func:`window_transactions` gives them; ``cash_out_channels``:
+    the features' (``ScanParams.signals``)."""
     hours = float(params.pass_through_hours)
-    cash = list(CASH_OUT_CHANNELS)
+    cash = list(cash_out_channels)
     with registered(con, transfers, "scan_tx") as tx:
         query = f"""
         WITH inflow AS (SELECT dst AS account, ts, amount, src AS cp FROM {tx}),

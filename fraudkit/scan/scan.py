@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 
 from fraudkit.backend import Backend, get_backend
+from fraudkit.features.params import FeatureParams
 from fraudkit.scan.clusters import ClusterParams, clusters_from_edges, guess_typologies
 from fraudkit.scan.evidence import (
     TRANSFER_SCHEMA,
@@ -37,6 +38,9 @@ class ScanParams:
     cluster: ClusterParams = field(default_factory=ClusterParams)
     score: ScoreParams = field(default_factory=ScoreParams)
     """How evidence becomes the score, and the score at which a cluster is flagged (``score.flag_at``)."""
+    signals: FeatureParams = field(default_factory=FeatureParams)
+    """What counts as cash-out and as "just under a reporting threshold": the features' definitions
+    (``[features]`` in the configuration), so the scan and the features never disagree."""
 
 
 @dataclass
@@ -78,12 +82,13 @@ def run_scan(
     start, end = window_bounds(as_of, window)
     # the window's transfers are read by every stage below: computed once, dropped on the way out
     with materialised(con, window_transactions(con, start, end), "scan_tx", table="transactions") as transfers:
-        flows = account_flows(con, transfers, params.flow)
+        flows = account_flows(con, transfers, params.flow, cash_out_channels=params.signals.cash_out_channels)
         hot = hot_accounts(flows, params.flow)
         edges = significant_edges(fast_flow_edges(con, transfers, hot, params.flow), flows, params.flow)
         clusters = clusters_from_edges(edges, backend, params.cluster)
         members = member_evidence(con, transfers, clusters, flows)
-        evidence = score_clusters(cluster_evidence(con, transfers, members, as_of, flows=flows), params.score)
+        found = cluster_evidence(con, transfers, members, as_of, flows=flows, signals=params.signals)
+        evidence = score_clusters(found, params.score)
         flow_edges = cluster_flow_edges(con, transfers, members)
         member_transfers = cluster_transfers(con, transfers, members)
     cluster_edges = edges.join(clusters.rename({"account": "src"}), on="src").join(

@@ -319,3 +319,14 @@ def test_scan_and_eval_through_the_cli(stored_world: StoredWorld, tmp_path: Path
     assert "mule precision" in evaluated.output
     bad = runner.invoke(app, ["scan", "--db", db, "--window", "a week"])
     assert bad.exit_code == 2 and "not a duration" in bad.output
+
+
+def test_what_counts_as_cash_out_is_the_features_definition_and_reaches_the_scan(scanned) -> None:
+    """[features] cash_out_channels (ScanParams.signals) decides the scan's cash-out evidence too."""
+    from fraudkit.features.params import FeatureParams
+
+    _, con, result = scanned
+    assert result.clusters["cash_out"].sum() > 0, "the generator's rings cash out at ATMs and platforms"
+    none = run_scan(con, as_of=AS_OF, window=WINDOW, params=ScanParams(signals=FeatureParams(cash_out_channels=())))
+    assert none.clusters.is_empty() or none.clusters["cash_out"].sum() == 0
+    assert none.clusters["score"].max() < result.clusters["score"].max(), "no cash-out evidence, lower scores"
