@@ -1,48 +1,115 @@
-"""Backends against NetworkX as the oracle on seeded random graphs."""
+"""The engine seam: choosing a backend, the one-line errors when Spark cannot run here, and the
+map_components contract every backend keeps. (Every engine against NetworkX: tests/engine.)"""
 
 from __future__ import annotations
 
-import networkx as nx
+import subprocess
+import sys
+
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
-from fraudkit.backend import get_backend
+import fraudkit.engine.spark as spark_engine
+from fraudkit.backend import DuckDBBackend, get_backend
+from fraudkit.engine.spark import SparkBackend, SparkSettings
 from fraudkit.errors import ConfigError
 
-
-def _components_as_sets(frame: pl.DataFrame) -> set[frozenset[str]]:
-    groups = frame.group_by("component").agg(pl.col("node"))
-    return {frozenset(nodes) for nodes in groups["node"].to_list()}
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
-@pytest.mark.parametrize("backend_name", ["duckdb"])
-def test_connected_components_match_networkx(seed: int, backend_name: str) -> None:
-    graph = nx.gnm_random_graph(300, 260, seed=seed)
-    # A long path makes sure labels travel far, not just one hop.
-    nx.add_path(graph, range(1000, 1150))
-    edges = pl.DataFrame(
-        {"src": [f"A{u:05d}" for u, _ in graph.edges()], "dst": [f"A{v:05d}" for _, v in graph.edges()]}
-    )
-    got = get_backend(backend_name).connected_components(edges)
-    expected = {
-        frozenset(f"A{n:05d}" for n in comp)
-        for comp in nx.connected_components(graph)
-        if len(comp) > 1 or graph.degree(next(iter(comp))) > 0
-    }
-    assert _components_as_sets(got) == expected
-    # The component id is the smallest member: deterministic across engines.
-    smallest = got.group_by("component").agg(pl.col("node").min().alias("m"))
-    assert (smallest["component"] == smallest["m"]).all()
+EMPTY_EDGES = pl.DataFrame({"src": [], "dst": []}, schema={"src": pl.Utf8, "dst": pl.Utf8})
 
 
 def test_empty_edge_list_gives_no_components() -> None:
-    got = get_backend().connected_components(
-        pl.DataFrame({"src": [], "dst": []}, schema={"src": pl.Utf8, "dst": pl.Utf8})
-    )
+    got = DuckDBBackend().connected_components(EMPTY_EDGES)
     assert got.height == 0
+    assert got.schema == pl.Schema({"node": pl.Utf8, "component": pl.Utf8})
 
 
-def test_planned_backend_is_named_in_the_error() -> None:
-    with pytest.raises(ConfigError, match="spark"):
+def test_a_spark_backend_starts_no_session_until_there_is_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_session(settings: object = None) -> None:
+        raise AssertionError("a Spark session was started for nothing")
+
+    monkeypatch.setattr(spark_engine, "spark_session", no_session)
+    backend = SparkBackend()
+    assert backend.connected_components(EMPTY_EDGES).height == 0
+    assert backend.map_components(pl.DataFrame({"component": []}), lambda g: g).shape == (0, 0)
+
+
+def test_unknown_backend_keeps_its_error() -> None:
+    with pytest.raises(ConfigError, match="unknown backend 'sqlite'"):
+        get_backend("sqlite")
+
+
+def test_spark_is_chosen_when_pyspark_and_java_are_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spark_engine, "pyspark_installed", lambda: True)
+    monkeypatch.setattr(spark_engine, "java_runtime", lambda: ("/usr/bin/java", 17))
+    backend = get_backend("spark")
+    assert isinstance(backend, SparkBackend)
+    assert backend.name == "spark"
+
+
+def test_spark_without_pyspark_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spark_engine, "pyspark_installed", lambda: False)
+    with pytest.raises(ConfigError) as caught:
         get_backend("spark")
+    line = caught.value.one_line()
+    assert "engine 'spark' needs pyspark" in line
+    assert "pip install 'fraudkit[spark]'" in line
+    assert "Java 17" in line
+    assert "\n" not in line
+
+
+@pytest.mark.parametrize(
+    ("java", "expected"),
+    [(None, "needs a Java runtime and none was found"), (("/opt/jdk8/bin/java", 8), "needs Java 17 or newer")],
+    ids=["no-java", "java-8"],
+)
+def test_spark_without_java_17_names_the_runtime(monkeypatch: pytest.MonkeyPatch, java, expected: str) -> None:
+    monkeypatch.setattr(spark_engine, "pyspark_installed", lambda: True)
+    monkeypatch.setattr(spark_engine, "java_runtime", lambda: java)
+    with pytest.raises(ConfigError, match=expected) as caught:
+        get_backend("spark")
+    assert "openjdk-17-jre-headless" in caught.value.one_line()
+
+
+def test_importing_the_engines_needs_no_pyspark() -> None:
+    """pyspark (and its JVM) load only when a Spark backend does work: `import fraudkit` stays light."""
+    code = (
+        "import sys; import fraudkit.backend, fraudkit.engine.spark, fraudkit.scan.scan; "
+        "fraudkit.backend.get_backend('duckdb'); print('pyspark' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_spark_settings_come_from_the_environment_and_are_checked() -> None:
+    env = {"FRAUDKIT_SPARK_MASTER": "yarn", "FRAUDKIT_SPARK_CHECKPOINT_DIR": "hdfs:///tmp/fk-checkpoints"}
+    settings = SparkSettings.from_env(env)
+    assert (settings.master, settings.checkpoint_dir) == ("yarn", "hdfs:///tmp/fk-checkpoints")
+    assert SparkSettings.from_env({}).master is None  # spark-submit's master, else local[2]
+    with pytest.raises(ConfigError, match="checkpoint_every must be at least 1"):
+        SparkSettings(checkpoint_every=0)
+    with pytest.raises(ConfigError, match="checkpoint must be"):
+        SparkSettings(checkpoint="sometimes")  # type: ignore[arg-type]
+
+
+def test_map_components_keeps_key_order_and_each_groups_row_order() -> None:
+    """Groups come back in key order (nulls first), each group's rows as fn returned them, and fn sees
+    a group's rows in their input order: what lets Spark give the very same frame."""
+    nodes = pl.DataFrame({"component": ["b", "a", None, "b", "a", "b"], "x": [1, 2, 3, 4, 5, 6]})
+    seen: list[list[int]] = []
+
+    def reverse(group: pl.DataFrame) -> pl.DataFrame:
+        seen.append(group["x"].to_list())
+        return group.reverse()
+
+    got = DuckDBBackend().map_components(nodes, reverse)
+    assert seen == [[3], [2, 5], [1, 4, 6]]
+    assert got.rows() == [(None, 3), ("a", 5), ("a", 2), ("b", 6), ("b", 4), ("b", 1)]
+
+
+def test_map_components_with_a_schema_gives_it_even_when_no_group_has_rows() -> None:
+    nodes = pl.DataFrame({"component": ["a", "b"], "x": [1, 2]})
+    schema = {"component": pl.Utf8, "x": pl.Int64}
+    got = DuckDBBackend().map_components(nodes, lambda g: g.filter(pl.col("x") > 5), schema=schema)
+    assert_frame_equal(got, pl.DataFrame(schema=schema))
+    assert DuckDBBackend().map_components(nodes, lambda g: g.filter(pl.col("x") > 5)).shape == (0, 0)

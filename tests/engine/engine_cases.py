@@ -1,0 +1,8 @@
+"""Marks for the cases that run on Spark: the ``spark`` marker, and one xdist group so that with
+``pytest -n`` every Spark case runs on the same worker and the session starts once."""
+
+from __future__ import annotations
+
+import pytest
+
+ON_SPARK = (pytest.mark.spark, pytest.mark.xdist_group("spark"))
