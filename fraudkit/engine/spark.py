@@ -31,7 +31,7 @@ import polars as pl
 import pyarrow as pa
 
 from fraudkit.backend import COMPONENTS_SCHEMA, Backend, ComponentFn
-from fraudkit.engine.components import DEFAULT_MAX_ROUNDS, RELATIONS, RESULT_SQL, label_components
+from fraudkit.engine.components import DEFAULT_MAX_ROUNDS, RELATIONS, label_components
 from fraudkit.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -276,15 +276,48 @@ class SparkBackend(Backend):
         # a session of its own: its temp views cannot meet another caller's (same JVM, same cache)
         spark = self.session.newSession()
         data = to_spark_arrow(edges.select(pl.col("src").cast(pl.Utf8), pl.col("dst").cast(pl.Utf8)))
+        with quiet_pyspark():
+            labels = self._components(spark.createDataFrame(data))
+            try:
+                table = labels.orderBy("node").toArrow()
+            finally:
+                labels.unpersist()
+        return pl.from_arrow(table).cast(COMPONENTS_SCHEMA)
+
+    def components_frame(self, edges: DataFrame) -> DataFrame:
+        """Connected components of a Spark DataFrame (``src``, ``dst``) of any size, never through the
+        driver: the lake-to-lake form for a cluster job. Returns (``node``, ``component``), unordered and
+        already computed (checkpointed); uses the temp views ``cc_*`` on ``edges``' session meanwhile."""
+        return self._components(edges)
+
+    def _components(self, edges: DataFrame) -> DataFrame:
+        from pyspark.sql import functions as F
+
+        spark = edges.sparkSession
         rounds = _SparkRounds(spark, self.settings)
         try:
-            with quiet_pyspark():
-                spark.createDataFrame(data).createOrReplaceTempView("cc_input")
-                self.last_steps = label_components(rounds, self.max_rounds)
-                table = spark.sql(RESULT_SQL).toArrow()
+            edges.select(F.col("src").cast("string"), F.col("dst").cast("string")).createOrReplaceTempView("cc_input")
+            self.last_steps = label_components(rounds, self.max_rounds)
+            labels = rounds.frames.pop("cc_labels")  # the answer outlives the rounds' views
         finally:
             rounds.release()
-        return pl.from_arrow(table).cast(COMPONENTS_SCHEMA)
+        return labels.selectExpr("node", "label AS component")
+
+    def map_frame(
+        self, frame: DataFrame, fn: ComponentFn, schema: Mapping[str, pl.DataType], *, key: str = "component"
+    ) -> DataFrame:
+        """``fn`` per group of a Spark DataFrame, never through the driver: the cluster form of
+        :meth:`map_components`. ``schema`` (the result's Polars columns and types) is required here;
+        a group's rows reach ``fn`` in no particular order, the result is unordered and has Spark's types
+        (unsigned integers become bigint)."""
+        from pyspark.sql.pandas.types import to_arrow_schema
+
+        in_arrow = to_arrow_schema(frame.schema)
+        in_schema = dict(pl.DataFrame(pa.Table.from_batches([], schema=in_arrow)).schema)
+        spark_schema = spark_schema_of(schema)
+        apply = _per_group(fn, in_schema, key, list(schema), to_arrow_schema(spark_schema), ordered=False)
+        with quiet_pyspark():
+            return frame.groupBy(key).applyInArrow(apply, spark_schema)
 
     def map_components(
         self,
@@ -327,23 +360,35 @@ def _schema_from_first_group(nodes: pl.DataFrame, fn: ComponentFn, key: str) -> 
 
 
 def _per_group(
-    fn: ComponentFn, in_schema: dict[str, pl.DataType], key: str, columns: list[str], target: pa.Schema
+    fn: ComponentFn,
+    in_schema: dict[str, pl.DataType],
+    key: str,
+    columns: list[str],
+    target: pa.Schema,
+    *,
+    ordered: bool = True,
 ) -> Callable[[pa.Table], pa.Table]:
     """The function applyInArrow runs on each group's Arrow table (pickled to the executors with ``fn``).
 
     It has no type hints on purpose: pyspark picks the Arrow calling convention from hints, and
-    without them passes the whole group as one ``pyarrow.Table``.
+    without them passes the whole group as one ``pyarrow.Table``. ``ordered``: the rows carry their
+    input position and the result carries the group key and each row's position (map_components);
+    without, ``fn``'s result is returned as it is (map_frame).
     """
 
     def apply(table):
         group = pl.from_arrow(table)
-        # back to the caller's types and row order, so fn sees exactly what DuckDBBackend gives it
-        group = group.sort(_ROW_IN).drop(_ROW_IN).cast(in_schema)  # type: ignore[union-attr]
-        result = fn(group.select(list(in_schema)))
+        assert isinstance(group, pl.DataFrame)
+        if ordered:  # back to the caller's row order, so fn sees exactly what DuckDBBackend gives it
+            group = group.sort(_ROW_IN).drop(_ROW_IN)
+        result = fn(group.select(list(in_schema)).cast(in_schema))
         missing = [c for c in columns if c not in result.columns]
         if missing:
-            raise ValueError(f"map_components: fn's result lacks the columns {missing} of the first group's")
-        result = result.select(columns).with_columns(
+            raise ValueError(f"map_components: fn's result lacks the columns {missing} of its schema")
+        result = result.select(columns)
+        if not ordered:
+            return to_spark_arrow(result).cast(target)
+        result = result.with_columns(
             pl.lit(group[key][0], dtype=in_schema[key]).alias(_GROUP),
             pl.int_range(pl.len(), dtype=pl.Int64).alias(_ROW_OUT),
         )

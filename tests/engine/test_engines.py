@@ -14,6 +14,7 @@ from engine_cases import ON_SPARK
 from polars.testing import assert_frame_equal
 
 from fraudkit.backend import Backend, DuckDBBackend
+from fraudkit.engine.spark import SparkBackend, to_spark_arrow
 
 
 def mixed_graph(seed: int) -> list[tuple[str, str]]:
@@ -101,3 +102,28 @@ def test_map_components_gives_the_duckdb_frame(backend: Backend) -> None:
     assert 0 < local["component"].n_unique() < edges["component"].n_unique()  # some groups gave rows, some none
     assert_frame_equal(backend.map_components(edges, component_summary), local)
     assert_frame_equal(backend.map_components(edges, component_summary, schema=SUMMARY), local)
+
+
+@pytest.mark.parametrize("engine", [pytest.param("spark", marks=ON_SPARK)])
+def test_spark_frames_in_and_out_give_the_same_answers(backend: SparkBackend) -> None:
+    """The cluster forms (Spark DataFrames in and out, nothing through the driver) agree with the rest."""
+    from pyspark import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    edges = [("b", "a"), ("c", "a"), ("d", "d"), ("10", "9"), ("9", "09"), ("x", "y")]
+    spark = backend.session
+    got = backend.components_frame(spark.createDataFrame(edges, "src string, dst string"))
+    frame = pl.from_arrow(got.toArrow())
+    assert isinstance(frame, pl.DataFrame)
+    assert_frame_equal(frame.sort("node"), expected_components(edges))
+    tagged = (
+        pl.DataFrame(edges, schema=["src", "dst"], orient="row")
+        .join(frame.rename({"node": "src"}), on="src")
+        .with_columns(amount=pl.lit(150.0))
+    )
+    mapped = backend.map_frame(spark.createDataFrame(to_spark_arrow(tagged)), component_summary, SUMMARY)
+    result = pl.from_arrow(mapped.toArrow())
+    assert isinstance(result, pl.DataFrame)
+    local = DuckDBBackend().map_components(tagged, component_summary)
+    # Spark has no unsigned integers: partners comes back as a bigint
+    assert_frame_equal(result.cast(SUMMARY).sort("component", "src"), local.sort("component", "src"))
