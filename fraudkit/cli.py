@@ -136,7 +136,7 @@ OPTION_KEYS: dict[str, str] = {
 }
 """Options every command that has them takes from the configuration tree when not typed."""
 COMMAND_KEYS: dict[str, dict[str, str]] = {
-    "scan": {"window": "scan.window", "top": "scan.top"},
+    "scan": {"window": "scan.window", "top": "scan.top", "engine": "engine.name"},
     "eval_scan": {"window": "scan.window"},
     "trace": {"hops": "trace.hops", "within": "trace.within"},
     "features": {"window": "features.window", "history": "features.history"},
@@ -379,6 +379,15 @@ def _root(
 
 # Closed sets are choices, so help lists them and a typo is refused with the nearest one.
 TableKind = Literal[tuple(TABLES)]  # type: ignore[valid-type]  # the canonical tables
+EngineName = Literal["duckdb", "spark"]
+EngineOption = Annotated[
+    EngineName | None,
+    typer.Option(
+        "--engine",
+        help="Where the graph steps run (connected components, per-cluster work): duckdb, or spark "
+        "(local[2] or [engine] master); the tables are read from the store either way.",
+    ),
+]
 TargetName = Literal["victim", "fraud_number", "mule"]  # fraudkit.model.params.TARGETS (too heavy to import here)
 SynthFormat = Literal["parquet", "csv"]  # fraudkit.synth.writer's formats
 SynthPreset = Literal["default", "alt"]  # fraudkit.synth.config.PRESETS
@@ -614,6 +623,7 @@ def scan(
         "reports"
     ),
     reveal: RevealOption = False,
+    engine: EngineOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -621,7 +631,7 @@ def scan(
 
     Example: [bold]fraudkit scan --as-of 2026-10-31 --window 7d --out reports[/]
     """
-    from fraudkit.config import scan_params
+    from fraudkit.config import backend, scan_params
     from fraudkit.exposure import reveal_if
     from fraudkit.scan.outputs import publish_scan
     from fraudkit.scan.scan import run_scan
@@ -632,11 +642,12 @@ def scan(
     span = parse_duration(window)
     _out_folder(out)
     _need_store(db)
+    graph_engine = backend(_tree(), engine)  # Spark missing: one line, before the store is opened
     with open_store(db) as con:
         with stage_status(console, "scanning") as update:
             when = store_as_of(con, as_of, window=span)
             update(f"as of {when:%Y-%m-%d %H:%M}, window {format_duration(span)}")
-            result = run_scan(con, as_of=when, window=span, params=scan_params(_tree()))
+            result = run_scan(con, as_of=when, window=span, params=scan_params(_tree()), backend=graph_engine)
         what = "cluster report and Parquet files, unmasked"
         audit = {"rows": result.clusters.height, "details": {"out": str(out), "run_id": result.run_id}}
         with reveal_if(con, reveal, command="scan", what=what, **audit) as grant:

@@ -26,7 +26,7 @@ import math
 import os
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -194,9 +194,24 @@ KEYS: tuple[Key, ...] = (
     ),
     _k("store", "threads", "int", None, "CPU threads for LightGBM (unset: all).", low=1, high=1024, optional=True),
     # [engine]
-    _k("engine", "name", "text", "duckdb", "Engine the stages run on.", choices=("duckdb", "spark")),
-    _k("engine", "lake", "path", None, "Spark: folder of the Parquet lake the tables live in.", optional=True),
-    _k("engine", "master", "text", "local[2]", "Spark: the master URL (local[2], yarn, k8s://...)."),
+    _k(
+        "engine",
+        "name",
+        "text",
+        "duckdb",
+        "Engine of the scan's graph steps (connected components, per-cluster work); tables stay in the store.",
+        choices=("duckdb", "spark"),
+    ),
+    _k("engine", "lake", "path", None, "Spark: folder of the Parquet lake (not read yet).", optional=True),
+    _k(
+        "engine",
+        "master",
+        "text",
+        None,
+        "Spark: the master URL (local[2], yarn, k8s://...); unset: spark-submit's, else local[2].",
+        env="FRAUDKIT_SPARK_MASTER",
+        optional=True,
+    ),
     # [ingest]
     _k("ingest", "earliest", "time", _ingest("earliest"), "Event times before this are rejected."),
     _k("ingest", "future_slack", "duration", _ingest("future_slack"), "Event times this far past now are accepted."),
@@ -1003,6 +1018,20 @@ def scan_params(cfg: Config) -> Any:
     )
 
 
+def backend(cfg: Config, name: str | None = None) -> Any:
+    """The engine of the scan's graph steps: ``name`` (``--engine``) or ``[engine] name``; Spark with
+    ``[engine] master``. A Spark that is not installed is a one-line error naming what is missing."""
+    from fraudkit.backend import get_backend
+
+    chosen = name or cfg.get("engine.name")
+    if chosen != "spark":
+        return get_backend(chosen)
+    from fraudkit.engine.spark import SparkBackend, SparkSettings, check_spark_available
+
+    check_spark_available()
+    return SparkBackend(replace(SparkSettings.from_env(), master=cfg.get("engine.master")))
+
+
 def warn_tiers(cfg: Config) -> Any:
     """[warn] tiers as Tiers, or None (the model's own)."""
     chosen = cfg.get("warn.tiers")
@@ -1061,8 +1090,6 @@ def validate(cfg: Config) -> None:
     warn_tiers(cfg)
     watch_config(cfg)
     ingest_settings(cfg)
-    if cfg.get("engine.name") == "spark" and cfg.get("engine.lake") is None:
-        raise ConfigError(f'{cfg.where("engine")} lake is needed with name = "spark"', hint="lake = a folder")
     if "synth" in cfg.open_sections:
         synth_config(cfg)
 
