@@ -151,7 +151,7 @@ appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
 
 
 def spark_session(settings: SparkSettings | None = None) -> SparkSession:
-    """The process's Spark session, started on first use (30-60 s on a small machine, JVM included).
+    """The process's Spark session, started on first use (5-10 s measured here, JVM included; more when loaded).
 
     Later calls return the same session whatever their settings: a JVM's master and memory are
     fixed once it runs. Under spark-submit, or in a notebook that made a session, that one is used.
