@@ -1,6 +1,6 @@
 """Water-house clusters: components of the fast-flow subgraph, split and explained per component.
 
-The component step is the backend's (DuckDB here, GraphFrames on Spark); everything
+The component step is the backend's (one iterative SQL text, fraudkit.engine.components, on DuckDB or Spark); everything
 after it is a function of one component's edges, so it runs the same in both places.
 """
 
