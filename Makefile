@@ -24,6 +24,7 @@ endif
 # Re-resolve requirements.lock from pyproject.toml (newest versions within its ranges, hashes of every file).
 lock:
 	@test -x .venv-lock/bin/uv || ($(PYTHON) -m venv .venv-lock && .venv-lock/bin/python -m pip install --quiet 'uv>=0.5')
+	cp $(LOCK) $(LOCK).new  # uv keeps the pins it finds in the output file: adding one package moves no other
 	.venv-lock/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
 		--python-version 3.11 --no-header --quiet -o $(LOCK).new
 	{ sed -n '1,3p' $(LOCK); cat $(LOCK).new; } > $(LOCK).tmp && rm $(LOCK).new && mv $(LOCK).tmp $(LOCK)
