@@ -21,7 +21,7 @@ else
 endif
 	@touch $(STAMP)
 
-# Re-resolve requirements.lock from pyproject.toml (newest versions within its ranges, hashes of every file).
+# Re-resolve requirements.lock from pyproject.toml, keeping the current pins that still fit (hashes of every file).
 lock:
 	@test -x .venv-lock/bin/uv || ($(PYTHON) -m venv .venv-lock && .venv-lock/bin/python -m pip install --quiet 'uv>=0.5')
 	cp $(LOCK) $(LOCK).new  # uv keeps the pins it finds in the output file: adding one package moves no other
