@@ -22,7 +22,7 @@ def spark_backend() -> Iterator[SparkBackend]:
         check_spark_available()
     except ConfigError as error:  # make test installs both: say what is missing rather than skip
         pytest.fail(f"the Spark cases need Spark: {error.one_line()}", pytrace=False)
-    backend = SparkBackend(SparkSettings(master="local[2]"))
+    backend = SparkBackend(SparkSettings(master="local[2]", shuffle_partitions=2))  # tiny data: fewer tasks
     backend.session  # noqa: B018 - start the JVM here, not inside the first test's timing
     yield backend
     stop_spark_session()

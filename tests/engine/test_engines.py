@@ -59,7 +59,7 @@ def expected_components(edges: list[tuple[str, str]]) -> pl.DataFrame:
 
 @pytest.mark.parametrize(
     ("engine", "seed"),
-    [*(("duckdb", s) for s in (1, 2, 3, 4, 5)), *(pytest.param("spark", s, marks=ON_SPARK) for s in (1, 2))],
+    [*(("duckdb", s) for s in (1, 2, 3, 4, 5)), pytest.param("spark", 1, marks=ON_SPARK)],  # one JVM query costs 0.3-0.5 s
 )
 def test_connected_components_equal_networkx(backend: Backend, seed: int) -> None:
     edges = mixed_graph(seed)
