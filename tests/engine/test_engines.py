@@ -59,7 +59,8 @@ def expected_components(edges: list[tuple[str, str]]) -> pl.DataFrame:
 
 @pytest.mark.parametrize(
     ("engine", "seed"),
-    [*(("duckdb", s) for s in (1, 2, 3, 4, 5)), pytest.param("spark", 1, marks=ON_SPARK)],  # one JVM query costs 0.3-0.5 s
+    # Spark on one graph: each JVM query costs 0.3-0.5 s
+    [*(("duckdb", s) for s in (1, 2, 3, 4, 5)), pytest.param("spark", 1, marks=ON_SPARK)],
 )
 def test_connected_components_equal_networkx(backend: Backend, seed: int) -> None:
     edges = mixed_graph(seed)
