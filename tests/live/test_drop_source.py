@@ -16,10 +16,15 @@ ROWS = (
 )
 
 
+def _drop(folder: Path) -> Path:
+    """A drop folder holding the two transfers, as the banks' files land."""
+    (folder / "drop" / "transactions").mkdir(parents=True)
+    (folder / "drop" / "transactions" / "t_1000.csv").write_text(ROWS)
+    return folder / "drop"
+
+
 def test_a_tick_rejects_what_the_configured_bounds_refuse_and_loads_the_rest(tmp_path: Path) -> None:
-    drop = tmp_path / "drop"
-    (drop / "transactions").mkdir(parents=True)
-    (drop / "transactions" / "t_1000.csv").write_text(ROWS)
+    drop = _drop(tmp_path)
     con = connect(tmp_path / "fraudkit.duckdb")
     try:
         loaded = DropSource(drop, settings=IngestSettings(max_amount=Decimal("1000"))).arrive(con)
@@ -32,9 +37,7 @@ def test_a_tick_rejects_what_the_configured_bounds_refuse_and_loads_the_rest(tmp
 
 
 def test_without_settings_the_defaults_apply(tmp_path: Path) -> None:
-    drop = tmp_path / "drop"
-    (drop / "transactions").mkdir(parents=True)
-    (drop / "transactions" / "t_1000.csv").write_text(ROWS)
+    drop = _drop(tmp_path)
     con = connect(tmp_path / "fraudkit.duckdb")
     try:
         assert DropSource(drop).arrive(con) == 2
