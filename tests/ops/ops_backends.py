@@ -23,6 +23,17 @@ BACKENDS = ["sqlite", "postgresql"]
 NO_PG = f"PostgreSQL tests need a server: set {ENV_PG} (.ci/run starts a throwaway one via .ci/with-postgres)"
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with its smallest costs in this process: the same hashes, checks and failures, 0.1 s
+    less per login (the queue's tests log in a few hundred times; a real server keeps the defaults)."""
+    from argon2 import PasswordHasher
+
+    from fraudkit.ops import operators
+
+    monkeypatch.setattr(operators, "_hasher", lambda: PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+
+
 @pytest.fixture(params=BACKENDS)
 def ops_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty operational store URL on each backend."""

@@ -7,4 +7,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "ops"))
 
-from ops_backends import engine, ops_url  # noqa: F401  (fixtures)
+from ops_backends import cheap_password_hashing, engine, ops_url  # noqa: F401  (fixtures)
