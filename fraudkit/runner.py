@@ -1,4 +1,4 @@
-"""One step runner behind the demo and the daily batch: steps in order, each a reported stage.
+"""One step runner behind the demo, the daily batch and each tick of the live loop: steps in order, each a stage.
 
 The chain (ingest, scan, train, warn, ...) is the same job whoever runs it, so running it is
 written once: each step is timed, reported as a stage (with its own stages inside), may be

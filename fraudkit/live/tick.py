@@ -29,6 +29,8 @@ from fraudkit.live.state import live_contacts, read_watermark, tick_numbers, wri
 from fraudkit.model.params import ContactParams, contact_params_from_dict
 from fraudkit.model.ranking import rank
 from fraudkit.model.registry import LoadedModel
+from fraudkit.progress import SILENT
+from fraudkit.runner import StepResult, run_steps
 from fraudkit.warn.listing import Tiers
 from fraudkit.warn.reasons import reason_columns
 
@@ -138,35 +140,48 @@ def run_tick(
     started = time.perf_counter()
     mark = read_watermark(con, loop)
     since = min(mark if mark is not None else horizon - config.every, horizon) - late_within
-    numbers = tick_numbers(con, since, horizon, scorer.params)
-    written, merged, n_contacts = 0, 0, 0
-    if numbers.len():
-        contacts, _ = live_contacts(con, since, horizon, scorer.params, numbers)
-        n_contacts = contacts.height
-        if contacts.height:
-            scored = rank(contacts.with_columns(scorer.model.score(contacts)), "victim")  # ties: latest first
-            written, merged = ops_alerts.write_alerts(engine, new_alerts(scored, scorer, engine, at, config))
-    urgent = 0
-    if fresh or written:
-        # urgent alerts stay watched: each later suspect transfer is one more request to the bank
-        watched = ops_alerts.alerts_frame(engine, since=at - config.open_for, open_only=True)
-        payments = suspect_payments(con, watched, horizon, config)
-        if not payments.is_empty():
-            requested = request_count(engine)
-            urgent = escalate(engine, payments, at)
-            if bank_dir is not None and request_count(engine) > requested:
-                write_bank_list(engine, bank_dir, at)
-    exported = ops_alerts.export_outcomes(engine, con, at)
-    ops_alerts.retry_unreachable(engine, at, after=config.retry_after, attempts=config.attempts)
-    write_watermark(con, loop, horizon, at)
+
+    def score() -> StepResult:
+        numbers = tick_numbers(con, since, horizon, scorer.params)
+        written, merged, n_contacts = 0, 0, 0
+        if numbers.len():
+            contacts, _ = live_contacts(con, since, horizon, scorer.params, numbers)
+            n_contacts = contacts.height
+            if contacts.height:
+                scored = rank(contacts.with_columns(scorer.model.score(contacts)), "victim")  # ties: latest first
+                written, merged = ops_alerts.write_alerts(engine, new_alerts(scored, scorer, engine, at, config))
+        return StepResult("score", facts={"contacts": n_contacts, "alerts_out": written, "merged": merged})
+
+    def escalate_paid() -> StepResult:
+        urgent = 0
+        if fresh or steps[0].facts["alerts_out"]:
+            # urgent alerts stay watched: each later suspect transfer is one more request to the bank
+            watched = ops_alerts.alerts_frame(engine, since=at - config.open_for, open_only=True)
+            payments = suspect_payments(con, watched, horizon, config)
+            if not payments.is_empty():
+                requested = request_count(engine)
+                urgent = escalate(engine, payments, at)
+                if bank_dir is not None and request_count(engine) > requested:
+                    write_bank_list(engine, bank_dir, at)
+        return StepResult("escalate", facts={"urgent": urgent})
+
+    def outcomes() -> StepResult:
+        exported = ops_alerts.export_outcomes(engine, con, at)
+        ops_alerts.retry_unreachable(engine, at, after=config.retry_after, attempts=config.attempts)
+        return StepResult("outcomes", facts={"outcomes": exported})
+
+    steps: list[StepResult] = []
+    run_steps([("score", score), ("escalate", escalate_paid), ("outcomes", outcomes)], SILENT, done=steps)
+    write_watermark(con, loop, horizon, at)  # last: a tick cut short is done again whole
+    facts = {name: value for step in steps for name, value in step.facts.items()}
     return TickReport(
         at=at,
         horizon=horizon,
         records_in=records_in,
-        contacts=n_contacts,
-        alerts_out=written,
-        merged=merged,
-        urgent=urgent,
-        outcomes=exported,
+        contacts=facts["contacts"],
+        alerts_out=facts["alerts_out"],
+        merged=facts["merged"],
+        urgent=facts["urgent"],
+        outcomes=facts["outcomes"],
         seconds=time.perf_counter() - started,
     )
