@@ -33,6 +33,7 @@ from fraudkit.atomic import write_text
 from fraudkit.drop import INGEST_ORDER, DropListing, check_drop, drop_files, list_drop
 from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.ingest import IngestSummary, ingest_paths
+from fraudkit.progress import as_reporter
 from fraudkit.runner import StepResult, run_steps
 from fraudkit.schema import TABLES
 from fraudkit.settings import Settings
@@ -287,7 +288,7 @@ def run_daily(config: DailyConfig, progress: Callable[[str], None] | None = None
     ``progress`` hears each stage as it starts; Ctrl-C raises :class:`DailyInterrupted`, naming
     what was kept (kinds loaded, outputs written) and what was not."""
     batch = BatchProgress(say=progress or (lambda _message: None))
-    reporter = _BatchReporter(batch)
+    reporter = as_reporter(batch.at)  # each step's name as it starts; the steps tell their parts to batch
     steps: list[StepReport] = []
     listing = check_drop(list_drop(config.drop))  # a drop it would refuse makes no store
     try:
@@ -309,23 +310,6 @@ def run_daily(config: DailyConfig, progress: Callable[[str], None] | None = None
         stage = batch.stage or "start"
         raise DailyInterrupted(stage, batch.kept, [s for s in STEPS if s not in done]) from None
     return result
-
-
-class _BatchReporter:
-    """The runner's stages told to the batch's progress: a step's name as it starts, nothing more
-    (the steps say their own parts, e.g. each kind ingested, through :class:`BatchProgress`)."""
-
-    def __init__(self, batch: BatchProgress) -> None:
-        self.batch = batch
-
-    def start(self, name: str, *, total: float | None = None, unit: str = "") -> None:
-        self.batch.at(name)
-
-    def advance(self, amount: float = 1) -> None:
-        pass
-
-    def finish(self, note: str = "", *, failed: bool = False) -> None:
-        pass
 
 
 def main(argv: list[str] | None = None) -> int:
