@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import duckdb
 import polars as pl
 
 from fraudkit.engine.components import DEFAULT_MAX_ROUNDS, RESULT_SQL, label_components
 from fraudkit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from fraudkit.engine.spark import SparkSettings
 
 BackendName = Literal["duckdb", "spark"]
 BACKENDS: tuple[BackendName, ...] = ("duckdb", "spark")
@@ -116,13 +119,14 @@ class _DuckDBRounds:
         self.con.execute(f"ALTER TABLE {source} RENAME TO {target}")
 
 
-def get_backend(name: str = "duckdb") -> Backend:
-    """The backend for a name; Spark when pyspark and a Java runtime are there, else a clear error."""
+def get_backend(name: str = "duckdb", *, spark: SparkSettings | None = None) -> Backend:
+    """The backend for a name; Spark (with ``spark``, else the environment's settings) when pyspark
+    and a Java runtime are there, else a clear error."""
     if name == "duckdb":
         return DuckDBBackend()
     if name == "spark":
         from fraudkit.engine.spark import SparkBackend, check_spark_available
 
         check_spark_available()
-        return SparkBackend()
+        return SparkBackend(spark)
     raise ConfigError(f"unknown backend {name!r}", hint="use duckdb or spark")

@@ -1026,10 +1026,9 @@ def backend(cfg: Config, name: str | None = None) -> Any:
     chosen = name or cfg.get("engine.name")
     if chosen != "spark":
         return get_backend(chosen)
-    from fraudkit.engine.spark import SparkBackend, SparkSettings, check_spark_available
+    from fraudkit.engine.spark import SparkSettings
 
-    check_spark_available()
-    return SparkBackend(replace(SparkSettings.from_env(), master=cfg.get("engine.master")))
+    return get_backend(chosen, spark=replace(SparkSettings.from_env(), master=cfg.get("engine.master")))
 
 
 def warn_tiers(cfg: Config) -> Any:
