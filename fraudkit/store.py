@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from fraudkit.engine.sql import quote_ident
 from fraudkit.errors import ConfigError, NotReadyError, StoreError
 from fraudkit.exposure import AUDIT_DDL, Reveal, mask_text, revealed
 from fraudkit.schema import INGEST_LOG_DDL, REJECTS_DDL, TABLES
@@ -33,11 +34,6 @@ STORE_SETTINGS_DDL = "CREATE TABLE IF NOT EXISTS store_settings (name VARCHAR PR
 _FILE_KINDS = ((b"PAR1", "a Parquet file"), (b"SQLite format 3", "an SQLite database"), (b"PK", "a ZIP/XLSX file"))
 _LOCK_TEXT = "Could not set lock"
 _PID = re.compile(r"\(PID (\d+)\)")
-
-
-def quote_ident(name: str) -> str:
-    """Quote an identifier for DuckDB so that any text is safe as a column or table name."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def check_store_file(path: Path) -> None:
