@@ -31,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from fraudkit.engine.sql import exposure as sql
 from fraudkit.errors import ConfigError, NotReadyError
 
 if TYPE_CHECKING:
@@ -88,29 +89,6 @@ MAX_CLAIMED_NAME = 64
 # end a number, so dates (2026-10-31) and amounts are left alone.
 _NUMBER = re.compile(r"(?<!\d)(\+\d{1,3}[ \-]|\+86)?(\d{3,}(?:[ \-]\d{3,})*)(?!\d)")
 _MIN_DIGITS = 7
-
-AUDIT_DDL = """
-CREATE TABLE IF NOT EXISTS audit_log (
-    recorded_at TIMESTAMP NOT NULL,
-    user_name VARCHAR NOT NULL,
-    command VARCHAR NOT NULL,
-    what VARCHAR NOT NULL,
-    row_count BIGINT NOT NULL,
-    details VARCHAR
-);
-ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS audit_id VARCHAR;
-ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS claimed_user VARCHAR;
-ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS completed BOOLEAN;
-ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS completed_at TIMESTAMP;
-CREATE TABLE IF NOT EXISTS store_secret (
-    name VARCHAR PRIMARY KEY,
-    secret VARCHAR NOT NULL,
-    created_at TIMESTAMP NOT NULL
-);
-"""
-"""The audit table (``user_name`` is the operating-system account) and the pseudonym key's table;
-run by ``store.ensure_schema``: old stores gain the new columns."""
-
 
 # ---- masking: one rule for every identifier ----------------------------------------------
 
@@ -234,10 +212,7 @@ def pseudonym_series(series: pl.Series, secret: bytes) -> pl.Series:
 
     key = (hashlib.sha256(secret).digest() if len(secret) > 64 else secret).ljust(64, b"\0")
     pads = {"inner": bytes(b ^ 0x36 for b in key), "outer": bytes(b ^ 0x5C for b in key)}
-    query = (
-        f"SELECT '{PSEUDONYM_PREFIX}' || left(sha256($outer::BLOB || unhex(sha256($inner::BLOB || encode(v)))), "
-        f"{PSEUDONYM_HEX}) AS p FROM pseudonym_input"
-    )
+    query = sql.pseudonyms(PSEUDONYM_PREFIX, PSEUDONYM_HEX)
     con = duckdb.connect()
     try:
         con.register("pseudonym_input", series.to_frame("v"))
@@ -265,7 +240,7 @@ def _map_values(series: pl.Series, fn: Any) -> pl.Series:
 def read_store_secret(con: duckdb.DuckDBPyConnection) -> bytes | None:
     """The store's pseudonym key, or None when it has none yet (or predates it)."""
     try:
-        rows = con.execute("SELECT secret FROM store_secret WHERE name = 'pseudonym'").fetchall()
+        rows = con.execute(sql.STORE_SECRET).fetchall()
     except Exception:  # no table: an old store opened read-only
         return None
     return bytes.fromhex(rows[0][0]) if rows else None
@@ -277,11 +252,8 @@ def store_secret(con: duckdb.DuckDBPyConnection) -> bytes:
     if found is not None:
         return found
     try:
-        con.execute(AUDIT_DDL)
-        con.execute(
-            "INSERT INTO store_secret VALUES ('pseudonym', ?, ?) ON CONFLICT DO NOTHING",
-            [secrets.token_hex(32), datetime.now()],
-        )
+        con.execute(sql.AUDIT_DDL)
+        con.execute(sql.NEW_STORE_SECRET, [secrets.token_hex(32), datetime.now()])
     except Exception as exc:  # read-only connection
         raise NotReadyError(
             "this store has no pseudonym key yet and is open read-only",
@@ -384,9 +356,7 @@ def reveal(
         yield grant
     finally:
         grant.open = False
-    con.execute(
-        "UPDATE audit_log SET completed = true, completed_at = ? WHERE audit_id = ?", [datetime.now(), audit_id]
-    )
+    con.execute(sql.AUDIT_COMPLETED, [datetime.now(), audit_id])
 
 
 def _audit_row(
@@ -400,11 +370,10 @@ def _audit_row(
 ) -> str:
     claimed = claimed_user()
     audit_id = uuid.uuid4().hex
-    con.execute(AUDIT_DDL)
+    con.execute(sql.AUDIT_DDL)
     now = datetime.now()
     con.execute(
-        "INSERT INTO audit_log (recorded_at, user_name, command, what, row_count, details, audit_id, claimed_user, "
-        "completed, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        sql.AUDIT_ROW,
         [
             now,
             current_user(),

@@ -1,8 +1,9 @@
 """The DuckDB store: one file holds the canonical tables and every stage's outputs.
 
 All engine-specific access goes through here, so a second backend (Spark) has one
-place to differ. SQL is never built by pasting user text: identifiers are quoted
-with :func:`quote_ident` and values are bound as parameters.
+place to differ; the query texts are in :mod:`fraudkit.engine.sql.store`. SQL is never
+built by pasting user text: identifiers are quoted with :func:`quote_ident` and values
+are bound as parameters.
 """
 
 from __future__ import annotations
@@ -22,15 +23,17 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from fraudkit.engine.sql import quote_ident
+from fraudkit.engine.sql import exposure as exposure_sql
+from fraudkit.engine.sql import quote_ident as quote_ident  # re-exported: stages import it from here
+from fraudkit.engine.sql import schema as schema_sql
+from fraudkit.engine.sql import store as sql
 from fraudkit.errors import ConfigError, NotReadyError, StoreError
-from fraudkit.exposure import AUDIT_DDL, Reveal, mask_text, revealed
-from fraudkit.schema import INGEST_LOG_DDL, REJECTS_DDL, TABLES
+from fraudkit.exposure import Reveal, mask_text, revealed
+from fraudkit.schema import TABLES
 from fraudkit.settings import check_lock_wait, check_timezone, default_timezone, lock_wait_from_env
 
 DEFAULT_DB = Path("fraudkit.duckdb")
 DUCKDB_MAGIC = (8, b"DUCK")  # offset and bytes of the magic in a DuckDB file's first block header
-STORE_SETTINGS_DDL = "CREATE TABLE IF NOT EXISTS store_settings (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)"
 _FILE_KINDS = ((b"PAR1", "a Parquet file"), (b"SQLite format 3", "an SQLite database"), (b"PK", "a ZIP/XLSX file"))
 _LOCK_TEXT = "Could not set lock"
 _PID = re.compile(r"\(PID (\d+)\)")
@@ -112,7 +115,7 @@ def connect(
     con = _open_waiting(path, read_only=read_only, wait=wait)
     try:
         if threads:
-            con.execute(f"SET threads = {int(threads)}")
+            con.execute(sql.set_threads(threads))
         if not read_only:
             ensure_schema(con)
         elif not table_exists(con, "calls"):
@@ -120,7 +123,7 @@ def connect(
                 f"{path} is a DuckDB file without fraudkit's tables", hint="load data with `fraudkit ingest` first"
             )
         zone = _store_zone(con, path, timezone, record=not read_only)
-        con.execute("SET TimeZone = ?", [zone])
+        con.execute(sql.SET_TIMEZONE, [zone])
     except BaseException:
         con.close()
         raise
@@ -148,7 +151,7 @@ def _open_waiting(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBP
 def store_timezone(con: duckdb.DuckDBPyConnection) -> str:
     """The zone the store keeps its times in (recorded at creation; older stores: the default zone)."""
     if table_exists(con, "store_settings"):
-        value = scalar(con, "SELECT value FROM store_settings WHERE name = 'timezone'")
+        value = scalar(con, sql.STORE_TIMEZONE)
         if value:
             return str(value)
     return default_timezone()
@@ -158,11 +161,11 @@ def _store_zone(con: duckdb.DuckDBPyConnection, path: Path, asked: str | None, *
     """The store's zone, recording ``asked`` (or the default) in a store that has none yet."""
     recorded = None
     if table_exists(con, "store_settings"):
-        recorded = scalar(con, "SELECT value FROM store_settings WHERE name = 'timezone'")
+        recorded = scalar(con, sql.STORE_TIMEZONE)
     if recorded is None:
         zone = asked or default_timezone()
         if record:
-            con.execute("INSERT INTO store_settings VALUES ('timezone', ?)", [zone])
+            con.execute(sql.RECORD_TIMEZONE, [zone])
         return zone
     if asked is not None and asked != recorded:
         raise ConfigError(
@@ -322,10 +325,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the canonical, rejects and bookkeeping tables when missing."""
     for table in TABLES.values():
         con.execute(table.ddl())
-    con.execute(REJECTS_DDL)
-    con.execute(INGEST_LOG_DDL)
-    con.execute(AUDIT_DDL)
-    con.execute(STORE_SETTINGS_DDL)
+    con.execute(schema_sql.REJECTS_DDL)
+    con.execute(schema_sql.INGEST_LOG_DDL)
+    con.execute(exposure_sql.AUDIT_DDL)
+    con.execute(sql.STORE_SETTINGS_DDL)
 
 
 def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> Any:
@@ -345,13 +348,13 @@ def frame(
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(scalar(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
+    return bool(scalar(con, sql.TABLE_EXISTS, [name]))
 
 
 def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     if not table_exists(con, table):
         return 0
-    return int(scalar(con, f"SELECT count(*) FROM {quote_ident(table)}") or 0)
+    return int(scalar(con, sql.row_count(table)) or 0)
 
 
 @contextmanager
@@ -401,21 +404,16 @@ def materialised(
     ``table`` names the logical table an engine error is reported against, as in :func:`run`."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with registered(con, data, prefix) as source:
-        run(con, f"CREATE TEMP TABLE {name} AS SELECT * FROM {source}", table=table)
+        run(con, sql.materialise(name, source), table=table)
     try:
         yield con.table(name)
     finally:
-        con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
+        con.execute(sql.drop_temp(name))
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rows in every table of the store, canonical tables first."""
-    names = [
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name"
-        ).fetchall()
-    ]
+    names = [r[0] for r in con.execute(sql.TABLE_NAMES).fetchall()]
     ordered = [n for n in TABLES if n in names] + [n for n in names if n not in TABLES]
     return {n: row_count(con, n) for n in ordered}
 
@@ -425,12 +423,8 @@ def list_rejects(
 ) -> list[dict]:
     """The most recent rejected rows, optionally of one kind; the raw line and the reason (which
     may quote a value) masked unless revealed (a grant of ``exposure.reveal``, audited first)."""
-    where, params = ("WHERE kind = ?", [kind]) if kind else ("", [])
-    cur = con.execute(
-        f'SELECT kind, source_file, line, "column", reason, raw FROM rejects {where} '
-        "ORDER BY ingested_at DESC, source_file, line LIMIT ?",
-        [*params, limit],
-    )
+    params = [kind] if kind else []
+    cur = con.execute(sql.rejects(of_kind=bool(kind)), [*params, limit])
     cols = [d[0] for d in cur.description]
     rows = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
     if not revealed(reveal):

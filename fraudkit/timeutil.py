@@ -13,9 +13,10 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
+from fraudkit.engine.sql import store as sql
 from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.settings import check_timezone, default_timezone
-from fraudkit.store import quote_ident, scalar, store_timezone
+from fraudkit.store import scalar, store_timezone
 from fraudkit.text import plural
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([wdhm])\s*$", re.IGNORECASE)
@@ -114,8 +115,7 @@ def store_as_of(
 
 def data_span(con: duckdb.DuckDBPyConnection, table: str, column: str) -> tuple[datetime, datetime] | None:
     """Earliest and latest value of ``table.column``, or None when the table is empty."""
-    col, tbl = quote_ident(column), quote_ident(table)
-    rows = con.execute(f"SELECT min({col}), max({col}) FROM {tbl}").fetchall()
+    rows = con.execute(sql.span(table, column)).fetchall()
     if not rows or rows[0][0] is None:
         return None
     return rows[0][0], rows[0][1]
@@ -146,8 +146,7 @@ def _check_data_at(
         raise NotReadyError(f"no {table} before {option} {when:%Y-%m-%d %H:%M}; {holds}", hint=hint)
     if window is None:
         return
-    col, tbl = quote_ident(column), quote_ident(table)
-    found = scalar(con, f"SELECT count(*) FROM {tbl} WHERE {col} >= ? AND {col} < ?", [when - window - slack, when])
+    found = scalar(con, sql.count_between(table, column), [when - window - slack, when])
     if not found:
         raise NotReadyError(
             f"no {table} in the {format_duration(window)} before {option} {when:%Y-%m-%d %H:%M}; {holds}", hint=hint
@@ -175,7 +174,7 @@ EVENT_TABLES: tuple[tuple[str, str], ...] = (("transactions", "ts"), ("calls", "
 
 def latest_event(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """The latest transfer or call start in the store, or None when it holds neither."""
-    found = [scalar(con, f"SELECT max({quote_ident(col)}) FROM {quote_ident(tbl)}") for tbl, col in EVENT_TABLES]
+    found = [scalar(con, sql.latest(tbl, col)) for tbl, col in EVENT_TABLES]
     times = [t for t in found if t is not None]
     return max(times) if times else None
 
@@ -192,7 +191,7 @@ def default_as_of(con: duckdb.DuckDBPyConnection, table: str | None = None, colu
                 hint="load some with `fraudkit ingest --kind transactions` (or --kind calls)",
             )
         return start_of_day(latest) + timedelta(days=1)
-    latest = scalar(con, f"SELECT max({quote_ident(column or 'ts')}) FROM {quote_ident(table)}")
+    latest = scalar(con, sql.latest(table, column or "ts"))
     if latest is None:
         raise NotReadyError(f"no {table} in the store", hint=f"load some with `fraudkit ingest --kind {table}`")
     return start_of_day(latest) + timedelta(days=1)

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from fraudkit.engine.sql import ops as sql
 from fraudkit.errors import ConfigError, StoreError
 
 ENV_OPS_DB = "FRAUDKIT_OPS_DB"
@@ -40,9 +41,8 @@ def ops_engine(url: str, *, create: bool = True) -> Any:
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA foreign_keys=ON")
+            for pragma in sql.sqlite_pragmas(BUSY_TIMEOUT_MS):
+                cursor.execute(pragma)
             cursor.close()
 
     if create:
@@ -89,6 +89,6 @@ def _index_names(conn: Any) -> set[str]:
     from fraudkit.ops.schema import metadata
 
     if conn.dialect.name == "sqlite":
-        return set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars())
+        return set(conn.execute(text(sql.SQLITE_INDEX_NAMES)).scalars())
     found = inspect(conn).get_multi_indexes(filter_names=list(metadata.tables))
     return {str(index["name"]) for indexes in found.values() for index in indexes}

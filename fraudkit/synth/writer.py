@@ -13,9 +13,10 @@ from typing import Literal
 import polars as pl
 
 from fraudkit import __version__
+from fraudkit.engine.sql import store as sql
 from fraudkit.errors import ConfigError
 from fraudkit.progress import ProgressArg, as_reporter, stage
-from fraudkit.store import connect, quote_ident
+from fraudkit.store import connect
 from fraudkit.synth.world import World
 from fraudkit.text import plural
 
@@ -72,7 +73,7 @@ def store_world(world: World, db: str | Path, truth_dir: str | Path | None = Non
         for name, frame in world.tables.items():
             con.register("world_table", frame)
             try:
-                con.execute(f"INSERT INTO {quote_ident(name)} BY NAME SELECT * FROM world_table")
+                con.execute(sql.insert_by_name(name, "world_table"))
             finally:
                 con.unregister("world_table")
     finally:
