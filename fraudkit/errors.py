@@ -64,3 +64,12 @@ class StoreError(FraudkitError):
 
 class NotReadyError(FraudkitError):
     """A stage needs something an earlier stage makes (e.g. no data ingested yet)."""
+
+
+class EngineCapabilityError(FraudkitError):
+    """The chosen engine cannot do what a command asked of it; names the engine and the capability."""
+
+    def __init__(self, engine: str, capability: str, *, hint: str | None = None) -> None:
+        super().__init__(f"the {engine} engine cannot {capability}", hint=hint)
+        self.engine = engine
+        self.capability = capability

@@ -1,16 +1,57 @@
 """Suite-wide: with ``pytest -n`` (as ``make test`` runs it), tests sharing an expensive world run
-on one worker, so each world is generated once rather than once per worker."""
+on one worker, so each world is generated once rather than once per worker; and
+``@pytest.mark.engines`` runs a test once per engine, with its ``backend`` fixture on DuckDB and on
+Spark in local mode (one session for the whole run)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+
+from fraudkit.backend import Backend, DuckDBBackend
+from fraudkit.engine.spark import SparkBackend, SparkSettings, check_spark_available, stop_spark_session
+from fraudkit.errors import ConfigError
 
 # The CLI's Rich consoles are made when fraudkit.cli is imported and fix their width then if
 # COLUMNS is set (xdist workers set 80): unset, each CliRunner invocation's COLUMNS applies.
 os.environ.pop("COLUMNS", None)
 os.environ.pop("LINES", None)
+
+ON_SPARK = (pytest.mark.spark, pytest.mark.xdist_group("spark"))
+"""A Spark case: the ``spark`` marker (``-m "not spark"`` leaves it out) and one xdist group, so that
+with ``pytest -n`` every Spark case runs on the same worker and the JVM starts once."""
+
+ENGINE_PARAMS = (pytest.param("duckdb", id="duckdb"), pytest.param("spark", id="spark", marks=ON_SPARK))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``@pytest.mark.engines`` on a test taking ``engine`` (or ``backend``): one run per engine."""
+    if metafunc.definition.get_closest_marker("engines") is not None and "engine" in metafunc.fixturenames:
+        metafunc.parametrize("engine", ENGINE_PARAMS)
+
+
+@pytest.fixture(scope="session")
+def spark_backend() -> Iterator[SparkBackend]:
+    """The Spark backend on a started local[2] session, stopped at the end of the run."""
+    try:
+        check_spark_available()
+    except ConfigError as error:  # make test installs both: say what is missing rather than skip
+        pytest.fail(f"the Spark cases need Spark: {error.one_line()}", pytrace=False)
+    backend = SparkBackend(SparkSettings(master="local[2]", shuffle_partitions=2))  # tiny data: fewer tasks
+    backend.session  # noqa: B018 - start the JVM here, not inside the first test's timing
+    yield backend
+    stop_spark_session()
+
+
+@pytest.fixture
+def backend(engine: str, request: pytest.FixtureRequest) -> Backend:
+    """The backend for the ``engine`` parameter; the Spark session only when a Spark case asks for it."""
+    if engine == "spark":
+        return request.getfixturevalue("spark_backend")
+    return DuckDBBackend()
+
 
 SHARED_SCOPES = ("session", "package", "module")
 """Fixtures of these scopes are built once per worker that runs a test needing them."""

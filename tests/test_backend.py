@@ -113,3 +113,70 @@ def test_map_components_with_a_schema_gives_it_even_when_no_group_has_rows() -> 
     got = DuckDBBackend().map_components(nodes, lambda g: g.filter(pl.col("x") > 5), schema=schema)
     assert_frame_equal(got, pl.DataFrame(schema=schema))
     assert DuckDBBackend().map_components(nodes, lambda g: g.filter(pl.col("x") > 5)).shape == (0, 0)
+
+
+# --- reading and writing canonical tables through the seam ----------------------------------------
+
+
+def _transfers() -> pl.DataFrame:
+    from datetime import datetime
+
+    return pl.DataFrame(
+        {
+            "txn_id": ["t1", "t2", "t3"],
+            "ts": [datetime(2026, 10, 1, 9), datetime(2026, 10, 2, 9), datetime(2026, 10, 3, 9)],
+            "src_account": ["a1", "a2", "a3"],
+            "dst_account": ["a2", "a3", "a4"],
+            "amount": [100.0, 200.0, 300.0],
+        }
+    )
+
+
+def test_duckdb_backend_appends_and_reads_a_span_of_a_table(tmp_path) -> None:
+    from datetime import datetime
+
+    from fraudkit.store import connect
+
+    con = connect(tmp_path / "fk.duckdb")
+    backend = DuckDBBackend(con=con)
+    assert backend.write("transactions", _transfers()) == 3
+    got = backend.read(
+        "transactions", ["txn_id", "amount"], start=datetime(2026, 10, 2), end=datetime(2026, 10, 3, 9)
+    ).sort("txn_id")
+    assert got.columns == ["txn_id", "amount"]
+    assert got["txn_id"].to_list() == ["t2"]  # start inclusive, end exclusive
+    assert backend.read("transactions").columns[:3] == ["txn_id", "ts", "src_account"]  # schema order
+    assert backend.read("transactions").height == 3
+
+
+def test_duckdb_backend_runs_a_named_query_with_bound_values(tmp_path) -> None:
+    from datetime import datetime
+
+    from fraudkit.store import connect
+
+    con = connect(tmp_path / "fk.duckdb")
+    con.execute("CREATE TABLE scan_clusters (cluster_id VARCHAR, as_of TIMESTAMP, flagged BOOLEAN)")
+    con.execute(
+        "INSERT INTO scan_clusters VALUES ('c1', '2026-10-31', true), ('c2', '2026-10-31', false), "
+        "('c3', '2026-10-30', true)"
+    )
+    got = DuckDBBackend(con=con).query("scan.FLAGGED", {"at": datetime(2026, 10, 31)})
+    assert got["cluster_id"].to_list() == ["c1"]
+
+
+def test_the_seam_says_which_engine_lacks_what() -> None:
+    import duckdb
+
+    from fraudkit.errors import ConfigError, EngineCapabilityError
+
+    in_memory = DuckDBBackend(con=duckdb.connect())
+    with pytest.raises(EngineCapabilityError, match="the duckdb engine cannot read the table 'calls' without a store"):
+        DuckDBBackend().read("calls")
+    with pytest.raises(EngineCapabilityError, match=r"the spark engine cannot run the named query 'scan\.FLAGGED'"):
+        SparkBackend().query("scan.FLAGGED")
+    with pytest.raises(ConfigError, match="no canonical table 'call'"):
+        in_memory.read("call")
+    with pytest.raises(ConfigError, match="table 'calls' has no column 'duration'"):
+        in_memory.read("calls", ["duration"])
+    with pytest.raises(ConfigError, match=r"no named query 'scan\.NOPE'"):
+        in_memory.query("scan.NOPE")
