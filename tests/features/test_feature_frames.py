@@ -10,6 +10,7 @@ from feature_builders import HISTORY, WINDOW, T
 from feature_world import world
 from polars.testing import assert_frame_equal
 
+from fraudkit.backend import DuckDBBackend
 from fraudkit.errors import StoreError
 from fraudkit.features import (
     FEATURE_SETS,
@@ -26,10 +27,7 @@ from fraudkit.store import connect
 def store(tmp_path_factory):
     con = connect(tmp_path_factory.mktemp("features") / "f.duckdb")
     for name, frame in world().items():
-        df = frame.collect()
-        con.register("incoming", df)
-        con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming")
-        con.unregister("incoming")
+        DuckDBBackend(con=con).write(name, frame.collect())
     yield con
     con.close()
 

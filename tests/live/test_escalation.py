@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from fraudkit.atomic import TEMP_SUFFIX
+from fraudkit.backend import DuckDBBackend
 from fraudkit.errors import FraudkitError
 from fraudkit.exposure import mask_id, reveal
 from fraudkit.live.alerts import alerts_frame, insert_alerts
@@ -52,12 +53,8 @@ REASON_NEW = "first large transfer to an account first seen hours before"
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
-    """Rows into a canonical table, by column name."""
-    con.register("rows_in", pl.DataFrame(rows))
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows_in")
-    finally:
-        con.unregister("rows_in")
+    """Rows into a canonical table, by column name (the others left empty)."""
+    DuckDBBackend(con=con).write(table, pl.DataFrame(rows))
 
 
 def alert_row(

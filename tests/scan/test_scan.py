@@ -14,6 +14,7 @@ import pytest
 from scan_world import StoredWorld
 from typer.testing import CliRunner
 
+from fraudkit.backend import DuckDBBackend
 from fraudkit.cli import app
 from fraudkit.errors import ConfigError
 from fraudkit.exposure import mask_id, reveal
@@ -32,9 +33,7 @@ WINDOW = timedelta(days=7)
 def _load(world, path: Path) -> duckdb.DuckDBPyConnection:
     con = connect(path)
     for name, frame in world.tables.items():
-        con.register("incoming", frame)
-        con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming")
-        con.unregister("incoming")
+        DuckDBBackend(con=con).write(name, frame)
     return con
 
 

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
+from fraudkit.backend import DuckDBBackend
 from fraudkit.errors import ConfigError, FraudkitError, NotReadyError
 from fraudkit.exposure import mask_account, reveal, reveal_if
 from fraudkit.scan.trace import (
@@ -637,9 +638,7 @@ def world_store(tmp_path_factory: pytest.TempPathFactory):
     world = generate_world(SynthConfig(seed=7, subscribers=3000))
     con = connect(tmp_path_factory.mktemp("world") / "s.duckdb")
     for name in ("transactions", "accounts", "reports"):
-        con.register("world_table", world.tables[name])
-        con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM world_table")
-        con.unregister("world_table")
+        DuckDBBackend(con=con).write(name, world.tables[name])
     yield world, con
     con.close()
 

@@ -11,6 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from fraudkit.backend import DuckDBBackend
 from fraudkit.exposure import mask_id
 from fraudkit.scan.outputs import save_scan
 from fraudkit.scan.scan import ScanResult
@@ -26,11 +27,7 @@ OTHER = "6230580000000000001"  # the cluster's other member
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
-    con.register("rows_in", pl.DataFrame(rows))
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows_in")
-    finally:
-        con.unregister("rows_in")
+    DuckDBBackend(con=con).write(table, pl.DataFrame(rows))
 
 
 def _store(folder: Path, *, flagged: bool, fraud_phones: str | None = None) -> duckdb.DuckDBPyConnection:
