@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from fraudkit.engine.sql import scan as sql
 from fraudkit.errors import NotReadyError
 from fraudkit.scan.scan import ScanResult
 from fraudkit.store import frame, registered
@@ -57,11 +58,9 @@ def active_mules(con: duckdb.DuckDBPyConnection, truth: dict[str, pl.DataFrame],
     """Mules that sent or received fraud money inside the scan window."""
     fraud_txns = truth["fraud_transactions"].select(pl.col("txn_id").cast(pl.Utf8))
     with registered(con, fraud_txns, "truth_ft") as truth_ft:
-        query = f"""
-            SELECT DISTINCT unnest([src_account, dst_account]) AS account_id FROM transactions
-            WHERE txn_id IN (SELECT txn_id FROM {truth_ft}) AND ts >= ? AND ts < ?
-            """
-        touched = frame(con, query, [result.as_of - result.window, result.as_of], table="transactions")
+        touched = frame(
+            con, sql.accounts_of_transfers(truth_ft), [result.as_of - result.window, result.as_of], table="transactions"
+        )
     return truth["mules"].join(touched, on="account_id")
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from fraudkit.engine.sql import scan as sql
 from fraudkit.features.params import DEFAULT_PARAMS, FeatureParams
 from fraudkit.store import Data, frame, registered
 
@@ -30,27 +31,7 @@ def member_evidence(
         registered(con, clusters, "scan_members_in") as clusters_view,
         registered(con, flows, "scan_flows") as flows_view,
     ):
-        query = f"""
-            WITH ext_in AS (
-                SELECT m.account, sum(t.amount) AS external_in, count(DISTINCT t.src) AS external_senders
-                FROM {clusters_view} m JOIN {tx} t ON t.dst = m.account
-                LEFT JOIN {clusters_view} s ON s.account = t.src AND s.cluster_id = m.cluster_id
-                WHERE s.account IS NULL GROUP BY m.account
-            )
-            SELECT m.cluster_id, m.account, f.money_in, f.money_out, f.pass_through_ratio, f.median_dwell_minutes,
-                   f.cash_out, coalesce(e.external_in, 0) AS external_in,
-                   coalesce(e.external_senders, 0) AS external_senders,
-                   CASE WHEN f.cash_out >= 0.5 * f.money_out AND f.money_out > 0 THEN 'cashout'
-                        WHEN coalesce(e.external_in, 0) >= 0.5 * f.money_in THEN 'collector'
-                        ELSE 'layer' END AS role,
-                   a.holder_id, a.opened_at, a.account_type
-            FROM {clusters_view} m
-            JOIN {flows_view} f ON f.account = m.account
-            LEFT JOIN ext_in e ON e.account = m.account
-            LEFT JOIN accounts a ON a.account_id = m.account
-            ORDER BY m.cluster_id, m.account
-            """
-        return frame(con, query, table="accounts")
+        return frame(con, sql.member_evidence(tx, clusters_view, flows_view), table="accounts")
 
 
 def cluster_evidence(
@@ -74,89 +55,14 @@ def cluster_evidence(
         if flows is not None
         else pl.DataFrame(schema={"account": pl.Utf8, "money_in": pl.Float64, "money_out": pl.Float64})
     )
-    just_under = _just_under_sql("amount", signals)
+    just_under = sql.just_under("amount", signals.thresholds, signals.under_band)
     with (
         registered(con, transfers, "scan_tx") as tx,
         registered(con, members, "scan_m") as members_view,
         registered(con, onward_flows, "scan_onward") as onward,
     ):
-        query = f"""
-            WITH entries AS (
-                SELECT m.cluster_id, t.src AS sender, t.amount, t.ts
-                FROM {members_view} m JOIN {tx} t ON t.dst = m.account
-                WHERE t.src NOT IN (SELECT account FROM {members_view} x WHERE x.cluster_id = m.cluster_id)
-            ),
-            exits AS (
-                SELECT m.cluster_id, t.dst, t.amount, t.channel, t.ts,
-                       coalesce(least(o.money_out / nullif(o.money_in, 0), 1.0), 0.0) AS passed_on
-                FROM {members_view} m JOIN {tx} t ON t.src = m.account
-                LEFT JOIN {onward} o ON o.account = t.dst
-                WHERE t.dst NOT IN (SELECT account FROM {members_view} x WHERE x.cluster_id = m.cluster_id)
-            ),
-            internal AS (
-                SELECT m.cluster_id, t.amount, t.ts
-                FROM {members_view} m JOIN {tx} t ON t.src = m.account
-                JOIN {members_view} d ON d.account = t.dst AND d.cluster_id = m.cluster_id
-            ),
-            e AS (SELECT cluster_id, count(DISTINCT sender) AS victims, sum(amount) AS money_in,
-                         min(ts) AS first_seen FROM entries GROUP BY cluster_id),
-            x AS (SELECT cluster_id,
-                         coalesce(sum(amount) FILTER (WHERE list_contains($cash, channel)), 0) AS cash_out,
-                         coalesce(sum(amount) FILTER (WHERE NOT list_contains($cash, channel)), 0) AS other_out,
-                         coalesce(sum(amount * passed_on) FILTER (WHERE NOT list_contains($cash, channel)), 0)
-                             AS onward_out,
-                         count(DISTINCT dst) FILTER (WHERE list_contains($cash, channel)) AS cash_out_points,
-                         max(ts) AS last_seen
-                  FROM exits GROUP BY cluster_id),
-            i AS (SELECT cluster_id, sum(amount) AS internal_flow, count(*) AS internal_txns,
-                         avg(CASE WHEN {just_under} THEN 1.0 ELSE 0.0 END) AS just_under_share
-                  FROM internal GROUP BY cluster_id),
-            mm AS (SELECT cluster_id, count(*) AS size, count(DISTINCT holder_id) AS holders,
-                          median(median_dwell_minutes) AS median_dwell_minutes,
-                          sum(money_in * pass_through_ratio) / nullif(sum(money_in), 0) AS pass_through_ratio,
-                          avg(CASE WHEN opened_at >= $as_of - INTERVAL 365 DAY THEN 1.0 ELSE 0.0 END) AS young_share,
-                          count(*) FILTER (WHERE role = 'collector') AS collectors,
-                          count(*) FILTER (WHERE role = 'cashout') AS cashouts,
-                          avg(CASE WHEN account_type IN ('personal') OR account_type IS NULL THEN 1.0 ELSE 0.0 END)
-                              AS personal_share
-                   FROM {members_view} GROUP BY cluster_id),
-            linked AS (  -- reports naming a member as the fraud account, or a sender into the cluster as victim
-                SELECT m.cluster_id, rp.report_id, rp.fraud_phone
-                FROM {members_view} m JOIN reports rp ON rp.fraud_account = m.account
-                WHERE rp.reported_at < $as_of
-                UNION
-                SELECT en.cluster_id, rp.report_id, rp.fraud_phone
-                FROM (SELECT DISTINCT cluster_id, sender FROM entries) en
-                JOIN reports rp ON rp.victim_account = en.sender
-                WHERE rp.reported_at < $as_of
-            ),
-            r AS (
-                SELECT cluster_id, count(DISTINCT report_id) AS reports,
-                       string_agg(DISTINCT fraud_phone, ',' ORDER BY fraud_phone) AS fraud_phones
-                FROM linked GROUP BY cluster_id
-            )
-            SELECT mm.cluster_id, mm.size, mm.holders, mm.collectors, mm.cashouts,
-                   coalesce(e.victims, 0) AS victims, coalesce(e.money_in, 0) AS money_in,
-                   coalesce(x.cash_out, 0) AS cash_out, coalesce(x.other_out, 0) AS other_out,
-                   coalesce(x.onward_out, 0) AS onward_out,
-                   coalesce(x.cash_out_points, 0) AS cash_out_points,
-                   coalesce(i.internal_flow, 0) AS internal_flow, coalesce(i.internal_txns, 0) AS internal_txns,
-                   coalesce(i.just_under_share, 0) AS just_under_share,
-                   mm.median_dwell_minutes, mm.pass_through_ratio, mm.young_share, mm.personal_share,
-                   coalesce(r.reports, 0) AS reports, coalesce(r.fraud_phones, '') AS fraud_phones,
-                   e.first_seen, x.last_seen
-            FROM mm LEFT JOIN e USING (cluster_id) LEFT JOIN x USING (cluster_id)
-            LEFT JOIN i USING (cluster_id) LEFT JOIN r USING (cluster_id)
-            ORDER BY mm.cluster_id
-            """
+        query = sql.cluster_evidence(tx, members_view, onward, just_under)
         return frame(con, query, {"cash": cash, "as_of": as_of}, table="reports")
-
-
-def _just_under_sql(column: str, signals: FeatureParams) -> str:
-    """SQL predicate: amount just under a reporting threshold, by the features' definition (numbers, no user text)."""
-    low = 1.0 - signals.under_band
-    bands = (f"({column} >= {float(t) * low} AND {column} < {float(t)})" for t in signals.thresholds)
-    return "(" + " OR ".join(bands) + ")"
 
 
 @dataclass(frozen=True)
@@ -251,20 +157,7 @@ def cluster_transfers(con: duckdb.DuckDBPyConnection, transfers: Data, members: 
         registered(con, transfers, "scan_tx") as tx,
         registered(con, members.select("cluster_id", "account"), "scan_tm") as tm,
     ):
-        query = f"""
-            WITH moves AS (
-                SELECT m.cluster_id, m.account, t.ts, 'in' AS direction, t.amount, t.src AS counterparty, t.channel
-                FROM {tm} m JOIN {tx} t ON t.dst = m.account
-                UNION ALL
-                SELECT m.cluster_id, m.account, t.ts, 'out' AS direction, t.amount, t.dst AS counterparty, t.channel
-                FROM {tm} m JOIN {tx} t ON t.src = m.account
-            )
-            SELECT mv.cluster_id, mv.account, mv.ts, mv.direction, mv.amount, mv.counterparty,
-                   c.account IS NOT NULL AS internal, mv.channel
-            FROM moves mv LEFT JOIN {tm} c ON c.account = mv.counterparty AND c.cluster_id = mv.cluster_id
-            ORDER BY mv.cluster_id, mv.account, mv.ts, mv.direction, mv.counterparty
-            """
-        moves = frame(con, query, table="transactions")
+        moves = frame(con, sql.cluster_transfers(tx, tm), table="transactions")
     return moves.cast(TRANSFER_SCHEMA)  # type: ignore[arg-type]
 
 
@@ -275,17 +168,4 @@ def cluster_flow_edges(con: duckdb.DuckDBPyConnection, transfers: Data, members:
         registered(con, transfers, "scan_tx") as tx,
         registered(con, members.select("cluster_id", "account"), "scan_fm") as fm,
     ):
-        query = f"""
-            SELECT coalesce(s.cluster_id, d.cluster_id) AS cluster_id, t.src, t.dst,
-                   CASE WHEN s.account IS NULL THEN 'entry' WHEN d.account IS NULL THEN 'exit' ELSE 'internal' END
-                       AS flow,
-                   any_value(t.channel) AS channel, sum(t.amount) AS amount, count(*) AS n_txns,
-                   min(t.ts) AS first_ts, max(t.ts) AS last_ts
-            FROM {tx} t
-            LEFT JOIN {fm} s ON s.account = t.src
-            LEFT JOIN {fm} d ON d.account = t.dst AND (s.cluster_id IS NULL OR d.cluster_id = s.cluster_id)
-            WHERE s.account IS NOT NULL OR d.account IS NOT NULL
-            GROUP BY ALL
-            ORDER BY cluster_id, flow, src, dst
-            """
-        return frame(con, query, table="transactions")
+        return frame(con, sql.cluster_flow_edges(tx, fm), table="transactions")

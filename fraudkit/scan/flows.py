@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 import duckdb
 import polars as pl
 
+from fraudkit.engine.sql import scan as sql
 from fraudkit.features.params import DEFAULT_PARAMS
-from fraudkit.schema import SUCCESSFUL
 from fraudkit.store import Data, frame, registered
 
 CASH_OUT_CHANNELS = DEFAULT_PARAMS.cash_out_channels
@@ -44,14 +44,7 @@ def window_transactions(con: duckdb.DuckDBPyConnection, start: datetime, end: da
     """The window's successful transfers between two different accounts (txn_id, ts, src, dst, amount as
     DOUBLE, channel), as a relation over ``transactions``: it is computed each time it is read, so a caller
     reading it more than once materialises it first (:func:`fraudkit.store.materialised`)."""
-    return con.sql(
-        f"""
-        SELECT txn_id, ts, src_account AS src, dst_account AS dst, amount::DOUBLE AS amount, channel
-        FROM transactions
-        WHERE ts >= $start AND ts < $end AND {SUCCESSFUL} AND src_account <> dst_account
-        """,
-        params={"start": start, "end": end},
-    )
+    return con.sql(sql.WINDOW_TRANSFERS, params={"start": start, "end": end})
 
 
 def account_flows(
@@ -68,38 +61,7 @@ def account_flows(
     hours = float(params.pass_through_hours)
     cash = list(cash_out_channels)
     with registered(con, transfers, "scan_tx") as tx:
-        query = f"""
-        WITH inflow AS (SELECT dst AS account, ts, amount, src AS cp FROM {tx}),
-        outflow AS (SELECT src AS account, ts, amount, dst AS cp, channel FROM {tx}),
-        o AS (
-            SELECT o.*, i.ts AS prev_in
-            FROM outflow o ASOF LEFT JOIN inflow i ON o.account = i.account AND o.ts >= i.ts
-        ),
-        outs AS (
-            SELECT account,
-                   sum(amount) AS money_out,
-                   count(*) AS n_out,
-                   count(DISTINCT cp) AS n_receivers,
-                   coalesce(sum(amount) FILTER (
-                       WHERE prev_in IS NOT NULL AND epoch(ts - prev_in) <= $hours * 3600), 0) AS fast_out,
-                   median(epoch(ts - prev_in) / 60.0) AS median_dwell_minutes,
-                   coalesce(sum(amount) FILTER (WHERE list_contains($cash, channel)), 0) AS cash_out
-            FROM o GROUP BY account
-        ),
-        ins AS (
-            SELECT account, sum(amount) AS money_in, count(*) AS n_in, count(DISTINCT cp) AS n_senders
-            FROM inflow GROUP BY account
-        )
-        SELECT coalesce(outs.account, ins.account) AS account,
-               coalesce(money_in, 0) AS money_in, coalesce(n_in, 0) AS n_in, coalesce(n_senders, 0) AS n_senders,
-               coalesce(money_out, 0) AS money_out, coalesce(n_out, 0) AS n_out,
-               coalesce(n_receivers, 0) AS n_receivers, coalesce(fast_out, 0) AS fast_out,
-               median_dwell_minutes, coalesce(cash_out, 0) AS cash_out,
-               least(coalesce(fast_out, 0) / nullif(money_in, 0), 1.0) AS pass_through_ratio
-        FROM outs FULL JOIN ins ON outs.account = ins.account
-        ORDER BY account
-        """
-        return frame(con, query, {"hours": hours, "cash": cash}, table="transactions")
+        return frame(con, sql.account_flows(tx), {"hours": hours, "cash": cash}, table="transactions")
 
 
 def fast_flow_edges(
@@ -110,29 +72,7 @@ def fast_flow_edges(
         registered(con, transfers, "scan_tx") as tx,
         registered(con, hot_accounts.select("account"), "scan_hot") as hot,
     ):
-        query = f"""
-            WITH hot_tx AS (
-                SELECT * FROM {tx}
-                WHERE src IN (SELECT account FROM {hot}) AND dst IN (SELECT account FROM {hot})
-            ),
-            inflow AS (SELECT dst AS account, ts FROM {tx} WHERE dst IN (SELECT account FROM {hot})),
-            outflow AS (SELECT src AS account, ts FROM {tx} WHERE src IN (SELECT account FROM {hot})),
-            e1 AS (
-                SELECT h.*, i.ts AS prev_in
-                FROM hot_tx h ASOF LEFT JOIN inflow i ON h.src = i.account AND h.ts >= i.ts
-            ),
-            e2 AS (
-                SELECT e1.*, o.ts AS next_out
-                FROM e1 ASOF LEFT JOIN outflow o ON e1.dst = o.account AND o.ts >= e1.ts
-            )
-            SELECT src, dst, sum(amount) AS amount, count(*) AS n_txns, min(ts) AS first_ts, max(ts) AS last_ts
-            FROM e2
-            WHERE prev_in IS NOT NULL AND epoch(ts - prev_in) <= $h * 3600
-              AND next_out IS NOT NULL AND epoch(next_out - ts) <= $h * 3600
-            GROUP BY src, dst
-            ORDER BY src, dst
-            """
-        return frame(con, query, {"h": float(params.edge_dwell_hours)}, table="transactions")
+        return frame(con, sql.fast_flow_edges(tx, hot), {"h": float(params.edge_dwell_hours)}, table="transactions")
 
 
 def significant_edges(edges: pl.DataFrame, flows: pl.DataFrame, params: FlowParams) -> pl.DataFrame:

@@ -10,6 +10,8 @@ import duckdb
 import polars as pl
 
 from fraudkit.atomic import write_file, write_text
+from fraudkit.engine.sql import scan as sql
+from fraudkit.engine.sql.store import insert_by_name
 from fraudkit.exposure import Reveal, mask_frame, mask_id, mask_text, pseudonymise_frame, revealed, store_secret
 from fraudkit.scan.drawing import (
     DrawEdge,
@@ -23,13 +25,12 @@ from fraudkit.scan.drawing import (
     timeline_svg,
 )
 from fraudkit.scan.scan import ScanResult
-from fraudkit.store import quote_ident
 
 SCAN_TABLES = {"clusters": "scan_clusters", "members": "scan_members", "flow_edges": "scan_flows"}
 
-FLAGGED = "SELECT cluster_id FROM scan_clusters WHERE as_of = $at AND flagged"
-"""The clusters one saved scan (``$at``) flagged: only these are water houses to act on or cite; an
-unflagged candidate (a busy shop that forwards its takings fast) is neither."""
+FLAGGED = sql.FLAGGED
+"""The query of the clusters one saved scan (``$at``) flagged, here for the modules that read the scan
+tables (warn, live): :data:`fraudkit.engine.sql.scan.FLAGGED`."""
 
 
 def save_scan(con: duckdb.DuckDBPyConnection, result: ScanResult) -> None:
@@ -49,20 +50,20 @@ def save_scan(con: duckdb.DuckDBPyConnection, result: ScanResult) -> None:
     for table, frame in frames.items():  # registered outside the transaction: an aborted one refuses unregister
         con.register(f"{table}_out", frame)
     try:
-        con.execute("BEGIN TRANSACTION")
+        con.execute(sql.BEGIN)
         try:
             for table in frames:
-                name, out = quote_ident(table), quote_ident(f"{table}_out")
-                con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM {out} LIMIT 0")
-                con.execute(f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS cluster_label VARCHAR")
-                _add_new_columns(con, name, out)
-                _pseudonymise_old_rows(con, name, secret)
-                con.execute(f"DELETE FROM {name} WHERE run_id = ?", [result.run_id])
-                con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM {out}")
+                out = f"{table}_out"
+                con.execute(sql.create_like(table, out))
+                con.execute(sql.add_cluster_label(table))
+                _add_new_columns(con, table, out)
+                _pseudonymise_old_rows(con, table, secret)
+                con.execute(sql.delete_run(table), [result.run_id])
+                con.execute(insert_by_name(table, out))
         except BaseException:
-            con.execute("ROLLBACK")
+            con.execute(sql.ROLLBACK)
             raise
-        con.execute("COMMIT")
+        con.execute(sql.COMMIT)
     finally:
         for table in frames:
             con.unregister(f"{table}_out")
@@ -71,21 +72,21 @@ def save_scan(con: duckdb.DuckDBPyConnection, result: ScanResult) -> None:
 def _add_new_columns(con: duckdb.DuckDBPyConnection, name: str, out: str) -> None:
     """Columns a newer scan has (a new part of the score) are added to a table an older one made,
     so a store keeps its earlier runs and takes the new rows; older rows read NULL there."""
-    have = {row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()}
-    for column, column_type, *_ in con.execute(f"DESCRIBE {out}").fetchall():
+    have = {row[0] for row in con.execute(sql.describe(name)).fetchall()}
+    for column, column_type, *_ in con.execute(sql.describe(out)).fetchall():
         if column not in have:
-            con.execute(f"ALTER TABLE {name} ADD COLUMN {quote_ident(column)} {column_type}")
+            con.execute(sql.add_column(name, column, column_type))
 
 
 def _pseudonymise_old_rows(con: duckdb.DuckDBPyConnection, name: str, secret: bytes) -> None:
     """Rows saved before scans were pseudonymised (no ``cluster_label``) are rewritten the way
     new ones are stored, so an upgraded store keeps no full number in its scan tables."""
-    old = con.sql(f"SELECT * FROM {name} WHERE cluster_label IS NULL").pl()
+    old = con.sql(sql.unlabelled_rows(name)).pl()
     if old.is_empty():
         return
-    con.execute(f"DELETE FROM {name} WHERE cluster_label IS NULL")
+    con.execute(sql.delete_unlabelled(name))
     con.register("scan_old", stored_frame(old.drop("cluster_label"), secret))
-    con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM scan_old")
+    con.execute(insert_by_name(name, "scan_old"))
     con.unregister("scan_old")  # not in a finally: an aborted transaction refuses it and would hide the error
 
 

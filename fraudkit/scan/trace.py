@@ -40,12 +40,12 @@ from rich.text import Text
 from rich.tree import Tree
 
 from fraudkit.atomic import write_file, write_text
+from fraudkit.engine.sql import trace as sql
 from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.exposure import Reveal, mask_frame, mask_id, revealed
 from fraudkit.scan.drawing import DrawEdge, DrawNode, flow_svg, html_table, page
 from fraudkit.scan.flows import CASH_OUT_CHANNELS
-from fraudkit.schema import successful
-from fraudkit.store import frame, registered, scalar, table_exists
+from fraudkit.store import frame, registered, row_count
 from fraudkit.timeutil import format_duration
 
 DEFAULT_HOPS = 6
@@ -57,8 +57,6 @@ Shower = Callable[[str | None], str]
 _EPS = 1e-9
 _NOISE = 1e-6
 """Held amounts below this (a millionth of a unit) are float noise of the FIFO sums, not money: zero."""
-_SUCCESS = successful("t")
-_TXN_COLUMNS = "t.txn_id, t.ts, t.src_account, t.dst_account, CAST(t.amount AS DOUBLE) AS amount, t.channel"
 FLOW_SCHEMA: dict[str, pl.DataType] = {
     "hop": pl.Int32(),
     "parent_account": pl.Utf8(),
@@ -547,13 +545,9 @@ def _seed_transfers(
     dst: str | None = None,
 ) -> pl.DataFrame:
     """The origin's successful outgoing transfers in ``[lo, hi]`` (open ends when None), optionally to ``dst``."""
-    where = ["t.src_account = ?", "t.dst_account <> t.src_account", "t.amount > 0", _SUCCESS]
-    params: list = [account]
-    for clause, value in (("t.ts >= ?", lo), ("t.ts <= ?", hi), ("t.dst_account = ?", dst)):
-        if value is not None:
-            where.append(clause)
-            params.append(value)
-    query = f"SELECT {_TXN_COLUMNS} FROM transactions AS t WHERE {' AND '.join(where)} ORDER BY t.ts, t.txn_id"
+    query = sql.seed_transfers(since=lo is not None, until=hi is not None, to=dst is not None)
+    bounds = {"lo": lo, "hi": hi, "dst": dst}
+    params = {"account": account} | {name: value for name, value in bounds.items() if value is not None}
     return _typed(frame(con, query, params), _CANDIDATE_SCHEMA)
 
 
@@ -564,12 +558,7 @@ def _outgoing(con: duckdb.DuckDBPyConnection, lots: pl.DataFrame, within: timede
     )
     lo, hi = windows["lo"].min(), windows["hi"].max()
     with registered(con, windows, "trace") as name:
-        query = (
-            f"SELECT {_TXN_COLUMNS} FROM transactions AS t JOIN {name} AS w ON t.src_account = w.account "
-            f"WHERE t.ts >= w.lo AND t.ts <= w.hi AND t.ts >= ? AND t.ts <= ? "
-            f"AND t.dst_account <> t.src_account AND t.amount > 0 AND {_SUCCESS}"
-        )
-        return _typed(frame(con, query, [lo, hi]), _CANDIDATE_SCHEMA)
+        return _typed(frame(con, sql.outgoing(name), [lo, hi]), _CANDIDATE_SCHEMA)
 
 
 def _mark_cash_points(con: duckdb.DuckDBPyConnection, flows: pl.DataFrame) -> pl.DataFrame:
@@ -579,29 +568,18 @@ def _mark_cash_points(con: duckdb.DuckDBPyConnection, flows: pl.DataFrame) -> pl
     if candidates.is_empty():
         return flows
     with registered(con, candidates, "trace") as name:
-        query = (
-            f"SELECT c.account FROM {name} AS c "
-            "WHERE NOT EXISTS (SELECT 1 FROM transactions AS t WHERE t.src_account = c.account AND "
-            f"{_SUCCESS}) AND EXISTS (SELECT 1 FROM transactions AS t WHERE t.dst_account = c.account "
-            "AND t.channel IN ('atm', 'third_party'))"
-        )
-        points = frame(con, query)["account"]
+        points = frame(con, sql.cash_points(name))["account"]
     return flows.with_columns(pl.col("is_cash_out") | pl.col("account").is_in(points.implode()))
 
 
 def _report(con: duckdb.DuckDBPyConnection, report_id: str) -> dict:
     """The report's victim account, fraud account and time, or a clear error saying what is missing."""
-    if not table_exists(con, "reports") or not scalar(con, "SELECT count(*) FROM reports"):
+    if not row_count(con, "reports"):
         raise NotReadyError(
             f"no report {report_id!r}: the store holds no reports",
             hint="ingest the reports file first: `fraudkit ingest reports FILE`",
         )
-    rows = frame(
-        con,
-        "SELECT report_id, reported_at, victim_account, fraud_account FROM reports WHERE report_id = ? "
-        "ORDER BY reported_at LIMIT 1",
-        [report_id],
-    )
+    rows = frame(con, sql.REPORT, [report_id])
     if rows.is_empty():
         raise ConfigError(f"no report {report_id!r} in the store", hint="check the case number (report_id)")
     report = rows.row(0, named=True)
@@ -614,7 +592,7 @@ def _report(con: duckdb.DuckDBPyConnection, report_id: str) -> dict:
 
 
 def _require_transactions(con: duckdb.DuckDBPyConnection) -> None:
-    if not table_exists(con, "transactions") or not scalar(con, "SELECT count(*) FROM transactions"):
+    if not row_count(con, "transactions"):
         raise NotReadyError("no transactions to trace", hint="ingest the bank transfers first: `fraudkit ingest`")
 
 
