@@ -154,7 +154,8 @@ def run_tick(
 
     def escalate_paid() -> StepResult:
         urgent = 0
-        if fresh or steps[0].facts["alerts_out"]:
+        scored_now = next(step for step in steps if step.name == "score")  # ran before this step
+        if fresh or scored_now.facts["alerts_out"]:
             # urgent alerts stay watched: each later suspect transfer is one more request to the bank
             watched = ops_alerts.alerts_frame(engine, since=at - config.open_for, open_only=True)
             payments = suspect_payments(con, watched, horizon, config)
