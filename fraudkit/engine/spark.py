@@ -21,9 +21,10 @@ import sys
 import tempfile
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -37,10 +38,13 @@ from fraudkit.errors import ConfigError
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from fraudkit.engine.lake import Lake
+
 DEFAULT_MASTER = "local[2]"
 LOCAL_SHUFFLE_PARTITIONS = 4
 """Spark's default of 200 shuffle partitions costs seconds per round on small local data."""
 MIN_JAVA = 17
+LAKE_HINT = "pass --lake DIR, or set lake = DIR in [engine] of the configuration"
 INSTALL_HINT = "pip install 'fraudkit[spark]' and a Java 17 runtime (apt-get install openjdk-17-jre-headless)"
 
 CheckpointMode = Literal["reliable", "local"]
@@ -72,6 +76,9 @@ class SparkSettings:
     driver_memory: str | None = None
     """``spark.driver.memory`` for a session this process starts (``4g``); None: Spark's default."""
     app_name: str = "fraudkit"
+    lake: str | None = None
+    """The Parquet lake the tables are read from and appended to (a folder, ``hdfs://…``, ``s3a://…``);
+    None: :meth:`SparkBackend.read` and ``write`` refuse with a hint (``--lake``, ``[engine] lake``)."""
 
     def __post_init__(self) -> None:
         if self.checkpoint_every < 1:
@@ -83,12 +90,14 @@ class SparkSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SparkSettings:
-        """Settings from FRAUDKIT_SPARK_MASTER, FRAUDKIT_SPARK_CHECKPOINT_DIR, FRAUDKIT_SPARK_DRIVER_MEMORY."""
+        """Settings from FRAUDKIT_SPARK_MASTER, FRAUDKIT_SPARK_CHECKPOINT_DIR, FRAUDKIT_SPARK_DRIVER_MEMORY,
+        FRAUDKIT_LAKE."""
         env = os.environ if env is None else env
         return cls(
             master=env.get("FRAUDKIT_SPARK_MASTER") or None,
             checkpoint_dir=env.get("FRAUDKIT_SPARK_CHECKPOINT_DIR") or None,
             driver_memory=env.get("FRAUDKIT_SPARK_DRIVER_MEMORY") or None,
+            lake=env.get("FRAUDKIT_LAKE") or None,
         )
 
 
@@ -255,12 +264,21 @@ def spark_schema_of(schema: Mapping[str, pl.DataType]) -> Any:
 
 
 class SparkBackend(Backend):
-    """Spark SQL for connected components, ``applyInArrow`` over the same Polars function per component."""
+    """Spark SQL for connected components, ``applyInArrow`` over the same Polars function per component,
+    and the canonical tables in a Parquet lake (:mod:`fraudkit.engine.lake`)."""
 
     name = "spark"
 
-    def __init__(self, settings: SparkSettings | None = None, *, max_rounds: int = DEFAULT_MAX_ROUNDS) -> None:
+    def __init__(
+        self,
+        settings: SparkSettings | None = None,
+        *,
+        lake: Path | str | None = None,
+        max_rounds: int = DEFAULT_MAX_ROUNDS,
+    ) -> None:
         self.settings = settings or SparkSettings.from_env()
+        self.lake_root: str | None = str(lake) if lake is not None else self.settings.lake
+        """Where the tables live: ``lake``, else the settings' (``[engine] lake``, FRAUDKIT_LAKE)."""
         self.max_rounds = max_rounds
         self.last_steps = 0
         """Queries (rounds and jumps) the last connected_components call ran; benchmarks report it."""
@@ -269,6 +287,32 @@ class SparkBackend(Backend):
     def session(self) -> SparkSession:
         """The process's session; started here on first use, not when the backend is made."""
         return spark_session(self.settings)
+
+    def lake(self, capability: str = "use the lake") -> Lake:
+        """The lake on the process's session; a ConfigError saying how to name one when none was given."""
+        if self.lake_root is None:
+            raise ConfigError(f"the spark engine needs a lake to {capability}", hint=LAKE_HINT)
+        from fraudkit.engine.lake import Lake
+
+        return Lake(self.session, self.lake_root)
+
+    def read(
+        self,
+        table: str,
+        columns: Sequence[str] | None = None,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> pl.DataFrame:
+        """The lake's rows of ``table``: only the day partitions of the span are opened, only ``columns``
+        read; the store's types (timestamps naive, amounts DECIMAL(18,2)); rows in no set order."""
+        return self.lake(f"read the table {table!r}").read(table, columns, start=start, end=end)
+
+    def write(self, table: str, frame: pl.DataFrame, *, sources: Sequence[str] = (), replace: bool = False) -> int:
+        """Append ``frame``'s rows to the lake's ``table`` in one atomic commit (see :mod:`fraudkit.engine.lake`).
+        ``sources``: the ingest files (SHA-256) the rows come from, recorded so that they are added once;
+        ``replace``: rows whose key the lake holds replace the held ones (``on_conflict = "update"``)."""
+        return self.lake(f"write the table {table!r}").append(table, frame, sources=sources, replace=replace)
 
     def connected_components(self, edges: pl.DataFrame) -> pl.DataFrame:
         if edges.height == 0:
