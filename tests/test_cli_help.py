@@ -169,3 +169,13 @@ def test_every_duration_option_takes_weeks_days_hours_and_minutes(
     assert f"{option} '1y' is not a duration" in refused and "1w, 2d, 12h or 30m" in refused
     accepted = _one_line(runner.invoke(app, [*words, option, value], env=env))  # refused later: no store, no model
     assert "is not a duration" not in accepted
+
+
+def test_python_dash_m_fraudkit_is_the_same_cli() -> None:
+    """A venv whose scripts are not on PATH still reaches the CLI: ``python -m fraudkit``."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "fraudkit", "ingest", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Usage: fraudkit ingest" in done.stdout
