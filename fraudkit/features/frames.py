@@ -11,42 +11,22 @@ from datetime import datetime, timedelta
 import duckdb
 import polars as pl
 
+from fraudkit.engine.sql import features as sql
 from fraudkit.features.accounts import account_features_lazy
 from fraudkit.features.engine import collect_all
 from fraudkit.features.money import MONEY, subscriber_money_features_lazy
 from fraudkit.features.params import DEFAULT_PARAMS, FeatureParams, TimeFrame
 from fraudkit.features.phones import PHONE, phone_features_lazy
-from fraudkit.schema import SUCCESSFUL
 from fraudkit.store import frame
 
-# Each query binds the look-back start and/or as_of; amounts arrive as DOUBLE.
 _QUERIES: dict[str, tuple[str, str]] = {
-    "transactions": (
-        "SELECT txn_id, ts, src_account, dst_account, CAST(amount AS DOUBLE) AS amount, currency, channel, status "
-        f"FROM transactions WHERE ts >= $start AND ts < $as_of AND {SUCCESSFUL}",
-        "range",
-    ),
-    "calls": (
-        "SELECT call_id, caller, callee, start_time, duration_s, kind, caller_imei, cell_id, roaming "
-        "FROM calls WHERE start_time >= $start AND start_time < $as_of",
-        "range",
-    ),
-    "accounts": (
-        "SELECT account_id, holder_id, phone, bank, opened_at, account_type, region "
-        "FROM accounts WHERE opened_at IS NULL OR opened_at < $as_of",
-        "point",
-    ),
-    "subscribers": (
-        "SELECT phone, holder_id, activated_at, region, plan "
-        "FROM subscribers WHERE activated_at IS NULL OR activated_at < $as_of",
-        "point",
-    ),
-    "reports": (
-        "SELECT report_id, reported_at, victim_phone, victim_account, fraud_phone, fraud_account, "
-        "CAST(loss_amount AS DOUBLE) AS loss_amount FROM reports WHERE reported_at < $as_of",
-        "point",
-    ),
+    "transactions": (sql.TRANSACTIONS, "range"),
+    "calls": (sql.CALLS, "range"),
+    "accounts": (sql.ACCOUNTS, "point"),
+    "subscribers": (sql.SUBSCRIBERS, "point"),
+    "reports": (sql.REPORTS, "point"),
 }
+"""Each table's query and what it binds: a range the look-back start and as_of, a point as_of only."""
 
 
 def load_frames(

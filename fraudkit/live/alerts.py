@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from fraudkit.engine.sql import live as sql
 from fraudkit.ops.schema import CHANNEL_RANK, alert_contacts, alerts, outcomes
 
 c = pl.col
@@ -237,10 +238,7 @@ def export_outcomes(engine: Any, con: duckdb.DuckDBPyConnection, now: datetime) 
     ).unique(["phone", "contacted_at"], keep="last")
     con.register("live_outcomes", fresh)
     try:
-        con.execute(
-            "INSERT INTO outcomes (phone, contacted_at, result, note) SELECT n.phone, n.contacted_at, n.result, n.note "
-            "FROM live_outcomes n ANTI JOIN outcomes o ON o.phone = n.phone AND o.contacted_at = n.contacted_at"
-        )
+        con.execute(sql.EXPORT_OUTCOMES)
     finally:
         con.unregister("live_outcomes")
     mark_exported(engine, [o.outcome_id for o in pending], now)

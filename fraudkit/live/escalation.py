@@ -21,55 +21,14 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from fraudkit.engine.sql import live as sql
 from fraudkit.exposure import mask_frame, pseudonym_series, read_store_secret
 from fraudkit.live.config import WatchConfig
 from fraudkit.model import frames
 from fraudkit.ops.schema import alerts, bank_requests
-from fraudkit.scan.outputs import FLAGGED
-from fraudkit.schema import successful
 from fraudkit.store import table_exists
 
 c = pl.col
-
-PAYMENTS = f"""
-WITH watched AS (SELECT * FROM live_watched),
-linked AS (
-    SELECT w.alert_id, w.contact_start, a.account_id FROM watched w
-    JOIN subscribers s ON s.phone = w.phone JOIN accounts a ON a.holder_id = s.holder_id
-    UNION
-    SELECT w.alert_id, w.contact_start, a.account_id FROM watched w JOIN accounts a ON a.phone = w.phone
-),
-paid AS (
-    SELECT k.alert_id, t.src_account, t.dst_account AS account, CAST(t.amount AS DOUBLE) AS amount, t.ts
-    FROM linked k JOIN transactions t ON t.src_account = k.account_id
-    WHERE t.ts >= k.contact_start AND t.ts < $horizon AND {successful("t")}
-),
-touching AS MATERIALIZED (
-    -- the history of the paid accounts, read in one scan of transactions (not one per use, nor
-    -- a join ON dst OR src: a nested loop over every transfer)
-    SELECT txn_id, src_account, dst_account, ts FROM transactions
-    WHERE ts >= $history_from AND ts < $horizon
-      AND (dst_account IN (SELECT account FROM paid) OR src_account IN (SELECT account FROM paid))
-),
-receivers AS (
-    SELECT account, min(first) AS first_seen FROM (
-        SELECT p.account, min(t.ts) AS first FROM (SELECT DISTINCT account FROM paid) p
-        JOIN touching t ON t.dst_account = p.account OR t.src_account = p.account GROUP BY ALL
-        UNION ALL
-        SELECT account_id, opened_at FROM accounts WHERE account_id IN (SELECT account FROM paid)
-    ) GROUP BY ALL
-),
-earlier AS (
-    SELECT p.alert_id, p.account, p.ts, count(t.txn_id) AS before
-    FROM paid p LEFT JOIN touching t
-      ON t.src_account = p.src_account AND t.dst_account = p.account AND t.ts < p.ts
-    GROUP BY ALL
-)
-SELECT p.alert_id, p.account, p.amount, p.ts AS paid_at,
-       (p.account IN (SELECT fraud_account FROM reports WHERE reported_at < $horizon)) AS reported,
-       (e.before = 0 AND p.amount >= $large AND r.first_seen >= p.ts - to_seconds($new_s)) AS new_large
-FROM paid p JOIN earlier e USING (alert_id, account, ts) LEFT JOIN receivers r USING (account)
-"""
 
 
 def suspect_payments(
@@ -88,7 +47,7 @@ def suspect_payments(
             "large": config.large_amount,
             "new_s": config.new_account_within.total_seconds(),
         }
-        paid = con.sql(PAYMENTS, params=params).pl()
+        paid = con.sql(sql.PAYMENTS, params=params).pl()
         members = _scan_members(con, horizon)
     finally:
         con.unregister("live_watched")
@@ -114,15 +73,11 @@ def suspect_payments(
     )
 
 
-FLAGGED_MEMBERS = f"SELECT m.account FROM scan_members m WHERE m.as_of = $at AND m.cluster_id IN ({FLAGGED})"
-"""Members of the clusters the scan flagged: an unflagged candidate is no reason to call a bank."""
-
-
 def _scan_members(con: duckdb.DuckDBPyConnection, horizon: datetime) -> pl.Series | None:
     at = frames.latest_before(con, "scan_members", "as_of", horizon)
     if at is None or not table_exists(con, "scan_clusters"):
         return None
-    return con.sql(FLAGGED_MEMBERS, params={"at": at}).pl()["account"]
+    return con.sql(sql.FLAGGED_MEMBERS, params={"at": at}).pl()["account"]
 
 
 def escalate(engine: Any, payments: pl.DataFrame, now: datetime) -> int:

@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from fraudkit.drop import INGEST_ORDER, drop_files
+from fraudkit.engine.sql import live as sql
 from fraudkit.ingest.validate import IngestSettings
 from fraudkit.live.clock import StopFlag, simulated_ticks, store_now
 from fraudkit.live.config import WatchConfig
@@ -98,7 +99,7 @@ def watch(
         if champion is not None and champion.current()[1]:
             scorer = Scorer.of(champion.model, config)
         with open_store(settings.db_path, lock_wait=settings.lock_wait_s) as con:
-            con.execute(f"SET memory_limit = '{STORE_MEMORY}'")
+            con.execute(sql.memory_limit(STORE_MEMORY))
             records = source.arrive(con)
             mark = ingest_mark(con)
             fresh = mark != last_mark
@@ -148,7 +149,7 @@ def replay(
     reports: list[TickReport] = []
     delay = config.delivery_delay
     with open_store(settings.db_path, lock_wait=settings.lock_wait_s) as con:
-        con.execute(f"SET memory_limit = '{STORE_MEMORY}'")
+        con.execute(sql.memory_limit(STORE_MEMORY))
         write_watermark(con, "replay", start - delay, start)
         for at in simulated_ticks(start, end, config.every):
             report = run_tick(
@@ -174,11 +175,6 @@ def _visible(con: duckdb.DuckDBPyConnection, since: datetime, until: datetime) -
     """Calls and transfers that became visible in [since, until): ended (or happened) in it."""
     from fraudkit.store import scalar
 
-    calls = scalar(
-        con,
-        "SELECT count(*) FROM calls WHERE start_time >= ? AND start_time < ? "
-        "AND start_time + to_seconds(coalesce(duration_s, 0)) >= ?",
-        [since - timedelta(days=1), until, since],
-    )
-    transfers = scalar(con, "SELECT count(*) FROM transactions WHERE ts >= ? AND ts < ?", [since, until])
+    calls = scalar(con, sql.VISIBLE_CALLS, [since - timedelta(days=1), until, since])
+    transfers = scalar(con, sql.VISIBLE_TRANSFERS, [since, until])
     return int(calls or 0) + int(transfers or 0)

@@ -27,62 +27,28 @@ from datetime import datetime, timedelta
 import duckdb
 import polars as pl
 
+from fraudkit.engine.sql import live as sql
 from fraudkit.model import frames
 from fraudkit.model.contacts import contact_features
 from fraudkit.model.params import ContactParams
 from fraudkit.store import frame, scalar
 
 MAX_CALL = timedelta(days=1)
-WATERMARK_DDL = """
-CREATE TABLE IF NOT EXISTS live_watermarks (
-    loop VARCHAR PRIMARY KEY,
-    scored_until TIMESTAMP NOT NULL,
-    ticked_at TIMESTAMP NOT NULL
-)
-"""
 
 
 def read_watermark(con: duckdb.DuckDBPyConnection, loop: str) -> datetime | None:
     """Contacts that ended before this have been scored by ``loop`` (None: it never ticked)."""
-    con.execute(WATERMARK_DDL)
-    return scalar(con, "SELECT scored_until FROM live_watermarks WHERE loop = ?", [loop])
+    con.execute(sql.WATERMARK_DDL)
+    return scalar(con, sql.WATERMARK, [loop])
 
 
 def write_watermark(con: duckdb.DuckDBPyConnection, loop: str, scored_until: datetime, ticked_at: datetime) -> None:
-    con.execute(WATERMARK_DDL)
-    con.execute(
-        "INSERT INTO live_watermarks VALUES (?, ?, ?) "
-        "ON CONFLICT (loop) DO UPDATE SET scored_until = excluded.scored_until, ticked_at = excluded.ticked_at",
-        [loop, scored_until, ticked_at],
-    )
+    con.execute(sql.WATERMARK_DDL)
+    con.execute(sql.WRITE_WATERMARK, [loop, scored_until, ticked_at])
 
 
 def tick_numbers(con: duckdb.DuckDBPyConnection, since: datetime, until: datetime, p: ContactParams) -> pl.Series:
     """Numbers of the calls that ended in [since, until) and could be contacts or follow-ups."""
-    query = """
-    WITH ended AS (
-        SELECT caller, callee, duration_s, least(caller, callee) AS lo, greatest(caller, callee) AS hi
-        FROM calls
-        WHERE start_time >= $first AND start_time < $until
-          AND coalesce(kind, 'voice') = 'voice' AND duration_s > 0
-          AND start_time + to_seconds(duration_s) >= $since
-          AND start_time + to_seconds(duration_s) < $until
-          AND caller IS NOT NULL AND callee IS NOT NULL AND caller <> callee
-    ),
-    hooks AS (
-        SELECT DISTINCT least(caller, callee) AS lo, greatest(caller, callee) AS hi FROM calls
-        WHERE start_time >= $hook_first AND start_time < $until AND coalesce(kind, 'voice') = 'voice'
-          AND duration_s >= $min_s
-          AND start_time + to_seconds(duration_s) >= $hook_since
-          AND start_time + to_seconds(duration_s) < $until
-    ),
-    chosen AS (
-        SELECT caller, callee FROM ended WHERE duration_s >= $min_s
-        UNION ALL
-        SELECT e.caller, e.callee FROM ended e SEMI JOIN hooks h ON e.lo = h.lo AND e.hi = h.hi
-    )
-    SELECT DISTINCT phone FROM (SELECT caller AS phone FROM chosen UNION ALL SELECT callee FROM chosen)
-    """
     hook_since = since - p.follow_up_within
     params = {
         "since": since,
@@ -92,7 +58,7 @@ def tick_numbers(con: duckdb.DuckDBPyConnection, since: datetime, until: datetim
         "hook_first": hook_since - MAX_CALL,
         "min_s": p.min_duration_s,
     }
-    return frame(con, query, params)["phone"].cast(pl.String)
+    return frame(con, sql.TICK_NUMBERS, params)["phone"].cast(pl.String)
 
 
 @dataclass
@@ -116,40 +82,18 @@ def tick_inputs(
     con.register("live_numbers", pl.DataFrame({"phone": numbers}))
     try:
         window = {"start": since - p.lookback, "until": until}
-        cols = "call_id, caller, callee, start_time, duration_s, kind, caller_imei, roaming"
-        own = frame(
-            con,
-            f"SELECT {cols} FROM calls WHERE start_time >= $start AND start_time < $until "
-            "AND (caller IN (SELECT phone FROM live_numbers) OR callee IN (SELECT phone FROM live_numbers))",
-            window,
-        )
+        own = frame(con, sql.NUMBERS_CALLS, window)
         # A contact's handset is its caller's in the contact (or its anchor), and every contact's
         # caller is one of the tick's numbers: the handsets the numbers called from are enough.
         # (Those of their counterparties are ten times as many calls at 1M subscribers.)
         imeis = own.filter(pl.col("caller").is_in(numbers.implode()))["caller_imei"].drop_nulls().unique()
         con.register("live_imeis", pl.DataFrame({"imei": imeis.cast(pl.String)}))
-        shared = frame(
-            con,
-            f"SELECT {cols} FROM calls WHERE start_time >= $start AND start_time < $until "
-            "AND caller_imei IN (SELECT imei FROM live_imeis)",
-            window,
-        )
+        shared = frame(con, sql.HANDSETS_CALLS, window)
         con.unregister("live_imeis")
         calls = pl.concat([own, shared], how="vertical_relaxed").unique("call_id", keep="first")
         at = {"until": until}
-        subscribers = frame(
-            con,
-            "SELECT phone, holder_id, activated_at FROM subscribers "
-            "WHERE (activated_at IS NULL OR activated_at < $until) AND phone IN (SELECT phone FROM live_numbers)",
-            at,
-        )
-        accounts = frame(
-            con,
-            "SELECT account_id, holder_id, phone, opened_at, account_type FROM accounts "
-            "WHERE (opened_at IS NULL OR opened_at < $until) AND (phone IN (SELECT phone FROM live_numbers) "
-            "OR holder_id IN (SELECT holder_id FROM subscribers WHERE phone IN (SELECT phone FROM live_numbers)))",
-            at,
-        )
+        subscribers = frame(con, sql.NUMBERS_SUBSCRIBERS, at)
+        accounts = frame(con, sql.NUMBERS_ACCOUNTS, at)
     finally:
         con.unregister("live_numbers")
     return TickInputs(calls, subscribers, accounts, frames.reports(con, until), numbers.len())
@@ -177,5 +121,5 @@ def ingest_mark(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
 
     if not table_exists(con, "ingest_files"):
         return (0, 0)
-    row = con.execute("SELECT count(*), coalesce(max(file_id), 0) FROM ingest_files").fetchone()
+    row = con.execute(sql.INGEST_MARK).fetchone()
     return (int(row[0]), int(row[1])) if row else (0, 0)

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from fraudkit.engine.sql import model as sql
 from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.features.catalogue import model_inputs
 from fraudkit.model import frames
@@ -202,13 +203,7 @@ def _with_split(frame: pl.DataFrame, split: DaySplit, order: list[str]) -> pl.Da
 
 def _active(con: duckdb.DuckDBPyConnection, target: Target, start: datetime, end: datetime) -> pl.Series:
     """Phones that made a call, or accounts that moved money, in [start, end)."""
-    if target == "fraud_number":
-        q = "SELECT DISTINCT caller AS key FROM calls WHERE start_time >= $s AND start_time < $e"
-    else:
-        q = (
-            "SELECT src_account AS key FROM transactions WHERE ts >= $s AND ts < $e "
-            "UNION SELECT dst_account FROM transactions WHERE ts >= $s AND ts < $e"
-        )
+    q = sql.ACTIVE_CALLERS if target == "fraud_number" else sql.ACTIVE_ACCOUNTS
     return con.sql(q, params={"s": start, "e": end}).pl()["key"].cast(pl.String)
 
 

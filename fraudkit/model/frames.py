@@ -1,7 +1,7 @@
 """The only module of ``fraudkit.model`` that reads the DuckDB store: canonical tables cut to a time range.
 
 Everything downstream (contacts, labels, training, scoring) is a function of Polars frames.
-Values are always bound, never pasted into SQL.
+The queries are in :mod:`fraudkit.engine.sql.model`; values are always bound, never pasted into SQL.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ import duckdb
 import polars as pl
 
 from fraudkit import timeutil
+from fraudkit.engine.sql import features as features_sql
+from fraudkit.engine.sql import model as sql
+from fraudkit.engine.sql import store as store_sql
 from fraudkit.errors import NotReadyError
 from fraudkit.model.contacts import contact_features
 from fraudkit.model.params import ContactParams
-from fraudkit.schema import successful
-from fraudkit.store import frame, quote_ident, registered, scalar, table_exists
+from fraudkit.store import frame, registered, scalar, table_exists
 from fraudkit.timeutil import start_of_day
 
 
@@ -24,8 +26,7 @@ def calls_between(con: duckdb.DuckDBPyConnection, start: datetime, until: dateti
     """Calls that began in [start, until); callers keep only those that had also ended before ``until``."""
     return frame(
         con,
-        "SELECT call_id, caller, callee, start_time, duration_s, kind, caller_imei, roaming FROM calls "
-        "WHERE start_time >= $start AND start_time < $until",
+        sql.CALLS_BETWEEN,
         {"start": start, "until": until},
         table="calls",
     )
@@ -35,7 +36,7 @@ def subscribers(con: duckdb.DuckDBPyConnection, until: datetime) -> pl.DataFrame
     """SIMs activated before ``until`` (or with no activation date)."""
     return frame(
         con,
-        "SELECT phone, holder_id, activated_at FROM subscribers WHERE activated_at IS NULL OR activated_at < $until",
+        sql.SUBSCRIBERS_BEFORE,
         {"until": until},
         table="subscribers",
     )
@@ -45,8 +46,7 @@ def accounts(con: duckdb.DuckDBPyConnection, until: datetime) -> pl.DataFrame:
     """Accounts opened before ``until`` (or with no opening date)."""
     return frame(
         con,
-        "SELECT account_id, holder_id, phone, opened_at, account_type FROM accounts "
-        "WHERE opened_at IS NULL OR opened_at < $until",
+        sql.ACCOUNTS_BEFORE,
         {"until": until},
         table="accounts",
     )
@@ -56,9 +56,8 @@ def reports(con: duckdb.DuckDBPyConnection, until: datetime) -> pl.DataFrame:
     """Reports filed before ``until``, amounts as DOUBLE."""
     return frame(
         con,
-        "SELECT report_id, reported_at, victim_phone, victim_account, fraud_phone, fraud_account, "
-        "CAST(loss_amount AS DOUBLE) AS loss_amount FROM reports WHERE reported_at < $until",
-        {"until": until},
+        features_sql.REPORTS,
+        {"as_of": until},
         table="reports",
     )
 
@@ -67,7 +66,7 @@ def outcomes(con: duckdb.DuckDBPyConnection, until: datetime, since: datetime | 
     """Call-back outcomes recorded in [since, until)."""
     return frame(
         con,
-        "SELECT phone, contacted_at, result, note FROM outcomes WHERE contacted_at < $until AND contacted_at >= $since",
+        sql.OUTCOMES_BETWEEN,
         {"until": until, "since": since or datetime(1900, 1, 1)},
         table="outcomes",
     )
@@ -83,9 +82,7 @@ def first_transfer_to(con: duckdb.DuckDBPyConnection, pairs: pl.DataFrame, until
     with registered(con, pairs.select("victim_account", "fraud_account").unique(), "model_loss_pairs") as loss_pairs:
         return frame(
             con,
-            f"SELECT p.victim_account, p.fraud_account, min(t.ts) AS first_loss_at FROM {loss_pairs} p "
-            "JOIN transactions t ON t.src_account = p.victim_account AND t.dst_account = p.fraud_account "
-            f"WHERE t.ts < $until AND {successful('t')} GROUP BY ALL",
+            sql.first_transfer_to(loss_pairs),
             {"until": until},
             table="transactions",
         )
@@ -103,9 +100,7 @@ def latest_before(con: duckdb.DuckDBPyConnection, table: str, column: str, until
     """Latest value of a time column before ``until`` (None when the table is missing or empty)."""
     if not table_exists(con, table):
         return None
-    return scalar(
-        con, f"SELECT max({quote_ident(column)}) FROM {quote_ident(table)} WHERE {quote_ident(column)} < ?", [until]
-    )
+    return scalar(con, store_sql.latest_before(table, column), [until])
 
 
 def contacts_from_store(

@@ -18,14 +18,14 @@ from datetime import datetime, timedelta
 import duckdb
 import polars as pl
 
+from fraudkit.engine.sql import store as store_sql
+from fraudkit.engine.sql import warn as sql
 from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.exposure import pseudonym, read_store_secret
 from fraudkit.model import frames
 from fraudkit.model.params import contact_params_from_dict
 from fraudkit.model.ranking import rank
 from fraudkit.model.registry import LoadedModel
-from fraudkit.scan.outputs import FLAGGED
-from fraudkit.schema import successful
 from fraudkit.store import scalar, store_timezone, table_exists
 from fraudkit.text import format_probability
 from fraudkit.timeutil import format_duration, to_zone
@@ -143,36 +143,16 @@ def money_involved(con: duckdb.DuckDBPyConnection, listed: pl.DataFrame, as_of: 
     key = (lambda v: pseudonym(v, secret)) if secret is not None else (lambda v: v)  # scans saved before keys
     con.register("warn_listed", listed.select("phone", "contact_began"))
     try:
-        paid = con.sql(
-            f"""
-            WITH linked AS (
-                SELECT l.phone, l.contact_began, a.account_id FROM warn_listed l
-                JOIN subscribers s ON s.phone = l.phone JOIN accounts a ON a.holder_id = s.holder_id
-                UNION
-                SELECT l.phone, l.contact_began, a.account_id FROM warn_listed l JOIN accounts a ON a.phone = l.phone
-            )
-            SELECT k.phone, t.dst_account AS account, CAST(t.amount AS DOUBLE) AS amount, t.ts
-            FROM linked k JOIN transactions t ON t.src_account = k.account_id
-            WHERE t.ts >= k.contact_began AND t.ts < $as_of AND {successful("t")}
-            """,
-            params={"as_of": as_of},
-        ).pl()
-        reported = con.sql(
-            "SELECT DISTINCT fraud_account AS account FROM reports "
-            "WHERE reported_at < $as_of AND fraud_account IS NOT NULL",
-            params={"as_of": as_of},
-        ).pl()
+        paid = con.sql(sql.LISTED_PAYMENTS, params={"as_of": as_of}).pl()
+        reported = con.sql(sql.REPORTED_ACCOUNTS, params={"as_of": as_of}).pl()
         members = clusters = None
         if scan_as_of is not None:
             at = {"at": scan_as_of}
             label = _cluster_label(con, "scan_members")
             if table_exists(con, "scan_clusters"):  # only flagged clusters are cited as water houses
-                flagged = f"as_of = $at AND cluster_id IN ({FLAGGED})"
-                query = f"SELECT account, {label} AS cluster FROM scan_members WHERE {flagged}"
-                members = con.sql(query, params=at).pl()
+                members = con.sql(sql.flagged_members(label), params=at).pl()
                 label = _cluster_label(con, "scan_clusters")
-                query = f"SELECT {label} AS cluster, fraud_phones FROM scan_clusters WHERE as_of = $at AND flagged"
-                clusters = con.sql(query, params=at).pl()
+                clusters = con.sql(sql.flagged_clusters(label), params=at).pl()
     finally:
         con.unregister("warn_listed")
     suspects = (
@@ -212,11 +192,7 @@ def money_involved(con: duckdb.DuckDBPyConnection, listed: pl.DataFrame, as_of: 
 
 def _cluster_label(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """The masked cluster id of a scan table; scans saved before it was kept have only ``cluster_id``."""
-    has = scalar(
-        con,
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = 'cluster_label'",
-        [table],
-    )
+    has = scalar(con, store_sql.COLUMN_EXISTS, [table, "cluster_label"])
     return "cluster_label" if has else "cluster_id"
 
 

@@ -49,7 +49,7 @@ def drop_temp(name: str) -> str:
 
 def insert_by_name(table: str, source: str) -> str:
     """Every row of the relation ``source`` appended to ``table``, columns matched by name."""
-    return f"INSERT INTO {quote_ident(table)} BY NAME SELECT * FROM {source}"
+    return f"INSERT INTO {quote_ident(table)} BY NAME SELECT * FROM {quote_ident(source)}"
 
 
 def rejects(*, of_kind: bool) -> str:
