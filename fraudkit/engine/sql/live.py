@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from fraudkit.engine.sql.model import CONTACT_CALL_COLUMNS
 from fraudkit.engine.sql.scan import FLAGGED
+from fraudkit.engine.sql.warn import linked_accounts
 from fraudkit.schema import successful
 
 
@@ -96,12 +97,7 @@ NUMBERS_ACCOUNTS = (
 
 PAYMENTS = f"""
 WITH watched AS (SELECT * FROM live_watched),
-linked AS (
-    SELECT w.alert_id, w.contact_start, a.account_id FROM watched w
-    JOIN subscribers s ON s.phone = w.phone JOIN accounts a ON a.holder_id = s.holder_id
-    UNION
-    SELECT w.alert_id, w.contact_start, a.account_id FROM watched w JOIN accounts a ON a.phone = w.phone
-),
+linked AS ({linked_accounts("watched", "alert_id", "contact_start")}),
 paid AS (
     SELECT k.alert_id, t.src_account, t.dst_account AS account, CAST(t.amount AS DOUBLE) AS amount, t.ts
     FROM linked k JOIN transactions t ON t.src_account = k.account_id

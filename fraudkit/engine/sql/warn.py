@@ -7,13 +7,21 @@ from fraudkit.engine.sql import quote_ident
 from fraudkit.engine.sql.scan import FLAGGED
 from fraudkit.schema import successful
 
+
+def linked_accounts(people: str, key: str, began: str) -> str:
+    """The accounts of each person of the relation ``people`` (its ``phone``, with its ``key`` and
+    ``began`` columns kept): those of the holder of the SIM, and those registered with the phone.
+    The one rule for "this person's accounts", for the call-back list and the live escalation alike."""
+    cols = f"p.{quote_ident(key)}, p.{quote_ident(began)}, a.account_id"
+    return (
+        f"SELECT {cols} FROM {people} p "
+        "JOIN subscribers s ON s.phone = p.phone JOIN accounts a ON a.holder_id = s.holder_id "
+        f"UNION SELECT {cols} FROM {people} p JOIN accounts a ON a.phone = p.phone"
+    )
+
+
 LISTED_PAYMENTS = f"""
-            WITH linked AS (
-                SELECT l.phone, l.contact_began, a.account_id FROM warn_listed l
-                JOIN subscribers s ON s.phone = l.phone JOIN accounts a ON a.holder_id = s.holder_id
-                UNION
-                SELECT l.phone, l.contact_began, a.account_id FROM warn_listed l JOIN accounts a ON a.phone = l.phone
-            )
+            WITH linked AS ({linked_accounts("warn_listed", "phone", "contact_began")})
             SELECT k.phone, t.dst_account AS account, CAST(t.amount AS DOUBLE) AS amount, t.ts
             FROM linked k JOIN transactions t ON t.src_account = k.account_id
             WHERE t.ts >= k.contact_began AND t.ts < $as_of AND {successful("t")}
