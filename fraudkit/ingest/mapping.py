@@ -51,6 +51,7 @@ from typing import Any
 
 import duckdb
 
+from fraudkit.engine.sql.ingest_checks import CHECK_FORMAT
 from fraudkit.errors import ConfigError
 from fraudkit.ingest.encoding import ENCODING_HINT, text_codec
 from fraudkit.schema import TABLES, Table
@@ -335,7 +336,7 @@ def _check_formats(source: str, column: str, formats: tuple[str, ...]) -> None:
                     hint='e.g. "%Y-%m-%d %H:%M:%S", "%Y%m%d%H%M%S", "epoch" or "epoch_ms"',
                 )
             try:
-                con.execute("SELECT try_strptime('2000-01-01', $f)", {"f": fmt})
+                con.execute(CHECK_FORMAT, {"f": fmt})
             except duckdb.Error as exc:
                 raise ConfigError(f"{source}: [timestamps] {column} = {fmt!r}: {str(exc).splitlines()[0]}") from exc
     finally:
