@@ -21,6 +21,8 @@ Line numbers: CSV has no row-number column, so a staged row's line is recovered 
 its position (``rowid``; insertion order is preserved) plus the lines that produced no
 staged row before it: the reader's structural rejects and blank lines. The exact reader
 writes each record's line beside it. For Parquet the "line" is the 1-based row number.
+
+The statements themselves are in :mod:`fraudkit.engine.sql.ingest`; this module runs them.
 """
 
 from __future__ import annotations
@@ -36,43 +38,21 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from fraudkit.engine.sql import ingest as sql
+from fraudkit.engine.sql import store as store_sql
+from fraudkit.engine.sql.ingest_checks import Params
 from fraudkit.errors import StoreError
 from fraudkit.ingest.encoding import blank_lines
 from fraudkit.ingest.lines import SplitFile, split_file
 from fraudkit.ingest.mapping import Mapping
 from fraudkit.ingest.plan import FilePlan, already_ingested
 from fraudkit.ingest.scratch import Scratch, literal_path
-from fraudkit.ingest.validate import Check, IngestSettings, Params, column_sql
+from fraudkit.ingest.validate import Check, IngestSettings, column_sql
 from fraudkit.schema import Table
-from fraudkit.store import quote_ident, run
+from fraudkit.store import run
 
-STAGE = "temp._fk_stage"
-BROKEN = "temp._fk_broken"
-GAPS = "temp._fk_gaps"
-LINES = "temp._fk_lines"
-REPEATS = "temp._fk_repeats"
-# the faulty rows of STAGE and their positions (a query, not a copy of their text)
-FAULTY = f"SELECT rowid - (SELECT min(rowid) FROM {STAGE}) AS pos, fault, raw FROM {STAGE} WHERE fault IS NOT NULL"
-CSV_ERRORS = "_fk_csv_errors"  # DuckDB's reject tables (temporary), one pair per file
-CSV_SCANS = "_fk_csv_scans"
-TEMP_TABLES = (STAGE, BROKEN, GAPS, LINES, REPEATS, f"temp.{CSV_ERRORS}", f"temp.{CSV_SCANS}")
 MAX_LINE_BYTES = 8 << 20
 KEYS_PER_SLICE = 4_000_000  # key hashes sorted at once when looking for repeats (32 MB)
-# One row per stored row, written for every row of every file, so it is kept narrow: the
-# file is a small id (``ingest_files`` says which file and kind), the line four bytes.
-KEYS_DDL = """CREATE TABLE IF NOT EXISTS ingest_keys (
-    file_id UINTEGER NOT NULL, key_hash UBIGINT NOT NULL, line UINTEGER NOT NULL)"""
-FILES_DDL = """CREATE TABLE IF NOT EXISTS ingest_files (
-    file_id UINTEGER NOT NULL, kind VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL)"""
-
-# DuckDB's structural error types -> what a user should read (our text, not user input).
-STRUCTURAL_REASON = """CASE etype
-    WHEN 'TOO MANY COLUMNS' THEN 'wrong number of columns: ' || msg
-    WHEN 'MISSING COLUMNS' THEN 'wrong number of columns: ' || msg
-    WHEN 'UNQUOTED VALUE' THEN 'broken quoting: ' || msg
-    WHEN 'LINE SIZE OVER MAXIMUM' THEN 'line too long: ' || msg
-    WHEN 'INVALID ENCODING' THEN 'invalid characters: ' || msg
-    ELSE lower(etype) || ': ' || msg END"""
 
 
 @dataclass(frozen=True)
@@ -119,39 +99,22 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     A store whose ``ingest_keys`` still names files by SHA-256 on every row (as first
     written) is moved to file ids, in one transaction.
     """
-    columns = [
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'ingest_keys' AND NOT internal"
-        ).fetchall()
-    ]
+    columns = [r[0] for r in con.execute(sql.INGEST_KEYS_COLUMNS).fetchall()]
     if "file_sha256" in columns:
         _migrate_keys(con)
-    con.execute(FILES_DDL)
-    con.execute(KEYS_DDL)
+    con.execute(sql.FILES_DDL)
+    con.execute(sql.KEYS_DDL)
 
 
 def _migrate_keys(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("BEGIN TRANSACTION")
+    con.execute(sql.BEGIN)
     try:
-        con.execute(FILES_DDL)
-        con.execute(
-            """INSERT INTO ingest_files SELECT row_number() OVER (ORDER BY kind, file_sha256), kind, file_sha256
-            FROM (SELECT DISTINCT kind, file_sha256 FROM ingest_keys)"""
-        )
-        con.execute(
-            """CREATE TABLE _fk_keys_v2 AS SELECT CAST(f.file_id AS UINTEGER) AS file_id, k.key_hash,
-                   CAST(k.line AS UINTEGER) AS line
-            FROM ingest_keys k JOIN ingest_files f USING (kind, file_sha256)"""
-        )
-        con.execute("DROP TABLE ingest_keys")
-        con.execute(KEYS_DDL)
-        con.execute("INSERT INTO ingest_keys SELECT * FROM _fk_keys_v2")
-        con.execute("DROP TABLE _fk_keys_v2")
-        con.execute("COMMIT")
+        for statement in sql.KEYS_TO_FILE_IDS:
+            con.execute(statement)
+        con.execute(sql.COMMIT)
     except BaseException:
         with contextlib.suppress(duckdb.Error):
-            con.execute("ROLLBACK")
+            con.execute(sql.ROLLBACK)
         raise
 
 
@@ -178,8 +141,8 @@ def load_file(
         _drop_temps(con, table)
         if plan.fingerprinted and already_ingested(con, plan.sha256, table.name):
             return None
-        first_new = _one(con, f"SELECT coalesce(max(rowid) + 1, 0) FROM {quote_ident(table.name)}", table=table.name)[0]
-        stored_before = _one(con, f"SELECT count(*) FROM {quote_ident(table.name)}", table=table.name)[0]
+        first_new = _one(con, sql.next_row_id(table.name), table=table.name)[0]
+        stored_before = _one(con, store_sql.row_count(table.name), table=table.name)[0]
         counted: tuple[int, int, int, int, int] | None = None  # inserted, faulty, broken, lines, first
         if plan.format == "parquet" or not (exact or not plan.duckdb_reads_as_is):
             counted, plan = _fast(con, plan, table, mapping, settings, now, first_new, fingerprint)
@@ -201,7 +164,7 @@ def load_file(
         )
         _exec(
             con,
-            "INSERT INTO ingest_log VALUES ($sha, $kind, $src, $read, $loaded, $rejected, $dups, $now)",
+            sql.LOG_FILE,
             {
                 **_common(plan, table, now),
                 "read": counts.rows_read,
@@ -269,16 +232,11 @@ def _fast(
         if expected is None or inserted + broken != expected:
             faulty = _stage_faulty(con, source, table, stage_sql(source, table, mapping, settings, now), inserted)
         if plan.format == "csv" and inserted + faulty + broken != expected:
-            _exec(
-                con,
-                f"DELETE FROM {quote_ident(table.name)} WHERE rowid >= $first",
-                {"first": first_new},
-                table=table.name,
-            )
+            _exec(con, sql.take_back_new(table.name), {"first": first_new}, table=table.name)
             _drop_temps(con, table)
             return None, plan
         _insert_rejects(con, source, table, broken, faulty, _common(plan, table, now), stage, settings, first_new)
-        _exec(con, f"DROP TABLE IF EXISTS {STAGE}", table=table.name)  # its text is in rejects now
+        _exec(con, sql.drop_temp(sql.STAGE), table=table.name)  # its text is in rejects now
     return (inserted, faulty, broken, inserted + faulty + broken, first_new), plan
 
 
@@ -309,39 +267,18 @@ def _exact(
             table=table.name,
         )
     stage = stage_sql(plan, table, mapping, settings, now, records=split)
-    _exec(con, f"CREATE TEMP TABLE {_name(STAGE)} AS {stage.query}", stage.params, table=table.name)
-    columns = ", ".join(quote_ident(c) for c in table.column_names)
-    inserted = _one(
-        con,
-        f"INSERT INTO {quote_ident(table.name)} ({columns}) SELECT {columns} FROM {STAGE} "
-        "WHERE fault IS NULL ORDER BY rowid",
-        table=table.name,
-    )[0]
+    _exec(con, sql.stage_all(stage.query), stage.params, table=table.name)
+    inserted = _one(con, sql.insert_staged(table.name, table.column_names), table=table.name)[0]
     first_new = _first_of_new(con, table, first_new)
     common = _common(plan, table, now)
     faulty = _one(
-        con,
-        f"""INSERT INTO rejects
-        SELECT $kind, $src, s.line, list_extract($labels, s.fault), list_extract($reasons, s.fault),
-               s.raw, $sha, $now
-        FROM {STAGE} s WHERE s.fault IS NOT NULL""",
-        {**common, "reasons": stage.reasons, "labels": stage.labels},
-        table="rejects",
+        con, sql.REJECT_STAGED, {**common, "reasons": stage.reasons, "labels": stage.labels}, table="rejects"
     )[0]
-    _exec(
-        con,
-        f"""CREATE TEMP TABLE {_name(LINES)} AS
-        SELECT $first + row_number() OVER (ORDER BY rowid) - 1 AS rid, line FROM {STAGE} WHERE fault IS NULL""",
-        {"first": first_new},
-        table=table.name,
-    )
+    _exec(con, sql.STAGED_LINES, {"first": first_new}, table=table.name)
     broken = (
         _one(
             con,
-            """INSERT INTO rejects SELECT $kind, $src, line, NULL, reason, raw, $sha, $now
-        FROM read_csv($path, header = false, auto_detect = false, quote = '"', escape = '"',
-                      columns = {'line': 'BIGINT', 'reason': 'VARCHAR', 'raw': 'VARCHAR'},
-                      max_line_size = $max)""",
+            sql.REJECT_SPLIT_LINES,
             {**common, "path": split.rejects_path, "max": MAX_LINE_BYTES * 2},
             table="rejects",
         )[0]
@@ -354,12 +291,7 @@ def _exact(
 def _first_of_new(con: duckdb.DuckDBPyConnection, table: Table, after: int) -> int:
     """The row id of the first row just added: rows added in a transaction are numbered from
     2^55 on, not from the table's end."""
-    return _one(
-        con,
-        f"SELECT coalesce(min(rowid), $after) FROM {quote_ident(table.name)} WHERE rowid >= $after",
-        {"after": after},
-        table=table.name,
-    )[0]
+    return _one(con, sql.first_of_new(table.name), {"after": after}, table=table.name)[0]
 
 
 def stage_sql(
@@ -374,37 +306,20 @@ def stage_sql(
     """The SELECT that reads, cleans, types and checks every row in one pass; over the exact
     reader's ``records`` it also carries each row's ``line``."""
     p = Params()
-    n_src = len(plan.header)
-    src = [f"c{i}" for i in range(n_src)]
-    line = ""
+    src = sql.source_columns(len(plan.header))
     if records is not None:
-        struct = "{'line': 'BIGINT', " + ", ".join(f"'{c}': 'VARCHAR'" for c in src) + "}"
-        reader = (
-            f"SELECT * FROM read_csv({p(records.records_path)}, header = false, auto_detect = false, "
-            f"delim = {p(plan.delimiter)}, quote = '\"', escape = '\"', new_line = '\\n', "
-            f"columns = {struct}, max_line_size = {MAX_LINE_BYTES * 2})"
-        )
+        reader = sql.exact_reader(p, records.records_path, plan.delimiter, src, MAX_LINE_BYTES * 2)
         as_text = src
-        line = ", line"
     elif plan.format == "csv":
-        struct = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in src) + "}"
-        reader = (
-            f"SELECT * FROM read_csv({p(str(plan.read_path))}, header = true, auto_detect = false, "
-            f"skip = {p(plan.skip_rows)}, delim = {p(plan.delimiter)}, quote = '\"', escape = '\"', "
-            f"columns = {struct}, max_line_size = {MAX_LINE_BYTES}, store_rejects = true, "
-            f"rejects_table = {p(CSV_ERRORS)}, rejects_scan = {p(CSV_SCANS)})"
-        )
+        reader = sql.csv_reader(p, str(plan.read_path), plan.skip_rows, plan.delimiter, src, MAX_LINE_BYTES)
         as_text = src
     else:
-        renamed = ", ".join(f"{quote_ident(h)} AS {c}" for h, c in zip(plan.header, src, strict=True))
-        reader = f"SELECT {renamed} FROM read_parquet({p(str(plan.read_path))})"
-        as_text = [f"CAST({c} AS VARCHAR)" for c in src]
-    empty = p("")
-    fields = ", ".join(f"coalesce({t}, {empty})" for t in as_text)
-    raw_line = f"concat_ws({p(plan.delimiter)}, {fields})"
+        reader = sql.parquet_reader(p, str(plan.read_path), plan.header, src)
+        as_text = [sql.as_text(c) for c in src]
+    raw_line = sql.raw_line(p, plan.delimiter, as_text)
 
-    cleaned: list[str] = []
-    parsed: list[str] = []
+    cleaned: list[tuple[str, str]] = []
+    parsed: list[tuple[str, str]] = []
     checks: list[tuple[Check, str]] = []
     values: list[str] = []
     for j, source in enumerate(plan.columns):
@@ -424,23 +339,23 @@ def stage_sql(
             p=p,
         )
         if rule.cleaned is not None:
-            cleaned.append(f"{rule.cleaned} AS r_k{j}")
+            cleaned.append((f"k{j}", rule.cleaned))
         if rule.parsed is not None:
-            parsed.append(f"{rule.parsed} AS n_k{j}")
+            parsed.append((f"k{j}", rule.parsed))
         checks += [(check, source.label) for check in rule.checks]
         values.append(rule.value)
     for j, source in enumerate(plan.columns):
         if source.origin == "derived":
-            parts = [f"CAST({values[plan_index(plan, c)]} AS VARCHAR)" for c in table.hash_key_from]
-            values[j] = f"'md5:' || md5(concat_ws(chr(31), {', '.join(parts)}))"
-    fault = " ".join(f"WHEN {c.condition} THEN {k}" for k, (c, _) in enumerate(checks, start=1))
-    fault_sql = f"CASE {fault} END" if checks else "CAST(NULL AS INTEGER)"
-    outputs = ", ".join(f"{v} AS {quote_ident(c.canonical)}" for v, c in zip(values, plan.columns, strict=True))
-    query = (
-        f"SELECT {outputs}, fault, CASE WHEN fault IS NOT NULL THEN {raw_line} END AS raw{line} FROM ("
-        f"SELECT *, {fault_sql} AS fault FROM ("
-        f"SELECT {', '.join(['*', *parsed])} FROM ("
-        f"SELECT {', '.join([*(['line'] if line else []), *src, *cleaned])} FROM ({reader}))))"
+            values[j] = sql.derived_key([values[plan_index(plan, c)] for c in table.hash_key_from])
+    query = sql.stage_query(
+        reader,
+        src,
+        cleaned,
+        parsed,
+        [c.condition for c, _ in checks],
+        [(c.canonical, v) for v, c in zip(values, plan.columns, strict=True)],
+        raw_line,
+        with_line=records is not None,
     )
     return StageSql(query, p.values, [c.reason for c, _ in checks], [label for _, label in checks])
 
@@ -456,19 +371,8 @@ def _collect_structural(con: duckdb.DuckDBPyConnection, plan: FilePlan, table: T
     """One row per line DuckDB's reader refused (wrong column count, broken quotes, ...)."""
     if plan.format != "csv":
         return 0
-    _exec(
-        con,
-        f"""CREATE TEMP TABLE {_name(BROKEN)} AS
-        SELECT line,
-               list_extract($headers, try_cast(substr(arg_min(column_name, column_idx), 2) AS INTEGER) + 1) AS col,
-               arg_min(error_type, column_idx) AS etype,
-               arg_min(error_message, column_idx) AS msg,
-               trim(arg_min(csv_line, column_idx), chr(10) || chr(13)) AS csv_line
-        FROM temp.{CSV_ERRORS} GROUP BY line""",
-        {"headers": list(plan.header)},
-        table=table.name,
-    )
-    return _one(con, f"SELECT count(*) FROM {BROKEN}", table=table.name)[0]
+    _exec(con, sql.COLLECT_STRUCTURAL, {"headers": list(plan.header)}, table=table.name)
+    return _one(con, sql.BROKEN_COUNT, table=table.name)[0]
 
 
 def _stage_faulty(con: duckdb.DuckDBPyConnection, plan: FilePlan, table: Table, stage: StageSql, inserted: int) -> int:
@@ -480,13 +384,8 @@ def _stage_faulty(con: duckdb.DuckDBPyConnection, plan: FilePlan, table: Table, 
     second copy of their text) and it is dropped once they are: an all-bad file peaks below
     a clean one of the same size (3M rows: 667 MB against 752 MB; a copy made it 1137 MB).
     """
-    _exec(
-        con,
-        f"CREATE TEMP TABLE {_name(STAGE)} AS SELECT fault, raw FROM ({stage.query})",
-        stage.params,
-        table=table.name,
-    )
-    staged, faulty = _one(con, f"SELECT count(*), count(fault) FROM {STAGE}", table=table.name)
+    _exec(con, sql.stage_faults(stage.query), stage.params, table=table.name)
+    staged, faulty = _one(con, sql.STAGED_COUNTS, table=table.name)
     if staged != inserted + faulty:
         raise StoreError(
             f"{plan.path}: the file changed while loading ({staged} rows on the second read, "
@@ -509,75 +408,39 @@ def _insert_rejects(
 ) -> None:
     """Write every faulty row and every structurally broken line to ``rejects``, and note the
     line of every good row (``LINES``) where lines and row ids part ways."""
-    line = "pos + 1"
-    join = ""
+    gaps = False
     if plan.format == "csv":
-        line = f"{plan.header_line + 1} + pos"
         blanks: list[int] = []
         if broken or faulty:  # a clean file needs no line numbers: skip the pass over it
             found = blank_lines(Path(plan.read_path or plan.path), settings.chunk_bytes)
             blanks = [b for b in found if b > plan.header_line]
         if broken or blanks:
-            _exec(
-                con,
-                f"""CREATE TEMP TABLE {_name(GAPS)} AS
-                WITH g AS (
-                    SELECT DISTINCT line FROM (
-                        SELECT line FROM {BROKEN}
-                        UNION ALL SELECT unnest(CAST($blanks AS BIGINT[])) AS line)
-                    WHERE line > $header_line),
-                n AS (SELECT line - $header_line - row_number() OVER (ORDER BY line) AS acc_before,
-                             row_number() OVER (ORDER BY line) AS cum FROM g)
-                SELECT acc_before, max(cum) AS cum FROM n GROUP BY acc_before""",
-                {"blanks": blanks, "header_line": plan.header_line},
-                table=table.name,
-            )
-            line += " + coalesce(g.cum, 0)"
-            join = f"ASOF LEFT JOIN {GAPS} g ON s.pos >= g.acc_before"
+            _exec(con, sql.LINE_GAPS, {"blanks": blanks, "header_line": plan.header_line}, table=table.name)
+            gaps = True
+    line, join = sql.staged_line(plan.header_line + 1 if plan.format == "csv" else None, gaps=gaps)
     if faulty:
         _exec(
             con,
-            f"""INSERT INTO rejects
-            SELECT $kind, $src, {line}, list_extract($labels, s.fault), list_extract($reasons, s.fault),
-                   s.raw, $sha, $now
-            FROM ({FAULTY}) s {join}""",
+            sql.reject_faulty(line, join),
             {**common, "reasons": stage.reasons, "labels": stage.labels},
             table="rejects",
         )
     if broken:
-        _exec(
-            con,
-            f"""INSERT INTO rejects
-            SELECT $kind, $src, line, col, {STRUCTURAL_REASON}, csv_line, $sha, $now FROM {BROKEN}""",
-            common,
-            table="rejects",
-        )
+        _exec(con, sql.REJECT_BROKEN, common, table="rejects")
     if faulty:
-        good = f"""SELECT $first + row_number() OVER (ORDER BY rowid) - 1 AS rid,
-                   rowid - (SELECT min(rowid) FROM {STAGE}) AS pos FROM {STAGE} WHERE fault IS NULL"""
+        good = sql.GOOD_STAGED
     elif join:
-        good = f"SELECT rowid AS rid, rowid - $first AS pos FROM {quote_ident(table.name)} WHERE rowid >= $first"
+        good = sql.good_new(table.name)
     else:
         return
-    _exec(
-        con,
-        f"CREATE TEMP TABLE {_name(LINES)} AS SELECT s.rid, {line} AS line FROM ({good}) s {join}",
-        {"first": first_new},
-        table=table.name,
-    )
+    _exec(con, sql.good_lines(good, line, join), {"first": first_new}, table=table.name)
 
 
 def _line_of(con: duckdb.DuckDBPyConnection, plan: FilePlan, alias: str, *, lines_alias: str = "nl") -> tuple[str, str]:
     """(join, expression) giving the line of the new row ``alias.rid`` of this file."""
     base = 1 if plan.format == "parquet" else plan.header_line + 1
-    formula = f"({base} + {alias}.rid - $first)"
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = $name", {"name": _name(LINES)}
-    ).fetchall()[0][0]
-    if not exists:
-        return "", formula
-    nl = lines_alias
-    return f"LEFT JOIN {LINES} {nl} ON {nl}.rid = {alias}.rid", f"coalesce({nl}.line, {formula})"
+    recorded = con.execute(sql.TEMP_EXISTS, {"name": sql.bare(sql.LINES)}).fetchall()[0][0]
+    return sql.new_row_line(alias, base, recorded=bool(recorded), lines_alias=lines_alias)
 
 
 def _settle_repeats(
@@ -603,119 +466,45 @@ def _settle_repeats(
     themselves then decide, rows are compared whole, and the bookkeeping of rows that go
     goes with them.
     """
-    target = quote_ident(table.name)
-    keys = [quote_ident(k) for k in table.key]
-    hashed = f"hash({', '.join(keys)})"
     new = {"first": first_new}
     mine = {"file": file_id, "kind": table.name}
     hashes = _repeated_in_file(con, file_id, added, table) if added > 1 else set()
     sources = []
     if stored_before:
-        recorded = _one(con, f"SELECT count(*) FROM ingest_keys WHERE {_EARLIER_FILES}", mine, table=table.name)[0]
+        recorded = _one(con, sql.EARLIER_KEYS, mine, table=table.name)[0]
         if recorded == stored_before:
-            sources.append(
-                f"""SELECT DISTINCT k.key_hash AS kh FROM ingest_keys k
-                SEMI JOIN (SELECT key_hash FROM ingest_keys WHERE file_id = $file) n ON k.key_hash = n.key_hash
-                WHERE {_EARLIER_FILES.replace("file_id", "k.file_id")}"""
-            )
+            sources.append(sql.EARLIER_REPEATS)
         else:
-            sources.append(
-                f"""SELECT DISTINCT {hashed} AS kh FROM {target} WHERE rowid < $first
-                AND {hashed} IN (SELECT key_hash FROM ingest_keys WHERE file_id = $file)"""
-            )
+            sources.append(sql.earlier_repeats_scanned(table.name, table.key))
     for source in sources:
         hashes.update(int(h) for (h,) in _exec(con, source, _used({**new, **mine}, source), table=table.name))
     if not hashes:
         return 0, 0, 0
     update = mapping is not None and mapping.on_conflict == "update"
-    content = "struct_pack(" + ", ".join(f"{quote_ident(c)} := {quote_ident(c)}" for c in table.column_names) + ")"
-    lo, hi = _one_any(
-        con, f"SELECT min({keys[0]}), max({keys[0]}) FROM {target} WHERE rowid >= $first", new, table.name
-    )
-    window = f"PARTITION BY {', '.join(keys)} ORDER BY rid"
+    lo, hi = _one_any(con, sql.new_key_range(table.name, table.key[0]), new, table.name)
     _exec(
         con,
-        f"""CREATE TEMP TABLE {_name(REPEATS)} AS
-        SELECT *, CASE
-            WHEN n = 1 THEN 'first'
-            WHEN content IS NOT DISTINCT FROM {"prev" if update else "first_content"} THEN 'duplicate'
-            WHEN $update THEN 'update' ELSE 'conflict' END AS verdict
-        FROM (
-            SELECT rid, {", ".join(keys)}, content, kh,
-                   row_number() OVER ({window}) AS n,
-                   lag(content) OVER ({window}) AS prev,
-                   first_value(content) OVER ({window}) AS first_content,
-                   first_value(rid) OVER ({window}) AS first_rid,
-                   max(rid) OVER (PARTITION BY {", ".join(keys)}) AS last_rid
-            FROM (
-                SELECT * FROM (SELECT rowid AS rid, {", ".join(keys)}, {content} AS content, {hashed} AS kh
-                               FROM {target} WHERE rowid >= $first)
-                UNION ALL  -- stored rows: the new keys' range first, so zone maps skip most row groups
-                SELECT * FROM (SELECT rowid AS rid, {", ".join(keys)}, {content} AS content, {hashed} AS kh
-                               FROM {target} WHERE {keys[0]} BETWEEN $lo AND $hi AND rowid < $first)
-            ) WHERE kh IN (SELECT unnest(CAST($hashes AS UBIGINT[]))))""",
+        sql.repeats(table.name, table.key, table.column_names, update=update),
         {**new, "update": update, "hashes": sorted(hashes), "lo": lo, "hi": hi},
         table=table.name,
     )
     line_join, line = _line_of(con, plan, "r")
     first_join, first_line = _line_of(con, plan, "f", lines_alias="fl")
-    raw = (
-        "concat_ws(',', " + ", ".join(f"CAST(r.content.{quote_ident(c)} AS VARCHAR)" for c in table.column_names) + ")"
-    )
     common = _common(plan, table, now)
-    has_conflicts = _one(con, f"SELECT count(*) FROM {REPEATS} WHERE verdict = 'conflict'", table=table.name)[0]
+    has_conflicts = _one(con, sql.CONFLICT_COUNT, table=table.name)[0]
     if has_conflicts:
         _exec(
             con,
-            f"""INSERT INTO rejects
-            SELECT $kind, $src, {line}, $key_label,
-                   'conflicts with the row loaded from ' || CASE WHEN r.first_rid >= $first
-                       THEN $src || ':' || {first_line}
-                       ELSE coalesce(prior.source_file || ':' || prior.line, 'an earlier file (line not recorded)') END,
-                   {raw}, $sha, $now
-            FROM (SELECT * FROM {REPEATS} WHERE verdict = 'conflict') r
-            JOIN (SELECT rid FROM {REPEATS}) f ON f.rid = r.first_rid
-            {line_join}
-            {first_join}
-            LEFT JOIN (
-                SELECT k.key_hash, arg_max(l.source_file, k.line) AS source_file, max(k.line) AS line
-                FROM ingest_keys k JOIN ingest_files i ON i.file_id = k.file_id
-                JOIN ingest_log l ON l.file_sha256 = i.file_sha256 AND l.kind = i.kind
-                WHERE i.kind = $kind AND k.file_id <> $file
-                  AND k.key_hash IN (SELECT kh FROM {REPEATS} WHERE verdict = 'conflict')
-                GROUP BY k.key_hash) prior ON prior.key_hash = r.kh""",
+            sql.reject_conflicts(table.column_names, line, line_join, first_line, first_join),
             {**common, "first": first_new, "key_label": table.key[0], "file": file_id},
             table="rejects",
         )
-    conflicts, duplicates, updates = _one(
-        con,
-        f"""SELECT count(*) FILTER (verdict = 'conflict'), count(*) FILTER (verdict = 'duplicate'),
-                   count(*) FILTER (verdict = 'update') FROM {REPEATS} WHERE rid >= $first""",
-        new,
-        table=table.name,
-    )
-    gone = "n > 1" if not update else "rid <> last_rid"
-    _exec(
-        con,
-        f"""DELETE FROM ingest_keys WHERE file_id = $file AND line IN (
-            SELECT {line} FROM (SELECT rid FROM {REPEATS} WHERE {gone} AND rid >= $first) r {line_join})""",
-        {**new, "file": file_id},
-        table="ingest_keys",
-    )
+    conflicts, duplicates, updates = _one(con, sql.VERDICT_COUNTS, new, table=table.name)
+    _exec(con, sql.forget_gone_keys(line, line_join, update=update), {**new, "file": file_id}, table="ingest_keys")
     if update:
-        _exec(
-            con,
-            f"""DELETE FROM ingest_keys WHERE {_EARLIER_FILES} AND key_hash IN (
-                SELECT kh FROM {REPEATS} WHERE rid < $first AND rid <> last_rid)""",
-            {**new, **mine},
-            table="ingest_keys",
-        )
-    _exec(con, f"DELETE FROM {target} WHERE rowid IN (SELECT rid FROM {REPEATS} WHERE {gone})", table=table.name)
+        _exec(con, sql.FORGET_REPLACED_KEYS, {**new, **mine}, table="ingest_keys")
+    _exec(con, sql.delete_gone(table.name, update=update), table=table.name)
     return conflicts, duplicates, updates
-
-
-# ingest_keys rows of the files of this kind loaded before this one ($kind, $file)
-_EARLIER_FILES = "file_id IN (SELECT file_id FROM ingest_files WHERE kind = $kind AND file_id <> $file)"
 
 
 def _repeated_in_file(con: duckdb.DuckDBPyConnection, file_id: int, added: int, table: Table) -> set[int]:
@@ -728,9 +517,8 @@ def _repeated_in_file(con: duckdb.DuckDBPyConnection, file_id: int, added: int, 
     slices = max(1, -(-added // KEYS_PER_SLICE))
     found: set[int] = set()
     for part in range(slices):
-        where = " AND key_hash % $slices = $part" if slices > 1 else ""
         params = {"file": file_id, **({"slices": slices, "part": part} if slices > 1 else {})}
-        hashes = _numpy(con, f"SELECT key_hash FROM ingest_keys WHERE file_id = $file{where}", params, table)
+        hashes = _numpy(con, sql.file_key_hashes(slices > 1), params, table)
         hashes.sort()
         found.update(int(h) for h in np.unique(hashes[1:][hashes[1:] == hashes[:-1]]))
     return found
@@ -745,20 +533,12 @@ def _numpy(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any], t
 def _record_keys(con: duckdb.DuckDBPyConnection, plan: FilePlan, table: Table, first_new: int) -> int:
     """Note each new row's key hash and line under a new file id (returned): the earlier row
     a later conflict names, and what repeats are looked for in."""
-    file_id = _one(con, "SELECT coalesce(max(file_id), 0) + 1 FROM ingest_files", table="ingest_files")[0]
-    _exec(
-        con,
-        "INSERT INTO ingest_files VALUES ($file, $kind, $sha)",
-        {"file": file_id, "kind": table.name, "sha": plan.sha256},
-        table="ingest_files",
-    )
-    keys = ", ".join(f"t.{quote_ident(k)}" for k in table.key)
+    file_id = _one(con, sql.NEXT_FILE_ID, table="ingest_files")[0]
+    _exec(con, sql.RECORD_FILE, {"file": file_id, "kind": table.name, "sha": plan.sha256}, table="ingest_files")
     join, line = _line_of(con, plan, "t")
     _exec(
         con,
-        f"""INSERT INTO ingest_keys SELECT $file, hash({keys}), {line}
-        FROM (SELECT rowid AS rid, {keys.replace("t.", "")} FROM {quote_ident(table.name)} WHERE rowid >= $first) t
-        {join}""",
+        sql.record_keys(table.name, table.key, line, join),
         {"file": file_id, "first": first_new},
         table="ingest_keys",
     )
@@ -767,12 +547,7 @@ def _record_keys(con: duckdb.DuckDBPyConnection, plan: FilePlan, table: Table, f
 
 def _insert_good(con: duckdb.DuckDBPyConnection, table: Table, stage: StageSql) -> int:
     """Good rows straight from the reader into the canonical table, in file order."""
-    columns = ", ".join(quote_ident(c) for c in table.column_names)
-    query = (
-        f"INSERT INTO {quote_ident(table.name)} ({columns}) "
-        f"SELECT {', '.join('s.' + quote_ident(c) for c in table.column_names)} "
-        f"FROM ({stage.query}) s WHERE s.fault IS NULL"
-    )
+    query = sql.insert_good(table.name, table.column_names, stage.query)
     return int(_exec(con, query, stage.params, table=table.name)[0][0])
 
 
@@ -789,21 +564,11 @@ def _drop_temps(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     """Drop the temporary tables of a load that exist: one look-up, not a DROP for each name."""
     present = {
         name
-        for (name,) in _exec(
-            con,
-            "SELECT table_name FROM duckdb_tables() WHERE temporary AND list_contains($names, table_name)",
-            {"names": [_name(t) for t in TEMP_TABLES]},
-            table=table.name,
-        )
+        for (name,) in _exec(con, sql.TEMP_PRESENT, {"names": [sql.bare(t) for t in sql.TEMP_TABLES]}, table=table.name)
     }
-    for name in TEMP_TABLES:
-        if _name(name) in present:
-            _exec(con, f"DROP TABLE IF EXISTS {name}", table=table.name)
-
-
-def _name(qualified: str) -> str:
-    """The bare name of a ``temp.`` table, as CREATE TEMP TABLE wants it."""
-    return qualified.removeprefix("temp.")
+    for name in sql.TEMP_TABLES:
+        if sql.bare(name) in present:
+            _exec(con, sql.drop_temp(name), table=table.name)
 
 
 def _one(

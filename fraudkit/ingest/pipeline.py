@@ -22,6 +22,7 @@ from typing import Literal
 
 import duckdb
 
+from fraudkit.engine.sql import ingest as sql
 from fraudkit.errors import ConfigError
 from fraudkit.ingest.fingerprint import FingerprintPass
 from fraudkit.ingest.load import AlreadyIngested, LoadCounts, ReaderFailed, Undo, ensure_tables, load_file
@@ -218,7 +219,7 @@ def _run(
     total = len(plans)
     now = datetime.now()
     sizes = [_file_bytes(plan) for plan in plans]
-    _sql(con, "BEGIN TRANSACTION", table)
+    _sql(con, sql.BEGIN, table)
     try:
         with stage(reporter, table.name, total=sum(sizes), unit="bytes") as loading:
             holds_rows = False  # whether the transaction holds any file's rows yet
@@ -255,10 +256,10 @@ def _run(
                 _emit(progress, ProgressEvent("finish", index, total, plan.path, result))
             loading.note = _summary_note(summary)
             prints.wait_all()
-            _sql(con, "COMMIT", table)
+            _sql(con, sql.COMMIT, table)
     except BaseException:
         with contextlib.suppress(duckdb.Error):  # the transaction may already have ended
-            con.execute("ROLLBACK")
+            con.execute(sql.ROLLBACK)
         raise
     return summary
 
@@ -321,8 +322,8 @@ def _load(
         try:
             return load(peeked, fingerprint=partial(prints.result, index))
         except (Undo, ReaderFailed) as undo:
-            _sql(con, "ROLLBACK", table)  # nothing else is in the transaction
-            _sql(con, "BEGIN TRANSACTION", table)
+            _sql(con, sql.ROLLBACK, table)  # nothing else is in the transaction
+            _sql(con, sql.BEGIN, table)
             if isinstance(undo, AlreadyIngested):
                 return None
             exact = exact or isinstance(undo, ReaderFailed)
@@ -336,15 +337,8 @@ def _schema_in_place(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether every table ingest writes exists in its current form: one query, where creating
     them "if not exists" costs a statement each (a tenth of a small file's ingest)."""
     names = [*TABLES, "rejects", "ingest_log", "ingest_files", "ingest_keys"]
-    tables = con.execute(
-        """SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary
-        AND database_name = current_database() AND list_contains($names, table_name)""",
-        {"names": names},
-    ).fetchall()[0][0]
-    narrow_keys = con.execute(
-        """SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = 'ingest_keys'
-        AND database_name = current_database() AND column_name = 'file_id'"""
-    ).fetchall()[0][0]
+    tables = con.execute(sql.SCHEMA_TABLES_PRESENT, {"names": names}).fetchall()[0][0]
+    narrow_keys = con.execute(sql.KEYS_BY_FILE_ID).fetchall()[0][0]
     found = (tables, narrow_keys)
     return found == (len(names), 1)
 
@@ -370,11 +364,11 @@ def _emit(progress: ProgressFn | None, event: ProgressEvent) -> None:
 @contextmanager
 def _insertion_order_kept(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Line numbers rely on staged rows keeping file order; restore the user's setting after."""
-    before = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    before = con.execute(sql.INSERTION_ORDER).fetchall()[0][0]
     if not before:
-        con.execute("SET preserve_insertion_order = true")
+        con.execute(sql.KEEP_INSERTION_ORDER)
     try:
         yield
     finally:
         if not before:
-            con.execute("SET preserve_insertion_order = false")
+            con.execute(sql.DROP_INSERTION_ORDER)

@@ -17,6 +17,7 @@ from typing import BinaryIO, Literal
 
 import duckdb
 
+from fraudkit.engine.sql import ingest as sql
 from fraudkit.errors import InputFileError
 from fraudkit.exposure import mask_text
 from fraudkit.ingest.encoding import newline_of, resolve_encoding, scan_file, scan_prefix, transcode_to_utf8
@@ -25,7 +26,6 @@ from fraudkit.ingest.scratch import Scratch, literal_path
 from fraudkit.ingest.sources import FileFormat, detect_format
 from fraudkit.ingest.validate import IngestSettings
 from fraudkit.schema import Table
-from fraudkit.store import quote_ident
 from fraudkit.text import noun
 
 # Defaults the schema promises ("CNY by default", "success unless stated"); a mapping wins.
@@ -101,10 +101,7 @@ def ingested_from(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> bool
 def _logged(
     con: duckdb.DuckDBPyConnection, column: Literal["file_sha256", "source_file"], value: str, kind: str
 ) -> bool:
-    rows = con.execute(
-        f"SELECT count(*) FROM ingest_log WHERE {quote_ident(column)} = $value AND kind = $kind",
-        {"value": value, "kind": kind},
-    ).fetchall()
+    rows = con.execute(sql.logged(column), {"value": value, "kind": kind}).fetchall()
     return bool(rows[0][0])
 
 
@@ -368,7 +365,7 @@ def _parquet_rows(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
     """Row count from the Parquet footer (no data read)."""
     try:
         with literal_path(path) as name:
-            rows = con.execute("SELECT sum(num_rows) FROM parquet_file_metadata($path)", {"path": name}).fetchall()
+            rows = con.execute(sql.PARQUET_ROWS, {"path": name}).fetchall()
     except duckdb.Error:
         return None
     return None if rows[0][0] is None else int(rows[0][0])
@@ -377,7 +374,7 @@ def _parquet_rows(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
 def _parquet_schema(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     try:
         with literal_path(path) as name:
-            rows = con.execute("DESCRIBE SELECT * FROM read_parquet($path)", {"path": name}).fetchall()
+            rows = con.execute(sql.PARQUET_SCHEMA, {"path": name}).fetchall()
     except duckdb.Error as exc:
         raise InputFileError(
             path, f"unreadable Parquet file: {str(exc).splitlines()[0]}", hint="export it again"
