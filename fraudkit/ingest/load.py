@@ -38,6 +38,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from fraudkit.engine.sql import BEGIN, COMMIT, ROLLBACK
 from fraudkit.engine.sql import ingest as sql
 from fraudkit.engine.sql import store as store_sql
 from fraudkit.engine.sql.ingest_checks import Params
@@ -107,14 +108,14 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _migrate_keys(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(sql.BEGIN)
+    con.execute(BEGIN)
     try:
         for statement in sql.KEYS_TO_FILE_IDS:
             con.execute(statement)
-        con.execute(sql.COMMIT)
+        con.execute(COMMIT)
     except BaseException:
         with contextlib.suppress(duckdb.Error):
-            con.execute(sql.ROLLBACK)
+            con.execute(ROLLBACK)
         raise
 
 

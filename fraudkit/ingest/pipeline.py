@@ -22,6 +22,7 @@ from typing import Literal
 
 import duckdb
 
+from fraudkit.engine.sql import BEGIN, COMMIT, ROLLBACK
 from fraudkit.engine.sql import ingest as sql
 from fraudkit.errors import ConfigError
 from fraudkit.ingest.fingerprint import FingerprintPass
@@ -219,7 +220,7 @@ def _run(
     total = len(plans)
     now = datetime.now()
     sizes = [_file_bytes(plan) for plan in plans]
-    _sql(con, sql.BEGIN, table)
+    _sql(con, BEGIN, table)
     try:
         with stage(reporter, table.name, total=sum(sizes), unit="bytes") as loading:
             holds_rows = False  # whether the transaction holds any file's rows yet
@@ -256,10 +257,10 @@ def _run(
                 _emit(progress, ProgressEvent("finish", index, total, plan.path, result))
             loading.note = _summary_note(summary)
             prints.wait_all()
-            _sql(con, sql.COMMIT, table)
+            _sql(con, COMMIT, table)
     except BaseException:
         with contextlib.suppress(duckdb.Error):  # the transaction may already have ended
-            con.execute(sql.ROLLBACK)
+            con.execute(ROLLBACK)
         raise
     return summary
 
@@ -322,8 +323,8 @@ def _load(
         try:
             return load(peeked, fingerprint=partial(prints.result, index))
         except (Undo, ReaderFailed) as undo:
-            _sql(con, sql.ROLLBACK, table)  # nothing else is in the transaction
-            _sql(con, sql.BEGIN, table)
+            _sql(con, ROLLBACK, table)  # nothing else is in the transaction
+            _sql(con, BEGIN, table)
             if isinstance(undo, AlreadyIngested):
                 return None
             exact = exact or isinstance(undo, ReaderFailed)

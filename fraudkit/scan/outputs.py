@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 
 from fraudkit.atomic import write_file, write_text
+from fraudkit.engine.sql import BEGIN, COMMIT, ROLLBACK
 from fraudkit.engine.sql import scan as sql
 from fraudkit.engine.sql.store import insert_by_name
 from fraudkit.exposure import Reveal, mask_frame, mask_id, mask_text, pseudonymise_frame, revealed, store_secret
@@ -50,7 +51,7 @@ def save_scan(con: duckdb.DuckDBPyConnection, result: ScanResult) -> None:
     for table, frame in frames.items():  # registered outside the transaction: an aborted one refuses unregister
         con.register(f"{table}_out", frame)
     try:
-        con.execute(sql.BEGIN)
+        con.execute(BEGIN)
         try:
             for table in frames:
                 out = f"{table}_out"
@@ -61,9 +62,9 @@ def save_scan(con: duckdb.DuckDBPyConnection, result: ScanResult) -> None:
                 con.execute(sql.delete_run(table), [result.run_id])
                 con.execute(insert_by_name(table, out))
         except BaseException:
-            con.execute(sql.ROLLBACK)
+            con.execute(ROLLBACK)
             raise
-        con.execute(sql.COMMIT)
+        con.execute(COMMIT)
     finally:
         for table in frames:
             con.unregister(f"{table}_out")

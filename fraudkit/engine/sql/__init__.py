@@ -10,6 +10,15 @@ and leaves every value to a bound parameter. A test greps the rest of the packag
 
 from __future__ import annotations
 
+BEGIN = "BEGIN TRANSACTION"
+"""Start one transaction: what a stage writes together (a scan's three tables, a file's rows) lands together."""
+
+COMMIT = "COMMIT"
+"""Keep what the transaction wrote."""
+
+ROLLBACK = "ROLLBACK"
+"""Undo what the transaction wrote: a crash or an error leaves the store as it was."""
+
 
 def quote_ident(name: str) -> str:
     """Quote an identifier for DuckDB so that any text is safe as a column or table name."""

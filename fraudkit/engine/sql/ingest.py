@@ -13,10 +13,6 @@ from __future__ import annotations
 from fraudkit.engine.sql import column_list, quote_ident
 from fraudkit.engine.sql.ingest_checks import Params, cleaned_name, parsed_name
 
-BEGIN = "BEGIN TRANSACTION"
-COMMIT = "COMMIT"
-ROLLBACK = "ROLLBACK"
-
 STAGE = "temp._fk_stage"
 BROKEN = "temp._fk_broken"
 GAPS = "temp._fk_gaps"

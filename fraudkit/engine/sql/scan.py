@@ -259,15 +259,6 @@ FLAGGED = "SELECT cluster_id FROM scan_clusters WHERE as_of = $at AND flagged"
 """The clusters one saved scan (``$at``) flagged: only these are water houses to act on or cite; an
 unflagged candidate (a busy shop that forwards its takings fast) is neither."""
 
-BEGIN = "BEGIN TRANSACTION"
-"""Start the one transaction a scan is saved in."""
-
-COMMIT = "COMMIT"
-"""Keep what the transaction wrote."""
-
-ROLLBACK = "ROLLBACK"
-"""Undo what the transaction wrote."""
-
 
 def create_like(table: str, source: str) -> str:
     """Create ``table`` with ``source``'s columns and no rows, unless it exists."""
