@@ -1,0 +1,288 @@
+"""The routes of a :class:`~fraudkit.engine.shards.Sharding` followed in Spark, and a function run per shard.
+
+Each input row is tagged with the shards that need it (``pmod(xxhash64(key), shards)`` for an Owner;
+a join with a key -> shards table for the other routes; ``explode`` for a row that several shards
+need), the inputs are put in one long frame (a ``__frame`` tag, each input's columns under its own
+prefix, the others null), and ``groupBy(__shard).applyInArrow`` hands each shard's rows to Python
+in one Arrow table, where they are split back into the input frames and given to the unchanged
+Polars function. One long frame rather than ``cogroup``: cogroup takes two inputs and the features
+read five; the price is a null column per other input's column, which Arrow stores as a validity
+bitmap plus the column's buffer. A :class:`~fraudkit.engine.shards.Derived` frame (the phone-account
+links) is a ``cogroup`` of its two inputs by bucket.
+
+pyspark is imported inside the functions: importing this module needs neither pyspark nor Java.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+import pyarrow as pa
+
+from fraudkit.engine.shards import (
+    FRAME,
+    SHARD,
+    Along,
+    Derived,
+    Owner,
+    ShardFn,
+    Sharding,
+    Through,
+    as_input,
+    check_shards,
+    conform,
+    open_shard,
+    own_flag,
+)
+from fraudkit.engine.spark import SparkBackend, quiet_pyspark, spark_schema_of, to_spark_arrow
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+_KEY = "__key"
+_SHARDS = "__shards"
+_BUCKET = "__bucket"
+
+
+def _prefixed(frame: str, column: str) -> str:
+    return f"{frame}__{column}"
+
+
+def spark_shard_of(key: Column, shards: int) -> Column:
+    """The shard of a key on Spark: ``pmod(xxhash64(key), shards)`` as an int, null for a null key."""
+    from pyspark.sql import functions as F
+
+    return F.when(key.isNotNull(), F.pmod(F.xxhash64(key), F.lit(shards))).cast("int")
+
+
+def polars_schema_of(frame: DataFrame) -> dict[str, pl.DataType]:
+    """The Polars types a Spark DataFrame's rows arrive with, timestamps as naive wall times."""
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    empty = pl.DataFrame(pa.Table.from_batches([], schema=to_arrow_schema(frame.schema)))
+    return {
+        name: pl.Datetime(dtype.time_unit) if isinstance(dtype, pl.Datetime) else dtype
+        for name, dtype in empty.schema.items()
+    }
+
+
+class SparkShards:
+    """A function per shard on Spark: the routes tagged in Spark SQL, the shards through ``applyInArrow``."""
+
+    name = "spark"
+
+    def __init__(self, backend: SparkBackend | None = None) -> None:
+        self.backend = backend or SparkBackend()
+
+    def map_shards(
+        self,
+        frames: Mapping[str, Any],
+        sharding: Sharding,
+        fn: ShardFn,
+        schema: Mapping[str, pl.DataType],
+        *,
+        shards: int,
+    ) -> pl.DataFrame:
+        """``fn`` per shard on the executors; inputs are Polars frames (sent through the driver) or Spark
+        DataFrames, the results come back to the driver as one Polars frame in no particular order."""
+        check_shards(shards)
+        sharding.check_frames(frames)
+        spark = self.backend.session
+        with quiet_pyspark():
+            inputs = {name: _to_spark(spark, frame) for name, frame in frames.items()}
+            table = self.map_shards_frame(inputs, sharding, fn, schema, shards=shards).toArrow()
+        result = pl.from_arrow(table)
+        assert isinstance(result, pl.DataFrame)
+        return as_input(result, schema, _time_zone(spark))
+
+    def map_shards_frame(
+        self,
+        frames: Mapping[str, DataFrame],
+        sharding: Sharding,
+        fn: ShardFn,
+        schema: Mapping[str, pl.DataType],
+        *,
+        shards: int,
+    ) -> DataFrame:
+        """The lake-to-lake form: Spark DataFrames in, the shards' results as one Spark DataFrame out
+        (lazy, unordered, Spark's types), nothing through the driver."""
+        check_shards(shards)
+        sharding.check_frames(frames)
+        spark = next(iter(frames.values())).sparkSession
+        time_zone = _time_zone(spark)
+        schemas = {name: polars_schema_of(frame) for name, frame in frames.items()}
+        tagged = _tag(frames, sharding, shards, time_zone)
+        long = _long_frame(tagged)
+        from pyspark.sql.pandas.types import to_arrow_schema
+
+        spark_schema = spark_schema_of(schema)
+        apply = _per_shard(fn, sharding, shards, schemas, dict(schema), to_arrow_schema(spark_schema), time_zone)
+        with quiet_pyspark():
+            return long.groupBy(SHARD).applyInArrow(apply, spark_schema)
+
+
+def _time_zone(spark: SparkSession) -> str:
+    return spark.conf.get("spark.sql.session.timeZone") or "UTC"
+
+
+def _to_spark(spark: SparkSession, frame: Any) -> DataFrame:
+    """A Polars frame as a Spark DataFrame (through the driver); a Spark DataFrame as it is."""
+    if isinstance(frame, pl.LazyFrame):
+        frame = frame.collect()
+    if not isinstance(frame, pl.DataFrame):
+        return frame
+    schema = spark_schema_of(frame.schema)
+    if frame.height == 0:
+        return spark.createDataFrame([], schema)
+    return spark.createDataFrame(to_spark_arrow(frame), schema)
+
+
+def _derive(frames: Mapping[str, DataFrame], derived: Derived, shards: int, time_zone: str) -> DataFrame:
+    """A derived frame per bucket of its ``by`` columns: ``cogroup`` of its two inputs, ``fn`` per bucket."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    (left_name, right_name), (left_by, right_by) = derived.inputs, derived.by
+    left, right = frames[left_name], frames[right_name]
+    schemas = (polars_schema_of(left), polars_schema_of(right))
+    # a null key hashes to the seed: every null falls in one bucket, on both sides alike
+    left = left.withColumn(_BUCKET, F.pmod(F.xxhash64(F.col(left_by)), F.lit(shards)))
+    right = right.withColumn(_BUCKET, F.pmod(F.xxhash64(F.col(right_by)), F.lit(shards)))
+    spark_schema = spark_schema_of(derived.schema)
+    target = to_arrow_schema(spark_schema)
+    fn, out = derived.fn, dict(derived.schema)
+
+    def apply(left_table, right_table):  # no hints: pyspark picks the calling convention from them
+        a = as_input(_polars(left_table), schemas[0], time_zone)
+        b = as_input(_polars(right_table), schemas[1], time_zone)
+        return to_spark_arrow(conform(fn(a, b), out, what=derived.name)).cast(target)
+
+    with quiet_pyspark():
+        return left.groupBy(_BUCKET).cogroup(right.groupBy(_BUCKET)).applyInArrow(apply, spark_schema)
+
+
+def _polars(table: pa.Table) -> pl.DataFrame:
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _pairs_map(frame: DataFrame, key: str, shards: Column) -> DataFrame:
+    """key -> array of distinct shards, from one frame's (key, shard) pairs."""
+    from pyspark.sql import functions as F
+
+    pairs = frame.select(F.col(key).alias(_KEY), shards.alias("_s")).where(F.col(_KEY).isNotNull())
+    return pairs.where(F.col("_s").isNotNull()).groupBy(_KEY).agg(F.collect_set("_s").alias(_SHARDS))
+
+
+def _route_map(
+    route: Through | Along, sources: Mapping[str, DataFrame], tagged: Mapping[str, DataFrame], shards: int
+) -> DataFrame | None:
+    from pyspark.sql import functions as F
+
+    if isinstance(route, Through):
+        source = sources[route.frame]
+        if route.key not in source.columns or route.to not in source.columns:
+            return None
+        return _pairs_map(source, route.key, spark_shard_of(F.col(route.to), shards))
+    done = tagged[route.frame]
+    keys = [k for k in route.keys if k in done.columns]
+    if not keys:
+        return None
+    pairs = done.select(F.explode(F.array(*[F.col(k) for k in keys])).alias(_KEY), F.col(SHARD))
+    return _pairs_map(pairs, _KEY, F.col(SHARD))
+
+
+def _tag(frames: Mapping[str, DataFrame], sharding: Sharding, shards: int, time_zone: str) -> dict[str, DataFrame]:
+    """Every input row once per shard that needs it, with ``__shard`` and the Owner flags (as locally)."""
+    from pyspark.sql import functions as F
+
+    sources: dict[str, DataFrame] = dict(frames)
+    for derived in sharding.derived:
+        sources[derived.name] = _derive(frames, derived, shards, time_zone)
+    no_shards = F.array().cast("array<int>")
+    tagged: dict[str, DataFrame] = {}
+    for name, routes in sharding.routes.items():
+        frame = frames[name]
+        columns = frame.columns
+        if isinstance(routes, str):  # BROADCAST
+            tagged[name] = frame.select(*columns, F.explode(F.sequence(F.lit(0), F.lit(shards - 1))).alias(SHARD))
+            continue
+        lists: list[Column] = []
+        for i, route in enumerate(routes):
+            if route.column not in columns:
+                continue  # an optional column the frame lacks: null everywhere, so it places nothing
+            if isinstance(route, Owner):
+                lists.append(F.array(spark_shard_of(F.col(route.column), shards)))
+                continue
+            mapping = _route_map(route, sources, tagged, shards)
+            if mapping is None:
+                continue
+            key, found = f"{_KEY}{i}", f"{_SHARDS}{i}"
+            mapping = mapping.toDF(key, found)
+            frame = frame.join(mapping, F.col(route.column) == F.col(key), "left").drop(key)
+            lists.append(F.coalesce(F.col(found), no_shards))
+        placed = F.array_distinct(F.array_compact(F.concat(*lists))) if lists else no_shards
+        out = frame.select(*columns, F.explode(placed).alias(SHARD))
+        flags = [
+            F.coalesce(spark_shard_of(F.col(r.column), shards) == F.col(SHARD), F.lit(False)).alias(own_flag(r.column))
+            for r in routes
+            if isinstance(r, Owner) and r.column in columns
+        ]
+        tagged[name] = out.select("*", *flags)
+    return tagged
+
+
+def _long_frame(tagged: Mapping[str, DataFrame]) -> DataFrame:
+    """The tagged inputs as one frame: ``__frame``, ``__shard``, and each input's columns under its prefix."""
+    from pyspark.sql import functions as F
+
+    parts = []
+    for name, frame in tagged.items():
+        cols = [F.col(c).alias(_prefixed(name, c)) for c in frame.columns if c != SHARD]
+        parts.append(frame.select(F.lit(name).alias(FRAME), F.col(SHARD), *cols))
+    long = parts[0]
+    for part in parts[1:]:
+        long = long.unionByName(part, allowMissingColumns=True)
+    return long
+
+
+def _per_shard(
+    fn: ShardFn,
+    sharding: Sharding,
+    shards: int,
+    schemas: Mapping[str, Mapping[str, pl.DataType]],
+    out: dict[str, pl.DataType],
+    target: pa.Schema,
+    time_zone: str,
+) -> Callable[[pa.Table], pa.Table]:
+    """The function applyInArrow runs on each shard's Arrow table (pickled to the executors with ``fn``).
+
+    No type hints on purpose: pyspark picks the Arrow calling convention from hints, and without
+    them passes the whole group as one ``pyarrow.Table``.
+    """
+    flags = {
+        name: [own_flag(r.column) for r in routes if isinstance(r, Owner)]
+        for name, routes in sharding.routes.items()
+        if not isinstance(routes, str)
+    }
+
+    def apply(table):
+        whole = _polars(table)
+        index = int(whole[SHARD][0])
+        parts = whole.partition_by(FRAME, as_dict=True)
+        tagged: dict[str, pl.DataFrame] = {}
+        for name, schema in schemas.items():
+            wanted = [*schema, *flags.get(name, [])]
+            part = parts.get((name,))
+            if part is None:
+                tagged[name] = pl.DataFrame(schema={**schema, **dict.fromkeys(flags.get(name, []), pl.Boolean())})
+                continue
+            present = [c for c in wanted if _prefixed(name, c) in part.columns]
+            tagged[name] = part.select(pl.col(_prefixed(name, c)).alias(c) for c in present)
+        shard = open_shard(index, shards, tagged, sharding, schemas, time_zone)
+        return to_spark_arrow(conform(fn(shard), out)).cast(target)
+
+    return apply
