@@ -136,10 +136,16 @@ OPTION_KEYS: dict[str, str] = {
 }
 """Options every command that has them takes from the configuration tree when not typed."""
 COMMAND_KEYS: dict[str, dict[str, str]] = {
-    "scan": {"window": "scan.window", "top": "scan.top", "engine": "engine.name"},
+    "ingest": {"engine": "engine.name", "lake": "engine.lake"},
+    "scan": {"window": "scan.window", "top": "scan.top", "engine": "engine.name", "lake": "engine.lake"},
     "eval_scan": {"window": "scan.window"},
     "trace": {"hops": "trace.hops", "within": "trace.within"},
-    "features": {"window": "features.window", "history": "features.history"},
+    "features": {
+        "window": "features.window",
+        "history": "features.history",
+        "engine": "engine.name",
+        "lake": "engine.lake",
+    },
     "train": {"target": "train.target", "capacity": "warn.capacity"},
     "warn": {"top": "warn.capacity", "lookback": "warn.lookback", "skip_called": "warn.skip_called"},
     "daily": {
@@ -384,8 +390,17 @@ EngineOption = Annotated[
     EngineName | None,
     typer.Option(
         "--engine",
-        help="Where the graph steps run (connected components, per-cluster work): duckdb, or spark "
-        "(local[2] or [engine] master); the tables are read from the store either way.",
+        help="duckdb, or spark (local[2] or [engine] master): with a --lake the tables live there, without "
+        "one they stay in the store (and scan runs its graph steps on Spark).",
+    ),
+]
+LakeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lake",
+        metavar="DIR",
+        help="With --engine spark: the Parquet lake holding the tables (a folder, hdfs://… or s3a://…); "
+        "the --db store keeps rejects, the ingest log, the audit and the outputs.",
     ),
 ]
 TargetName = Literal["victim", "fraud_number", "mule"]  # fraudkit.model.params.TARGETS (too heavy to import here)
@@ -432,6 +447,35 @@ def _need_store(db: Path) -> None:
     from fraudkit.store import require_store
 
     require_store(db)
+
+
+def _on_lake(engine: str | None, lake: str | None, command: str) -> Any:
+    """The Spark backend on the lake when the command's tables live in one (``--engine spark`` with a
+    ``--lake``, or the configuration's), else None: the store holds them. Refused before any work: a
+    typed --lake on DuckDB, Spark missing, a lake that is a file. ``[engine] lake`` in a file is only
+    read by the Spark engine."""
+    if lake is None:
+        return None
+    if engine != "spark":
+        if _tree().setting("engine.lake").source.startswith("option"):
+            raise ConfigError("--lake is where the spark engine keeps the tables", hint="add --engine spark")
+        return None
+    from fraudkit.config import backend
+
+    on_lake = backend(_tree(), engine, lake=lake)
+    on_lake.lake(command)  # starts Spark and looks at the lake
+    return on_lake
+
+
+def _lake_views(con: Any, on_lake: Any, command: str) -> Any:
+    """For the block, the lake's tables in place of the store's on ``con`` (nothing to do off a lake)."""
+    if on_lake is None:
+        from contextlib import nullcontext
+
+        return nullcontext()
+    from fraudkit.engine.lake_views import lake_views
+
+    return lake_views(con, on_lake.lake(command))
 
 
 def _ops_store_url(db: Path, ops_db: str | None, *, what: str = "", may_create: bool = False) -> str:
@@ -532,10 +576,14 @@ def ingest(
         ),
     ] = None,
     lock_wait: LockWaitOption = None,
+    engine: EngineOption = None,
+    lake: LakeOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Load CSV/Parquet files into a canonical table; bad rows go to `rejects` with a reason.
+
+    With --engine spark --lake DIR the rows loaded are then appended to the lake (by day for events).
 
     Example: [bold]fraudkit ingest exports/*.csv --kind transactions --mapping bank_cn.toml[/]
     """
@@ -544,14 +592,31 @@ def ingest(
     from fraudkit.store import open_store
     from fraudkit.views import ingest_table, stage_status
 
+    on_lake = _on_lake(engine, lake, f"ingest {kind}")  # before the store is opened or made
+    settings = ingest_settings(_tree())
     with (
         open_store(db, timezone=timezone, lock_wait=lock_wait, create=True) as con,
         stage_status(console, f"ingesting {kind}") as update,
     ):
-        summary = ingest_paths(
-            con, paths, kind, mapping, encoding=encoding, progress=update, settings=ingest_settings(_tree())
-        )
+        if on_lake is None:
+            summary = ingest_paths(con, paths, kind, mapping, encoding=encoding, progress=update, settings=settings)
+        else:
+            from fraudkit.ingest.lake import LakeBehind, ingest_to_lake
+
+            try:
+                done = ingest_to_lake(
+                    con, on_lake, paths, kind, mapping, encoding=encoding, progress=update, settings=settings
+                )
+            except LakeBehind as behind:
+                raise _fail(f"interrupted; {behind}", EXIT_INTERRUPTED) from None
+            summary = done.summary
     console.print(ingest_table(summary))
+    if on_lake is not None:
+        loaded_now = sum(not f.skipped for f in summary.files)
+        behind = (
+            f" (with {plural(done.lake_files - loaded_now, 'file')} it lacked)" if done.lake_files > loaded_now else ""
+        )
+        console.print(f"{plural(done.lake_rows, 'row')} added to the lake's {kind} in {escape(str(lake))}{behind}")
     if summary.rejected:
         console.print(f"{plural(summary.rejected, 'row')} rejected: see [bold]fraudkit rejects --kind {kind}[/]")
 
@@ -624,6 +689,7 @@ def scan(
     ),
     reveal: RevealOption = False,
     engine: EngineOption = None,
+    lake: LakeOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -642,8 +708,9 @@ def scan(
     span = parse_duration(window)
     _out_folder(out)
     _need_store(db)
-    graph_engine = backend(_tree(), engine)  # Spark missing: one line, before the store is opened
-    with open_store(db) as con:
+    on_lake = _on_lake(engine, lake, "scan")
+    graph_engine = on_lake or backend(_tree(), engine)  # Spark missing: one line, before the store is opened
+    with open_store(db) as con, _lake_views(con, on_lake, "scan"):
         with stage_status(console, "scanning") as update:
             when = store_as_of(con, as_of, window=span)
             update(f"as of {when:%Y-%m-%d %H:%M}, window {format_duration(span)}")
@@ -724,6 +791,8 @@ def features(
         bool,
         typer.Option("--reveal", help="Write full accounts and phones, not pseudonyms (recorded in the audit log)."),
     ] = False,
+    engine: EngineOption = None,
+    lake: LakeOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -751,8 +820,9 @@ def features(
     span, look_back = parse_duration(window), parse_duration(history, option="--history")
     _out_folder(out)
     _need_store(db)
+    on_lake = _on_lake(engine, lake, "compute features")
     secret = store_secret_at(db)
-    with open_store(db, read_only=not reveal) as con:
+    with open_store(db, read_only=not reveal) as con, _lake_views(con, on_lake, "compute features"):
         with stage_status(console, "computing features") as update:
             when = store_as_of(con, as_of, window=span)
             update(f"as of {when:%Y-%m-%d %H:%M}")

@@ -141,7 +141,7 @@ _watch, _ingest, _tiers = (
 
 SECTIONS: dict[str, str] = {
     "store": "Where state lives: the DuckDB store, the MLflow store, the store's zone, waiting for a busy store.",
-    "engine": "Which engine runs the stages (shown and checked; DuckDB is the one that runs today).",
+    "engine": "Which engine runs the stages, and where its tables live (the store, or a Parquet lake on Spark).",
     "ingest": "Bounds that decide when an input value is absurd and goes to rejects.",
     "features": "The window features describe and the thresholds of their signals.",
     "scan": "The water-house scan: how much history it looks at and how many clusters it shows.",
@@ -199,10 +199,19 @@ KEYS: tuple[Key, ...] = (
         "name",
         "text",
         "duckdb",
-        "Engine of the scan's graph steps (connected components, per-cluster work); tables stay in the store.",
+        "Engine of the scan's graph steps (connected components, per-cluster work) and, with a lake, where "
+        "ingest writes the tables and scan and features read them.",
         choices=("duckdb", "spark"),
     ),
-    _k("engine", "lake", "path", None, "Spark: folder of the Parquet lake (not read yet).", optional=True),
+    _k(
+        "engine",
+        "lake",
+        "text",
+        None,
+        "Spark: the Parquet lake holding the tables (a folder, hdfs://… or s3a://…); unset: they stay in the store.",
+        env="FRAUDKIT_LAKE",
+        optional=True,
+    ),
     _k(
         "engine",
         "master",
@@ -1018,9 +1027,10 @@ def scan_params(cfg: Config) -> Any:
     )
 
 
-def backend(cfg: Config, name: str | None = None) -> Any:
-    """The engine of the scan's graph steps: ``name`` (``--engine``) or ``[engine] name``; Spark with
-    ``[engine] master``. A Spark that is not installed is a one-line error naming what is missing."""
+def backend(cfg: Config, name: str | None = None, *, lake: str | None = None) -> Any:
+    """The engine: ``name`` (``--engine``) or ``[engine] name``; Spark with ``[engine] master`` and the lake
+    ``lake`` (``--lake``) or ``[engine] lake``. A Spark that is not installed is a one-line error naming what
+    is missing."""
     from fraudkit.backend import get_backend
 
     chosen = name or cfg.get("engine.name")
@@ -1028,7 +1038,8 @@ def backend(cfg: Config, name: str | None = None) -> Any:
         return get_backend(chosen)
     from fraudkit.engine.spark import SparkSettings
 
-    return get_backend(chosen, spark=replace(SparkSettings.from_env(), master=cfg.get("engine.master")))
+    settings = replace(SparkSettings.from_env(), master=cfg.get("engine.master"), lake=lake or cfg.get("engine.lake"))
+    return get_backend(chosen, spark=settings)
 
 
 def warn_tiers(cfg: Config) -> Any:
