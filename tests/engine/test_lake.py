@@ -19,7 +19,8 @@ from fraudkit.cli import app
 from fraudkit.engine.lake import DAY, META, Lake
 from fraudkit.engine.spark import SparkBackend, SparkSettings
 from fraudkit.errors import ConfigError
-from fraudkit.ingest.lake import ingest_to_lake
+from fraudkit.ingest import ingest_paths
+from fraudkit.ingest.lake import LakeBehind, ingest_to_lake, sync_lake
 from fraudkit.schema import TABLES
 from fraudkit.store import connect, frame
 from fraudkit.synth import SynthConfig, World, generate_world
@@ -295,3 +296,42 @@ def test_a_lake_on_duckdb_or_a_lake_that_is_a_file_is_refused_before_anything_is
     done = runner.invoke(app, ["ingest", str(data), "--kind", "transactions", "--db", db, *on_file])
     assert done.exit_code == 2 and "is a file, not a folder" in done.output, done.output
     assert not Path(db).exists(), "nothing was loaded: the store was never made"
+
+
+def test_a_run_interrupted_before_the_lake_committed_is_caught_up_by_the_next(
+    tmp_path: Path, spark_backend: SparkBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lake = SparkBackend(spark_backend.settings, lake=tmp_path / "lake")
+    con = connect(tmp_path / "catalogue.duckdb")
+    data = _csv(tmp_path / "a.csv", ["T1,2026-03-01 10:00:00,A1,B1,10.00,CNY,mobile,success"])
+
+    def interrupted(*args, **kwargs) -> int:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SparkBackend, "write", interrupted)
+        with pytest.raises(LakeBehind, match="run the same ingest again"):
+            ingest_to_lake(con, lake, data, "transactions")
+    assert lake.read("transactions").height == 0 and DuckDBBackend(con=con).read("transactions").height == 1
+    again = ingest_to_lake(con, lake, data, "transactions")
+    assert (again.summary.skipped, again.lake_rows, again.lake_files) == (1, 1, 1)
+    assert ingest_to_lake(con, lake, data, "transactions").lake_rows == 0
+    con.close()
+
+
+def test_a_key_hash_two_files_recorded_is_decided_by_the_key_in_the_lake(
+    tmp_path: Path, spark_backend: SparkBackend
+) -> None:
+    """A 64-bit key hash can collide: a row whose hash an older file recorded too goes to the lake only
+    when the lake does not hold its key."""
+    lake = SparkBackend(spark_backend.settings, lake=tmp_path / "lake")
+    con = connect(tmp_path / "catalogue.duckdb")
+    ingest_to_lake(
+        con, lake, _csv(tmp_path / "a.csv", ["T1,2026-03-01 10:00:00,A1,B1,10.00,CNY,mobile,"]), "transactions"
+    )
+    ingest_paths(con, _csv(tmp_path / "b.csv", ["T2,2026-03-02 10:00:00,A1,B1,20.00,CNY,mobile,"]), "transactions")
+    # as if T1's hash were one of b's keys too (an old row it would pick up), and T2's one of a's
+    con.execute("INSERT INTO ingest_keys SELECT 2, hash('T1'), 9 UNION ALL SELECT 1, hash('T2'), 9")
+    assert sync_lake(con, lake, "transactions") == (1, 1)
+    assert sorted(lake.read("transactions", ["txn_id"])["txn_id"]) == ["T1", "T2"]
+    con.close()
