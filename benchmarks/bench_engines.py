@@ -1,6 +1,15 @@
-"""Benchmark: connected components and a per-component map on DuckDB and on Spark local[1] / local[2].
+"""Benchmark: the chain, and connected components with a per-component map, on DuckDB and on Spark.
 
+    python benchmarks/bench_engines.py --chain --subscribers 1000000
     python benchmarks/bench_engines.py --edges 100000 1000000
+
+``--chain`` runs the commands a user types on a synthetic world (generated with ``fraudkit synth``
+into the work folder once, then reused): ``ingest`` of its five tables, ``scan`` and ``features``,
+on DuckDB (the store) and on Spark local[1] / local[2] (``--engine spark --lake``: the rows go to a
+Parquet lake, the graph steps and the features per shard run on Spark). Each command is its own
+process, timed with its CPU and the peak memory of its largest process (the JVM, on Spark); the
+scan's and the features' Parquet outputs must be the same on every engine (``--reveal``, so the
+store's pseudonym key does not differ between stores).
 
 Builds a seeded edge list shaped like a scan's fast-flow subgraph grown large: mostly small rings
 (3-40 accounts, a few extra edges each), plus a sparse random graph over a quarter of the accounts
@@ -31,6 +40,9 @@ import numpy as np
 import polars as pl
 
 SIDES = ("duckdb", "spark-local[1]", "spark-local[2]")
+CHAIN_TABLES = ("subscribers", "accounts", "calls", "transactions", "reports")
+CHAIN_STEPS = ("ingest", "scan", "features")
+FRAUDKIT = [sys.executable, "-m", "fraudkit"]
 
 
 def edge_list(n_edges: int, seed: int) -> pl.DataFrame:
@@ -131,9 +143,137 @@ def run_side(side: str, edges_file: Path) -> dict[str, Any]:
     }
 
 
+def _process_tree(root: int) -> dict[int, tuple[int, float]]:
+    """pid -> (RSS bytes, CPU seconds so far) of ``root`` and every process under it, from /proc."""
+    import os
+
+    tick, page = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
+    stats: dict[int, tuple[int, int, float]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            text = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()
+        stats[int(entry)] = (int(fields[1]), int(fields[21]) * page, (int(fields[11]) + int(fields[12])) / tick)
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, (ppid, _, _) in stats.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier += children
+    return {pid: (stats[pid][1], stats[pid][2]) for pid in tree if pid in stats}
+
+
+def timed(command: list[str], env: dict[str, str]) -> dict[str, float]:
+    """Run a command: wall seconds, and sampled every 0.2 s over its whole process tree (the JVM and
+    Spark's Python workers included, which no one waits for), CPU seconds and the peak of the summed RSS (GiB)."""
+    import os
+    import threading
+
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **env}
+    )
+    peak, cpu_by_pid = 0, {}
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            tree = _process_tree(child.pid)
+            peak = max(peak, sum(rss for rss, _ in tree.values()))
+            for pid, (_, cpu) in tree.items():
+                cpu_by_pid[pid] = max(cpu, cpu_by_pid.get(pid, 0.0))
+            stop.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = child.communicate()
+    wall = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    if child.returncode != 0:
+        sys.stderr.write(out[-2000:] + err[-4000:])
+        raise SystemExit(f"failed ({child.returncode}): {' '.join(command)}")
+    return {"wall": wall, "cpu": sum(cpu_by_pid.values()), "rss": peak / 1024**3}
+
+
+def output_digest(folder: Path) -> str:
+    """One digest of every Parquet file under ``folder``: each read, its rows sorted, written as CSV."""
+    parts = []
+    for path in sorted(folder.rglob("*.parquet")):
+        frame = pl.read_parquet(path)
+        parts.append(f"{path.relative_to(folder)}:{digest(frame.sort(frame.columns, nulls_last=True))}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def run_chain(side: str, world: Path, workdir: Path, steps: list[str]) -> dict[str, Any]:
+    """The chain's commands for one engine on a fresh store (and lake): figures per step, outputs' digests."""
+    import shutil
+
+    folder = workdir / side.replace("[", "").replace("]", "")
+    if "ingest" in steps:  # a fresh store and lake; without ingest, the last run's are reused
+        shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    db = ["--db", str(folder / "fraudkit.duckdb")]
+    on_spark = [] if side == "duckdb" else ["--engine", "spark", "--lake", str(folder / "lake")]
+    env = {} if side == "duckdb" else {"FRAUDKIT_SPARK_MASTER": side.removeprefix("spark-")}
+    env["FRAUDKIT_SPARK_DRIVER_MEMORY"] = "3g"
+    figures: dict[str, Any] = {}
+    if "ingest" in steps:
+        parts = [
+            timed([*FRAUDKIT, "ingest", str(world / f"{t}.parquet"), "--kind", t, *db, *on_spark], env)
+            for t in CHAIN_TABLES
+        ]
+        figures["ingest"] = {
+            "wall": sum(p["wall"] for p in parts),
+            "cpu": sum(p["cpu"] for p in parts),
+            "rss": max(p["rss"] for p in parts),
+        }
+    for step in ("scan", "features"):
+        if step in steps:
+            out = folder / step
+            figures[step] = timed([*FRAUDKIT, step, "--out", str(out), "--reveal", *db, *on_spark], env)
+            figures[step]["digest"] = output_digest(out)
+    return figures
+
+
+def chain(args: argparse.Namespace) -> int:
+    """``--chain``: the commands on a cached world, per engine; a table of wall, CPU and memory."""
+    world = args.workdir / f"world-{args.subscribers}-{args.seed}"
+    if not (world / "transactions.parquet").exists():
+        print(f"generating a {args.subscribers:,}-subscriber world into {world} ...", flush=True)
+        command = [*FRAUDKIT, "synth", "--subscribers", str(args.subscribers), "--seed", str(args.seed)]
+        subprocess.run([*command, "--out", str(world)], check=True, capture_output=True)
+    steps = list(args.steps)
+    results = {side: run_chain(side, world, args.workdir, steps) for side in args.sides}
+    print(f"\nthe chain on {args.subscribers:,} subscribers (seed {args.seed}): wall s / CPU s / peak GiB")
+    print(f"  {'step':<10}" + "".join(f"{side:>26}" for side in args.sides))
+    for step in steps:
+        cells = [results[side][step] for side in args.sides]
+        print(f"  {step:<10}" + "".join(f"{c['wall']:>10.1f} {c['cpu']:>7.1f} {c['rss']:>6.2f}  " for c in cells))
+    totals = {side: sum(results[side][step]["wall"] for step in steps) for side in args.sides}
+    print(f"  {'total':<10}" + "".join(f"{totals[side]:>10.1f} {'':>16}" for side in args.sides))
+    if "duckdb" in totals:
+        for side in args.sides:
+            if side != "duckdb":
+                print(f"  {side}: {totals[side] / totals['duckdb']:.1f}x DuckDB's wall time")
+    for step in ("scan", "features"):
+        if step in steps:
+            digests = {results[side][step]["digest"] for side in args.sides}
+            print(f"  same {step} outputs on every engine: {'yes' if len(digests) == 1 else 'NO'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--edges", type=int, nargs="+", default=[100_000, 1_000_000], help="edge list sizes")
+    parser.add_argument("--chain", action="store_true", help="time the commands (ingest, scan, features) instead")
+    parser.add_argument("--subscribers", type=int, default=1_000_000, help="with --chain: the world's size")
+    parser.add_argument("--steps", nargs="+", choices=CHAIN_STEPS, default=list(CHAIN_STEPS), help="with --chain")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--sides", nargs="+", choices=SIDES, default=list(SIDES))
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/fraudkit-bench-engines"))
@@ -145,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     args.workdir.mkdir(parents=True, exist_ok=True)
+    if args.chain:
+        return chain(args)
     for n in args.edges:
         edges_file = args.workdir / f"edges-{n}-{args.seed}.parquet"
         edges = edge_list(n, args.seed)
