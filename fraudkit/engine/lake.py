@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 import polars as pl
 
@@ -89,7 +90,7 @@ def lake_uri(lake: Path | str) -> str:
     text = str(lake)
     if "://" in text or text.startswith("file:"):
         return text.rstrip("/")
-    return Path(text).expanduser().resolve().as_uri()
+    return f"file://{Path(text).expanduser().resolve()}"  # not as_uri(): Hadoop would not undo its %20
 
 
 def span_days(start: datetime | None, end: datetime | None) -> tuple[date | None, date | None]:
@@ -326,7 +327,7 @@ class Lake:
             data = self._spark_rows(table, rows)
             if replace:
                 data, removes = self._with_replaced(spec, data)
-            self._write(table, data, f"{staging}/{table}")
+            self._write(table, data, f"{staging}/{table}", rows.height)
         moves = tuple((f"{staging}/{table}/{f}", f"{table}/{f}") for f in self.files.files_under(f"{staging}/{table}"))
         commit = Commit(commit_id, table, rows.height, moves, removes, held)
         self.files.write_new(f"{META}/commits/{commit_id}.json", commit.to_json())  # the commit point
@@ -364,11 +365,16 @@ class Lake:
         kept = kept.localCheckpoint(eager=True)
         return data.unionByName(kept), relative
 
-    def _write(self, table: str, data: DataFrame, staging: str) -> None:
+    def _write(self, table: str, data: DataFrame, staging: str, rows: int) -> None:
         from pyspark.sql import functions as F
 
-        writer_input = data.repartition(F.col(DAY)) if TIME_COLUMNS.get(table) else data.coalesce(1)
-        writer = writer_input.write.mode("errorifexists").option("maxRecordsPerFile", MAX_ROWS_PER_FILE)
+        tasks = max(1, -(-rows // MAX_ROWS_PER_FILE))
+        if TIME_COLUMNS.get(table):  # a day's rows in as few files as their count needs, written in parallel
+            spread = F.pmod(F.xxhash64(*TABLES[table].key), F.lit(tasks))
+            data = data.repartition(tasks, F.col(DAY), spread)
+        else:
+            data = data.repartition(tasks)
+        writer = data.write.mode("errorifexists").option("maxRecordsPerFile", MAX_ROWS_PER_FILE)
         if TIME_COLUMNS.get(table):
             writer = writer.partitionBy(DAY)
         with quiet_pyspark():
@@ -428,7 +434,9 @@ def _key_schema(table: str) -> Any:
 
 
 def _relative(uri: str, base: str) -> str:
-    """A file's path under the lake root, from the URI Spark names it by (``file:///x`` or ``file:/x``)."""
+    """A file's path under the lake root, from the URI Spark names it by (``file:///x`` or ``file:/x``,
+    spaces as ``%20``)."""
+    uri, base = unquote(uri), unquote(base)
     for prefix in (base, base.replace("file:///", "file:/", 1), base.replace("file:/", "file:///", 1)):
         if uri.startswith(prefix):
             return uri[len(prefix) :]

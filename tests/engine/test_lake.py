@@ -209,7 +209,7 @@ def test_ingest_sends_good_rows_to_the_lake_rejects_to_the_catalogue_and_adds_a_
 
 
 def test_an_update_replaces_the_lakes_row_as_in_the_store(tmp_path: Path, spark_backend: SparkBackend) -> None:
-    lake = SparkBackend(spark_backend.settings, lake=tmp_path / "lake")
+    lake = SparkBackend(spark_backend.settings, lake=tmp_path / "my lake")  # a space: files found by their URIs
     con = connect(tmp_path / "catalogue.duckdb")
     ingest_to_lake(
         con,
