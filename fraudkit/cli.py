@@ -135,19 +135,17 @@ OPTION_KEYS: dict[str, str] = {
     "threads": "store.threads",
 }
 """Options every command that has them takes from the configuration tree when not typed."""
+LAKE_KEYS = {"engine": "engine.name", "lake": "engine.lake"}
+"""Where a command's tables live: every command that reads them takes ``--engine`` and ``--lake``."""
 COMMAND_KEYS: dict[str, dict[str, str]] = {
-    "ingest": {"engine": "engine.name", "lake": "engine.lake"},
-    "scan": {"window": "scan.window", "top": "scan.top", "engine": "engine.name", "lake": "engine.lake"},
-    "eval_scan": {"window": "scan.window"},
-    "trace": {"hops": "trace.hops", "within": "trace.within"},
-    "features": {
-        "window": "features.window",
-        "history": "features.history",
-        "engine": "engine.name",
-        "lake": "engine.lake",
-    },
-    "train": {"target": "train.target", "capacity": "warn.capacity"},
-    "warn": {"top": "warn.capacity", "lookback": "warn.lookback", "skip_called": "warn.skip_called"},
+    "status": LAKE_KEYS,
+    "ingest": LAKE_KEYS,
+    "scan": {"window": "scan.window", "top": "scan.top", **LAKE_KEYS},
+    "eval_scan": {"window": "scan.window", **LAKE_KEYS},
+    "trace": {**LAKE_KEYS, "hops": "trace.hops", "within": "trace.within"},
+    "features": {"window": "features.window", "history": "features.history", **LAKE_KEYS},
+    "train": {**LAKE_KEYS, "target": "train.target", "capacity": "warn.capacity"},
+    "warn": {**LAKE_KEYS, "top": "warn.capacity", "lookback": "warn.lookback", "skip_called": "warn.skip_called"},
     "daily": {
         "window": "scan.window",
         "top": "warn.capacity",
@@ -390,7 +388,7 @@ EngineOption = Annotated[
     EngineName | None,
     typer.Option(
         "--engine",
-        help="duckdb, or spark (local[2] or [engine] master): with a --lake the tables live there, without "
+        help="duckdb, or spark (local[2] or \\[engine] master): with a --lake the tables live there, without "
         "one they stay in the store (and scan runs its graph steps on Spark).",
     ),
 ]
@@ -622,7 +620,13 @@ def ingest(
 
 
 @app.command()
-def status(lock_wait: LockWaitOption = None, db: DbOption = None, config: ConfigOption = None) -> None:
+def status(
+    lock_wait: LockWaitOption = None,
+    engine: EngineOption = None,
+    lake: LakeOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
     """Show what the store holds: rows per table, rejects, files ingested.
 
     Example: [bold]fraudkit status --db demo/fraudkit.duckdb[/]
@@ -631,10 +635,13 @@ def status(lock_wait: LockWaitOption = None, db: DbOption = None, config: Config
     from fraudkit.views import counts_table
 
     _need_store(db)
-    with open_store(db, read_only=True, lock_wait=lock_wait) as con:
+    on_lake = _on_lake(engine, lake, "count the tables")
+    with open_store(db, read_only=True, lock_wait=lock_wait) as con, _lake_views(con, on_lake, "count the tables"):
         counts = table_counts(con)
         zone = store_timezone(con)
     console.print(f"store [bold]{escape(str(db))}[/] (times in {escape(zone)})")
+    if on_lake is not None:
+        console.print(f"canonical tables from the lake [bold]{escape(str(on_lake.lake_root))}[/]")
     console.print(counts_table("tables", counts))
 
 
@@ -740,6 +747,8 @@ def trace(
         Path | None, typer.Option("--out", "-o", help="Write the flows to .csv, .parquet or .html as well.")
     ] = None,
     reveal: RevealOption = False,
+    engine: EngineOption = None,
+    lake: LakeOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -758,7 +767,8 @@ def trace(
         check_trace_output(_out_file(out))
     span = parse_duration(within, option="--within")
     _need_store(db)
-    with open_store(db, read_only=not reveal) as con:
+    on_lake = _on_lake(engine, lake, "trace money")
+    with open_store(db, read_only=not reveal) as con, _lake_views(con, on_lake, "trace money"):
         if account is not None:
             since_at = store_as_of(con, since, forward=True) if since else None
             result = trace_account(con, account, hops=hops, within=span, since=since_at)
@@ -873,6 +883,8 @@ def train(
     ] = None,
     tracking_uri: TrackingOption = None,
     lock_wait: LockWaitOption = None,
+    engine: EngineOption = None,
+    lake: LakeOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -908,7 +920,8 @@ def train(
     settings = settings_from(tree, db_path=db, tracking_uri=tracking_uri, threads=threads, lock_wait_s=lock_wait)
     params = dataclasses.replace(train_params(tree), target=name, capacity=capacity)
     with stage_status(console, f"training {name}") as update:
-        with open_store(db, read_only=True, lock_wait=lock_wait) as con:
+        on_lake = _on_lake(engine, lake, "train a model")
+        with open_store(db, read_only=True, lock_wait=lock_wait) as con, _lake_views(con, on_lake, "train a model"):
             when = store_as_of(con, as_of) if as_of else None
             training_set = build_training_set(con, name, as_of=when, params=params, truth=truth, progress=update)
             secret = read_store_secret(con)
@@ -1002,6 +1015,8 @@ def warn(
     ] = None,
     reveal: RevealOption = False,
     tracking_uri: TrackingOption = None,
+    engine: EngineOption = None,
+    lake: LakeOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -1033,7 +1048,8 @@ def warn(
     _need_store(db)
     settings = settings_from(_tree(), db_path=db, tracking_uri=tracking_uri)
     model = load_model(settings, "victim", model_version)
-    with open_store(db, read_only=not reveal) as con:
+    on_lake = _on_lake(engine, lake, "write the call-back list")
+    with open_store(db, read_only=not reveal) as con, _lake_views(con, on_lake, "write the call-back list"):
         with stage_status(console, "scoring contacts") as update:
             when = store_as_of(con, as_of, "calls", "start_time", window=span, slack=timedelta(days=1))
             update(f"as of {when:%Y-%m-%d %H:%M}")
@@ -1060,6 +1076,8 @@ def eval_scan(
     truth: Annotated[Path, typer.Option("--truth", help="The truth/ folder `fraudkit synth` wrote.")],
     as_of: AsOfOption = None,
     window: Annotated[str | None, typer.Option("--window", help="Window the scan looks at.")] = None,
+    engine: EngineOption = None,
+    lake: LakeOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -1067,7 +1085,7 @@ def eval_scan(
 
     Example: [bold]fraudkit eval scan --truth demo/world/truth --db demo/fraudkit.duckdb[/]
     """
-    from fraudkit.config import scan_params
+    from fraudkit.config import backend, scan_params
     from fraudkit.scan.evaluate import evaluate_scan, read_truth
     from fraudkit.scan.scan import run_scan
     from fraudkit.store import open_store
@@ -1077,9 +1095,11 @@ def eval_scan(
     span = parse_duration(window)
     _need_store(db)
     truth_frames = read_truth(truth)
-    with open_store(db) as con:
+    on_lake = _on_lake(engine, lake, "evaluate the scan")
+    graph_engine = on_lake or backend(_tree(), engine)  # the graph steps where `fraudkit scan` runs them
+    with open_store(db) as con, _lake_views(con, on_lake, "evaluate the scan"):
         when = store_as_of(con, as_of, window=span)
-        result = run_scan(con, as_of=when, window=span, params=scan_params(_tree()))
+        result = run_scan(con, as_of=when, window=span, params=scan_params(_tree()), backend=graph_engine)
         quality = evaluate_scan(con, result, truth_frames)
     title = f"scan as of {when:%Y-%m-%d %H:%M}, window {format_duration(span)}"
     console.print(scan_quality_table(quality, title=title))
