@@ -147,6 +147,7 @@ COMMAND_KEYS: dict[str, dict[str, str]] = {
     "train": {**LAKE_KEYS, "target": "train.target", "capacity": "warn.capacity"},
     "warn": {**LAKE_KEYS, "top": "warn.capacity", "lookback": "warn.lookback", "skip_called": "warn.skip_called"},
     "daily": {
+        **LAKE_KEYS,
         "window": "scan.window",
         "top": "warn.capacity",
         "lookback": "warn.lookback",

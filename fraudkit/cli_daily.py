@@ -12,7 +12,7 @@ builds the command), so either module may be imported first.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -44,6 +44,8 @@ def daily(
     ] = None,
     tracking_uri: TrackingOption = None,
     lock_wait: LockWaitOption = None,
+    engine: EngineOption = None,
+    lake: LakeOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -59,7 +61,7 @@ def daily(
     """
     try:
         keys = COMMAND_KEYS["daily"] | OPTION_KEYS
-        out, window, top, lookback, fmt, tracking_uri, lock_wait, db = (
+        out, window, top, lookback, fmt, tracking_uri, lock_wait, engine, lake, db = (
             _or_tree(value, keys[name], config)
             for name, value in (
                 ("out", out),
@@ -69,10 +71,13 @@ def daily(
                 ("fmt", fmt),
                 ("tracking_uri", tracking_uri),
                 ("lock_wait", lock_wait),
+                ("engine", engine),
+                ("lake", lake),
                 ("db", db),
             )
         )
-        _daily(drop, out, as_of, window, top, lookback, fmt, mapping or [], tracking_uri, lock_wait, db, config)
+        tables = _on_lake(engine, lake, "run the daily batch")  # Spark missing: one line, nothing loaded
+        _daily(drop, out, as_of, window, top, lookback, fmt, mapping or [], tracking_uri, lock_wait, db, config, tables)
     except KeyboardInterrupt as exc:
         from pipelines.daily import DailyInterrupted
 
@@ -97,6 +102,7 @@ def _daily(
     lock_wait: float | None,
     db: Path,
     config_file: Path | None = None,
+    on_lake: Any = None,
 ) -> None:
     """Options checked in order, before the store is touched; then the batch, then its report."""
     import pipelines.daily as batch
@@ -129,6 +135,7 @@ def _daily(
         warn_skip_called=tree.get("warn.skip_called"),
         warn_tiers=warn_tiers(tree),
         ingest_settings=ingest_settings(tree),
+        lake=on_lake,
     )
     result = batch.run_daily(config, progress=lambda stage: err_console.print(f"… {escape(stage)}", highlight=False))
     for step in result.steps:
@@ -147,9 +154,12 @@ from fraudkit.cli import (  # noqa: E402
     AsOfOption,
     ConfigOption,
     DbOption,
+    EngineOption,
+    LakeOption,
     LockWaitOption,
     TrackingOption,
     _fail,
+    _on_lake,
     _or_tree,
     _os_error_line,
     _out_folder,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -65,6 +66,7 @@ class DailyConfig:
     warn_skip_called: timedelta = timedelta(days=7)
     warn_tiers: Any = None  # fraudkit.warn.listing.Tiers; None: the model's own
     ingest_settings: Any = None  # fraudkit.ingest.IngestSettings; None: ingest's defaults
+    lake: Any = None  # a fraudkit.engine.spark.SparkBackend on a lake: the tables live there; None: the store
 
     def __post_init__(self) -> None:
         if not self.drop.is_dir():
@@ -140,9 +142,15 @@ def ingest_drop(
     for kind in INGEST_ORDER:
         if kind in listing.files:
             progress.at(f"ingest {kind} ({plural(len(listing.files[kind]), 'file')})")
-            summaries[kind] = ingest_paths(
-                con, listing.files[kind], kind, config.mappings.get(kind), settings=config.ingest_settings
-            )
+            files, mapping = listing.files[kind], config.mappings.get(kind)
+            if config.lake is None:
+                summaries[kind] = ingest_paths(con, files, kind, mapping, settings=config.ingest_settings)
+            else:
+                from fraudkit.ingest.lake import ingest_to_lake
+
+                summaries[kind] = ingest_to_lake(
+                    con, config.lake, files, kind, mapping, settings=config.ingest_settings
+                ).summary
             progress.kept.append(f"{kind} loaded ({summaries[kind].loaded:,} new rows)")
     facts: dict[str, Any] = {
         kind: {"files": len(s.files), "loaded": s.loaded, "rejected": s.rejected, "duplicates": s.duplicates}
@@ -175,7 +183,7 @@ def scan_day(
     from fraudkit.scan.scan import run_scan
 
     progress = progress or BatchProgress()
-    result = run_scan(con, as_of=as_of, window=config.scan_window, params=config.scan_params)
+    result = run_scan(con, as_of=as_of, window=config.scan_window, params=config.scan_params, backend=config.lake)
     published = publish_scan(con, result, run_dir, top=10)
     flagged = result.flagged
     entries = result.flow_edges.filter(
@@ -282,6 +290,15 @@ def write_summary(result: DailyResult, out: Path | None = None) -> dict[str, Pat
     return {"summary": summary_md, "summary (JSON)": summary_json, "trends": trends}
 
 
+def _tables_of(con: duckdb.DuckDBPyConnection, config: DailyConfig) -> AbstractContextManager[Any]:
+    """Where the scan and the list read the tables: the store, or the lake's in place of the store's."""
+    if config.lake is None:
+        return nullcontext()
+    from fraudkit.engine.lake_views import lake_views
+
+    return lake_views(con, config.lake.lake("run the daily batch"))
+
+
 def run_daily(config: DailyConfig, progress: Callable[[str], None] | None = None) -> DailyResult:
     """Ingest, scan, warn and report, in order, in one store; outputs in ``out/<as-of date>/``.
 
@@ -294,14 +311,15 @@ def run_daily(config: DailyConfig, progress: Callable[[str], None] | None = None
     try:
         with open_store(config.settings.db_path, lock_wait=config.settings.lock_wait_s, create=True) as con:
             run_steps([("ingest", lambda: ingest_drop(con, config, batch, listing))], reporter, done=steps)
-            as_of = in_zone(config.as_of, store_timezone(con)) if config.as_of else default_as_of(con)
-            run_dir = config.out / f"{as_of:%Y-%m-%d}"
-            run_dir.mkdir(parents=True, exist_ok=True)
-            chain = [
-                ("scan", lambda: scan_day(con, config, as_of, run_dir, batch)),
-                ("warn", lambda: warn_day(con, config, as_of, run_dir, batch)),
-            ]
-            run_steps(chain, reporter, done=steps)
+            with _tables_of(con, config):
+                as_of = in_zone(config.as_of, store_timezone(con)) if config.as_of else default_as_of(con)
+                run_dir = config.out / f"{as_of:%Y-%m-%d}"
+                run_dir.mkdir(parents=True, exist_ok=True)
+                chain = [
+                    ("scan", lambda: scan_day(con, config, as_of, run_dir, batch)),
+                    ("warn", lambda: warn_day(con, config, as_of, run_dir, batch)),
+                ]
+                run_steps(chain, reporter, done=steps)
         result = DailyResult(as_of=as_of, run_dir=run_dir, steps=steps)
         batch.at("summary")
         result.outputs = write_summary(result, config.out)

@@ -83,3 +83,39 @@ def test_status_trace_train_and_warn_on_the_lake_say_what_they_say_on_the_store(
 def test_every_table_reading_command_takes_engine_and_lake(command: str) -> None:
     shown = runner.invoke(app, [*command.split(), "--help"]).output
     assert "--engine" in shown and "--lake" in shown
+
+
+def test_the_daily_batch_on_the_lake_reports_and_lists_what_it_does_on_the_store(
+    tmp_path: Path, spark_backend: SparkBackend
+) -> None:
+    """One drop, two batches: on a DuckDB store, and on a fresh catalogue with the tables in a lake;
+    the same champion model. The day's figures and the call-back list are the same."""
+    import json
+
+    world = generate_world(SynthConfig(seed=3, subscribers=2_500, fraud_operations_per_100k=300.0))
+    drop = tmp_path / "drop"
+    synth.write_world(world, drop, "parquet")
+    uri = ["--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}"]
+    on_store = ["--db", str(tmp_path / "store.duckdb")]
+    batch = ["daily", "--drop", str(drop), "--format", "csv", "--as-of", WARN_AT, *uri]
+    first = _run([*batch, "--out", str(tmp_path / "first"), *on_store])  # loads the store; no model yet
+    assert "skipped" in first
+    _run(["train", "--target", "victim", "--truth", str(drop / "truth"), "--threads", "1", *on_store, *uri])
+    runs = {}
+    for side, where in (
+        ("duckdb", on_store),
+        ("spark", ["--db", str(tmp_path / "catalogue.duckdb"), "--engine", "spark", "--lake", str(tmp_path / "lake")]),
+    ):
+        _run([*batch, "--out", str(tmp_path / side), *where])
+        runs[side] = next((tmp_path / side).glob("2026-*"))
+    facts = {side: json.loads((run / "summary.json").read_text()) for side, run in runs.items()}
+    steps = {
+        side: {s["name"]: s["facts"] for s in f["steps"] if s["name"] in ("scan", "warn")} for side, f in facts.items()
+    }
+    assert steps["duckdb"]["warn"]["listed"] > 0
+    assert steps["spark"]["warn"] == steps["duckdb"]["warn"]
+    assert {k: v for k, v in steps["spark"]["scan"].items() if k != "run_id"} == {
+        k: v for k, v in steps["duckdb"]["scan"].items() if k != "run_id"
+    }
+    lists = {side: pl.read_csv(next(run.glob("callbacks-*.csv"))) for side, run in runs.items()}
+    assert_frame_equal(lists["spark"], lists["duckdb"])
