@@ -33,7 +33,7 @@ import pyarrow as pa
 
 from fraudkit.backend import COMPONENTS_SCHEMA, Backend, ComponentFn
 from fraudkit.engine.components import DEFAULT_MAX_ROUNDS, RELATIONS, label_components
-from fraudkit.errors import ConfigError
+from fraudkit.errors import ConfigError, EngineCapabilityError
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -48,6 +48,9 @@ LAKE_HINT = "pass --lake DIR, or set lake = DIR in [engine] of the configuration
 INSTALL_HINT = "pip install 'fraudkit[spark]' and a Java 17 runtime (apt-get install openjdk-17-jre-headless)"
 
 CheckpointMode = Literal["reliable", "local"]
+
+_SPARK_MARKER = re.compile(r"\$([A-Za-z_]\w*)")
+"""A bound value's marker in the package's SQL (DuckDB's ``$name``); Spark writes it ``:name``."""
 
 _GROUP = "__fraudkit_group"
 _ROW_IN = "__fraudkit_row_in"
@@ -313,6 +316,41 @@ class SparkBackend(Backend):
         ``sources``: the ingest files (SHA-256) the rows come from, recorded so that they are added once;
         ``replace``: rows whose key the lake holds replace the held ones (``on_conflict = "update"``)."""
         return self.lake(f"write the table {table!r}").append(table, frame, sources=sources, replace=replace)
+
+    def query(self, name: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+        """The named query as Spark SQL over the lake's canonical tables (temp views for the query's
+        run); ``$name`` markers become Spark's ``:name``, values are bound. A query written in a
+        DuckDB-only dialect is refused naming the engine and the query."""
+        from pyspark.errors import PySparkException
+
+        from fraudkit.backend import named_query
+        from fraudkit.engine.lake import spark_schema
+        from fraudkit.schema import TABLES
+
+        text = named_query(name)
+        lake = self.lake(f"run the named query {name!r}")
+        spark = lake.spark
+        shown: list[str] = []
+        try:
+            with quiet_pyspark():
+                for table in TABLES:
+                    if re.search(rf"\b{table}\b", text):
+                        data = lake.frame(table)
+                        if data is None:
+                            data = spark.createDataFrame([], spark_schema(table))
+                        data.createOrReplaceTempView(table)
+                        shown.append(table)
+                try:
+                    result = spark.sql(_SPARK_MARKER.sub(r":\1", text), args=dict(params or {})).toArrow()
+                except PySparkException as error:
+                    reason = str(error).strip().splitlines()[0][:200]
+                    raise EngineCapabilityError(self.name, f"run the named query {name!r} ({reason})") from None
+        finally:
+            for table in shown:
+                spark.catalog.dropTempView(table)
+        frame = pl.from_arrow(result)
+        assert isinstance(frame, pl.DataFrame)
+        return frame
 
     def connected_components(self, edges: pl.DataFrame) -> pl.DataFrame:
         if edges.height == 0:
