@@ -308,13 +308,27 @@ class LocalShards:
         """``fn`` per shard, the results concatenated in shard order and typed as ``schema``."""
         check_shards(shards)
         sharding.check_frames(frames)
-        data = {name: f.collect() if isinstance(f, pl.LazyFrame) else f for name, f in frames.items()}
+        data = {name: _polars_frame(name, f) for name, f in frames.items()}
         if shards == 1:
             return conform(fn(Shard(0, 1, data, None)), schema)
         results = [conform(fn(shard), schema) for shard in local_shards(data, sharding, shards)]
         return pl.concat(results, how="vertical")
 
 
+def _polars_frame(name: str, frame: object) -> pl.DataFrame:
+    if isinstance(frame, pl.LazyFrame):
+        return frame.collect()
+    if isinstance(frame, pl.DataFrame):
+        return frame
+    raise ConfigError(
+        f"frame {name!r} is a {type(frame).__name__}, not a Polars frame",
+        hint="Spark DataFrames go through fraudkit.engine.spark_shards.SparkShards",
+    )
+
+
 def check_shards(shards: int) -> None:
     if shards < 1:
-        raise ConfigError(f"shards must be at least 1, not {shards}", hint=f"e.g. {plural(2, 'shard')} per core")
+        raise ConfigError(
+            f"shards must be at least 1, not {shards}",
+            hint=f"{plural(1, 'shard')} is the whole data; on Spark, a few per executor core",
+        )

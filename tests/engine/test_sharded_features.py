@@ -331,6 +331,16 @@ def test_shard_mistakes_are_one_line_errors(deps) -> None:
     with pytest.raises(ConfigError, match="lacks the frame 'calls'") as error:
         build_features_sharded(partial, as_of=T, shards=2)
     assert "calls" in error.value.one_line()
+    with pytest.raises(ConfigError, match="not a Polars frame"):
+        build_features_sharded({**deps, "calls": deps["calls"].to_dicts()}, as_of=T, shards=2)
+
+
+@pytest.mark.parametrize("shards", [1, 3])
+def test_an_empty_world_gives_build_features_empty_frames(tmp_path, shards: int) -> None:
+    got = build_features_sharded(World().frames(), as_of=T, window=WINDOW, history=HISTORY, shards=shards)
+    expected = build_features(connect(tmp_path / "empty.duckdb"), as_of=T, window=WINDOW, history=HISTORY)
+    assert got["account"].height == 0 and got["phone"].height == 0
+    assert_same_features(got, expected)
 
 
 def test_the_sharded_modules_import_without_pyspark() -> None:
