@@ -837,7 +837,15 @@ def features(
         with stage_status(console, "computing features") as update:
             when = store_as_of(con, as_of, window=span)
             update(f"as of {when:%Y-%m-%d %H:%M}")
-            frames = build_features(con, as_of=when, window=span, history=look_back, params=feature_params(_tree()))
+            if on_lake is None:
+                frames = build_features(con, as_of=when, window=span, history=look_back, params=feature_params(_tree()))
+            else:  # per shard on Spark, from the lake: the same producers, the same rows
+                from fraudkit.engine.spark_features import lake_features
+
+                update(f"as of {when:%Y-%m-%d %H:%M}, per shard on Spark")
+                frames = lake_features(
+                    on_lake, as_of=when, window=span, history=look_back, params=feature_params(_tree())
+                )
         what = "feature files with account numbers and phones"
         audit = {"rows": sum(f.height for f in frames.values()), "details": {"out": str(out)}}
         with reveal_if(con, reveal, command="features", what=what, **audit) as grant:
