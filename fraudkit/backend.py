@@ -30,6 +30,7 @@ from fraudkit.schema import TABLES
 from fraudkit.store import frame, registered, run
 
 if TYPE_CHECKING:
+    from fraudkit.engine.shards import ShardFn, Sharding
     from fraudkit.engine.spark import SparkSettings
 
 BackendName = Literal["duckdb", "spark"]
@@ -94,6 +95,19 @@ class Backend(ABC):
     def query(self, name: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
         """Run the named query ``module.NAME`` of :mod:`fraudkit.engine.sql` with bound ``params``."""
         raise EngineCapabilityError(self.name, f"run the named query {name!r}")
+
+    def map_shards(
+        self,
+        frames: Mapping[str, Any],
+        sharding: Sharding,
+        fn: ShardFn,
+        schema: Mapping[str, pl.DataType],
+        *,
+        shards: int = 1,
+    ) -> pl.DataFrame:
+        """``fn`` once per shard of ``frames``, each shard given the rows ``sharding`` routes to it
+        (:mod:`fraudkit.engine.shards`), keeping the rows of the entities it owns; the result in no set order."""
+        raise EngineCapabilityError(self.name, "map a function over shards")
 
     @abstractmethod
     def connected_components(self, edges: pl.DataFrame) -> pl.DataFrame:
@@ -165,6 +179,19 @@ class DuckDBBackend(Backend):
 
     def query(self, name: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
         return frame(self._store(f"run the named query {name!r}"), named_query(name), dict(params or {}))
+
+    def map_shards(
+        self,
+        frames: Mapping[str, Any],
+        sharding: Sharding,
+        fn: ShardFn,
+        schema: Mapping[str, pl.DataType],
+        *,
+        shards: int = 1,
+    ) -> pl.DataFrame:
+        from fraudkit.engine.shards import LocalShards
+
+        return LocalShards().map_shards(frames, sharding, fn, schema, shards=shards)
 
     def connected_components(self, edges: pl.DataFrame) -> pl.DataFrame:
         if edges.height == 0:

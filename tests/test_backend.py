@@ -242,3 +242,35 @@ def test_a_query_only_one_engine_can_run_names_the_engine_that_cannot(with_table
     else:
         with pytest.raises(EngineCapabilityError, match=r"the spark engine cannot run the named query 'live\.TICK"):
             backend.query("live.TICK_NUMBERS", params)
+
+
+def _money_sent_and_received(shard) -> pl.DataFrame:
+    """Per account of the shard: what it sent and received (a function that must see both ends' rows).
+    Defined at module level: Spark pickles it to its Python workers."""
+    tx = shard.frames["transactions"]
+    sent = tx.group_by(pl.col("src_account").alias("account")).agg(pl.col("amount").sum().alias("sent"))
+    got = tx.group_by(pl.col("dst_account").alias("account")).agg(pl.col("amount").sum().alias("received"))
+    both = sent.join(got, on="account", how="full", coalesce=True).fill_null(0.0)
+    return shard.keep(both, "account", "account")
+
+
+@pytest.mark.engines
+def test_a_function_per_shard_gives_what_it_gives_on_all_the_rows(backend) -> None:
+    from pyspark import cloudpickle
+
+    from fraudkit.engine.shards import Owner, Sharding
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the executors cannot import this test file
+    tx = pl.DataFrame(
+        {
+            "src_account": [f"a{i % 37}" for i in range(400)],
+            "dst_account": [f"a{(i * 7) % 41}" for i in range(400)],
+            "amount": [float(i % 13) for i in range(400)],
+        }
+    )
+    sharding = Sharding({"transactions": (Owner("src_account", "account"), Owner("dst_account", "account"))})
+    schema = {"account": pl.String(), "sent": pl.Float64(), "received": pl.Float64()}
+    got = backend.map_shards({"transactions": tx}, sharding, _money_sent_and_received, schema, shards=5)
+    expected = DuckDBBackend().map_shards({"transactions": tx}, sharding, _money_sent_and_received, schema, shards=1)
+    assert got.height == expected.height == tx["src_account"].append(tx["dst_account"]).n_unique()
+    assert_frame_equal(got.sort("account"), expected.sort("account"))

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
     from fraudkit.engine.lake import Lake
+    from fraudkit.engine.shards import ShardFn, Sharding
 
 DEFAULT_MASTER = "local[2]"
 LOCAL_SHUFFLE_PARTITIONS = 4
@@ -351,6 +352,21 @@ class SparkBackend(Backend):
         frame = pl.from_arrow(result)
         assert isinstance(frame, pl.DataFrame)
         return frame
+
+    def map_shards(
+        self,
+        frames: Mapping[str, Any],
+        sharding: Sharding,
+        fn: ShardFn,
+        schema: Mapping[str, pl.DataType],
+        *,
+        shards: int = 1,
+    ) -> pl.DataFrame:
+        """``groupBy(shard).applyInArrow`` over the rows each shard is routed (:mod:`fraudkit.engine.spark_shards`);
+        ``frames`` may be Polars frames or Spark DataFrames (a lake's, never through the driver)."""
+        from fraudkit.engine.spark_shards import SparkShards
+
+        return SparkShards(self).map_shards(frames, sharding, fn, schema, shards=shards)
 
     def connected_components(self, edges: pl.DataFrame) -> pl.DataFrame:
         if edges.height == 0:

@@ -61,16 +61,11 @@ def lake_features(
 ) -> dict[str, pl.DataFrame]:
     """{"account": ..., "phone": ...} as build_features gives them, computed per shard on Spark from the
     lake; ``shards`` None: the session's default parallelism (two per core on a local master)."""
-    from fraudkit.engine.spark_shards import SparkShards
     from fraudkit.features.sharded import build_features_sharded
 
     lake = backend.lake("compute features")
     frames = feature_frames(lake, as_of=as_of, window=window, history=history)
-    runner = SparkShards(backend)
     count = shards or max(lake.spark.sparkContext.defaultParallelism, 1)
-    try:
-        return build_features_sharded(
-            frames, as_of=as_of, window=window, history=history, params=params, shards=count, runner=runner
-        )
-    finally:
-        runner.release()
+    return build_features_sharded(
+        frames, as_of=as_of, window=window, history=history, params=params, shards=count, runner=backend
+    )
