@@ -21,7 +21,7 @@ from typing import Final
 import polars as pl
 
 from fraudkit.errors import ConfigError
-from fraudkit.text import plural
+from fraudkit.text import did_you_mean, join_words, plural
 
 SHARD: Final = "__shard"
 """The shard id column of tagged rows (Int32)."""
@@ -130,12 +130,13 @@ class Sharding:
         missing = [name for name in self.routes if name not in frames]
         if missing:
             raise ConfigError(
-                f"sharded run lacks the frame {missing[0]!r}", hint="give every frame of: " + ", ".join(self.routes)
+                f"sharded run lacks the frame {missing[0]!r}", hint="give " + join_words(self.routes, "and")
             )
         unplaced = [name for name in frames if name not in self.routes]
         if unplaced:
             raise ConfigError(
-                f"frame {unplaced[0]!r} has no route in the sharding", hint="its frames: " + ", ".join(self.routes)
+                f"frame {unplaced[0]!r} has no route in the sharding",
+                hint="its frames are " + join_words(self.routes, "and") + did_you_mean(unplaced[0], self.routes),
             )
 
 
