@@ -410,8 +410,11 @@ class SparkBackend(Backend):
         (unsigned integers become bigint)."""
         from pyspark.sql.pandas.types import to_arrow_schema
 
-        in_arrow = to_arrow_schema(frame.schema)
-        in_schema = dict(pl.DataFrame(pa.Table.from_batches([], schema=in_arrow)).schema)
+        in_arrow = to_arrow_schema(frame.schema, timezone="UTC")  # pyspark 4.3 asserts a zone for timestamps
+        in_schema = {  # fn sees naive wall times, as on DuckDB (the session's zone is UTC)
+            name: pl.Datetime(dtype.time_unit) if isinstance(dtype, pl.Datetime) else dtype
+            for name, dtype in pl.DataFrame(pa.Table.from_batches([], schema=in_arrow)).schema.items()
+        }
         spark_schema = spark_schema_of(schema)
         apply = _per_group(fn, in_schema, key, list(schema), to_arrow_schema(spark_schema), ordered=False)
         with quiet_pyspark():

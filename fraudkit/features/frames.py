@@ -6,6 +6,7 @@ pure functions of Polars frames and run unchanged per shard elsewhere.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import duckdb
@@ -60,7 +61,20 @@ def build_features(
     The phone frame has a row for every phone active in calls or whose linked accounts paid
     out in the window; the side it lacks is filled as the catalogue says.
     """
-    f = load_frames(con, as_of=as_of, window=window, history=history)
+    frames = load_frames(con, as_of=as_of, window=window, history=history)
+    return features_from_frames(frames, as_of=as_of, window=window, history=history, params=params)
+
+
+def features_from_frames(
+    frames: Mapping[str, pl.LazyFrame | pl.DataFrame],
+    *,
+    as_of: datetime,
+    window: timedelta = timedelta(days=7),
+    history: timedelta = timedelta(days=30),
+    params: FeatureParams = DEFAULT_PARAMS,
+) -> dict[str, pl.DataFrame]:
+    """What :func:`build_features` gives, from frames like ``load_frames``' (the store's, a shard's, a lake's)."""
+    f = {name: frame.lazy() for name, frame in frames.items()}
     common = {"as_of": as_of, "window": window, "history": history, "reports": f["reports"], "params": params}
     account, phone, money = collect_all(
         [

@@ -39,12 +39,13 @@ from fraudkit.engine.shards import (
     Sharding,
     Through,
 )
-from fraudkit.features.accounts import ACCOUNT, account_features_lazy
-from fraudkit.features.engine import collect, collect_all
+from fraudkit.features.accounts import ACCOUNT
+from fraudkit.features.engine import collect
+from fraudkit.features.frames import features_from_frames
 from fraudkit.features.links import DEFAULT_MAX_HOLDER_LINKS, phone_account_links
-from fraudkit.features.money import MONEY, subscriber_money_features_lazy
+from fraudkit.features.money import MONEY
 from fraudkit.features.params import DEFAULT_PARAMS, FeatureParams, TimeFrame
-from fraudkit.features.phones import PHONE, phone_features_lazy
+from fraudkit.features.phones import PHONE
 from fraudkit.features.prepare import accounts_at, subscribers_at
 
 ENTITY = "__entity"
@@ -70,29 +71,6 @@ class ShardRunner(Protocol):
     def map_shards(
         self, frames: Frames, sharding: Sharding, fn: ShardFn, schema: Mapping[str, pl.DataType], *, shards: int
     ) -> pl.DataFrame: ...
-
-
-def features_from_frames(
-    frames: Mapping[str, pl.LazyFrame | pl.DataFrame],
-    *,
-    as_of: datetime,
-    window: timedelta = timedelta(days=7),
-    history: timedelta = timedelta(days=30),
-    params: FeatureParams = DEFAULT_PARAMS,
-) -> dict[str, pl.DataFrame]:
-    """:func:`~fraudkit.features.frames.build_features` from frames like ``load_frames``' instead of the store."""
-    f = {name: frame.lazy() for name, frame in frames.items()}
-    common = {"as_of": as_of, "window": window, "history": history, "reports": f["reports"], "params": params}
-    account, phone, money = collect_all(
-        [
-            account_features_lazy(f["transactions"], f["accounts"], **common),
-            phone_features_lazy(f["calls"], f["subscribers"], **common),
-            subscriber_money_features_lazy(f["transactions"], f["accounts"], f["subscribers"], f["calls"], **common),
-        ]
-    )
-    joined = phone.join(money, on="phone", how="full", coalesce=True)
-    joined = MONEY.fill_missing(PHONE.fill_missing(joined)).sort("phone")
-    return {"account": account, "phone": joined}
 
 
 def _links_at(

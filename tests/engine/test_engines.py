@@ -128,3 +128,26 @@ def test_spark_frames_in_and_out_give_the_same_answers(backend: SparkBackend) ->
     local = DuckDBBackend().map_components(tagged, component_summary)
     # Spark has no unsigned integers: partners comes back as a bigint
     assert_frame_equal(result.cast(SUMMARY).sort("component", "src"), local.sort("component", "src"))
+
+
+def latest_per_group(rows: pl.DataFrame) -> pl.DataFrame:
+    return rows.group_by("component").agg(pl.col("ts").max().alias("latest"))
+
+
+@pytest.mark.parametrize("engine", [pytest.param("spark", marks=ON_SPARK)])
+def test_map_frame_takes_rows_with_timestamps(backend: SparkBackend) -> None:
+    """Transfers carry times: the cluster form of the per-group map must take them (pyspark 4.3 asks a zone)."""
+    from datetime import datetime
+
+    from pyspark import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    rows = pl.DataFrame({"component": ["a", "a", "b"], "ts": [datetime(2026, 10, d) for d in (1, 3, 2)]})
+    spark = backend.session
+    schema = {"component": pl.Utf8, "latest": pl.Datetime("us")}
+    mapped = backend.map_frame(spark.createDataFrame(to_spark_arrow(rows)), latest_per_group, schema)
+    got = pl.from_arrow(mapped.toArrow())
+    assert isinstance(got, pl.DataFrame)
+    got = got.sort("component")
+    assert got["component"].to_list() == ["a", "b"]
+    assert got["latest"].dt.replace_time_zone(None).to_list() == [datetime(2026, 10, 3), datetime(2026, 10, 2)]
