@@ -139,6 +139,7 @@ LAKE_KEYS = {"engine": "engine.name", "lake": "engine.lake"}
 """Where a command's tables live: every command that reads them takes ``--engine`` and ``--lake``."""
 COMMAND_KEYS: dict[str, dict[str, str]] = {
     "status": LAKE_KEYS,
+    "watch": {"engine_name": "engine.name", "lake": "engine.lake"},
     "ingest": LAKE_KEYS,
     "scan": {"window": "scan.window", "top": "scan.top", **LAKE_KEYS},
     "eval_scan": {"window": "scan.window", **LAKE_KEYS},
@@ -1301,6 +1302,8 @@ def watch(
     tracking_uri: TrackingOption = None,
     ops_db: OpsDbOption = None,
     lock_wait: LockWaitOption = None,
+    engine_name: Annotated[EngineName | None, typer.Option("--engine", help="duckdb, or spark with a --lake.")] = None,
+    lake: LakeOption = None,
     db: DbOption = None,
 ) -> None:
     """Watch a drop folder: each tick ingests new files, scores the contacts that ended and writes alerts.
@@ -1333,6 +1336,8 @@ def watch(
         raise ConfigError("watch needs --drop DIR (or --replay --from T0 --to T1)")
     if not replay_ and (from_ or to or delivery_delay):
         raise ConfigError("--from, --to and --delivery-delay go with --replay")
+    if replay_ and lake is not None:
+        raise ConfigError("--replay replays the store's records; --lake goes with a live --drop")
     if replay_ and not (from_ and to):
         raise ConfigError("--replay needs --from and --to", hint="e.g. --from 2026-10-23 --to 2026-10-26")
     if drop is not None and not drop.is_dir():
@@ -1353,6 +1358,7 @@ def watch(
         if not sep:
             raise ConfigError(f"--mapping {item!r} is not KIND=FILE", hint="e.g. --mapping transactions=bank.toml")
         mappings[kind.strip()] = Path(file)
+    on_lake = None if replay_ else _on_lake(engine_name, lake, "watch the drop")
     settings = settings_from(tree, db_path=db, tracking_uri=tracking_uri, lock_wait_s=lock_wait)
     model = load_model(settings, "victim")
     engine = ops_engine(ops_url(db, ops_db))
@@ -1368,7 +1374,7 @@ def watch(
         with open_store(db, lock_wait=lock_wait, create=True):  # a watch over a drop loads data: it may make the store
             pass
         live_model = Champion(settings, model)  # reloaded when the champion alias moves, checked each minute
-        source = DropSource(drop, mappings, settings=ingest_settings(_tree()))
+        source = DropSource(drop, mappings, settings=ingest_settings(_tree()), lake=on_lake)
         reports = watch_loop(settings, engine, live_model, cfg, source, once=once, stop=stop)
     total = sum(r.alerts_out for r in reports)
     merged = sum(r.merged for r in reports)

@@ -222,10 +222,11 @@ def queue(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def export_outcomes(engine: Any, con: duckdb.DuckDBPyConnection, now: datetime) -> int:
+def export_outcomes(engine: Any, con: duckdb.DuckDBPyConnection, now: datetime, *, lake: Any = None) -> int:
     """Copy outcomes recorded in the work queue into the DuckDB ``outcomes`` table (labels for
-    ``train`` and ``warn``), then mark them exported; a copy interrupted halfway is finished next
-    time without doubling rows (the table's key is phone and contacted_at)."""
+    ``train`` and ``warn``), and into the lake's when the tables live in one (``lake``, a Spark
+    backend), then mark them exported; a copy interrupted halfway is finished next time without
+    doubling rows (the table's key is phone and contacted_at, in the store and in the lake)."""
     from fraudkit.ops.queue import mark_exported, pending_outcomes
 
     pending = pending_outcomes(engine)
@@ -241,6 +242,8 @@ def export_outcomes(engine: Any, con: duckdb.DuckDBPyConnection, now: datetime) 
         con.execute(sql.EXPORT_OUTCOMES)
     finally:
         con.unregister("live_outcomes")
+    if lake is not None:
+        lake.write("outcomes", fresh, replace=True)
     mark_exported(engine, [o.outcome_id for o in pending], now)
     return len(pending)
 

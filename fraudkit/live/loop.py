@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -46,6 +47,8 @@ class DropSource:
     seen: dict[Path, tuple[int, float]] = field(default_factory=dict)
     settings: IngestSettings | None = None
     """Ingest's checks and bounds (the configuration's ``[ingest]``), as ``fraudkit ingest`` applies them."""
+    lake: Any = None
+    """A Spark backend on a lake when the tables live in one: files go there (the store keeps its catalogue copy)."""
 
     def arrive(self, con: duckdb.DuckDBPyConnection) -> int:
         """Ingest the new files, reference kinds first; returns the rows loaded."""
@@ -55,10 +58,26 @@ class DropSource:
         loaded = 0
         for kind in INGEST_ORDER:
             fresh = [p for p in found.get(kind, []) if self.seen.get(p) != _stamp(p)]
-            if fresh:
+            if fresh and self.lake is None:
                 loaded += ingest_paths(con, fresh, kind, self.mappings.get(kind), settings=self.settings).loaded
+            elif fresh:
+                from fraudkit.ingest.lake import ingest_to_lake
+
+                done = ingest_to_lake(con, self.lake, fresh, kind, self.mappings.get(kind), settings=self.settings)
+                loaded += done.summary.loaded
+            if fresh:
                 self.seen.update({p: _stamp(p) for p in fresh})
         return loaded
+
+
+def _lake_tables(con: duckdb.DuckDBPyConnection, lake: Any) -> AbstractContextManager[Any]:
+    """For a tick, the lake's tables in place of the store's (listed again each tick: new commits add
+    files); ``outcomes`` stays the store's, which the tick writes and which holds what the lake does."""
+    if lake is None:
+        return nullcontext()
+    from fraudkit.engine.lake_views import LAKE_TABLES, lake_views
+
+    return lake_views(con, lake.lake("watch the drop"), [t for t in LAKE_TABLES if t != "outcomes"])
 
 
 def _stamp(path: Path) -> tuple[int, float]:
@@ -104,19 +123,21 @@ def watch(
             mark = ingest_mark(con)
             fresh = mark != last_mark
             now = store_now(store_timezone(con))
-            report = run_tick(
-                con,
-                ops_engine,
-                scorer,
-                config,
-                loop="live",
-                at=now,
-                horizon=now,
-                late_within=config.late_within if fresh else timedelta(0),
-                records_in=records,
-                bank_dir=bank_dir,
-                fresh=fresh,
-            )
+            with _lake_tables(con, source.lake):
+                report = run_tick(
+                    con,
+                    ops_engine,
+                    scorer,
+                    config,
+                    loop="live",
+                    at=now,
+                    horizon=now,
+                    late_within=config.late_within if fresh else timedelta(0),
+                    records_in=records,
+                    bank_dir=bank_dir,
+                    fresh=fresh,
+                    lake=source.lake,
+                )
             last_mark = mark
         say(report.log_line())
         reports.append(report)

@@ -130,6 +130,7 @@ def run_tick(
     records_in: int = 0,
     bank_dir: Path | None = None,
     fresh: bool = True,
+    lake: Any = None,
 ) -> TickReport:
     """Score, alert, escalate and export for one tick; see the module docstring.
 
@@ -167,7 +168,7 @@ def run_tick(
         return StepResult("escalate", facts={"urgent": urgent})
 
     def outcomes() -> StepResult:
-        exported = ops_alerts.export_outcomes(engine, con, at)
+        exported = ops_alerts.export_outcomes(engine, con, at, lake=lake)
         ops_alerts.retry_unreachable(engine, at, after=config.retry_after, attempts=config.attempts)
         return StepResult("outcomes", facts={"outcomes": exported})
 
