@@ -198,7 +198,9 @@ def timed(command: list[str], env: dict[str, str]) -> dict[str, float]:
     if child.returncode != 0:
         sys.stderr.write(out[-2000:] + err[-4000:])
         raise SystemExit(f"failed ({child.returncode}): {' '.join(command)}")
-    return {"wall": wall, "cpu": sum(cpu_by_pid.values()), "rss": peak / 1024**3}
+    figures = {"wall": wall, "cpu": sum(cpu_by_pid.values()), "rss": peak / 1024**3}
+    print(f"    {' '.join(command[2:5])}: {wall:.1f} s, CPU {figures['cpu']:.1f} s, {figures['rss']:.2f} GiB", flush=True)
+    return figures
 
 
 def output_digest(folder: Path) -> str:
@@ -221,7 +223,7 @@ def run_chain(side: str, world: Path, workdir: Path, steps: list[str]) -> dict[s
     db = ["--db", str(folder / "fraudkit.duckdb")]
     on_spark = [] if side == "duckdb" else ["--engine", "spark", "--lake", str(folder / "lake")]
     env = {} if side == "duckdb" else {"FRAUDKIT_SPARK_MASTER": side.removeprefix("spark-")}
-    env["FRAUDKIT_SPARK_DRIVER_MEMORY"] = "3g"
+    env["FRAUDKIT_SPARK_DRIVER_MEMORY"] = "4g"  # the Polars forms bring results to the driver
     figures: dict[str, Any] = {}
     if "ingest" in steps:
         parts = [
@@ -249,7 +251,10 @@ def chain(args: argparse.Namespace) -> int:
         command = [*FRAUDKIT, "synth", "--subscribers", str(args.subscribers), "--seed", str(args.seed)]
         subprocess.run([*command, "--out", str(world)], check=True, capture_output=True)
     steps = list(args.steps)
-    results = {side: run_chain(side, world, args.workdir, steps) for side in args.sides}
+    results = {}
+    for side in args.sides:
+        print(f"  {side}:", flush=True)
+        results[side] = run_chain(side, world, args.workdir, steps)
     print(f"\nthe chain on {args.subscribers:,} subscribers (seed {args.seed}): wall s / CPU s / peak GiB")
     print(f"  {'step':<10}" + "".join(f"{side:>26}" for side in args.sides))
     for step in steps:
