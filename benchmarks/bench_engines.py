@@ -199,7 +199,8 @@ def timed(command: list[str], env: dict[str, str]) -> dict[str, float]:
         sys.stderr.write(out[-2000:] + err[-4000:])
         raise SystemExit(f"failed ({child.returncode}): {' '.join(command)}")
     figures = {"wall": wall, "cpu": sum(cpu_by_pid.values()), "rss": peak / 1024**3}
-    print(f"    {' '.join(command[2:5])}: {wall:.1f} s, CPU {figures['cpu']:.1f} s, {figures['rss']:.2f} GiB", flush=True)
+    said = f"{wall:.1f} s, CPU {figures['cpu']:.1f} s, {figures['rss']:.2f} GiB"
+    print(f"    {' '.join(command[2:5])}: {said}", flush=True)
     return figures
 
 
