@@ -13,6 +13,16 @@ from fraudkit.schema import SUCCESSFUL
 
 # --- the pre-filter (fraudkit.scan.flows) ---------------------------------------------------
 
+
+def exact_sum(expr: str, *, where: str | None = None, scale: int = 2) -> str:
+    """``sum(expr)`` (``FILTER (WHERE where)``) added up exactly, as DOUBLE: each term to ``scale``
+    decimals (amounts are whole cents, so those are exact), the sum in DECIMAL. A sum of DOUBLEs
+    depends on the order the rows come in, which DuckDB's threads and a lake's file order change: the
+    same store scanned twice differed in the last bits. Null when no row counts, as ``sum`` is."""
+    filtered = f" FILTER (WHERE {where})" if where else ""
+    return f"CAST(sum(CAST({expr} AS DECIMAL(38, {int(scale)}))){filtered} AS DOUBLE)"
+
+
 WINDOW_TRANSFERS = f"""
         SELECT txn_id, ts, src_account AS src, dst_account AS dst, amount::DOUBLE AS amount, channel
         FROM transactions
@@ -20,6 +30,13 @@ WINDOW_TRANSFERS = f"""
         """
 """The window's successful transfers between two different accounts (txn_id, ts, src, dst, amount as
 DOUBLE, channel): ``$start`` included, ``$end`` not."""
+
+
+FAST_OUT = "prev_in IS NOT NULL AND epoch(ts - prev_in) <= $hours * 3600"
+"""An outflow that left within ``$hours`` of the account's last money in."""
+CASHED = "list_contains($cash, channel)"
+"""A transfer over a cash-out channel (``$cash``)."""
+NOT_CASHED = f"NOT {CASHED}"
 
 
 def account_flows(transfers: str) -> str:
@@ -35,17 +52,16 @@ def account_flows(transfers: str) -> str:
         ),
         outs AS (
             SELECT account,
-                   sum(amount) AS money_out,
+                   {exact_sum("amount")} AS money_out,
                    count(*) AS n_out,
                    count(DISTINCT cp) AS n_receivers,
-                   coalesce(sum(amount) FILTER (
-                       WHERE prev_in IS NOT NULL AND epoch(ts - prev_in) <= $hours * 3600), 0) AS fast_out,
+                   coalesce({exact_sum("amount", where=FAST_OUT)}, 0) AS fast_out,
                    median(epoch(ts - prev_in) / 60.0) AS median_dwell_minutes,
-                   coalesce(sum(amount) FILTER (WHERE list_contains($cash, channel)), 0) AS cash_out
+                   coalesce({exact_sum("amount", where=CASHED)}, 0) AS cash_out
             FROM o GROUP BY account
         ),
         ins AS (
-            SELECT account, sum(amount) AS money_in, count(*) AS n_in, count(DISTINCT cp) AS n_senders
+            SELECT account, {exact_sum("amount")} AS money_in, count(*) AS n_in, count(DISTINCT cp) AS n_senders
             FROM inflow GROUP BY account
         )
         SELECT coalesce(outs.account, ins.account) AS account,
@@ -78,7 +94,8 @@ def fast_flow_edges(transfers: str, hot: str) -> str:
                 SELECT e1.*, o.ts AS next_out
                 FROM e1 ASOF LEFT JOIN outflow o ON e1.dst = o.account AND o.ts >= e1.ts
             )
-            SELECT src, dst, sum(amount) AS amount, count(*) AS n_txns, min(ts) AS first_ts, max(ts) AS last_ts
+            SELECT src, dst, {exact_sum("amount")} AS amount, count(*) AS n_txns, min(ts) AS first_ts,
+                   max(ts) AS last_ts
             FROM e2
             WHERE prev_in IS NOT NULL AND epoch(ts - prev_in) <= $h * 3600
               AND next_out IS NOT NULL AND epoch(next_out - ts) <= $h * 3600
@@ -96,7 +113,7 @@ def member_evidence(transfers: str, clusters: str, flows: str) -> str:
     tx, clusters_view, flows_view = quote_ident(transfers), quote_ident(clusters), quote_ident(flows)
     return f"""
             WITH ext_in AS (
-                SELECT m.account, sum(t.amount) AS external_in, count(DISTINCT t.src) AS external_senders
+                SELECT m.account, {exact_sum("t.amount")} AS external_in, count(DISTINCT t.src) AS external_senders
                 FROM {clusters_view} m JOIN {tx} t ON t.dst = m.account
                 LEFT JOIN {clusters_view} s ON s.account = t.src AND s.cluster_id = m.cluster_id
                 WHERE s.account IS NULL GROUP BY m.account
@@ -150,22 +167,22 @@ def cluster_evidence(transfers: str, members: str, onward: str, under_threshold:
                 FROM {members_view} m JOIN {tx} t ON t.src = m.account
                 JOIN {members_view} d ON d.account = t.dst AND d.cluster_id = m.cluster_id
             ),
-            e AS (SELECT cluster_id, count(DISTINCT sender) AS victims, sum(amount) AS money_in,
+            e AS (SELECT cluster_id, count(DISTINCT sender) AS victims, {exact_sum("amount")} AS money_in,
                          min(ts) AS first_seen FROM entries GROUP BY cluster_id),
             x AS (SELECT cluster_id,
-                         coalesce(sum(amount) FILTER (WHERE list_contains($cash, channel)), 0) AS cash_out,
-                         coalesce(sum(amount) FILTER (WHERE NOT list_contains($cash, channel)), 0) AS other_out,
-                         coalesce(sum(amount * passed_on) FILTER (WHERE NOT list_contains($cash, channel)), 0)
-                             AS onward_out,
+                         coalesce({exact_sum("amount", where=CASHED)}, 0) AS cash_out,
+                         coalesce({exact_sum("amount", where=NOT_CASHED)}, 0) AS other_out,
+                         coalesce({exact_sum("amount * passed_on", where=NOT_CASHED, scale=6)}, 0) AS onward_out,
                          count(DISTINCT dst) FILTER (WHERE list_contains($cash, channel)) AS cash_out_points,
                          max(ts) AS last_seen
                   FROM exits GROUP BY cluster_id),
-            i AS (SELECT cluster_id, sum(amount) AS internal_flow, count(*) AS internal_txns,
+            i AS (SELECT cluster_id, {exact_sum("amount")} AS internal_flow, count(*) AS internal_txns,
                          avg(CASE WHEN {under_threshold} THEN 1.0 ELSE 0.0 END) AS just_under_share
                   FROM internal GROUP BY cluster_id),
             mm AS (SELECT cluster_id, count(*) AS size, count(DISTINCT holder_id) AS holders,
                           median(median_dwell_minutes) AS median_dwell_minutes,
-                          sum(money_in * pass_through_ratio) / nullif(sum(money_in), 0) AS pass_through_ratio,
+                          {exact_sum("money_in * pass_through_ratio", scale=6)}
+                              / nullif({exact_sum("money_in")}, 0) AS pass_through_ratio,
                           avg(CASE WHEN opened_at >= $as_of - INTERVAL 365 DAY THEN 1.0 ELSE 0.0 END) AS young_share,
                           count(*) FILTER (WHERE role = 'collector') AS collectors,
                           count(*) FILTER (WHERE role = 'cashout') AS cashouts,
@@ -230,7 +247,8 @@ def cluster_flow_edges(transfers: str, members: str) -> str:
             SELECT coalesce(s.cluster_id, d.cluster_id) AS cluster_id, t.src, t.dst,
                    CASE WHEN s.account IS NULL THEN 'entry' WHEN d.account IS NULL THEN 'exit' ELSE 'internal' END
                        AS flow,
-                   any_value(t.channel) AS channel, sum(t.amount) AS amount, count(*) AS n_txns,
+                   arg_max(t.channel, (t.amount, t.channel)) AS channel, {exact_sum("t.amount")} AS amount,
+                   count(*) AS n_txns,
                    min(t.ts) AS first_ts, max(t.ts) AS last_ts
             FROM {tx} t
             LEFT JOIN {fm} s ON s.account = t.src
