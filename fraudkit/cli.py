@@ -139,7 +139,7 @@ LAKE_KEYS = {"engine": "engine.name", "lake": "engine.lake"}
 """Where a command's tables live: every command that reads them takes ``--engine`` and ``--lake``."""
 COMMAND_KEYS: dict[str, dict[str, str]] = {
     "status": LAKE_KEYS,
-    "watch": {"engine_name": "engine.name", "lake": "engine.lake"},
+    "watch": LAKE_KEYS,
     "ingest": LAKE_KEYS,
     "scan": {"window": "scan.window", "top": "scan.top", **LAKE_KEYS},
     "eval_scan": {"window": "scan.window", **LAKE_KEYS},
@@ -467,15 +467,11 @@ def _on_lake(engine: str | None, lake: str | None, command: str) -> Any:
     return on_lake
 
 
-def _lake_views(con: Any, on_lake: Any, command: str) -> Any:
-    """For the block, the lake's tables in place of the store's on ``con`` (nothing to do off a lake)."""
-    if on_lake is None:
-        from contextlib import nullcontext
+def _tables(con: Any, on_lake: Any, command: str) -> Any:
+    """:func:`fraudkit.engine.lake_views.tables_of`, imported when a command runs (not at CLI start-up)."""
+    from fraudkit.engine.lake_views import tables_of
 
-        return nullcontext()
-    from fraudkit.engine.lake_views import lake_views
-
-    return lake_views(con, on_lake.lake(command))
+    return tables_of(con, on_lake, command)
 
 
 def _ops_store_url(db: Path, ops_db: str | None, *, what: str = "", may_create: bool = False) -> str:
@@ -638,7 +634,7 @@ def status(
 
     _need_store(db)
     on_lake = _on_lake(engine, lake, "count the tables")
-    with open_store(db, read_only=True, lock_wait=lock_wait) as con, _lake_views(con, on_lake, "count the tables"):
+    with open_store(db, read_only=True, lock_wait=lock_wait) as con, _tables(con, on_lake, "count the tables"):
         counts = table_counts(con)
         zone = store_timezone(con)
     console.print(f"store [bold]{escape(str(db))}[/] (times in {escape(zone)})")
@@ -719,7 +715,7 @@ def scan(
     _need_store(db)
     on_lake = _on_lake(engine, lake, "scan")
     graph_engine = on_lake or backend(_tree(), engine)  # Spark missing: one line, before the store is opened
-    with open_store(db) as con, _lake_views(con, on_lake, "scan"):
+    with open_store(db) as con, _tables(con, on_lake, "scan"):
         with stage_status(console, "scanning") as update:
             when = store_as_of(con, as_of, window=span)
             update(f"as of {when:%Y-%m-%d %H:%M}, window {format_duration(span)}")
@@ -770,7 +766,7 @@ def trace(
     span = parse_duration(within, option="--within")
     _need_store(db)
     on_lake = _on_lake(engine, lake, "trace money")
-    with open_store(db, read_only=not reveal) as con, _lake_views(con, on_lake, "trace money"):
+    with open_store(db, read_only=not reveal) as con, _tables(con, on_lake, "trace money"):
         if account is not None:
             since_at = store_as_of(con, since, forward=True) if since else None
             result = trace_account(con, account, hops=hops, within=span, since=since_at)
@@ -834,7 +830,7 @@ def features(
     _need_store(db)
     on_lake = _on_lake(engine, lake, "compute features")
     secret = store_secret_at(db)
-    with open_store(db, read_only=not reveal) as con, _lake_views(con, on_lake, "compute features"):
+    with open_store(db, read_only=not reveal) as con, _tables(con, on_lake, "compute features"):
         with stage_status(console, "computing features") as update:
             when = store_as_of(con, as_of, window=span)
             update(f"as of {when:%Y-%m-%d %H:%M}")
@@ -931,7 +927,7 @@ def train(
     params = dataclasses.replace(train_params(tree), target=name, capacity=capacity)
     with stage_status(console, f"training {name}") as update:
         on_lake = _on_lake(engine, lake, "train a model")
-        with open_store(db, read_only=True, lock_wait=lock_wait) as con, _lake_views(con, on_lake, "train a model"):
+        with open_store(db, read_only=True, lock_wait=lock_wait) as con, _tables(con, on_lake, "train a model"):
             when = store_as_of(con, as_of) if as_of else None
             training_set = build_training_set(con, name, as_of=when, params=params, truth=truth, progress=update)
             secret = read_store_secret(con)
@@ -1059,7 +1055,7 @@ def warn(
     settings = settings_from(_tree(), db_path=db, tracking_uri=tracking_uri)
     model = load_model(settings, "victim", model_version)
     on_lake = _on_lake(engine, lake, "write the call-back list")
-    with open_store(db, read_only=not reveal) as con, _lake_views(con, on_lake, "write the call-back list"):
+    with open_store(db, read_only=not reveal) as con, _tables(con, on_lake, "write the call-back list"):
         with stage_status(console, "scoring contacts") as update:
             when = store_as_of(con, as_of, "calls", "start_time", window=span, slack=timedelta(days=1))
             update(f"as of {when:%Y-%m-%d %H:%M}")
@@ -1107,7 +1103,7 @@ def eval_scan(
     truth_frames = read_truth(truth)
     on_lake = _on_lake(engine, lake, "evaluate the scan")
     graph_engine = on_lake or backend(_tree(), engine)  # the graph steps where `fraudkit scan` runs them
-    with open_store(db) as con, _lake_views(con, on_lake, "evaluate the scan"):
+    with open_store(db) as con, _tables(con, on_lake, "evaluate the scan"):
         when = store_as_of(con, as_of, window=span)
         result = run_scan(con, as_of=when, window=span, params=scan_params(_tree()), backend=graph_engine)
         quality = evaluate_scan(con, result, truth_frames)
@@ -1302,7 +1298,7 @@ def watch(
     tracking_uri: TrackingOption = None,
     ops_db: OpsDbOption = None,
     lock_wait: LockWaitOption = None,
-    engine_name: Annotated[EngineName | None, typer.Option("--engine", help="duckdb, or spark with a --lake.")] = None,
+    engine: EngineOption = None,
     lake: LakeOption = None,
     db: DbOption = None,
 ) -> None:
@@ -1358,10 +1354,10 @@ def watch(
         if not sep:
             raise ConfigError(f"--mapping {item!r} is not KIND=FILE", hint="e.g. --mapping transactions=bank.toml")
         mappings[kind.strip()] = Path(file)
-    on_lake = None if replay_ else _on_lake(engine_name, lake, "watch the drop")
+    on_lake = None if replay_ else _on_lake(engine, lake, "watch the drop")
     settings = settings_from(tree, db_path=db, tracking_uri=tracking_uri, lock_wait_s=lock_wait)
     model = load_model(settings, "victim")
-    engine = ops_engine(ops_url(db, ops_db))
+    queue = ops_engine(ops_url(db, ops_db))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     if replay_:
         with open_store(db, read_only=True, lock_wait=lock_wait) as con:
@@ -1369,13 +1365,13 @@ def watch(
             end = store_as_of(con, to, option="--to")
         if end <= start:
             raise ConfigError("--to must be after --from")
-        reports = replay(settings, engine, model, cfg, start=start, end=end, stop=stop)
+        reports = replay(settings, queue, model, cfg, start=start, end=end, stop=stop)
     else:
         with open_store(db, lock_wait=lock_wait, create=True):  # a watch over a drop loads data: it may make the store
             pass
         live_model = Champion(settings, model)  # reloaded when the champion alias moves, checked each minute
         source = DropSource(drop, mappings, settings=ingest_settings(_tree()), lake=on_lake)
-        reports = watch_loop(settings, engine, live_model, cfg, source, once=once, stop=stop)
+        reports = watch_loop(settings, queue, live_model, cfg, source, once=once, stop=stop)
     total = sum(r.alerts_out for r in reports)
     merged = sum(r.merged for r in reports)
     console.print(

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -290,15 +289,6 @@ def write_summary(result: DailyResult, out: Path | None = None) -> dict[str, Pat
     return {"summary": summary_md, "summary (JSON)": summary_json, "trends": trends}
 
 
-def _tables_of(con: duckdb.DuckDBPyConnection, config: DailyConfig) -> AbstractContextManager[Any]:
-    """Where the scan and the list read the tables: the store, or the lake's in place of the store's."""
-    if config.lake is None:
-        return nullcontext()
-    from fraudkit.engine.lake_views import lake_views
-
-    return lake_views(con, config.lake.lake("run the daily batch"))
-
-
 def run_daily(config: DailyConfig, progress: Callable[[str], None] | None = None) -> DailyResult:
     """Ingest, scan, warn and report, in order, in one store; outputs in ``out/<as-of date>/``.
 
@@ -311,7 +301,9 @@ def run_daily(config: DailyConfig, progress: Callable[[str], None] | None = None
     try:
         with open_store(config.settings.db_path, lock_wait=config.settings.lock_wait_s, create=True) as con:
             run_steps([("ingest", lambda: ingest_drop(con, config, batch, listing))], reporter, done=steps)
-            with _tables_of(con, config):
+            from fraudkit.engine.lake_views import tables_of
+
+            with tables_of(con, config.lake, "run the daily batch"):
                 as_of = in_zone(config.as_of, store_timezone(con)) if config.as_of else default_as_of(con)
                 run_dir = config.out / f"{as_of:%Y-%m-%d}"
                 run_dir.mkdir(parents=True, exist_ok=True)

@@ -12,8 +12,9 @@ and hands them over through Arrow.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import duckdb
@@ -59,3 +60,13 @@ def lake_views(con: duckdb.DuckDBPyConnection, lake: Lake, tables: Iterable[str]
     finally:
         for table in shown:
             con.unregister(table)
+
+
+def tables_of(
+    con: duckdb.DuckDBPyConnection, on_lake: Any, command: str, tables: Iterable[str] = LAKE_TABLES
+) -> AbstractContextManager[Any]:
+    """Where a command reads the tables: the lake's through :func:`lake_views` when ``on_lake`` (a Spark
+    backend on a lake) is given, else the store's own (nothing to do). ``command`` names it in errors."""
+    if on_lake is None:
+        return nullcontext()
+    return lake_views(con, on_lake.lake(command), tables)

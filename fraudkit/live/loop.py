@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,6 +25,7 @@ from fraudkit.ingest.validate import IngestSettings
 from fraudkit.live.clock import StopFlag, simulated_ticks, store_now
 from fraudkit.live.config import WatchConfig
 from fraudkit.live.tick import Scorer, TickReport, run_tick
+from fraudkit.schema import TABLES
 from fraudkit.settings import Settings
 from fraudkit.store import open_store, store_timezone
 
@@ -58,26 +58,22 @@ class DropSource:
         loaded = 0
         for kind in INGEST_ORDER:
             fresh = [p for p in found.get(kind, []) if self.seen.get(p) != _stamp(p)]
-            if fresh and self.lake is None:
-                loaded += ingest_paths(con, fresh, kind, self.mappings.get(kind), settings=self.settings).loaded
-            elif fresh:
+            if not fresh:
+                continue
+            mapping = self.mappings.get(kind)
+            if self.lake is None:
+                loaded += ingest_paths(con, fresh, kind, mapping, settings=self.settings).loaded
+            else:
                 from fraudkit.ingest.lake import ingest_to_lake
 
-                done = ingest_to_lake(con, self.lake, fresh, kind, self.mappings.get(kind), settings=self.settings)
-                loaded += done.summary.loaded
-            if fresh:
-                self.seen.update({p: _stamp(p) for p in fresh})
+                loaded += ingest_to_lake(con, self.lake, fresh, kind, mapping, settings=self.settings).summary.loaded
+            self.seen.update({p: _stamp(p) for p in fresh})
         return loaded
 
 
-def _lake_tables(con: duckdb.DuckDBPyConnection, lake: Any) -> AbstractContextManager[Any]:
-    """For a tick, the lake's tables in place of the store's (listed again each tick: new commits add
-    files); ``outcomes`` stays the store's, which the tick writes and which holds what the lake does."""
-    if lake is None:
-        return nullcontext()
-    from fraudkit.engine.lake_views import LAKE_TABLES, lake_views
-
-    return lake_views(con, lake.lake("watch the drop"), [t for t in LAKE_TABLES if t != "outcomes"])
+TICK_TABLES = tuple(t for t in TABLES if t != "outcomes")
+"""On a lake, the tables a tick reads from it (listed again each tick: new commits add files);
+``outcomes`` stays the store's, which the tick writes and which holds what the lake does."""
 
 
 def _stamp(path: Path) -> tuple[int, float]:
@@ -104,6 +100,7 @@ def watch(
     """
     import time
 
+    from fraudkit.engine.lake_views import tables_of
     from fraudkit.live.champion import Champion
     from fraudkit.live.state import ingest_mark
 
@@ -123,7 +120,7 @@ def watch(
             mark = ingest_mark(con)
             fresh = mark != last_mark
             now = store_now(store_timezone(con))
-            with _lake_tables(con, source.lake):
+            with tables_of(con, source.lake, "watch the drop", TICK_TABLES):
                 report = run_tick(
                     con,
                     ops_engine,
