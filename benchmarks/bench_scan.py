@@ -45,15 +45,8 @@ TARGET_PEAK_GB = 4.0
 def side_scan(db: Path, truth_dir: Path, as_of: datetime, window: timedelta) -> dict[str, Any]:
     """Time run_scan; then, untimed, count the edges it handed to the graph step and measure quality."""
     from fraudkit.scan.evaluate import evaluate_scan, read_truth
-    from fraudkit.scan.flows import (
-        account_flows,
-        fast_flow_edges,
-        hot_accounts,
-        significant_edges,
-        window_bounds,
-        window_transactions,
-    )
-    from fraudkit.scan.scan import ScanParams, run_scan
+    from fraudkit.scan.flows import hot_accounts, window_bounds, window_transactions
+    from fraudkit.scan.scan import ScanParams, run_scan, suspicious_subgraph
     from fraudkit.store import connect, materialised
 
     con = connect(db)
@@ -61,12 +54,9 @@ def side_scan(db: Path, truth_dir: Path, as_of: datetime, window: timedelta) -> 
         wall0, cpu0 = time.perf_counter(), cpu_seconds()
         result = run_scan(con, as_of=as_of, window=window)
         wall, cpu, peak = time.perf_counter() - wall0, cpu_seconds() - cpu0, peak_rss_gb()
-        flow = ScanParams().flow
         with materialised(con, window_transactions(con, *window_bounds(as_of, window))) as transfers:
             window_transfers = transfers.shape[0]
-            flows = account_flows(con, transfers, flow)
-            hot = hot_accounts(flows, flow)
-            edges = significant_edges(fast_flow_edges(con, transfers, hot, flow), flows, flow)
+            flows, edges = suspicious_subgraph(con, transfers, ScanParams())
         quality = evaluate_scan(con, result, read_truth(truth_dir))
         return {
             "wall": wall,
@@ -74,7 +64,7 @@ def side_scan(db: Path, truth_dir: Path, as_of: datetime, window: timedelta) -> 
             "peak_gb": peak,
             "window_transfers": window_transfers,
             "accounts_in_window": flows.height,
-            "hot_accounts": hot.height,
+            "hot_accounts": hot_accounts(flows, ScanParams().flow).height,
             "graph_edges": edges.height,
             "graph_nodes": len(set(edges["src"].to_list()) | set(edges["dst"].to_list())),
             "cluster_edges": result.edges.height,

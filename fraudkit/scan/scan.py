@@ -29,7 +29,7 @@ from fraudkit.scan.flows import (
     window_bounds,
     window_transactions,
 )
-from fraudkit.store import materialised
+from fraudkit.store import Data, materialised
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,16 @@ def run_id_for(as_of: datetime, window: timedelta) -> str:
     return f"scan-{as_of:%Y%m%dT%H%M}-{int(window.total_seconds() // 3600)}h"
 
 
+def suspicious_subgraph(
+    con: duckdb.DuckDBPyConnection, transfers: Data, params: ScanParams
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The pre-filter: every account's flows in the window, and the significant fast-flow edges between
+    hot accounts, the only part of the money graph the graph steps see."""
+    flows = account_flows(con, transfers, params.flow, cash_out_channels=params.signals.cash_out_channels)
+    hot = hot_accounts(flows, params.flow)
+    return flows, significant_edges(fast_flow_edges(con, transfers, hot, params.flow), flows, params.flow)
+
+
 def run_scan(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -82,9 +92,7 @@ def run_scan(
     start, end = window_bounds(as_of, window)
     # the window's transfers are read by every stage below: computed once, dropped on the way out
     with materialised(con, window_transactions(con, start, end), "scan_tx", table="transactions") as transfers:
-        flows = account_flows(con, transfers, params.flow, cash_out_channels=params.signals.cash_out_channels)
-        hot = hot_accounts(flows, params.flow)
-        edges = significant_edges(fast_flow_edges(con, transfers, hot, params.flow), flows, params.flow)
+        flows, edges = suspicious_subgraph(con, transfers, params)
         clusters = clusters_from_edges(edges, backend, params.cluster)
         members = member_evidence(con, transfers, clusters, flows)
         found = cluster_evidence(con, transfers, members, as_of, flows=flows, signals=params.signals)
