@@ -26,7 +26,7 @@ from fraudkit.engine.components import DEFAULT_MAX_ROUNDS, RESULT_SQL, label_com
 from fraudkit.engine.duckdb import DuckDBRounds
 from fraudkit.engine.sql.tables import append_rows, select_span
 from fraudkit.errors import ConfigError, EngineCapabilityError
-from fraudkit.schema import TABLES
+from fraudkit.schema import TABLES, TIME_COLUMNS
 from fraudkit.store import frame, registered, run
 
 if TYPE_CHECKING:
@@ -40,9 +40,6 @@ ComponentFn = Callable[[pl.DataFrame], pl.DataFrame]
 """A pure function of one group's rows (one component, one shard) to its result rows."""
 
 COMPONENTS_SCHEMA = {"node": pl.Utf8, "component": pl.Utf8}
-
-TIME_COLUMNS: dict[str, str] = {"transactions": "ts", "calls": "start_time", "reports": "reported_at"}
-"""The event tables and the column a time span cuts them on (and a lake partitions them by day)."""
 
 
 def table_columns(table: str, columns: Sequence[str] | None) -> list[str]:

@@ -52,6 +52,9 @@ class Table:
         return create_table(self.name, ((c.name, c.sql_type, c.role in UNCOMPRESSED_ROLES) for c in self.columns))
 
 
+TIME_COLUMNS: dict[str, str] = {"transactions": "ts", "calls": "start_time", "reports": "reported_at"}
+"""The event tables and the column a time span cuts them on (and a lake partitions them by day)."""
+
 CALL_KINDS = ("voice", "sms")
 CHANNELS = ("mobile", "online", "atm", "counter", "third_party")
 TXN_STATUSES = ("success", "failed", "reversed", "pending")

@@ -15,6 +15,7 @@ import duckdb
 
 from fraudkit.engine.sql import store as sql
 from fraudkit.errors import ConfigError, NotReadyError
+from fraudkit.schema import TIME_COLUMNS
 from fraudkit.settings import check_timezone, default_timezone
 from fraudkit.store import scalar, store_timezone
 from fraudkit.text import plural
@@ -168,7 +169,7 @@ def start_of_day(day: date | datetime) -> datetime:
     return datetime(day.year, day.month, day.day)
 
 
-EVENT_TABLES: tuple[tuple[str, str], ...] = (("transactions", "ts"), ("calls", "start_time"))
+EVENT_TABLES: tuple[tuple[str, str], ...] = tuple((t, TIME_COLUMNS[t]) for t in ("transactions", "calls"))
 """The store's event tables and their time columns: the latest record of either is the store's 'now'."""
 
 

@@ -34,10 +34,10 @@ from urllib.parse import unquote
 
 import polars as pl
 
-from fraudkit.backend import TIME_COLUMNS, table_columns
+from fraudkit.backend import table_columns
 from fraudkit.engine.spark import LAKE_HINT, quiet_pyspark, to_spark_arrow
 from fraudkit.errors import ConfigError, FraudkitError
-from fraudkit.schema import TABLES, Table
+from fraudkit.schema import TABLES, TIME_COLUMNS, Table
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
