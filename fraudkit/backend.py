@@ -72,6 +72,9 @@ class Backend(ABC):
     """The handful of operations whose implementation depends on the engine."""
 
     name: str
+    lake_root: str | None = None
+    """Where the canonical tables live when not in the store: a Spark backend's Parquet lake, whose
+    stages then run on Spark (None: the store's tables, read on the driver)."""
 
     def read(
         self,

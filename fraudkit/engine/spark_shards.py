@@ -96,10 +96,10 @@ class SparkShards:
         with quiet_pyspark():
             inputs = {name: _to_spark(spark, frame) for name, frame in frames.items()}
             try:
-                result = _collect(self.map_shards_frame(inputs, sharding, fn, schema, shards=shards), schema)
+                result = collect_frame(self.map_shards_frame(inputs, sharding, fn, schema, shards=shards), schema)
             finally:
                 self.release()
-        return as_input(result, schema, _time_zone(spark))
+        return as_input(result, schema, session_time_zone(spark))
 
     def map_shards_frame(
         self,
@@ -116,7 +116,7 @@ class SparkShards:
         check_shards(shards)
         sharding.check_frames(frames)
         spark = next(iter(frames.values())).sparkSession
-        time_zone = _time_zone(spark)
+        time_zone = session_time_zone(spark)
         schemas = {name: polars_schema_of(frame) for name, frame in frames.items()}
         tagged = _tag(frames, sharding, shards, time_zone, self._cached)
         long, layout = _long_frame(tagged)
@@ -129,7 +129,7 @@ class SparkShards:
             return long.groupBy(SHARD).applyInArrow(apply, spark_schema)
 
 
-def _collect(result: DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+def collect_frame(result: DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     """The shards' results on the driver. On a local master through Parquet files in a temp folder:
     ``toArrow`` gathers every task's result in the JVM's heap first, and 1M subscribers' features
     (about 2M rows x 50 columns) ran a 4 GB driver out of it (Spark then waits forever); on a cluster
@@ -150,7 +150,7 @@ def _collect(result: DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFra
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _time_zone(spark: SparkSession) -> str:
+def session_time_zone(spark: SparkSession) -> str:
     return spark.conf.get("spark.sql.session.timeZone") or "UTC"
 
 

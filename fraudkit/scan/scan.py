@@ -67,11 +67,13 @@ def run_id_for(as_of: datetime, window: timedelta) -> str:
 
 
 def suspicious_subgraph(
-    con: duckdb.DuckDBPyConnection, transfers: Data, params: ScanParams
+    con: duckdb.DuckDBPyConnection, transfers: Data, params: ScanParams, flows: pl.DataFrame | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The pre-filter: every account's flows in the window, and the significant fast-flow edges between
-    hot accounts, the only part of the money graph the graph steps see."""
-    flows = account_flows(con, transfers, params.flow, cash_out_channels=params.signals.cash_out_channels)
+    hot accounts, the only part of the money graph the graph steps see. ``flows`` given: computed
+    already (per shard on a lake), for at least every hot account and its counterparties."""
+    if flows is None:
+        flows = account_flows(con, transfers, params.flow, cash_out_channels=params.signals.cash_out_channels)
     hot = hot_accounts(flows, params.flow)
     return flows, significant_edges(fast_flow_edges(con, transfers, hot, params.flow), flows, params.flow)
 
@@ -84,15 +86,24 @@ def run_scan(
     params: ScanParams | None = None,
     backend: Backend | None = None,
 ) -> ScanResult:
-    """Pre-filter in DuckDB, components on the backend, NetworkX per component, evidence and score.
+    """Pre-filter in DuckDB (per shard on Spark, on a lake), components on the backend, NetworkX per
+    component, evidence and score.
 
     Leaves the connection as it found it: the one temporary table (the window's transfers) is dropped."""
     params = params or ScanParams()
     backend = backend or get_backend()
     start, end = window_bounds(as_of, window)
+    near: tuple[pl.DataFrame, pl.DataFrame] | None = None
+    if backend.lake_root is not None:  # Spark on a lake: only the hot corner reaches the driver
+        from fraudkit.engine.spark import SparkBackend
+        from fraudkit.engine.spark_scan import lake_window
+
+        assert isinstance(backend, SparkBackend)
+        near = lake_window(backend, start=start, end=end, params=params)
+    window_rows = window_transactions(con, start, end) if near is None else near[0]
     # the window's transfers are read by every stage below: computed once, dropped on the way out
-    with materialised(con, window_transactions(con, start, end), "scan_tx", table="transactions") as transfers:
-        flows, edges = suspicious_subgraph(con, transfers, params)
+    with materialised(con, window_rows, "scan_tx", table="transactions") as transfers:
+        flows, edges = suspicious_subgraph(con, transfers, params, flows=None if near is None else near[1])
         clusters = clusters_from_edges(edges, backend, params.cluster)
         members = member_evidence(con, transfers, clusters, flows)
         found = cluster_evidence(con, transfers, members, as_of, flows=flows, signals=params.signals)
