@@ -18,6 +18,7 @@ from typing import BinaryIO
 import numpy as np
 
 from fraudkit.errors import InputFileError
+from fraudkit.ingest.compressed import decompress_to
 
 AUTO = "auto"
 ENCODING_HINT = "use auto, utf-8, gbk, gb18030, utf-16 or another text encoding (try --encoding gb18030)"
@@ -221,6 +222,37 @@ def scan_file(path: Path, chunk_bytes: int, *, newline: bytes = b"\n", header_li
     )
 
 
+class _Head:
+    """Keeps the first bytes of a stream (a BOM says UTF-16)."""
+
+    def __init__(self) -> None:
+        self.bytes = b""
+
+    def feed(self, chunk: bytes) -> None:
+        if len(self.bytes) < 4:
+            self.bytes = (self.bytes + chunk)[:4]
+
+
+def scan_decompressing(
+    path: Path, out: BinaryIO, chunk_bytes: int, *, newline: bytes = b"\n", header_line: int = 1
+) -> Scan:
+    """:func:`scan_file` for a gzip file, writing its text to ``out`` in the same pass: the hash
+    and size are of the compressed file (its identity), the lines and encoding of the text."""
+    lines = LineTally(newline, header_line)
+    utf8 = Utf8Check()
+    head = _Head()
+    sha256, size = decompress_to(path, out, chunk_bytes, [lines, utf8, head])
+    utf8.finish()
+    return Scan(
+        sha256=sha256,
+        size=size,
+        utf8=utf8.valid,
+        utf16_bom=head.bytes.startswith(UTF16_BOMS),
+        bad_utf8_offset=utf8.bad_offset,
+        lines=lines,
+    )
+
+
 def scan_prefix(prefix: bytes, *, complete: bool) -> Scan:
     """What the first bytes of a file suggest (no hash, no line count); ``complete`` when
     they are the whole file, so a multi-byte character cut at the end is an error."""
@@ -266,8 +298,9 @@ def text_codec(name: str) -> str | None:
     return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
-def resolve_encoding(path: Path, scan: Scan, requested: str | None) -> str:
-    """The codec to read ``path`` with; "utf-8" means DuckDB reads the file as it is."""
+def resolve_encoding(path: Path, scan: Scan, requested: str | None, *, text: str | None = None) -> str:
+    """The codec to read ``path`` with; "utf-8" means DuckDB reads the file as it is. ``text``
+    is where the file's text is when it is not the file itself (a decompressed copy)."""
     if requested is None or requested.lower() == AUTO:
         if scan.utf16_bom:
             return "utf-16"
@@ -277,7 +310,7 @@ def resolve_encoding(path: Path, scan: Scan, requested: str | None) -> str:
         raise InputFileError(path, f"unknown encoding {requested!r}", hint=ENCODING_HINT)
     if name in ("utf-8", "utf-8-sig"):
         if not scan.utf8:
-            line = None if scan.bad_utf8_offset is None else line_of_offset(path, scan.bad_utf8_offset)
+            line = None if scan.bad_utf8_offset is None else line_of_offset(Path(text or path), scan.bad_utf8_offset)
             raise InputFileError(
                 path,
                 "not valid UTF-8 text",
@@ -289,15 +322,23 @@ def resolve_encoding(path: Path, scan: Scan, requested: str | None) -> str:
 
 
 def transcode_to_utf8(
-    path: Path, encoding: str, out: BinaryIO, chunk_bytes: int, *, newline: bytes = b"\n", header_line: int = 1
+    path: Path,
+    encoding: str,
+    out: BinaryIO,
+    chunk_bytes: int,
+    *,
+    newline: bytes = b"\n",
+    header_line: int = 1,
+    read_from: str | None = None,
 ) -> LineTally:
     """Write ``path`` decoded from ``encoding`` to ``out`` as UTF-8, chunk by chunk;
-    returns the line tally of what was written (what DuckDB will read)."""
+    returns the line tally of what was written (what DuckDB will read). ``read_from`` is where
+    the text is when it is not ``path`` itself (a decompressed copy); errors name ``path``."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     newlines = 0
     written = LineTally(newline, header_line)
     try:
-        with path.open("rb") as src:
+        with Path(read_from or path).open("rb") as src:
             final = False
             while not final:
                 raw = src.read(chunk_bytes)

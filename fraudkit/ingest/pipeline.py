@@ -306,7 +306,7 @@ def _load(
     exact: bool,
 ) -> LoadCounts | None:
     """Load one file, speculatively (hashing alongside) when it is alone in the transaction,
-    its fingerprint is not in hand, it needs no transcoding and its path was not ingested
+    its fingerprint is not in hand, it needs no transcoding or decompressing and its path was not ingested
     before (a re-run is usually a skip). A small CSV file whose fingerprint is in hand goes
     to the line-by-line reader, which plans the checking query once where DuckDB's reader
     plans it again for a file with faulty rows (and a third time after a shortfall):
@@ -317,6 +317,7 @@ def _load(
         and not exact
         and not prints.ready(index)
         and peeked.encoding in ("utf-8", "parquet")
+        and peeked.compression is None  # the text is read from the copy the fingerprint makes
         and not ingested_from(con, peeked.path, table.name)
     )
     if speculate:

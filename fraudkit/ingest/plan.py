@@ -10,7 +10,9 @@ or nowhere).
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -20,7 +22,15 @@ import duckdb
 from fraudkit.engine.sql import ingest as sql
 from fraudkit.errors import InputFileError
 from fraudkit.exposure import mask_text
-from fraudkit.ingest.encoding import newline_of, resolve_encoding, scan_file, scan_prefix, transcode_to_utf8
+from fraudkit.ingest.compressed import Compression, compression_of, open_decompressed, read_prefix
+from fraudkit.ingest.encoding import (
+    newline_of,
+    resolve_encoding,
+    scan_decompressing,
+    scan_file,
+    scan_prefix,
+    transcode_to_utf8,
+)
 from fraudkit.ingest.mapping import Mapping
 from fraudkit.ingest.scratch import Scratch, literal_path
 from fraudkit.ingest.sources import FileFormat, detect_format
@@ -62,6 +72,7 @@ class FilePlan:
     format: FileFormat
     sha256: str  # "" until fingerprinted
     read_path: str | None = None  # what DuckDB reads: None for the file itself, else a scratch copy
+    compression: Compression | None = None  # "gzip": every read of the text goes to read_path
     encoding: str = "utf-8"
     newline: str = "\n"  # line end: LF (a CR before it belongs to it) or, for old Mac files, CR
     delimiter: str = ","
@@ -131,7 +142,11 @@ def peek_file(
             prefix = fh.read(settings.chunk_bytes)
     except OSError as exc:
         raise InputFileError(path, f"cannot read: {exc.strerror or exc}") from exc
-    if size == 0:
+    compression = compression_of(prefix)
+    if compression is not None:  # the text's first chunk, not the archive's
+        prefix = read_prefix(path, settings.chunk_bytes)
+        size = len(prefix) + (len(prefix) == settings.chunk_bytes)  # more than the prefix: text follows
+    if size == 0 or not prefix:
         raise InputFileError(path, "file is empty", hint="export the data again")
     if fmt == "parquet":
         header, types = _parquet_schema(con, path)
@@ -149,7 +164,7 @@ def peek_file(
         )
     requested = requested_encoding(encoding, mapping)
     codec = resolve_encoding(path, scan_prefix(prefix, complete=len(prefix) == size), requested)
-    return _csv_plan(path, table, mapping, codec, newline_of(prefix).decode())
+    return _csv_plan(path, table, mapping, codec, newline_of(prefix).decode(), compression)
 
 
 def fingerprint_file(
@@ -163,20 +178,34 @@ def fingerprint_file(
 ) -> FilePlan:
     """Complete a peeked plan from one pass over the whole file: its SHA-256, its line
     count and its encoding (transcoding to a nameless UTF-8 scratch file when it is not
-    UTF-8). No database use, so it can run in a thread while the file loads."""
+    UTF-8). No database use, so it can run in a thread while the file loads.
+
+    A gzip file is decompressed to a nameless scratch file in the same pass (its hash is of the
+    compressed bytes, its lines those of the text), which every later read of the text uses."""
     newline = plan.newline.encode()
-    scan = scan_file(plan.path, settings.chunk_bytes, newline=newline, header_line=plan.header_line)
+    text = None  # where the file's text is, when not in the file itself
+    if plan.compression == "gzip":
+        out, text = scratch.new()
+        scan = scan_decompressing(plan.path, out, settings.chunk_bytes, newline=newline, header_line=plan.header_line)
+    else:
+        scan = scan_file(plan.path, settings.chunk_bytes, newline=newline, header_line=plan.header_line)
     if plan.format == "parquet":
         return replace(plan, sha256=scan.sha256)
     requested = requested_encoding(encoding, mapping)
-    codec = resolve_encoding(plan.path, scan, requested)
+    codec = resolve_encoding(plan.path, scan, requested, text=text)
     if codec != plan.encoding:  # the first chunk misled: decode the header again
-        plan = _csv_plan(plan.path, table, mapping, codec, plan.newline)
-    read_path, lines = None, scan.lines
+        plan = _csv_plan(plan.path, table, mapping, codec, plan.newline, plan.compression)
+    read_path, lines = text, scan.lines
     if codec != "utf-8":  # transcoding is the slow part, so it comes after the header resolves
         out, read_path = scratch.new()
         lines = transcode_to_utf8(
-            plan.path, codec, out, settings.chunk_bytes, newline=newline, header_line=plan.header_line
+            plan.path,
+            codec,
+            out,
+            settings.chunk_bytes,
+            newline=newline,
+            header_line=plan.header_line,
+            read_from=text,
         )
     assert lines is not None
     return replace(
@@ -188,9 +217,16 @@ def fingerprint_file(
     )
 
 
-def _csv_plan(path: Path, table: Table, mapping: Mapping | None, codec: str, newline: str) -> FilePlan:
+def _csv_plan(
+    path: Path,
+    table: Table,
+    mapping: Mapping | None,
+    codec: str,
+    newline: str,
+    compression: Compression | None = None,
+) -> FilePlan:
     skip_rows = mapping.skip_rows if mapping else 0
-    header_line, first_line = _first_lines(path, codec, skip_rows, newline)
+    header_line, first_line = _first_lines(path, codec, skip_rows, newline, compression)
     delimiter = (mapping.delimiter if mapping else None) or guess_delimiter(header_line)
     header = split_header(header_line, first_line, delimiter)
     columns, ignored = resolve_columns(path, table, header, ("VARCHAR",) * len(header), mapping)
@@ -206,6 +242,7 @@ def _csv_plan(path: Path, table: Table, mapping: Mapping | None, codec: str, new
         header=header,
         columns=columns,
         ignored=ignored,
+        compression=compression,
     )
 
 
@@ -301,16 +338,18 @@ def _refuse_shared_sources(path: Path, resolved: list[SourceColumn], mapping: Ma
             )
 
 
-def _first_lines(path: Path, codec: str, skip_rows: int, newline: str) -> tuple[str, str | None]:
+def _first_lines(
+    path: Path, codec: str, skip_rows: int, newline: str, compression: Compression | None = None
+) -> tuple[str, str | None]:
     """The header line and the first data line (if any), decoded; errors name the line."""
     wide = codec.startswith(("utf-16", "utf-32"))  # newline is not one byte: decode as text
     lines: list[str] = []
     try:
         if wide:
-            with path.open("r", encoding=codec, newline="") as fh:
+            with _open_bytes(path, compression) as raw_fh, io.TextIOWrapper(raw_fh, encoding=codec, newline="") as fh:
                 lines = [fh.readline(MAX_HEADER_BYTES) for _ in range(skip_rows + 2)]
         else:
-            with path.open("rb") as fh:
+            with _open_bytes(path, compression) as fh:
                 for raw in _raw_lines(fh, skip_rows + 2, newline.encode()):
                     lines.append(raw.decode("utf-8-sig" if codec == "utf-8" and not lines else codec))
     except UnicodeDecodeError:
@@ -334,6 +373,11 @@ def _first_lines(path: Path, codec: str, skip_rows: int, newline: str) -> tuple[
             path, "binary data where the header should be", line=skip_rows + 1, hint="give CSV or Parquet files"
         )
     return header, first or None
+
+
+def _open_bytes(path: Path, compression: Compression | None) -> contextlib.AbstractContextManager[BinaryIO]:
+    """The file's text as bytes: the file itself, or what its archive holds."""
+    return open_decompressed(path) if compression == "gzip" else path.open("rb")
 
 
 def _raw_lines(fh: BinaryIO, count: int, newline: bytes) -> list[bytes]:

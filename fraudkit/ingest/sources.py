@@ -1,7 +1,8 @@
 """Turn the user's paths (files, globs, folders) into a list of input files with a format.
 
 Formats are decided from the first bytes where they say something (Parquet, Excel, gzip)
-and from the file name otherwise, so a mislabelled file fails with a useful message.
+and from the file name otherwise, so a mislabelled file fails with a useful message. A gzip
+file is judged by the first bytes and the name of what it holds (``x.csv.gz`` holds a CSV).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from fraudkit.errors import InputFileError
+from fraudkit.ingest.compressed import GZIP_SUFFIXES, compression_of, inner_suffix, read_prefix
 
 FileFormat = Literal["csv", "parquet"]
 
@@ -21,7 +23,6 @@ PARQUET_MAGIC = b"PAR1"
 FOREIGN_MAGIC: tuple[tuple[bytes, str, str], ...] = (
     (b"PK\x03\x04", "a zip archive (an .xlsx workbook?)", "save the sheet as CSV UTF-8 in Excel"),
     (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook", "save the sheet as CSV UTF-8 in Excel"),
-    (b"\x1f\x8b", "gzip-compressed", "decompress it first (gunzip)"),
     (b"%PDF", "a PDF document", "export the data as CSV or Parquet"),
 )
 
@@ -35,9 +36,7 @@ def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
         text = str(item)
         path = Path(text)
         if path.is_dir():
-            files = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in CSV_SUFFIXES + PARQUET_SUFFIXES
-            )
+            files = sorted(p for p in path.rglob("*") if p.is_file() and _data_file_name(p))
             if not files:
                 raise InputFileError(
                     path,
@@ -60,6 +59,14 @@ def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     return list(unique.values())
 
 
+def _data_file_name(path: Path) -> bool:
+    """Whether a file found in a folder is named like data: CSV, Parquet or a gzipped CSV."""
+    suffix = path.suffix.lower()
+    if suffix in GZIP_SUFFIXES:
+        return inner_suffix(path) in CSV_SUFFIXES
+    return suffix in CSV_SUFFIXES + PARQUET_SUFFIXES
+
+
 def detect_format(path: Path) -> FileFormat:
     """CSV or Parquet, or an InputFileError saying what the file looks like instead."""
     try:
@@ -67,6 +74,8 @@ def detect_format(path: Path) -> FileFormat:
             head = fh.read(8)
     except OSError as exc:
         raise InputFileError(path, f"cannot open: {exc.strerror or exc}") from exc
+    if compression_of(head) == "gzip":
+        return _gzipped_format(path)
     if head.startswith(PARQUET_MAGIC):
         return "parquet"
     for magic, what, hint in FOREIGN_MAGIC:
@@ -78,3 +87,16 @@ def detect_format(path: Path) -> FileFormat:
     if suffix in CSV_SUFFIXES or suffix == "":
         return "csv"
     raise InputFileError(path, f"unsupported file type {suffix!r}", hint="give CSV (.csv, .tsv, .txt) or Parquet files")
+
+
+def _gzipped_format(path: Path) -> FileFormat:
+    """A gzip file holds CSV text: Parquet compresses itself, so gzipped Parquet or a gzipped
+    workbook is refused with what it holds."""
+    head = read_prefix(path, 8)
+    unzip = "decompress it first (gunzip)"
+    if head.startswith(PARQUET_MAGIC) or inner_suffix(path) in PARQUET_SUFFIXES:
+        raise InputFileError(path, "gzip-compressed Parquet is not read", hint=f"{unzip}: Parquet compresses itself")
+    for magic, what, hint in FOREIGN_MAGIC:
+        if head.startswith(magic):
+            raise InputFileError(path, f"not a CSV file: a gzip of {what}", hint=f"{unzip}, then {hint}")
+    return "csv"
