@@ -25,7 +25,26 @@ TYPOLOGIES: tuple[Typology, ...] = (
     "layered_split",
     "cycle",
 )
-PresetName = Literal["default", "alt"]
+PresetName = Literal["default", "alt", "transfers"]
+WorldKind = Literal["telecom", "transfers"]
+WORLD_KINDS: tuple[WorldKind, ...] = ("telecom", "transfers")
+"""telecom: calls, transfers, reports and subscribers (the default); transfers: bank transfers
+only, one timestamp a day, slow laundering (fraudkit.synth.transfers, docs/synth-transfers.md)."""
+
+TransferTypology = Literal[
+    "fan_in", "fan_out", "cycle", "scatter_gather", "gather_scatter", "bipartite", "stack", "random"
+]
+TRANSFER_TYPOLOGIES: tuple[TransferTypology, ...] = (
+    "fan_in",
+    "fan_out",
+    "cycle",
+    "scatter_gather",
+    "gather_scatter",
+    "bipartite",
+    "stack",
+    "random",
+)
+"""Laundering patterns of a transfers world, after IBM's AMLworld and AMLSim."""
 
 MAX_DWELL_STEPS = 7
 """Longest chain of waits money goes through in a ring (cycle: 6 hops and the cash-out)."""
@@ -35,6 +54,9 @@ ATM_QUEUE_HOURS = 2.0
 
 MIN_RING_SIZE = 4
 """Smallest ring every typology can be laid out in (collector, two layers, cash-out)."""
+
+MAX_LAUNDERING_SHARE = 0.2
+"""Most of a transfers world's accounts are ordinary: at most a fifth launder."""
 
 MAX_ENGAGEMENT_EFFECT = 10.0
 """Steepest log-odds slope of paying on the log hook-call length (10 is already all-or-nothing)."""
@@ -51,6 +73,10 @@ def _default_typologies() -> dict[str, float]:
     }
 
 
+def _default_transfer_typologies() -> dict[str, float]:
+    return {t: 1.0 for t in TRANSFER_TYPOLOGIES}
+
+
 @dataclass(frozen=True)
 class SynthConfig:
     """Parameters of a synthetic world; the same config always yields the same tables."""
@@ -59,6 +85,9 @@ class SynthConfig:
     subscribers: int = 20_000
     days: int = 30
     start: datetime = datetime(2026, 10, 1)
+    kind: WorldKind = "telecom"
+    """What kind of world: ``telecom`` (calls, transfers within hours, reports) or ``transfers``
+    (bank transfers only, daily timestamps, laundering over weeks; the ``transfers`` preset)."""
 
     # ordinary life: people, calls, money
     offnet_share: float = 0.08
@@ -137,6 +166,21 @@ class SynthConfig:
     mule_camouflage_rate: float = 0.3
     atm_cashout_share: float = 0.6
 
+    # transfer-only worlds (kind "transfers"); ring_size_range, fee_range, the mule and the
+    # ordinary-life rates above apply to them too
+    laundering_account_share: float = 0.01
+    """Share of accounts that launder (1%: public synthetic AML data holds 0.5-2%)."""
+    transfer_typology_weights: dict[str, float] = field(default_factory=_default_transfer_typologies)
+    """Weight of each laundering pattern (TRANSFER_TYPOLOGIES) among the rings of a transfers world."""
+    ring_weeks_range: tuple[float, float] = (2.0, 16.0)
+    """How many weeks a ring of a transfers world is active, drawn uniform in this range."""
+    hop_days_range: tuple[int, int] = (1, 10)
+    """Days between money arriving at a laundering account and its passing it on."""
+    laundering_amount_median: float = 700.0
+    """Median laundering transfer: the scale of ordinary payments (hundreds to low thousands)."""
+    passthrough_per_10k: float = 30.0
+    """Accounts per 10,000 that gather money from family and forward it days later (remittance)."""
+
     # reports and the noise of reality
     report_rate: float = 0.5
     report_delay_hours: tuple[float, float] = (2.0, 168.0)
@@ -150,9 +194,10 @@ class SynthConfig:
             value = getattr(self, f.name)
             if isinstance(value, list):  # lists from TOML/JSON stand for ranges
                 object.__setattr__(self, f.name, tuple(value))
-        if isinstance(self.typology_weights, Mapping):
-            weights = {str(k): v for k, v in self.typology_weights.items()}
-            object.__setattr__(self, "typology_weights", weights)
+        for name in ("typology_weights", "transfer_typology_weights"):
+            value = getattr(self, name)
+            if isinstance(value, Mapping):
+                object.__setattr__(self, name, {str(k): v for k, v in value.items()})
         _validate(self)
 
     @property
@@ -171,6 +216,12 @@ class SynthConfig:
         total = sum(raw)
         return [w / total for w in raw]
 
+    def transfer_typology_probabilities(self) -> list[float]:
+        """Weights in the fixed order of TRANSFER_TYPOLOGIES, normalised (never dict order)."""
+        raw = [float(self.transfer_typology_weights.get(t, 0.0)) for t in TRANSFER_TYPOLOGIES]
+        total = sum(raw)
+        return [w / total for w in raw]
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON/TOML-friendly values; ``from_dict(to_dict())`` gives an equal config."""
         out = asdict(self)
@@ -179,6 +230,7 @@ class SynthConfig:
             if isinstance(value, tuple):
                 out[key] = list(value)
         out["typology_weights"] = {t: self.typology_weights.get(t, 0.0) for t in TYPOLOGIES}
+        out["transfer_typology_weights"] = {t: self.transfer_typology_weights.get(t, 0.0) for t in TRANSFER_TYPOLOGIES}
         return out
 
     def replace(self, **changes: Any) -> SynthConfig:
@@ -222,7 +274,8 @@ class SynthConfig:
 
     @classmethod
     def preset(cls, name: PresetName | str = "default", **overrides: Any) -> SynthConfig:
-        """A named world: ``default`` or ``alt`` (another typology mix and parameters)."""
+        """A named world: ``default``, ``alt`` (another typology mix and parameters) or ``transfers``
+        (bank transfers only, daily timestamps, laundering over weeks: docs/synth-transfers.md)."""
         if name not in PRESETS:
             raise ConfigError(f"unknown synth preset {name!r}", hint=f"choose one of {sorted(PRESETS)}")
         return cls.from_dict({**PRESETS[name], **overrides})
@@ -272,6 +325,26 @@ PRESETS: dict[str, dict[str, Any]] = {
         "big_purchases_per_10k": 25.0,
         "call_centres_per_10k": 1.0,
     },
+    # Like public synthetic AML data (IBM's AMLworld, AMLSim) rather than fraudkit's telecom
+    # world: transfers only, one timestamp a day, four months, laundering rings of 4-30 accounts
+    # active for weeks with hops days apart, amounts in the hundreds; fraudkit.synth.transfers.
+    "transfers": {
+        "kind": "transfers",
+        "start": datetime(2026, 6, 1),  # four months that are over by the default world's start
+        "days": 120,
+        "ring_size_range": (4, 30),
+        "fee_range": (0.005, 0.03),
+        "mule_from_population_share": 0.6,
+        "mule_camouflage_rate": 0.6,
+        "shopping_per_person_month": 3.0,
+        "p2p_per_person_month": 2.0,
+        "bills_per_person_month": 1.0,
+        "employment_rate": 0.6,
+        "renter_share": 0.25,
+        "merchants_per_10k": 40.0,
+        "employers_per_10k": 20.0,
+        "utilities_per_10k": 3.0,
+    },
 }
 
 
@@ -298,6 +371,7 @@ _RATES = (
     "mule_aged_account_share",
     "mule_camouflage_rate",
     "atm_cashout_share",
+    "laundering_account_share",
     "report_rate",
     "report_missing_rate",
     "report_wrong_rate",
@@ -320,8 +394,9 @@ _NON_NEGATIVE = (
     "fast_forwarders_per_10k",
     "big_purchases_per_10k",
     "fraud_operations_per_100k",
+    "passthrough_per_10k",
 )
-_POSITIVE = ("loss_median", "loss_sigma", "split_threshold")
+_POSITIVE = ("loss_median", "loss_sigma", "split_threshold", "laundering_amount_median")
 # range name -> (smallest allowed low end, largest allowed high end, integral?)
 _RANGES: dict[str, tuple[float, float, bool]] = {
     "community_size_range": (2, 100_000, True),
@@ -337,6 +412,8 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "fee_range": (0, 0.5, False),
     "mule_account_age_days": (0, 3_650, False),
     "report_delay_hours": (0, 24 * 366, False),
+    "ring_weeks_range": (0.5, 52, False),
+    "hop_days_range": (0, 60, True),
 }
 
 
@@ -361,6 +438,8 @@ def _validate(cfg: SynthConfig) -> None:
         raise ConfigError(f"days must be between 1 and 366, got {cfg.days}")
     if not 2 <= cfg.contacts_per_person <= 64:
         raise ConfigError(f"contacts_per_person must be between 2 and 64, got {cfg.contacts_per_person}")
+    if cfg.kind not in WORLD_KINDS:
+        raise ConfigError(f"kind must be one of {', '.join(WORLD_KINDS)}, got {cfg.kind!r}")
     if not isinstance(cfg.start, datetime):
         raise ConfigError(f"start must be a datetime, got {cfg.start!r}")
     if cfg.start.tzinfo is not None:
@@ -392,6 +471,12 @@ def _validate(cfg: SynthConfig) -> None:
     for name, (lowest, highest, integral) in _RANGES.items():
         _check_range(name, getattr(cfg, name), lowest, highest, integral)
     _check_typologies(cfg.typology_weights)
+    _check_weights("transfer_typology_weights", cfg.transfer_typology_weights, TRANSFER_TYPOLOGIES)
+    if cfg.laundering_account_share > MAX_LAUNDERING_SHARE:
+        raise ConfigError(
+            f"laundering_account_share must be at most {MAX_LAUNDERING_SHARE}, got {cfg.laundering_account_share!r}",
+            hint="public synthetic AML data holds 0.5-2% laundering accounts; the rest is the economy they hide in",
+        )
 
 
 def _check_range(name: str, value: object, lowest: float, highest: float, integral: bool) -> None:
@@ -404,6 +489,19 @@ def _check_range(name: str, value: object, lowest: float, highest: float, integr
         raise ConfigError(f"{name}: low end {low} is above high end {high}")
     if low < lowest or high > highest:
         raise ConfigError(f"{name} must lie within [{lowest}, {highest}], got {value!r}")
+
+
+def _check_weights(name: str, weights: object, known: tuple[str, ...]) -> None:
+    """A table of pattern -> weight over ``known`` names, some weight positive."""
+    if not isinstance(weights, dict) or not weights:
+        raise ConfigError(f"{name} must be a table of typology -> weight, got {weights!r}")
+    for key, value in weights.items():
+        if key not in known:
+            raise ConfigError(f"{name}: unknown typology {key!r}", hint=f"known: {', '.join(known)}")
+        if not _is_number(value) or value < 0:
+            raise ConfigError(f"{name}[{key!r}] must be a number >= 0, got {value!r}")
+    if sum(weights.values()) <= 0:
+        raise ConfigError(f"{name}: at least one typology needs a positive weight")
 
 
 def _check_typologies(weights: object) -> None:

@@ -83,6 +83,11 @@ def generate_world(cfg: SynthConfig, progress: ProgressArg = None) -> World:
     the stage "world" counting the generator's stages, each stage inside it with what it made: the
     generator draws whole arrays at once, so a stage, not a subscriber, is the unit it can count.
     """
+    if cfg.kind == "transfers":
+        from fraudkit.synth.transfers import transfer_world  # imports world's siblings only, never world
+
+        tables, truth = transfer_world(cfg, progress)
+        return World(config=cfg, tables=tables, truth=truth)
     reporter = as_reporter(progress)
     seed = cfg.seed
     reg = Registry()
