@@ -26,8 +26,16 @@ Format (all keys optional except what the export needs)::
     src_account = "付款账号"
 
     [timestamps]                 # canonical timestamp column = strptime format, or a list
-    ts = "%Y-%m-%d %H:%M:%S"     # tried in order; "epoch" / "epoch_ms" for Unix times.
+    ts = "%Y-%m-%d %H:%M:%S"     # tried in order; "epoch" (or "epoch_s") / "epoch_ms" for
+                                 # Unix seconds / milliseconds (instants: see Time zones).
                                  # ISO 8601 is always accepted as a fallback.
+    # or a count of units after a base time (a simulation's "step", a day number):
+    # ts = { unit = "days", since = "2022-09-01" }
+                                 # unit: "days", "hours", "minutes" or "seconds"; the value
+                                 # may have decimals ("1.5" days); since: a date or date-time
+                                 # (TOML's own or a string), in the store's zone unless it
+                                 # has an offset. No ISO fallback: a value that is not a
+                                 # number >= 0 is a reject.
 
     [defaults]                   # value for a column the file lacks or leaves empty
     currency = "CNY"
@@ -44,6 +52,7 @@ from __future__ import annotations
 import dataclasses
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -65,7 +74,10 @@ AMOUNT_UNITS: dict[str, Decimal] = {
     "cent": Decimal("0.01"),
     "wan": Decimal(10000),
 }
-EPOCH_FORMATS = ("epoch", "epoch_ms")
+EPOCH_FORMATS = ("epoch", "epoch_s", "epoch_ms")
+TIME_UNITS: dict[str, int] = {"days": 86_400, "hours": 3_600, "minutes": 60, "seconds": 1}
+"""Units of a count after a base time, in seconds."""
+TIME_COUNT_KEYS = ("unit", "since")
 DELIMITER_NAMES = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 TOP_LEVEL_KEYS = (
     "kind",
@@ -88,11 +100,31 @@ ON_CONFLICT = ("reject", "update")
 
 
 @dataclass(frozen=True)
+class TimeCount:
+    """A timestamp given as a number of ``unit`` after ``since`` (``step = 3`` -> since + 3 days)."""
+
+    unit: str
+    since: datetime  # naive: in the store's zone; aware: an instant
+
+    @property
+    def seconds(self) -> int:
+        """Length of one unit in seconds."""
+        return TIME_UNITS[self.unit]
+
+    def describe(self) -> str:
+        """How a reject says what was expected: "a number of days after 2022-09-01"."""
+        midnight = self.since.time() == time() and self.since.tzinfo is None
+        base = f"{self.since:%Y-%m-%d}" if midnight else self.since.isoformat(sep=" ")
+        return f"a number of {self.unit} after {base}"
+
+
+@dataclass(frozen=True)
 class Mapping:
     """A validated mapping file; treat the dict fields as read-only."""
 
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     timestamps: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    time_counts: dict[str, TimeCount] = field(default_factory=dict)  # [timestamps] col = { unit, since }
     defaults: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     optional: tuple[str, ...] = ()
@@ -131,12 +163,14 @@ class Mapping:
             )
         for column, formats in self.timestamps.items():
             _check_formats(where, column, formats)
+        for column in set(self.timestamps) & set(self.time_counts):
+            raise ConfigError(f"{where}: [timestamps] {column} is given both formats and a count after a base time")
         if self.kind is not None:
             self.check_for(TABLES[self.kind])
         else:
             known = {c for t in TABLES.values() for c in t.column_names}
             for section in SECTIONS:
-                unknown = sorted(set(getattr(self, section)) - known)
+                unknown = sorted(set(self._section(section)) - known)
                 if unknown:
                     names = ", ".join(map(repr, unknown))
                     raise ConfigError(
@@ -158,6 +192,11 @@ class Mapping:
                 )
             seen[key] = name
 
+    def _section(self, section: str) -> list[str]:
+        """The canonical names a section of the file gives ([timestamps] holds formats and counts)."""
+        names = list(getattr(self, section))
+        return [*names, *self.time_counts] if section == "timestamps" else names
+
     @property
     def amount_scale(self) -> Decimal:
         return AMOUNT_UNITS[self.amount_unit]
@@ -172,14 +211,14 @@ class Mapping:
             )
         names = table.column_names
         for section in SECTIONS:
-            unknown = [c for c in getattr(self, section) if c not in names]
+            unknown = [c for c in self._section(section) if c not in names]
             if unknown:
                 typed = ", ".join(map(repr, unknown))
                 raise ConfigError(
                     f"{where}: [{section}] names unknown {table.name} {noun(len(unknown), 'column')} {typed}",
                     hint=_misplaced_hint(unknown) or f"{table.name} columns are {join_words(names, 'and')}",
                 )
-        for name in self.timestamps:
+        for name in [*self.timestamps, *self.time_counts]:
             if table.column(name).role != "timestamp":
                 raise ConfigError(f"{where}: [timestamps] {name!r} is not a timestamp column of {table.name}")
         for name, value_map in self.values.items():
@@ -267,7 +306,12 @@ def mapping_from_dict(data: dict[str, Any], *, source: str = "<mapping>") -> Map
     return Mapping(
         columns={k: _str_list(v, f"[columns] {k}", source) for k, v in _table(data, "columns", source).items()},
         timestamps={
-            k: _str_list(v, f"[timestamps] {k}", source) for k, v in _table(data, "timestamps", source).items()
+            k: _str_list(v, f"[timestamps] {k}", source)
+            for k, v in _table(data, "timestamps", source).items()
+            if not isinstance(v, dict)
+        },
+        time_counts={
+            k: _time_count(v, k, source) for k, v in _table(data, "timestamps", source).items() if isinstance(v, dict)
         },
         defaults={k: _str(v, f"[defaults] {k}", source) for k, v in _table(data, "defaults", source).items()},
         optional=_str_list(data["optional"], "optional", source) if "optional" in data else (),
@@ -321,6 +365,42 @@ def _str_list(value: Any, what: str, source: str) -> tuple[str, ...]:
     if not isinstance(items, list) or not items or not all(isinstance(v, str) and v for v in items):
         raise ConfigError(f"{source}: {what} must be a non-empty string or list of strings")
     return tuple(items)
+
+
+def _time_count(value: dict[str, Any], column: str, source: str) -> TimeCount:
+    """``{ unit = "days", since = "2022-09-01" }``: every problem names its key."""
+    where = f"{source}: [timestamps] {column}"
+    example = f'{column} = {{ unit = "days", since = "2022-09-01" }}'
+    unknown = sorted(set(value) - set(TIME_COUNT_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{where} has unknown {noun(len(unknown), 'key')} {', '.join(map(repr, unknown))}",
+            hint=f"a count after a base time takes unit and since: {example}",
+        )
+    missing = [k for k in TIME_COUNT_KEYS if k not in value]
+    if missing:
+        raise ConfigError(f"{where} lacks {join_words(missing, 'and')}", hint=f"e.g. {example}")
+    unit = value["unit"]
+    if not isinstance(unit, str) or unit.lower() not in TIME_UNITS:
+        raise ConfigError(f"{where}.unit = {unit!r} is not a unit of time", hint=f"use one of {join_words(TIME_UNITS)}")
+    return TimeCount(unit.lower(), _base_time(value["since"], f"{where}.since"))
+
+
+def _base_time(value: Any, where: str) -> datetime:
+    """A TOML date or date-time, or a string holding one in ISO 8601."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ConfigError(
+        f"{where} = {value!r} is not a date or date-time",
+        hint='e.g. since = "2022-09-01" or since = "2022-09-01T00:00:00+08:00"',
+    )
 
 
 def _check_formats(source: str, column: str, formats: tuple[str, ...]) -> None:

@@ -136,11 +136,19 @@ def column_sql(
         out.value = n
     elif role == "timestamp":
         formats = (mapping.timestamps.get(name) if mapping else None) or ()
-        out.parsed = sql.timestamp(r, raw, typed_timestamp, formats, EPOCH_FORMATS, p)
-        expected = " or ".join((*formats, "ISO 8601"))
+        counted = mapping.time_counts.get(name) if mapping else None
         latest = now + settings.future_slack
+        if counted is not None and not typed_timestamp:
+            out.parsed = sql.time_count(r, counted.seconds, p(counted.since), aware=counted.since.tzinfo is not None)
+            out.checks += [
+                Check(sql.unparsed(r, n), f"{name}: not {counted.describe()} (or out of range)"),
+                Check(sql.negative_number(r), f"{name}: negative ({counted.describe()} must be >= 0)"),
+            ]
+        else:
+            out.parsed = sql.timestamp(r, raw, typed_timestamp, formats, EPOCH_FORMATS, p)
+            expected = " or ".join((*formats, "ISO 8601"))
+            out.checks.append(Check(sql.unparsed(r, n), f"{name}: not a timestamp (expected {expected})"))
         out.checks += [
-            Check(sql.unparsed(r, n), f"{name}: not a timestamp (expected {expected})"),
             Check(sql.below(n, p(settings.earliest)), f"{name}: before {settings.earliest:%Y-%m-%d}"),
             Check(sql.above(n, p(latest)), f"{name}: in the future (after {latest:%Y-%m-%d %H:%M})"),
         ]

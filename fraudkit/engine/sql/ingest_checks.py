@@ -187,8 +187,9 @@ def timestamp(
     """Parse with the mapping's formats first, ISO 8601 always as the fallback. Every TIMESTAMPTZ
     is cast to TIMESTAMP, which DuckDB does in the session's zone: the store's (see IngestSettings).
 
-    ``formats`` are the mapping's formats in its order; those in ``epochs`` ("epoch": seconds,
-    else milliseconds since 1970) are Unix times, the others strptime patterns tried first."""
+    ``formats`` are the mapping's formats in its order; those in ``epochs`` ("epoch" or "epoch_s":
+    seconds, "epoch_ms": milliseconds since 1970) are Unix times, the others strptime patterns tried
+    first."""
     if typed and raw is not None:
         return f"CAST({raw} AS TIMESTAMP)"
     iso = (
@@ -199,9 +200,9 @@ def timestamp(
     patterns = [f for f in formats if f not in epochs]
     for fmt in formats:
         if fmt in epochs:
-            per_second = 1_000_000 if fmt == "epoch" else 1_000
+            per_second = 1_000 if fmt == "epoch_ms" else 1_000_000
             seconds = f"try_cast({r} AS DOUBLE)"
-            limit = 1e11 * (1 if fmt == "epoch" else 1000)
+            limit = 1e11 * (1000 if fmt == "epoch_ms" else 1)
             parsers.append(
                 f"CASE WHEN abs({seconds}) < {limit:.0f} "
                 f"THEN CAST(make_timestamptz(CAST({seconds} * {per_second} AS BIGINT)) AS TIMESTAMP) END"
@@ -209,3 +210,25 @@ def timestamp(
     if patterns:  # a %z pattern gives TIMESTAMPTZ
         parsers.insert(0, f"CAST(try_strptime({r}, {p(patterns)}) AS TIMESTAMP)")
     return f"coalesce({', '.join([*parsers, iso])})" if parsers else iso
+
+
+COUNT_LIMIT_S = 1e11
+"""Counts after a base time reach at most this many seconds (3,000 years): past it, no timestamp."""
+
+
+def time_count(r: str, unit_seconds: int, since: str, *, aware: bool) -> str:
+    """``since`` (a bound parameter) plus the number in ``r`` of units of ``unit_seconds``, or NULL
+    when it is not a number (no ISO fallback: a count column holds counts). A base with an offset
+    is an instant: the sum is taken there and cast to the session's zone, like every TIMESTAMPTZ."""
+    number = f"try_cast({r} AS DOUBLE)"
+    micros = f"to_microseconds(CAST(round({number} * {unit_seconds * 1_000_000}) AS BIGINT))"
+    base = f"CAST({since} AS TIMESTAMPTZ)" if aware else f"CAST({since} AS TIMESTAMP)"
+    total = f"{base} + {micros}"
+    if aware:
+        total = f"CAST({total} AS TIMESTAMP)"
+    return f"CASE WHEN abs({number}) * {unit_seconds} < {COUNT_LIMIT_S:.0f} THEN {total} END"
+
+
+def negative_number(r: str) -> str:
+    """A value that reads as a number below zero (a count after a base time cannot be)."""
+    return f"try_cast({r} AS DOUBLE) < 0"
