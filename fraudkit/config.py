@@ -284,16 +284,20 @@ KEYS: tuple[Key, ...] = (
         "pass_through_hours",
         "number",
         _flows("pass_through_hours"),
-        "Hours within which money in must go out.",
+        "Hours within which money in must go out (unset: auto, the shorter of fast_cap_hours and the window's "
+        "median dwell, at least one tick of the data's clock: a day on daily data).",
         low=0,
+        optional=True,
     ),
     _k(
         "scan.flows",
         "edge_dwell_hours",
         "number",
         _flows("edge_dwell_hours"),
-        "Longest rest on a fast-flow edge, in hours.",
+        "Longest rest on a fast-flow edge, in hours (unset: auto, a quarter of fast_cap_hours, "
+        "at least one tick of the data's clock).",
         low=0,
+        optional=True,
     ),
     _k(
         "scan.flows",
@@ -309,8 +313,27 @@ KEYS: tuple[Key, ...] = (
         "min_inflow",
         "number",
         _flows("min_inflow"),
-        "Least money in for an account to be a candidate.",
+        "Least money in for an account to be a candidate (unset: auto, the min_inflow_quantile of every "
+        "receiving account's money in over the window).",
         low=0,
+        optional=True,
+    ),
+    _k(
+        "scan.flows",
+        "fast_cap_hours",
+        "number",
+        _flows("fast_cap_hours"),
+        "Auto pass-through hours never exceed this: fast is within a day, or the data's median dwell if shorter.",
+        low=0,
+    ),
+    _k(
+        "scan.flows",
+        "min_inflow_quantile",
+        "number",
+        _flows("min_inflow_quantile"),
+        "Auto min_inflow: the quantile of accounts' money in below which an account is too small to matter.",
+        low=0,
+        high=1,
     ),
     _k(
         "scan.flows",

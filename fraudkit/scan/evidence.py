@@ -8,6 +8,7 @@ and leaves nothing on the connection.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,8 @@ import polars as pl
 
 from fraudkit.engine.sql import scan as sql
 from fraudkit.features.params import DEFAULT_PARAMS, FeatureParams
+from fraudkit.resolution import sub_day
+from fraudkit.scan.flows import DataProfile
 from fraudkit.store import Data, frame, registered
 
 
@@ -104,34 +107,101 @@ class ScoreParams:
 BEHAVIOUR_PARTS = ("score_pass_through", "score_exit", "score_conservation")
 CORROBORATION_PARTS = ("score_victims", "score_reports", "score_speed", "score_young")
 
+EVIDENCE_PARTS: dict[str, tuple[str, ...]] = {
+    "cash_out": ("score_exit", "score_cash_out"),
+    "reports": ("score_reports",),
+    "speed": ("score_speed",),
+    "account_age": ("score_young",),
+}
+"""Evidence the data may not carry, and the score parts measured from it. Absent evidence is left out of
+the score (its parts are null), not counted as 0: without channels nothing can be seen to be cashed out."""
 
-def score_clusters(evidence: pl.DataFrame, params: ScoreParams | None = None) -> pl.DataFrame:
-    """Parts, ``score_behaviour``, ``score_corroboration``, ``score`` and ``flagged`` from the evidence columns."""
+
+def absent_evidence(profile: DataProfile, *, detector: str = "fast") -> dict[str, str]:
+    """The evidence ``profile``'s window does not carry, each with why: a scan reports it and scores without it.
+
+    ``detector`` "dense" reads long spans on purpose, so speed is no evidence of its clusters."""
+    absent: dict[str, str] = {}
+    if profile.channels < 2 or profile.cash_out_transfers == 0:
+        absent["cash_out"] = (
+            "no transfer over a cash-out channel in the window"
+            if profile.channels >= 2
+            else "one channel or none: the data does not say how money left"
+        )
+    if profile.reports == 0:
+        absent["reports"] = "no report before the as-of time"
+    if not sub_day(profile.resolution):
+        absent["speed"] = "one timestamp a day: hours of dwell cannot be measured"
+    elif detector == "dense":
+        absent["speed"] = "the dense detector reads long spans and does not rely on speed"
+    if profile.accounts_with_opening == 0:
+        absent["account_age"] = "no account opening dates"
+    return absent
+
+
+def score_clusters(
+    evidence: pl.DataFrame, params: ScoreParams | None = None, absent: Collection[str] = ()
+) -> pl.DataFrame:
+    """Parts, ``score_behaviour``, ``score_corroboration``, ``score`` and ``flagged`` from the evidence columns.
+
+    ``absent``: evidence the data does not carry (:data:`EVIDENCE_PARTS`): its parts are null and the
+    score is taken over the rest. Behaviour is then the weighted geometric mean of the parts left;
+    corroboration's doubt (the product of one minus each part) is raised to the power (weight of all
+    parts / weight of the parts left), as if each missing part doubted as much as the present ones do
+    on average, so a cluster can still reach the flag on data without reports or opening dates.
+    ``evidence_absent`` lists the absent evidence on every row."""
     params = params or ScoreParams()
+    unknown = set(absent) - EVIDENCE_PARTS.keys()
+    if unknown:
+        raise ValueError(f"unknown evidence {sorted(unknown)}; known: {sorted(EVIDENCE_PARTS)}")
+    missing = {part for name in absent for part in EVIDENCE_PARTS[name]}
     out = pl.col("cash_out") + pl.col("other_out")
     victims = pl.col("victims").cast(pl.Float64)
     reports = pl.col("reports").cast(pl.Float64)
     dwell = pl.col("median_dwell_minutes").fill_null(float("inf")).clip(lower_bound=0.0)
+    dwell_minutes = params.dwell_minutes
+    measured = {
+        "score_pass_through": pl.col("pass_through_ratio").fill_null(0.0).clip(0.0, 1.0),
+        "score_cash_out": (pl.col("cash_out") / out.clip(lower_bound=1.0)).clip(0.0, 1.0),
+        "score_exit": ((pl.col("cash_out") + pl.col("onward_out")) / out.clip(lower_bound=1.0)).clip(0.0, 1.0),
+        "score_conservation": (out / (pl.col("money_in").clip(lower_bound=1.0) * (1.0 - params.fee_share))).clip(
+            0.0, 1.0
+        ),
+        "score_victims": victims / (victims + params.victims_half),
+        "score_reports": reports / (reports + params.reports_half),
+        "score_speed": params.speed_weight / (1.0 + dwell / dwell_minutes),
+        "score_young": pl.col("young_share").fill_null(0.0).clip(0.0, 1.0) * params.young_weight,
+    }
     parts = evidence.with_columns(
-        score_pass_through=pl.col("pass_through_ratio").fill_null(0.0).clip(0.0, 1.0),
-        score_cash_out=(pl.col("cash_out") / out.clip(lower_bound=1.0)).clip(0.0, 1.0),
-        score_exit=((pl.col("cash_out") + pl.col("onward_out")) / out.clip(lower_bound=1.0)).clip(0.0, 1.0),
-        score_conservation=(out / (pl.col("money_in").clip(lower_bound=1.0) * (1.0 - params.fee_share))).clip(0.0, 1.0),
-        score_victims=victims / (victims + params.victims_half),
-        score_reports=reports / (reports + params.reports_half),
-        score_speed=params.speed_weight / (1.0 + dwell / params.dwell_minutes),
-        score_young=pl.col("young_share").fill_null(0.0).clip(0.0, 1.0) * params.young_weight,
+        (pl.lit(None, dtype=pl.Float64) if name in missing else expr).alias(name) for name, expr in measured.items()
     )
-    total = sum(params.behaviour_weights)
-    log_mean = pl.sum_horizontal(
-        (w / total) * pl.col(name).clip(lower_bound=params.floor).log()
-        for name, w in zip(BEHAVIOUR_PARTS, params.behaviour_weights, strict=True)
+    behaviour = [(n, w) for n, w in zip(BEHAVIOUR_PARTS, params.behaviour_weights, strict=True) if n not in missing]
+    total = sum(w for _, w in behaviour)
+    log_mean = (
+        pl.sum_horizontal((w / total) * pl.col(name).clip(lower_bound=params.floor).log() for name, w in behaviour)
+        if total > 0
+        else pl.lit(0.0)
     )
+    reach = {
+        "score_victims": 1.0,
+        "score_reports": 1.0,
+        "score_speed": params.speed_weight,
+        "score_young": params.young_weight,
+    }
+    present = [name for name in CORROBORATION_PARTS if name not in missing]
+    weight_present = sum(reach[name] for name in present)
     doubt = pl.lit(1.0)
-    for name in CORROBORATION_PARTS:
+    for name in present:
         doubt = doubt * (1.0 - pl.col(name))
+    if weight_present > 0 and missing & set(CORROBORATION_PARTS):
+        doubt = doubt.pow(sum(reach.values()) / weight_present)
+    corroboration = 1.0 - doubt if weight_present > 0 else pl.lit(0.0)
     return (
-        parts.with_columns(score_behaviour=log_mean.exp(), score_corroboration=1.0 - doubt)
+        parts.with_columns(
+            score_behaviour=log_mean.exp(),
+            score_corroboration=corroboration,
+            evidence_absent=pl.lit(",".join(sorted(absent)), dtype=pl.Utf8),
+        )
         .with_columns(score=pl.col("score_behaviour") * (1.0 + pl.col("score_corroboration")) / 2.0)
         .with_columns(flagged=pl.col("score") >= params.flag_at)
     )

@@ -135,6 +135,45 @@ def publish_scan(
     return PublishedScan(report=report, parquet=parquet)
 
 
+EVIDENCE_WORDS = {
+    "cash_out": "cash-out (no channel says how money left)",
+    "reports": "reports",
+    "speed": "speed (hours of dwell)",
+    "account_age": "account age (opening dates)",
+}
+"""What each kind of evidence is called in the report."""
+
+
+def evidence_note(result: ScanResult) -> str:
+    """One sentence on the evidence the data carried and the evidence it did not, for the report and the CLI."""
+    if not result.absent:
+        return "All evidence was in the data: cash-out, reports, speed and account age."
+    missing = "; ".join(f"{EVIDENCE_WORDS.get(name, name)}: {why}" for name, why in sorted(result.absent.items()))
+    present = [EVIDENCE_WORDS[name].split(" (")[0] for name in EVIDENCE_WORDS if name not in result.absent]
+    kept = ", ".join(["victims", *present])
+    return (
+        f"Evidence not in the data, left out of the score (not counted as 0): {missing}. "
+        f"Scored on what it carries: {kept}."
+    )
+
+
+def thresholds_note(result: ScanResult) -> str:
+    """The pre-filter's thresholds as the scan resolved them from the data, for the report and the CLI."""
+    if result.params is None:
+        return ""
+    flow = result.params.flow
+    clock = f"times to the {result.profile.resolution}; " if result.profile is not None else ""
+    return (
+        f"Thresholds read from the data ({clock}auto unless set): money forwarded within "
+        f"{float(flow.pass_through_hours or 0):g} h counts as passed through, a ring's hop rests at most "
+        f"{float(flow.edge_dwell_hours or 0):g} h, a candidate received at least {float(flow.min_inflow or 0):,.2f}."
+    )
+
+
+def _part(value: object) -> str:
+    return "not in the data" if value is None else f"{float(value):.2f}"  # type: ignore[arg-type]
+
+
 def _hours(result: ScanResult) -> int:
     return int(result.window.total_seconds() // 3600)
 
@@ -233,6 +272,7 @@ def html_report(result: ScanResult, *, top: int = 10, reveal: Reveal | None = No
         "cashing it out, with enough corroboration, victims, reports, speed and young accounts, to act on). "
         f"The first {drawn} are drawn below; their names link to them. "
         "Account numbers are masked unless the report was made with --reveal.</p>",
+        f'<p class="note">{html.escape(evidence_note(result))} {html.escape(thresholds_note(result))}</p>',
         '<h2 id="ranking">Clusters, most suspicious first</h2>',
         html_table(
             [
@@ -269,15 +309,15 @@ def html_report(result: ScanResult, *, top: int = 10, reveal: Reveal | None = No
                     ),
                     (
                         "behaviour: passes money on, cashes it out or sends it on, keeps little",
-                        f"{float(r['score_behaviour']):.2f} (pass-through {float(r['score_pass_through']):.2f}, "
-                        f"cashed out or passed on further {float(r['score_exit']):.2f}, "
-                        f"conservation {float(r['score_conservation']):.2f})",
+                        f"{float(r['score_behaviour']):.2f} (pass-through {_part(r['score_pass_through'])}, "
+                        f"cashed out or passed on further {_part(r['score_exit'])}, "
+                        f"conservation {_part(r['score_conservation'])})",
                     ),
                     (
                         "corroboration: any of",
-                        f"{float(r['score_corroboration']):.2f} (victims {float(r['score_victims']):.2f}, "
-                        f"reports {float(r['score_reports']):.2f}, speed {float(r['score_speed']):.2f}, "
-                        f"young accounts {float(r['score_young']):.2f})",
+                        f"{float(r['score_corroboration']):.2f} (victims {_part(r['score_victims'])}, "
+                        f"reports {_part(r['score_reports'])}, speed {_part(r['score_speed'])}, "
+                        f"young accounts {_part(r['score_young'])})",
                     ),
                     ("members / distinct holders", f"{r['size']} / {r['holders']}"),
                     ("collectors / cash-out mules", f"{r['collectors']} / {r['cashouts']}"),

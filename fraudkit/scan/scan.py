@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import duckdb
@@ -14,6 +14,7 @@ from fraudkit.scan.clusters import ClusterParams, clusters_from_edges, guess_typ
 from fraudkit.scan.evidence import (
     TRANSFER_SCHEMA,
     ScoreParams,
+    absent_evidence,
     cluster_evidence,
     cluster_flow_edges,
     cluster_transfers,
@@ -21,10 +22,13 @@ from fraudkit.scan.evidence import (
     score_clusters,
 )
 from fraudkit.scan.flows import (
+    DataProfile,
     FlowParams,
     account_flows,
     fast_flow_edges,
     hot_accounts,
+    profile_window,
+    resolve_flow_params,
     significant_edges,
     window_bounds,
     window_transactions,
@@ -56,6 +60,13 @@ class ScanResult:
     """Each member's transfers in and out, one row each, for the report's timelines (not stored)."""
     flag_at: float = ScoreParams().flag_at
     """The score at which the clusters were flagged."""
+    params: ScanParams | None = None
+    """The parameters the scan ran with, every "auto" threshold resolved to the number it used."""
+    profile: DataProfile | None = None
+    """The window's figures those thresholds and the evidence were read from."""
+    absent: dict[str, str] = field(default_factory=dict)
+    """Evidence the data does not carry (cash_out, reports, speed, account_age), each with why: the score
+    was taken without it."""
 
     @property
     def flagged(self) -> pl.DataFrame:
@@ -64,6 +75,11 @@ class ScanResult:
 
 def run_id_for(as_of: datetime, window: timedelta) -> str:
     return f"scan-{as_of:%Y%m%dT%H%M}-{int(window.total_seconds() // 3600)}h"
+
+
+def resolve_scan_params(params: ScanParams, profile: DataProfile) -> ScanParams:
+    """``params`` with the pre-filter's "auto" thresholds made numbers from the window's ``profile``."""
+    return replace(params, flow=resolve_flow_params(params.flow, profile))
 
 
 def suspicious_subgraph(
@@ -93,21 +109,44 @@ def run_scan(
     params = params or ScanParams()
     backend = backend or get_backend()
     start, end = window_bounds(as_of, window)
-    near: tuple[pl.DataFrame, pl.DataFrame] | None = None
-    if backend.lake_root is not None:  # Spark on a lake: only the hot corner reaches the driver
+    cash = params.signals.cash_out_channels
+
+    def profiled(transfers: Data) -> DataProfile:
+        return profile_window(
+            con,
+            transfers,
+            start=start,
+            end=end,
+            as_of=as_of,
+            cash_out_channels=cash,
+            inflow_quantile=params.flow.min_inflow_quantile,
+        )
+
+    near: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame] | None = None
+    profile: DataProfile | None = None
+    if backend.lake_root is not None:  # Spark on a lake: only the clusters' transfers reach the driver
         from fraudkit.engine.spark import SparkBackend
-        from fraudkit.engine.spark_scan import lake_window
+        from fraudkit.engine.spark_scan import lake_scan
 
         assert isinstance(backend, SparkBackend)
-        near = lake_window(backend, start=start, end=end, params=params)
+        profile = profiled(window_transactions(con, start, end))
+        params = resolve_scan_params(params, profile)
+        near = lake_scan(backend, start=start, end=end, params=params)
     window_rows = window_transactions(con, start, end) if near is None else near[0]
     # the window's transfers are read by every stage below: computed once, dropped on the way out
     with materialised(con, window_rows, "scan_tx", table="transactions") as transfers:
-        flows, edges = suspicious_subgraph(con, transfers, params, flows=None if near is None else near[1])
-        clusters = clusters_from_edges(edges, backend, params.cluster)
+        if profile is None:
+            profile = profiled(transfers)
+            params = resolve_scan_params(params, profile)
+        absent = absent_evidence(profile)
+        if near is None:
+            flows, edges = suspicious_subgraph(con, transfers, params)
+            clusters = clusters_from_edges(edges, backend, params.cluster)
+        else:
+            _, flows, edges, clusters = near
         members = member_evidence(con, transfers, clusters, flows)
         found = cluster_evidence(con, transfers, members, as_of, flows=flows, signals=params.signals)
-        evidence = score_clusters(found, params.score)
+        evidence = score_clusters(found, params.score, absent).with_columns(detector=pl.lit("fast"))
         flow_edges = cluster_flow_edges(con, transfers, members)
         member_transfers = cluster_transfers(con, transfers, members)
     cluster_edges = edges.join(clusters.rename({"account": "src"}), on="src").join(
@@ -129,4 +168,7 @@ def run_scan(
         flow_edges=flow_edges,
         transfers=member_transfers,
         flag_at=params.score.flag_at,
+        params=params,
+        profile=profile,
+        absent=absent,
     )

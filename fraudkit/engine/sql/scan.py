@@ -75,6 +75,32 @@ def account_flows(transfers: str) -> str:
         """
 
 
+def window_profile(transfers: str) -> str:
+    """One row of ``transfers``: how many, distinct channels, how many over a cash-out channel (``$cash``),
+    the median dwell of every outflow after its account's last money in (hours), and the ``$q`` quantile
+    of every receiving account's money in: what a scan's "auto" thresholds and its evidence read."""
+    tx = quote_ident(transfers)
+    return f"""
+        WITH inflow AS (SELECT dst AS account, ts FROM {tx}),
+        dwell AS (
+            SELECT epoch(t.ts - i.ts) / 3600.0 AS hours
+            FROM {tx} t ASOF JOIN inflow i ON t.src = i.account AND t.ts >= i.ts
+        ),
+        received AS (SELECT dst, {exact_sum("amount")} AS money_in FROM {tx} GROUP BY dst)
+        SELECT (SELECT count(*) FROM {tx}) AS transfers,
+               (SELECT count(DISTINCT channel) FROM {tx}) AS channels,
+               (SELECT count(*) FROM {tx} WHERE {CASHED}) AS cash_out_transfers,
+               (SELECT median(hours) FROM dwell)::DOUBLE AS median_dwell_hours,
+               (SELECT quantile_cont(money_in, $q) FROM received)::DOUBLE AS inflow_quantile
+        """
+
+
+ACCOUNTS_WITH_OPENING = "SELECT count(*) FROM accounts WHERE opened_at IS NOT NULL"
+"""Accounts whose opening date is known: without any, account age is evidence the data does not carry."""
+REPORTS_BEFORE = "SELECT count(*) FROM reports WHERE reported_at < ?"
+"""Reports made before the as-of time (``?``): without any, reports are evidence the data does not carry."""
+
+
 def fast_flow_edges(transfers: str, hot: str) -> str:
     """Transfers between accounts of ``hot`` whose sender received money at most ``$h`` hours before and
     whose receiver sends money on at most ``$h`` hours after, summed per (src, dst)."""
