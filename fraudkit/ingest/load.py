@@ -49,7 +49,8 @@ from fraudkit.ingest.mapping import Mapping
 from fraudkit.ingest.plan import FilePlan, already_ingested
 from fraudkit.ingest.scratch import Scratch, literal_path
 from fraudkit.ingest.validate import Check, IngestSettings, column_sql
-from fraudkit.schema import Table
+from fraudkit.resolution import Resolution
+from fraudkit.schema import TIME_COLUMNS, Table
 from fraudkit.store import run
 
 MAX_LINE_BYTES = 8 << 20
@@ -64,6 +65,7 @@ class LoadCounts:
     duplicates: int
     updates: int = 0
     lines: int = 0  # non-blank data lines; more than rows_read only where fields hold line breaks
+    resolution: Resolution = "none"  # the grain every event time the file loaded is on
 
 
 class Undo(Exception):
@@ -162,6 +164,7 @@ def load_file(
             duplicates=duplicates,
             updates=updates,
             lines=lines,
+            resolution=_resolution_of_new(con, table, first_new),
         )
         _exec(
             con,
@@ -287,6 +290,15 @@ def _exact(
         else 0
     )
     return inserted, faulty, broken, split.record_lines + broken, first_new
+
+
+def _resolution_of_new(con: duckdb.DuckDBPyConnection, table: Table, first_new: int) -> Resolution:
+    """How finely the rows this file added tell time ("none" for a table without event times)."""
+    column = TIME_COLUMNS.get(table.name)
+    if column is None:
+        return "none"
+    (grain,) = _exec(con, sql.new_rows_resolution(table.name, column), {"first": first_new}, table=table.name)[0]
+    return grain
 
 
 def _first_of_new(con: duckdb.DuckDBPyConnection, table: Table, after: int) -> int:

@@ -33,11 +33,14 @@ from fraudkit.ingest.scratch import Scratch
 from fraudkit.ingest.sources import expand_paths
 from fraudkit.ingest.validate import IngestSettings
 from fraudkit.progress import SILENT, Reporter, duration, stage
-from fraudkit.schema import TABLES, Table
+from fraudkit.resolution import Resolution
+from fraudkit.schema import TABLES, TIME_COLUMNS, Table
 from fraudkit.store import ensure_schema, run
 from fraudkit.text import plural
 
 SMALL_FILE_BYTES = 1 << 20  # CSV files up to this size are read line by line (see _load)
+DAY_NOTE_KINDS = ("transactions", "calls")
+"""Tables whose times feed hour-of-day features: a file of whole days among them gets a note."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,12 @@ class FileResult:
     derived_key: bool = False  # key made from a hash of the row's values
     ignored_columns: tuple[str, ...] = ()
     seconds: float = 0.0
+    resolution: Resolution = "none"  # the grain every event time loaded from the file is on
+
+    @property
+    def whole_days(self) -> bool:
+        """Every event time the file loaded falls at midnight: the file tells days, not hours."""
+        return not self.skipped and self.loaded + self.updates > 0 and self.resolution == "day"
 
 
 @dataclass
@@ -96,6 +105,19 @@ class IngestSummary:
         """Number of files skipped as already ingested."""
         return sum(f.skipped for f in self.files)
 
+    def notes(self) -> list[str]:
+        """What the user should know about the data loaded beyond its counts: files whose times are
+        whole days, so features that need the hour (night share, hour of day) cannot be had."""
+        column = TIME_COLUMNS.get(self.kind)
+        if column is None or self.kind not in DAY_NOTE_KINDS:
+            return []
+        return [
+            f"note: every {column} in {f.path} falls at midnight: its times are whole days, so night share "
+            "and hour-of-day features will be dropped"
+            for f in self.files
+            if f.whole_days
+        ]
+
     def describe(self) -> str:
         """A short human-readable account, one line per file plus a total."""
         lines = []
@@ -108,6 +130,7 @@ class IngestSummary:
                     f"{f.path}: {f.rows_read} read, {f.loaded} loaded, {f.rejected} rejected, "
                     f"{f.duplicates} duplicates{updated} ({f.encoding})"
                 )
+        lines += self.notes()
         lines.append(
             f"{self.kind}: {plural(len(self.files), 'file')}, {self.rows_read} read, {self.loaded} loaded, "
             f"{self.rejected} rejected, {self.duplicates} duplicates, {self.updates} updates, {self.skipped} skipped"

@@ -111,6 +111,21 @@ def next_row_id(table: str) -> str:
     return f"SELECT coalesce(max(rowid) + 1, 0) FROM {quote_ident(table)}"
 
 
+def new_rows_resolution(table: str, column: str) -> str:
+    """The coarsest grain ("day", "hour", "minute", "second"; "none": no times) every ``column`` of
+    the rows of ``table`` at or after ``$first`` is on: a file whose times all fall at midnight
+    tells days, not hours (see :mod:`fraudkit.resolution`)."""
+    ts = quote_ident(column)
+    return f"""
+        SELECT CASE WHEN count({ts}) = 0 THEN 'none'
+                    WHEN bool_and({ts} = date_trunc('day', {ts})) THEN 'day'
+                    WHEN bool_and({ts} = date_trunc('hour', {ts})) THEN 'hour'
+                    WHEN bool_and({ts} = date_trunc('minute', {ts})) THEN 'minute'
+                    ELSE 'second' END
+        FROM {quote_ident(table)} WHERE rowid >= $first
+        """
+
+
 def first_of_new(table: str) -> str:
     """The row id of the first row of ``table`` at or after ``$after`` (``$after`` when none)."""
     return f"SELECT coalesce(min(rowid), $after) FROM {quote_ident(table)} WHERE rowid >= $after"
