@@ -607,6 +607,8 @@ def ingest(
                 raise _fail(f"interrupted; {behind}", EXIT_INTERRUPTED) from None
             summary = done.summary
     console.print(ingest_table(summary))
+    for note in summary.notes():  # e.g. times that are whole days: no hour-of-day features
+        console.print(escape(note))
     if on_lake is not None:
         loaded_now = sum(not f.skipped for f in summary.files)
         behind = (
