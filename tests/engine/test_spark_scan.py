@@ -1,5 +1,5 @@
-"""The scan's pre-filter per shard on Spark: the driver receives only the transfers touching hot
-accounts and their counterparties' flows, and the scan made from them is the store's, to the bit."""
+"""The scan's pre-filter per shard on Spark: the driver receives the fast edges between hot accounts and
+then only the transfers touching the clusters, and the scan made from them is the store's, to the bit."""
 
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ from fraudkit.backend import DuckDBBackend
 from fraudkit.engine.lake_views import lake_views
 from fraudkit.engine.spark import SparkBackend
 from fraudkit.engine.spark_scan import lake_window
-from fraudkit.scan.flows import account_flows, hot_accounts, window_bounds, window_transactions
+from fraudkit.scan.flows import (
+    FlowParams,
+    account_flows,
+    fast_flow_edges,
+    hot_accounts,
+    window_bounds,
+    window_transactions,
+)
 from fraudkit.scan.scan import ScanParams, run_scan
 from fraudkit.store import connect
 from fraudkit.synth import SynthConfig, generate_world
@@ -42,20 +49,24 @@ def stores(tmp_path: Path, world, spark_backend: SparkBackend):
     return connect(tmp_path / "store.duckdb"), connect(tmp_path / "catalogue.duckdb"), lake
 
 
-def test_the_driver_gets_the_hot_corner_and_its_flows_are_the_stores(stores) -> None:
+def test_the_driver_gets_the_fast_edges_and_the_clusters_corner_as_the_store_has_them(stores) -> None:
     store, _, lake = stores
-    params = ScanParams()
+    params = ScanParams(flow=FlowParams(pass_through_hours=24.0, edge_dwell_hours=6.0, min_inflow=1_000.0))
     start, end = window_bounds(AS_OF, WINDOW)
-    transfers, flows = lake_window(lake, start=start, end=end, params=params, shards=3)
     window = window_transactions(store, start, end).pl()
     every = account_flows(store, window, params.flow)
-    hot = hot_accounts(every, params.flow)["account"]
-    touching = window.filter(pl.col("src").is_in(hot.implode()) | pl.col("dst").is_in(hot.implode()))
-    assert hot.len() >= 10
-    assert 0 < transfers.height < window.height, "only the hot corner comes back to the driver"
-    assert_frame_equal(transfers, touching.sort("txn_id"), check_exact=True)
+    hot = hot_accounts(every, params.flow)
+    edges = fast_flow_edges(store, window, hot, params.flow)
+    members = pl.Series(sorted(set(edges["src"].head(5)) | set(edges["dst"].head(5))))
+    touching = window.filter(pl.col("src").is_in(members.implode()) | pl.col("dst").is_in(members.implode()))
     near = pl.concat([touching["src"], touching["dst"]]).unique()
-    assert set(flows["account"]) == set(near)
+    with lake_window(lake, start=start, end=end, params=params, shards=3) as on_lake:
+        assert hot.height >= 10 and edges.height >= 10
+        assert_frame_equal(on_lake.hot_flows, hot.sort("account"), check_exact=True)
+        assert_frame_equal(on_lake.fast_edges, edges, check_exact=True)
+        rows, flows = on_lake.around(members)
+    assert 0 < rows.height < window.height / 4, "only the transfers touching the members come back"
+    assert_frame_equal(rows, touching.sort("txn_id"), check_exact=True)
     assert_frame_equal(flows, every.filter(pl.col("account").is_in(near.implode())).sort("account"), check_exact=True)
 
 
