@@ -334,8 +334,10 @@ PRESETS: dict[str, dict[str, Any]] = {
         "days": 120,
         "ring_size_range": (4, 30),
         "fee_range": (0.005, 0.03),
-        "mule_from_population_share": 0.6,
-        "mule_camouflage_rate": 0.6,
+        # a quarter of the laundering accounts are people of the economy with a whole ordinary life;
+        # the rest are kept for it, and 40% of those also shop and pay people now and then
+        "mule_from_population_share": 0.25,
+        "mule_camouflage_rate": 0.4,
         "shopping_per_person_month": 3.0,
         "p2p_per_person_month": 2.0,
         "bills_per_person_month": 1.0,
