@@ -405,7 +405,7 @@ LakeOption = Annotated[
 ]
 TargetName = Literal["victim", "fraud_number", "mule"]  # fraudkit.model.params.TARGETS (too heavy to import here)
 SynthFormat = Literal["parquet", "csv"]  # fraudkit.synth.writer's formats
-SynthPreset = Literal["default", "alt"]  # fraudkit.synth.config.PRESETS
+SynthPreset = Literal["default", "alt", "transfers"]  # fraudkit.synth.config.PRESETS
 CallbackListFormat = Literal["xlsx", "csv", "parquet"]  # the files fraudkit.warn.export writes
 
 # Option sets shared by several commands are defined once here.
