@@ -81,7 +81,7 @@ def test_a_long_closed_set_is_listed_in_the_help_and_a_short_one_as_the_type() -
     ingest = " ".join(_help(("ingest",)).split())
     assert "<kind>" in ingest and "One of calls, transactions, accounts, subscribers, reports or outcomes." in ingest
     assert "<victim|fraud_number|mule>" in _help(("train",))
-    assert "<parquet|csv>" in _help(("synth",)) and "<default|alt>" in _help(("synth",))
+    assert "<parquet|csv>" in _help(("synth",)) and "<default|alt|transfers>" in _help(("synth",))
 
 
 def test_the_choices_are_the_domain_s() -> None:
