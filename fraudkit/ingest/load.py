@@ -31,7 +31,7 @@ import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ from fraudkit.engine.sql import store as store_sql
 from fraudkit.engine.sql.ingest_checks import Params
 from fraudkit.errors import StoreError
 from fraudkit.ingest.encoding import blank_lines
+from fraudkit.ingest.grain import Clock, grain_of
 from fraudkit.ingest.lines import SplitFile, split_file
 from fraudkit.ingest.mapping import Mapping
 from fraudkit.ingest.plan import FilePlan, already_ingested
@@ -66,6 +67,7 @@ class LoadCounts:
     updates: int = 0
     lines: int = 0  # non-blank data lines; more than rows_read only where fields hold line breaks
     resolution: Resolution = "none"  # the grain every event time the file loaded is on
+    day_clock: time | None = None  # with resolution "day": the time of day its times fall at
 
 
 class Undo(Exception):
@@ -164,7 +166,7 @@ def load_file(
             duplicates=duplicates,
             updates=updates,
             lines=lines,
-            resolution=_resolution_of_new(con, table, first_new),
+            **_grain_fields(_clock_of_new(con, table, first_new)),
         )
         _exec(
             con,
@@ -292,13 +294,21 @@ def _exact(
     return inserted, faulty, broken, split.record_lines + broken, first_new
 
 
-def _resolution_of_new(con: duckdb.DuckDBPyConnection, table: Table, first_new: int) -> Resolution:
-    """How finely the rows this file added tell time ("none" for a table without event times)."""
+def _grain_fields(clock: Clock) -> dict[str, Any]:
+    grain = grain_of(clock)
+    return {"resolution": grain, "day_clock": clock.earliest if grain == "day" else None}
+
+
+def _clock_of_new(con: duckdb.DuckDBPyConnection, table: Table, first_new: int) -> Clock:
+    """Where the event times of the rows this file added sit on the clock (none for a table
+    without event times)."""
     column = TIME_COLUMNS.get(table.name)
     if column is None:
-        return "none"
-    (grain,) = _exec(con, sql.new_rows_resolution(table.name, column), {"first": first_new}, table=table.name)[0]
-    return grain
+        return Clock(0, None, None, False, 0, 0)
+    n, earliest, latest, several_days, off_hour, off_minute = _exec(
+        con, sql.new_rows_clock(table.name, column), {"first": first_new}, table=table.name
+    )[0]
+    return Clock(int(n), earliest, latest, bool(several_days), int(off_hour), int(off_minute))
 
 
 def _first_of_new(con: duckdb.DuckDBPyConnection, table: Table, after: int) -> int:

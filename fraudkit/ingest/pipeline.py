@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from datetime import time as clock_time
 from functools import partial
 from pathlib import Path
 from typing import Literal
@@ -66,10 +67,11 @@ class FileResult:
     ignored_columns: tuple[str, ...] = ()
     seconds: float = 0.0
     resolution: Resolution = "none"  # the grain every event time loaded from the file is on
+    day_clock: clock_time | None = None  # with resolution "day": the time of day they fall at (00:00 mostly)
 
     @property
     def whole_days(self) -> bool:
-        """Every event time the file loaded falls at midnight: the file tells days, not hours."""
+        """Every event time the file loaded falls at one time of day: it tells days, not hours."""
         return not self.skipped and self.loaded + self.updates > 0 and self.resolution == "day"
 
 
@@ -112,8 +114,8 @@ class IngestSummary:
         if column is None or self.kind not in DAY_NOTE_KINDS:
             return []
         return [
-            f"note: every {column} in {f.path} falls at midnight: its times are whole days, so night share "
-            "and hour-of-day features will be dropped"
+            f"note: every {column} in {f.path} falls at {_clock_words(f.day_clock)}: its times are whole days, "
+            "so night share and hour-of-day features will be dropped"
             for f in self.files
             if f.whole_days
         ]
@@ -286,6 +288,13 @@ def _run(
             con.execute(ROLLBACK)
         raise
     return summary
+
+
+def _clock_words(clock: clock_time | None) -> str:
+    """ "midnight", or the time of day a file's days start at in the store's zone ("08:00")."""
+    if clock is None or clock == clock_time():
+        return "midnight"
+    return f"{clock:%H:%M} (one time of day)"
 
 
 def _file_bytes(plan: FilePlan) -> int:

@@ -7,6 +7,7 @@ import gzip
 from pathlib import Path
 
 import duckdb
+import pytest
 from ingest_helpers import HEADERS, write
 from typer.testing import CliRunner
 
@@ -68,3 +69,32 @@ def test_tables_without_hour_features_get_no_note(con: duckdb.DuckDBPyConnection
     path = write(tmp_path / "accounts.csv", [HEADERS["accounts"], "6222000011112222,H1,13800001111,ICBC,2019-05-01,,"])
     summary = ingest_paths(con, path, "accounts")
     assert summary.loaded == 1 and summary.notes() == []
+
+
+def test_utc_midnight_days_in_a_shanghai_store_are_still_whole_days(tmp_path: Path) -> None:
+    """AMLSim-style ``2017-01-05T00:00:00Z`` lands at 08:00 in Asia/Shanghai: one time of day, so days."""
+    db = str(tmp_path / "s.duckdb")
+    path = write(tmp_path / "t.csv", txns([f"2017-01-0{d}T00:00:00Z" for d in (1, 2, 5)]))
+    result = runner.invoke(
+        app, ["ingest", str(path), "--kind", "transactions", "--db", db, "--timezone", "Asia/Shanghai"]
+    )
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if "whole days" in line]
+    assert len(notes) == 1 and "08:00 (one time of day)" in notes[0]
+
+
+@pytest.mark.parametrize(
+    ("times", "grain"),
+    [
+        (["2022-03-20 01:00", "2022-04-02 02:00", "2022-11-01 01:00"], "day"),  # summer time moves the hour
+        (["2022-03-20 01:00", "2022-03-20 03:00"], "hour"),
+        (["2022-03-20 10:00:07"], "second"),  # one time on one day says nothing of days
+        (["2022-03-20 00:00"], "day"),  # midnight is the convention for a date
+        (["2022-03-20 10:30", "2022-03-21 10:31"], "minute"),
+        (["2022-03-20 10:30", "2022-03-21 10:30", "2022-03-22 10:30"], "day"),
+    ],
+)
+def test_grain_from_the_clock(con: duckdb.DuckDBPyConnection, tmp_path: Path, times: list[str], grain: str) -> None:
+    summary = ingest_paths(con, write(tmp_path / "t.csv", txns(times)), "transactions")
+    assert summary.loaded == len(times)
+    assert summary.files[0].resolution == grain

@@ -111,17 +111,19 @@ def next_row_id(table: str) -> str:
     return f"SELECT coalesce(max(rowid) + 1, 0) FROM {quote_ident(table)}"
 
 
-def new_rows_resolution(table: str, column: str) -> str:
-    """The coarsest grain ("day", "hour", "minute", "second"; "none": no times) every ``column`` of
-    the rows of ``table`` at or after ``$first`` is on: a file whose times all fall at midnight
-    tells days, not hours (see :mod:`fraudkit.resolution`)."""
+def new_rows_clock(table: str, column: str) -> str:
+    """Where the times in ``column`` of the rows of ``table`` at or after ``$first`` sit on the
+    clock: how many, their earliest and latest time of day, whether they span more than one day,
+    and how many are off a whole hour and a whole minute (read by
+    :func:`fraudkit.ingest.grain.grain_of`)."""
     ts = quote_ident(column)
     return f"""
-        SELECT CASE WHEN count({ts}) = 0 THEN 'none'
-                    WHEN bool_and({ts} = date_trunc('day', {ts})) THEN 'day'
-                    WHEN bool_and({ts} = date_trunc('hour', {ts})) THEN 'hour'
-                    WHEN bool_and({ts} = date_trunc('minute', {ts})) THEN 'minute'
-                    ELSE 'second' END
+        SELECT count({ts}) AS n,
+               min(CAST({ts} AS TIME)) AS earliest,
+               max(CAST({ts} AS TIME)) AS latest,
+               min({ts}) < max(date_trunc('day', {ts})) AS several_days,
+               count(*) FILTER (WHERE {ts} <> date_trunc('hour', {ts})) AS off_hour,
+               count(*) FILTER (WHERE {ts} <> date_trunc('minute', {ts})) AS off_minute
         FROM {quote_ident(table)} WHERE rowid >= $first
         """
 
