@@ -261,11 +261,13 @@ def resolve_columns(
     mapping: Mapping | None,
 ) -> tuple[tuple[SourceColumn, ...], tuple[str, ...]]:
     """Match canonical columns to the file's header; raise naming every unresolvable one."""
+    names = _unique_names(header)
     exact = {}
     folded = {}
-    for i, h in enumerate(header):
-        exact.setdefault(h, i)
-        folded.setdefault(h.casefold(), i)
+    for i, (h, name) in enumerate(zip(header, names, strict=True)):
+        for key in (h, name):
+            exact.setdefault(key, i)
+            folded.setdefault(key.casefold(), i)
     defaults = {**BUILTIN_DEFAULTS.get(table.name, {}), **(mapping.defaults if mapping else {})}
     resolved: list[SourceColumn] = []
     not_found: list[str] = []
@@ -280,7 +282,7 @@ def resolve_columns(
                 break
         if index is not None:
             typed = column.role == "timestamp" and types[index].upper().startswith(TIMESTAMP_TYPES)
-            resolved.append(SourceColumn(name, "file", index, header[index], defaults.get(name), typed))
+            resolved.append(SourceColumn(name, "file", index, names[index], defaults.get(name), typed))
         elif candidates and not (mapping and name in mapping.optional):
             not_found.append(f"{' / '.join(map(repr, candidates))} (for {name})")
         elif name in defaults:
@@ -318,6 +320,18 @@ def resolve_columns(
             )
         raise InputFileError(path, f"missing required {noun(len(missing), 'column')} {names}", hint=hint)
     return tuple(resolved), unused
+
+
+def _unique_names(header: tuple[str, ...]) -> tuple[str, ...]:
+    """The header with repeats told apart as pandas does: the second ``Account`` is ``Account.1``
+    (exports such as IBM's AML data name payer and payee accounts alike)."""
+    seen: dict[str, int] = {}
+    names = []
+    for h in header:
+        repeat = seen.get(h.casefold(), 0)
+        seen[h.casefold()] = repeat + 1
+        names.append(f"{h}.{repeat}" if repeat and h else h)
+    return tuple(names)
 
 
 def _refuse_shared_sources(path: Path, resolved: list[SourceColumn], mapping: Mapping | None) -> None:

@@ -36,7 +36,7 @@ def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
         text = str(item)
         path = Path(text)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and _data_file_name(p))
+            files = sorted(p for p in path.rglob("*") if p.is_file() and data_file_name(p))
             if not files:
                 raise InputFileError(
                     path,
@@ -59,8 +59,9 @@ def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     return list(unique.values())
 
 
-def _data_file_name(path: Path) -> bool:
-    """Whether a file found in a folder is named like data: CSV, Parquet or a gzipped CSV."""
+def data_file_name(path: Path) -> bool:
+    """Whether a file found in a folder is named like data: CSV, Parquet or a gzipped CSV
+    (``x.csv.gz``); what a drop folder or a listing should take too."""
     suffix = path.suffix.lower()
     if suffix in GZIP_SUFFIXES:
         return inner_suffix(path) in CSV_SUFFIXES

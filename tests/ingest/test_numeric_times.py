@@ -165,3 +165,25 @@ def test_a_count_on_a_column_that_is_not_a_time_is_refused() -> None:
         parse_mapping(MAPPING + 'amount = { unit = "days", since = "2022-09-01" }\n')
     with pytest.raises(ConfigError, match="unknown canonical column 'tss'"):
         parse_mapping('[timestamps]\ntss = { unit = "days", since = "2022-09-01" }\n')
+
+
+def test_parquet_integer_steps_and_epochs(tmp_path: Path) -> None:
+    """Typed numbers in Parquet read like their text: a BIGINT step column, an epoch_ms column."""
+    path = tmp_path / "t.parquet"
+    pl.DataFrame(
+        {"id": ["P1", "P2", "P3"], "step": [0, 2, -4], "from": ["A"] * 3, "to": ["B"] * 3, "amt": [1.5, 2.0, 3.0]}
+    ).write_parquet(path)
+    con = connect(tmp_path / "s.duckdb", timezone="UTC")
+    try:
+        summary = ingest_paths(
+            con, path, "transactions", parse_mapping(MAPPING + 'ts = { unit = "days", since = 2022-09-01 }\n')
+        )
+        assert (summary.loaded, summary.rejected) == (2, 1)
+        assert dict(con.execute("SELECT txn_id, ts FROM transactions").fetchall()) == {
+            "P1": datetime(2022, 9, 1),
+            "P2": datetime(2022, 9, 3),
+        }
+        (reason,) = con.execute("SELECT reason FROM rejects").fetchall()[0]
+        assert reason.startswith("ts: negative")
+    finally:
+        con.close()
