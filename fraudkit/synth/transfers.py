@@ -237,17 +237,35 @@ class _Hops:
         self.cents.append(cents)
 
 
-def _hop_delay(rng: Rng, cfg: SynthConfig) -> float:
+def _placed(rng: Rng, median: float) -> int:
+    """Cents of dirty money entering a ring at one account: a third of them round hundreds, as sums
+    are when they are paid in (a fee per hop makes the amounts further on uneven)."""
+    yuan = float(lognormal(rng, median, 0.5, 1)[0])
+    if rng.random() < 1 / 3:
+        yuan = max(100.0, round(yuan / 100) * 100)
+    return int(yuan_to_cents(np.array([yuan]))[0])
+
+
+def _delays(rng: Rng, cfg: SynthConfig, n: int, budget: float) -> np.ndarray:
+    """Days each of ``n`` successive hops waits (``hop_days_range``), shortened towards the range's low
+    end, never below it, when together they would take more than ``budget`` days."""
     lo, hi = cfg.hop_days_range
-    return float(rng.uniform(lo, hi + 1))
+    delays = rng.uniform(lo, hi + 1, n)
+    room, excess = budget - n * lo, float(delays.sum()) - n * lo
+    if excess > 0 and delays.sum() > budget:
+        delays = lo + (delays - lo) * max(0.0, room) / excess
+    return delays
 
 
-def _round_path(rng: Rng, cfg: SynthConfig, path: np.ndarray, fee: float, start: float, hops: _Hops) -> None:
-    """One pass of money along a path: each member keeps its fee and passes the rest on days later."""
-    cents = int(yuan_to_cents(lognormal(rng, cfg.laundering_amount_median, 0.5, 1))[0])
-    day = start
-    for src, dst in itertools.pairwise(path):
-        day += _hop_delay(rng, cfg)
+def _round_path(
+    rng: Rng, cfg: SynthConfig, path: np.ndarray, fee: float, start: float, budget: float, hops: _Hops
+) -> None:
+    """One pass of money along a path within ``budget`` days: each member keeps its fee and passes
+    the rest on days later."""
+    cents = _placed(rng, cfg.laundering_amount_median)
+    day = start + float(rng.uniform(0.0, 1.0))
+    for (src, dst), delay in zip(itertools.pairwise(path), _delays(rng, cfg, len(path) - 1, budget - 1.0), strict=True):
+        day += float(delay)
         hops.add(int(src), int(dst), day, cents)
         cents = round(cents * (1.0 - fee))
 
@@ -259,17 +277,19 @@ def _round_layers(
     edges: list[list[tuple[int, int]]],
     fee: float,
     start: float,
+    budget: float,
     spread: float,
     hops: _Hops,
 ) -> None:
-    """One pass of money down the layers: an entry member sends on a day of its own within ``spread``;
-    a member further down waits for all it receives, keeps its fee and splits the rest days later."""
+    """One pass of money down the layers within ``budget`` days: an entry member sends on a day of its
+    own within ``spread`` (a lone entry member spreads its payments so); a member further down waits
+    for all it is owed, keeps its fee and splits the rest days later."""
     arrived: dict[int, float] = {}
     held: dict[int, int] = {}
     for u in layers[0]:
         fan = sum(1 for a, _ in edges[0] if a == u)
-        held[int(u)] = int(yuan_to_cents(lognormal(rng, cfg.laundering_amount_median * fan, 0.5, 1))[0])
-        arrived[int(u)] = start + float(rng.uniform(0.0, spread))
+        held[int(u)] = _placed(rng, cfg.laundering_amount_median * fan)
+        arrived[int(u)] = start + float(rng.uniform(0.0, spread if len(layers[0]) > 1 else 0.0))
     for level, level_edges in enumerate(edges):
         by_src: dict[int, list[int]] = {}
         for u, v in level_edges:
@@ -277,10 +297,11 @@ def _round_layers(
         for u, targets in by_src.items():
             shares = rng.dirichlet(np.full(len(targets), 3.0))
             passed = held.get(u, 0) * (1.0 - (fee if level > 0 else 0.0))
-            leave = arrived[u] + (_hop_delay(rng, cfg) if level > 0 else 0.0)
+            wait = float(_delays(rng, cfg, 1, budget - spread - 2.0)[0]) if level > 0 else 0.0
             for v, share in zip(targets, shares, strict=True):
-                day = leave + (float(rng.uniform(0.0, spread)) if level == 0 and len(layers[0]) == 1 else 0.0)
-                day += float(rng.uniform(0.0, 1.0))
+                day = arrived[u] + wait + float(rng.uniform(0.0, 1.0))
+                if level == 0 and len(layers[0]) == 1:
+                    day += float(rng.uniform(0.0, spread))
                 cents = max(100, round(passed * share))
                 hops.add(u, v, day, cents)
                 held[v] = held.get(v, 0) + cents
@@ -303,24 +324,36 @@ def _roles(typology: str, n: int, layers: list[np.ndarray] | None, path: np.ndar
 
 def _ring_hops(
     rng: Rng, cfg: SynthConfig, typology: str, n: int, fee: float, window: float
-) -> tuple[_Hops, np.ndarray]:
-    """A ring's transfers over ``window`` days (member positions, days from the ring's start) and its roles."""
+) -> tuple[_Hops, np.ndarray, float]:
+    """A ring's transfers (member positions, days from the ring's start), its roles, and the days it
+    is active: ``window``, or longer when a long cycle or walk needs a day per hop at the least.
+
+    The pattern runs once, or again about every four weeks, each pass in its share of the window."""
     hops = _Hops([], [], [], [])
-    n_rounds = 1 + int(rng.poisson(window / 28.0))
+    passes = 1 + int(rng.poisson(window / 28.0))
+    least = max(1.0, float(cfg.hop_days_range[0])) + 0.5  # days a hop needs, at the least
     if typology in ("cycle", "random"):
         path = _path(typology, n, rng)
+        window = max(window, min(cfg.days - 1.0, (len(path) - 1) * least + 1.0))
+        n_rounds = max(1, min(passes, int(window // ((len(path) - 1) * least * 2))))
+        budget = window / n_rounds
         for r in range(n_rounds):
-            _round_path(rng, cfg, path, fee, r * window / n_rounds, hops)
+            _round_path(rng, cfg, path, fee, r * budget, budget, hops)
         roles = _roles(typology, n, None, path)
     else:
         layers = _layers(typology, n, rng)
         edges = [_dense_edges(rng, a, b) for a, b in itertools.pairwise(layers)]
-        single_hop = typology in SPREAD_TYPOLOGIES
-        spread = window / n_rounds if single_hop else min(7.0, window / n_rounds)
+        if typology in SPREAD_TYPOLOGIES:  # one hop: the payments spread over each pass
+            n_rounds = passes
+            spread = window / n_rounds
+        else:  # two hops: a pass needs two weeks
+            n_rounds = max(1, min(passes, int(window // 14)))
+            spread = min(7.0, window / n_rounds / 3)
+        budget = window / n_rounds
         for r in range(n_rounds):
-            _round_layers(rng, cfg, layers, edges, fee, r * window / n_rounds, spread, hops)
+            _round_layers(rng, cfg, layers, edges, fee, r * budget, budget, spread, hops)
         roles = _roles(typology, n, layers, None)
-    return hops, roles
+    return hops, roles, window
 
 
 def _fit_window(days: np.ndarray, window: float) -> np.ndarray:
@@ -363,7 +396,8 @@ def build_laundering(cfg: SynthConfig, accts: Accounts, rng: Rng) -> Laundering:
         window = min(weeks * 7.0, cfg.days - 1.0)
         first = int(rng.integers(0, max(1, int(cfg.days - window))))
         fee = float(uniform(rng, cfg.fee_range, 1)[0])
-        hops, roles = _ring_hops(rng, cfg, name, size, fee, window)
+        hops, roles, window = _ring_hops(rng, cfg, name, size, fee, window)
+        first = min(first, max(0, int(cfg.days - 1 - window)))
         day = first + _fit_window(np.asarray(hops.day), window)
         dst_pos = np.asarray(hops.dst, dtype=np.int64)
         stage_of = np.where(roles[dst_pos] == CASHOUT_ROLE, CASHOUT, LAYERING)

@@ -101,7 +101,7 @@ def test_laundering_spans_weeks_with_hops_days_apart(world: World, laundering: p
     )
     assert hops.height > 50
     assert hops["wait"].median() >= 2
-    assert (hops["wait"] >= 1).mean() > 0.8
+    assert (hops["wait"] >= 1).mean() > 0.95  # money leaves on a later day than it came
 
 
 def test_base_rate_and_truth_agree_with_the_transfers(world: World, laundering: pl.DataFrame) -> None:
