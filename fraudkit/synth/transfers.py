@@ -92,6 +92,7 @@ class Laundering:
 
     rings: list[Ring]
     txns: TxnBatch
+    holder: np.ndarray  # every account's holder, some accounts kept for laundering under one name
 
     def ring_ids(self, index: np.ndarray) -> pl.Series:
         """W0001... for ring indices, one width for the whole world."""
@@ -414,7 +415,20 @@ def build_laundering(cfg: SynthConfig, accts: Accounts, rng: Rng) -> Laundering:
         )
         rings.append(Ring(int(typology), ring_members, roles, fee, first, first + int(np.ceil(window))))
     txns = TxnBatch.concat(batches) if batches else make_txns([], [], [], [], PLAIN_TRANSFER)
-    return Laundering(rings=rings, txns=txns)
+    return Laundering(rings=rings, txns=txns, holder=_shared_holders(cfg, accts, rings, rng))
+
+
+def _shared_holders(cfg: SynthConfig, accts: Accounts, rings: list[Ring], rng: Rng) -> np.ndarray:
+    """Some accounts kept for laundering are opened by one person for the ring (``mule_shared_holder_rate``
+    of them take the holder of another such account of their ring), as people hold a savings account."""
+    holder = accts.holder.copy()
+    for ring in rings:
+        kept = ring.members[accts.kind[ring.members] == K["mule"]]
+        if len(kept) < 2:
+            continue
+        shared = kept[1:][rng.random(len(kept) - 1) < cfg.mule_shared_holder_rate]
+        holder[shared] = holder[kept[rng.integers(0, len(kept), len(shared))]]
+    return holder
 
 
 # ---- the economy --------------------------------------------------------------------------------
@@ -822,7 +836,7 @@ def transfer_world(
         world.advance()
         with stage(reporter, "tables") as step:
             account, holder = _ids(accts, stream(seed, "transfers.ids"))
-            holder_of = gather(holder, accts.holder)
+            holder_of = gather(holder, laundering.holder)
             tables = _tables(cfg, txns, account, holder_of)
             truth = _truth(cfg, laundering, looks, txns, tables["transactions"]["txn_id"], account, holder_of)
             step.note = plural(tables["transactions"].height, "row")

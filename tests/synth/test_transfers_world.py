@@ -128,6 +128,15 @@ def test_some_laundering_accounts_also_pay_and_get_paid_as_anyone_does(world: Wo
     assert 0.3 < len(active) / mules.len() < 1.0
 
 
+def test_some_ring_accounts_share_a_holder_as_savers_and_their_savings_do(world: World) -> None:
+    holders = world.tables["accounts"].group_by("holder_id").len()
+    shared = holders.filter(c("len") > 1)
+    mules = world.truth["mules"]
+    in_rings = mules.group_by("ring_id", "holder_id").len().filter(c("len") > 1)
+    assert in_rings.height > 0  # one person opening several accounts for the ring
+    assert shared.height > 10 * in_rings.height  # far more ordinary people hold two accounts
+
+
 def test_the_economy_has_fan_ins_fan_outs_and_pass_through_of_its_own(world: World) -> None:
     looks = world.truth["lookalikes"]
     assert set(looks["lookalike"]) == {"merchant", "utility", "payroll", "landlord", "remittance"}
