@@ -55,11 +55,15 @@ def read_truth(truth_dir: Path) -> dict[str, pl.DataFrame]:
 
 
 def active_mules(con: duckdb.DuckDBPyConnection, truth: dict[str, pl.DataFrame], result: ScanResult) -> pl.DataFrame:
-    """Mules that sent or received fraud money inside the scan window."""
+    """Mules that sent or received fraud money inside the longest history the scan read (its window, or
+    the dense detector's span)."""
     fraud_txns = truth["fraud_transactions"].select(pl.col("txn_id").cast(pl.Utf8))
     with registered(con, fraud_txns, "truth_ft") as truth_ft:
         touched = frame(
-            con, sql.accounts_of_transfers(truth_ft), [result.as_of - result.window, result.as_of], table="transactions"
+            con,
+            sql.accounts_of_transfers(truth_ft),
+            [result.as_of - result.truth_window, result.as_of],
+            table="transactions",
         )
     return truth["mules"].join(touched, on="account_id")
 

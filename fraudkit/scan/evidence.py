@@ -149,7 +149,8 @@ def score_clusters(
     corroboration's doubt (the product of one minus each part) is raised to the power (weight of all
     parts / weight of the parts left), as if each missing part doubted as much as the present ones do
     on average, so a cluster can still reach the flag on data without reports or opening dates.
-    ``evidence_absent`` lists the absent evidence on every row."""
+    With neither speed nor cash-out in the data (:data:`UNFLAGGABLE`) nothing is flagged. ``evidence_absent``
+    lists the absent evidence on every row."""
     params = params or ScoreParams()
     unknown = set(absent) - EVIDENCE_PARTS.keys()
     if unknown:
@@ -203,8 +204,13 @@ def score_clusters(
             evidence_absent=pl.lit(",".join(sorted(absent)), dtype=pl.Utf8),
         )
         .with_columns(score=pl.col("score_behaviour") * (1.0 + pl.col("score_corroboration")) / 2.0)
-        .with_columns(flagged=pl.col("score") >= params.flag_at)
+        .with_columns(flagged=(pl.col("score") >= params.flag_at) & pl.lit(not set(absent) >= UNFLAGGABLE))
     )
+
+
+UNFLAGGABLE = frozenset({"speed", "cash_out"})
+"""Without both, nothing a water house does is left to see (a shop passes its takings on within the day
+too): the fast detector then ranks its clusters but flags none."""
 
 
 TRANSFER_SCHEMA = {

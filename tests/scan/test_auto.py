@@ -76,7 +76,8 @@ def test_the_scan_resolves_auto_once_and_keeps_its_quality(world, tmp_path: Path
 
 def test_daily_times_make_a_day_the_fastest_hop_and_speed_absent(world, tmp_path: Path) -> None:
     con = _store(world, tmp_path / "d.duckdb", "UPDATE transactions SET ts = date_trunc('day', ts)")
-    result = run_scan(con, as_of=AS_OF, window=WINDOW)
+    assert run_scan(con, as_of=AS_OF, window=WINDOW).detectors == ("fast", "dense"), "auto: shape, not speed"
+    result = run_scan(con, as_of=AS_OF, window=WINDOW, detectors=("fast",))
     assert result.params is not None and result.params.flow.edge_dwell_hours == 24.0
     assert "speed" in result.absent
     assert result.clusters["score_speed"].is_null().all()
@@ -121,8 +122,10 @@ def _ring(**overrides: object) -> pl.DataFrame:
 def test_absent_evidence_is_left_out_not_counted_as_zero() -> None:
     """A ring on transfers alone: nothing cashed out that the data can show, no reports, no opening dates."""
     counted_as_zero = score_clusters(_ring()).row(0, named=True)
-    left_out = score_clusters(_ring(), absent=("cash_out", "reports", "account_age", "speed")).row(0, named=True)
+    left_out = score_clusters(_ring(), absent=("cash_out", "reports", "account_age")).row(0, named=True)
     assert not counted_as_zero["flagged"] and left_out["flagged"]
+    blind = score_clusters(_ring(), absent=("cash_out", "speed")).row(0, named=True)
+    assert blind["score"] >= 0.5 and not blind["flagged"], "neither speed nor cash-out: ranked, never flagged"
     assert left_out["score_behaviour"] > 0.9 and left_out["score_exit"] is None
     every = score_clusters(_ring(cash_out=9_700.0, other_out=0.0, reports=3, young_share=1.0)).row(0, named=True)
     assert every["evidence_absent"] == ""

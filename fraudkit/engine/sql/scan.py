@@ -130,6 +130,82 @@ def fast_flow_edges(transfers: str, hot: str) -> str:
             """
 
 
+# --- the dense detector (fraudkit.scan.dense) -------------------------------------------------
+
+
+def account_degrees(transfers: str) -> str:
+    """The ``$q`` quantile of every account's distinct counterparties in ``transfers`` (one row): what
+    an "auto" hub degree is read from."""
+    tx = quote_ident(transfers)
+    return f"""
+        WITH deg AS (
+            SELECT account, count(DISTINCT cp) AS degree
+            FROM (SELECT src AS account, dst AS cp FROM {tx} UNION ALL SELECT dst, src FROM {tx})
+            GROUP BY account
+        )
+        SELECT quantile_cont(degree, $q)::DOUBLE AS degree_quantile, count(*) AS accounts FROM deg
+        """
+
+
+def surprising_links(transfers: str) -> str:
+    """The links of ``transfers`` a ring makes and ordinary life rarely does, summed per (src, dst): between
+    two accounts of at most ``$hub`` distinct counterparties (shops, employers and utilities are hubs),
+    carrying at least ``$floor`` in all (null: the ``$q`` quantile of such pairs' money), not a standing
+    order (``$so_n`` or more transfers whose amounts vary by less than ``$so_cv``, that fall within
+    ``$so_days`` days of the same day of the month, or whose gaps vary by less than ``$so_gap``: pay,
+    rent, bills), and between accounts
+    that share no counterparty over ordinary pairs (the pairs not kept: family and friends know the same
+    people; a ring's recruits know each other only through the ring's own links).
+    Columns: src, dst, amount, n_txns, first_ts, last_ts, ordered by src, dst."""
+    tx = quote_ident(transfers)
+    return f"""
+        WITH ends AS (SELECT src AS account, dst AS cp FROM {tx} UNION ALL SELECT dst, src FROM {tx}),
+        deg AS (SELECT account, count(DISTINCT cp) AS degree FROM ends GROUP BY account),
+        plain AS (SELECT account FROM deg WHERE degree <= $hub),
+        gaps AS (
+            SELECT src, dst, ts, amount,
+                   epoch(ts - lag(ts) OVER (PARTITION BY src, dst ORDER BY ts, amount)) AS gap
+            FROM {tx}
+            WHERE src IN (SELECT account FROM plain) AND dst IN (SELECT account FROM plain)
+        ),
+        pairs AS (
+            SELECT src, dst, {exact_sum("amount")} AS amount, count(*) AS n_txns,
+                   stddev_pop(amount) / nullif(avg(amount), 0) AS spread,
+                   stddev_pop(gap) / nullif(avg(gap), 0) AS gap_spread,
+                   max(dayofmonth(ts)) - min(dayofmonth(ts)) AS day_spread, min(ts) AS first_ts, max(ts) AS last_ts
+            FROM gaps GROUP BY src, dst
+        ),
+        floor AS (SELECT coalesce($floor, quantile_cont(amount, $q)) AS amount FROM pairs),
+        kept AS (
+            SELECT p.* FROM pairs p, floor f
+            WHERE p.amount >= f.amount
+              AND NOT (p.n_txns >= $so_n AND (coalesce(p.spread, 0) < $so_cv OR p.day_spread <= $so_days
+                                              OR coalesce(p.gap_spread, 0) < $so_gap))
+        ),
+        ordinary AS (SELECT src, dst FROM pairs EXCEPT SELECT src, dst FROM kept),
+        adj AS (SELECT src AS a, dst AS b FROM ordinary UNION SELECT dst, src FROM ordinary),
+        shared AS (
+            SELECT k.src, k.dst
+            FROM kept k JOIN adj x ON x.a = k.src JOIN adj y ON y.a = k.dst AND y.b = x.b
+            GROUP BY k.src, k.dst
+        )
+        SELECT k.src, k.dst, k.amount, k.n_txns, k.first_ts, k.last_ts, f.amount AS floor
+        FROM kept k CROSS JOIN floor f
+        LEFT JOIN shared s ON s.src = k.src AND s.dst = k.dst
+        WHERE s.src IS NULL
+        ORDER BY k.src, k.dst
+        """
+
+
+def touching(transfers: str, accounts: str) -> str:
+    """The transfers of ``transfers`` sent or received by an account of ``accounts`` (account)."""
+    tx, acc = quote_ident(transfers), quote_ident(accounts)
+    return f"""
+        SELECT * FROM {tx}
+        WHERE src IN (SELECT account FROM {acc}) OR dst IN (SELECT account FROM {acc})
+        """
+
+
 # --- evidence (fraudkit.scan.evidence) ------------------------------------------------------
 
 
