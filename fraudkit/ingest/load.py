@@ -355,6 +355,7 @@ def stage_sql(
             f"k{j}",
             raw,
             typed_timestamp=source.typed_timestamp,
+            typed_zoned=source.typed_zoned,
             default=source.default,
             mapping=mapping,
             settings=settings,

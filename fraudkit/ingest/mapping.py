@@ -15,6 +15,10 @@ Format (all keys optional except what the export needs)::
                                  # "fen"/"cent" (0.01), "wan" (10000)
     optional = ["status"]        # mapped columns some files lack (absent -> NULL); any other
                                  # mapped header missing from a file is an error
+    timezone = "Asia/Shanghai"   # the zone of the file's times that have no offset (text
+                                 # without one, Parquet TIMESTAMP/DATE, a count's naive base);
+                                 # default: they are already in the store's zone. Times with
+                                 # an offset and epoch times are instants either way.
     on_conflict = "reject"       # a row whose key was loaded before with other content:
                                  # "reject" (default: a reject naming the earlier FILE:LINE)
                                  # or "update" (the source sends corrections: the later row
@@ -60,7 +64,7 @@ from typing import Any
 
 import duckdb
 
-from fraudkit.engine.sql.ingest_checks import CHECK_FORMAT
+from fraudkit.engine.sql.ingest_checks import CHECK_FORMAT, CHECK_ZONE
 from fraudkit.errors import ConfigError
 from fraudkit.ingest.encoding import ENCODING_HINT, text_codec
 from fraudkit.schema import TABLES, Table
@@ -88,6 +92,7 @@ TOP_LEVEL_KEYS = (
     "amount_unit",
     "optional",
     "on_conflict",
+    "timezone",
     "columns",
     "timestamps",
     "defaults",
@@ -134,6 +139,7 @@ class Mapping:
     skip_rows: int = 0
     amount_unit: str = "yuan"
     on_conflict: str = "reject"
+    timezone: str | None = None  # the zone of the file's times without an offset (default: the store's)
     description: str = ""
     source: str = "<mapping>"
 
@@ -149,6 +155,8 @@ class Mapping:
                 hint='"update" only for sources that send corrections under the same key',
             )
         self._refuse_shared_headers()
+        if self.timezone is not None:
+            _check_zone(where, self.timezone)
         if self.delimiter is not None and (len(self.delimiter) != 1 or self.delimiter in '\r\n"'):
             raise ConfigError(
                 f"{where}: delimiter must be one character (not a quote or newline), got {self.delimiter!r}",
@@ -330,6 +338,7 @@ def mapping_from_dict(data: dict[str, Any], *, source: str = "<mapping>") -> Map
         skip_rows=skip_rows,
         amount_unit=(_opt_str(data, "amount_unit", source) or "yuan").lower(),
         on_conflict=(_opt_str(data, "on_conflict", source) or "reject").lower(),
+        timezone=_opt_str(data, "timezone", source),
         description=_opt_str(data, "description", source) or "",
         source=source,
     )
@@ -401,6 +410,21 @@ def _base_time(value: Any, where: str) -> datetime:
         f"{where} = {value!r} is not a date or date-time",
         hint='e.g. since = "2022-09-01" or since = "2022-09-01T00:00:00+08:00"',
     )
+
+
+def _check_zone(source: str, zone: str) -> None:
+    """Refuse a zone DuckDB does not know, naming it and the zones it might have meant."""
+    con = duckdb.connect()
+    try:
+        con.execute(CHECK_ZONE, {"z": zone})
+    except duckdb.Error as exc:
+        candidates = str(exc).split("Candidate time zones:")[-1].strip() if "Candidate" in str(exc) else ""
+        raise ConfigError(
+            f"{source}: timezone = {zone!r} is not a time zone",
+            hint=f"an IANA name such as Asia/Shanghai or UTC{'; close: ' + candidates if candidates else ''}",
+        ) from None
+    finally:
+        con.close()
 
 
 def _check_formats(source: str, column: str, formats: tuple[str, ...]) -> None:

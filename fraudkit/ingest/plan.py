@@ -56,6 +56,7 @@ class SourceColumn:
     header: str | None = None  # the file's name for it
     default: str | None = None
     typed_timestamp: bool = False  # a Parquet TIMESTAMP/DATE column: no parsing needed
+    typed_zoned: bool = False  # a Parquet TIMESTAMP WITH TIME ZONE column: an instant, no zone applies
 
     @property
     def label(self) -> str:
@@ -282,7 +283,8 @@ def resolve_columns(
                 break
         if index is not None:
             typed = column.role == "timestamp" and types[index].upper().startswith(TIMESTAMP_TYPES)
-            resolved.append(SourceColumn(name, "file", index, names[index], defaults.get(name), typed))
+            zoned = typed and ("TIME ZONE" in types[index].upper() or types[index].upper() == "TIMESTAMPTZ")
+            resolved.append(SourceColumn(name, "file", index, names[index], defaults.get(name), typed, zoned))
         elif candidates and not (mapping and name in mapping.optional):
             not_found.append(f"{' / '.join(map(repr, candidates))} (for {name})")
         elif name in defaults:

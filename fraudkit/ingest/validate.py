@@ -91,6 +91,7 @@ def column_sql(
     raw: str | None,
     *,
     typed_timestamp: bool,
+    typed_zoned: bool = False,
     default: str | None,
     mapping: Mapping | None,
     settings: IngestSettings,
@@ -138,14 +139,20 @@ def column_sql(
         formats = (mapping.timestamps.get(name) if mapping else None) or ()
         counted = mapping.time_counts.get(name) if mapping else None
         latest = now + settings.future_slack
+        zoned = mapping is not None and mapping.timezone is not None
         if counted is not None and not typed_timestamp:
-            out.parsed = sql.time_count(r, counted.seconds, p(counted.since), aware=counted.since.tzinfo is not None)
+            aware = counted.since.tzinfo is not None
+            zone = p(mapping.timezone) if zoned and not aware else None  # bound only where used
+            out.parsed = sql.time_count(r, counted.seconds, p(counted.since), aware=aware, zone=zone)
             out.checks += [
                 Check(sql.unparsed(r, n), f"{name}: not {counted.describe()} (or out of range)"),
                 Check(sql.negative_number(r), f"{name}: negative ({counted.describe()} must be >= 0)"),
             ]
         else:
-            out.parsed = sql.timestamp(r, raw, typed_timestamp, formats, EPOCH_FORMATS, p)
+            zone = p(mapping.timezone) if zoned and not (typed_timestamp and typed_zoned) else None
+            out.parsed = sql.timestamp(
+                r, raw, typed_timestamp, formats, EPOCH_FORMATS, p, zone=zone, typed_zoned=typed_zoned
+            )
             expected = " or ".join((*formats, "ISO 8601"))
             out.checks.append(Check(sql.unparsed(r, n), f"{name}: not a timestamp (expected {expected})"))
         out.checks += [

@@ -21,6 +21,8 @@ PARSE_DECIMAL = "DECIMAL(18,6)"  # int64-backed: 4x faster than wider decimals; 
 
 CHECK_FORMAT = "SELECT try_strptime('2000-01-01', $f)"
 """Parse a sample date with the strptime format ``$f``: DuckDB raises on a format it does not know."""
+CHECK_ZONE = "SELECT timezone($z, TIMESTAMP '2000-01-01')"
+"""Place a sample time in the zone ``$z``: DuckDB raises on a zone it does not know."""
 
 
 class Params:
@@ -181,20 +183,37 @@ def _has_offset(r: str) -> str:
     return f"length({r}) > 10 AND (contains({r}, '+') OR contains({r}, 'Z') OR contains({r}, 'z') OR {negative})"
 
 
+def in_zone(naive: str, zone: str | None) -> str:
+    """A time without an offset read as wall-clock time in ``zone`` (a bound parameter) and cast to
+    the session's zone; as it is without a zone."""
+    return naive if zone is None else f"CAST(timezone({zone}, {naive}) AS TIMESTAMP)"
+
+
 def timestamp(
-    r: str, raw: str | None, typed: bool, formats: tuple[str, ...], epochs: tuple[str, ...], p: Params
+    r: str,
+    raw: str | None,
+    typed: bool,
+    formats: tuple[str, ...],
+    epochs: tuple[str, ...],
+    p: Params,
+    *,
+    zone: str | None = None,
+    typed_zoned: bool = False,
 ) -> str:
     """Parse with the mapping's formats first, ISO 8601 always as the fallback. Every TIMESTAMPTZ
     is cast to TIMESTAMP, which DuckDB does in the session's zone: the store's (see IngestSettings).
+
+    ``zone`` (a bound parameter, or None for the session's) is the zone of times without an offset;
+    ``typed_zoned``: the typed column is a TIMESTAMP WITH TIME ZONE, an instant already.
 
     ``formats`` are the mapping's formats in its order; those in ``epochs`` ("epoch" or "epoch_s":
     seconds, "epoch_ms": milliseconds since 1970) are Unix times, the others strptime patterns tried
     first."""
     if typed and raw is not None:
-        return f"CAST({raw} AS TIMESTAMP)"
+        return f"CAST({raw} AS TIMESTAMP)" if typed_zoned else in_zone(f"CAST({raw} AS TIMESTAMP)", zone)
     iso = (
         f"CASE WHEN {_has_offset(r)} THEN CAST(try_cast({r} AS TIMESTAMPTZ) AS TIMESTAMP) "
-        f"ELSE try_cast({r} AS TIMESTAMP) END"
+        f"ELSE {in_zone(f'try_cast({r} AS TIMESTAMP)', zone)} END"
     )
     parsers: list[str] = []
     patterns = [f for f in formats if f not in epochs]
@@ -207,8 +226,9 @@ def timestamp(
                 f"CASE WHEN abs({seconds}) < {limit:.0f} "
                 f"THEN CAST(make_timestamptz(CAST({seconds} * {per_second} AS BIGINT)) AS TIMESTAMP) END"
             )
-    if patterns:  # a %z pattern gives TIMESTAMPTZ
-        parsers.insert(0, f"CAST(try_strptime({r}, {p(patterns)}) AS TIMESTAMP)")
+    if patterns:  # a %z pattern gives TIMESTAMPTZ, an instant: no zone to apply
+        parsed = f"CAST(try_strptime({r}, {p(patterns)}) AS TIMESTAMP)"
+        parsers.insert(0, parsed if any("%z" in f for f in patterns) else in_zone(parsed, zone))
     return f"coalesce({', '.join([*parsers, iso])})" if parsers else iso
 
 
@@ -216,16 +236,16 @@ COUNT_LIMIT_S = 1e11
 """Counts after a base time reach at most this many seconds (3,000 years): past it, no timestamp."""
 
 
-def time_count(r: str, unit_seconds: int, since: str, *, aware: bool) -> str:
+def time_count(r: str, unit_seconds: int, since: str, *, aware: bool, zone: str | None = None) -> str:
     """``since`` (a bound parameter) plus the number in ``r`` of units of ``unit_seconds``, or NULL
     when it is not a number (no ISO fallback: a count column holds counts). A base with an offset
-    is an instant: the sum is taken there and cast to the session's zone, like every TIMESTAMPTZ."""
+    is an instant: the sum is taken there and cast to the session's zone, like every TIMESTAMPTZ; a
+    naive one is wall-clock time in ``zone`` (a bound parameter; None: the session's)."""
     number = f"try_cast({r} AS DOUBLE)"
     micros = f"to_microseconds(CAST(round({number} * {unit_seconds * 1_000_000}) AS BIGINT))"
     base = f"CAST({since} AS TIMESTAMPTZ)" if aware else f"CAST({since} AS TIMESTAMP)"
     total = f"{base} + {micros}"
-    if aware:
-        total = f"CAST({total} AS TIMESTAMP)"
+    total = f"CAST({total} AS TIMESTAMP)" if aware else in_zone(total, zone)
     return f"CASE WHEN abs({number}) * {unit_seconds} < {COUNT_LIMIT_S:.0f} THEN {total} END"
 
 
