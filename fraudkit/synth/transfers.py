@@ -45,6 +45,7 @@ COLLECTOR, LAYER, CASHOUT_ROLE = (ROLES.index(r) for r in ("collector", "layer",
 SPREAD_TYPOLOGIES = ("fan_in", "fan_out", "bipartite")
 """Patterns of a single hop: their transfers are spread over the ring's whole activity."""
 LOOKALIKE_KINDS = ("merchant", "utility", "payroll", "landlord", "remittance")
+"""Legitimate accounts of laundering's shapes, in truth/lookalikes: fan-ins, fan-outs, pass-through."""
 
 # ordinary amounts: (median, log-sigma) in yuan
 SHOPPING_AMOUNT = (90.0, 0.9)
@@ -58,11 +59,10 @@ REMITTANCE_AMOUNT = (400.0, 0.5)
 
 @dataclass(frozen=True)
 class Accounts:
-    """Every account by index: its holder, kind and (for people) community and savings account."""
+    """Every account by index: its holder, kind, and for people their savings account and contacts."""
 
     holder: np.ndarray
     kind: np.ndarray  # index into KINDS
-    community: np.ndarray  # -1 for businesses and dedicated mules
     savings: np.ndarray  # the person's own savings account, or -1
     contacts: np.ndarray  # people x contacts: account indices of each person's friends and family
 
@@ -76,14 +76,12 @@ class Accounts:
 
 @dataclass(frozen=True)
 class Ring:
-    """One laundering ring: members (account indices) in layout order, their roles, its window."""
+    """One laundering ring: members (account indices) in layout order, their roles and its fee."""
 
     typology: int  # index into TRANSFER_TYPOLOGIES
     members: np.ndarray
     roles: np.ndarray  # index into ROLES, per member
     fee: float
-    first_day: int
-    last_day: int  # planned window; transfers fall inside it
 
 
 @dataclass(frozen=True)
@@ -151,10 +149,9 @@ def build_accounts(cfg: SynthConfig, rng: Rng) -> Accounts:
     savings[savers] = n_people + np.arange(n_savings)
     n_business_holders = len(kind) - n_people - n_savings
     holder = np.concatenate([np.arange(n_people), savers, n_people + np.arange(n_business_holders)])
-    community = np.full(len(kind), -1, dtype=np.int64)
-    community[:n_people] = _communities(rng, n_people, cfg.community_size_range)
-    contacts = _contacts(rng, np.arange(n_people), community[:n_people], cfg.contacts_per_person)
-    return Accounts(holder=holder, kind=kind, community=community, savings=savings, contacts=contacts)
+    community = _communities(rng, n_people, cfg.community_size_range)
+    contacts = _contacts(rng, np.arange(n_people), community, cfg.contacts_per_person)
+    return Accounts(holder=holder, kind=kind, savings=savings, contacts=contacts)
 
 
 # ---- laundering ---------------------------------------------------------------------------------
@@ -168,8 +165,8 @@ def _ring_sizes(rng: Rng, bounds: tuple[int, int], total: int) -> list[int]:
     while left >= lo:
         size = int(np.floor(np.exp(rng.uniform(np.log(lo), np.log(hi + 1)))))
         size = min(max(lo, size), hi, left)
-        if left - size < lo:  # too few left for another ring: this one takes them, within bounds
-            size = min(hi, left)
+        if 0 < left - size < lo:  # too few would be left for a ring: take them, or leave the next its least
+            size = left if left <= hi else left - lo
         sizes.append(size)
         left -= size
     return sizes
@@ -413,7 +410,7 @@ def build_laundering(cfg: SynthConfig, accts: Accounts, rng: Rng) -> Laundering:
                 stage=stage_of,
             )
         )
-        rings.append(Ring(int(typology), ring_members, roles, fee, first, first + int(np.ceil(window))))
+        rings.append(Ring(int(typology), ring_members, roles, fee))
     txns = TxnBatch.concat(batches) if batches else make_txns([], [], [], [], PLAIN_TRANSFER)
     return Laundering(rings=rings, txns=txns, holder=_shared_holders(cfg, accts, rings, rng))
 
@@ -650,7 +647,7 @@ def build_economy(cfg: SynthConfig, accts: Accounts, seed: int) -> tuple[TxnBatc
         "landlord": landlords,
         "remittance": np.asarray(hubs, dtype=np.int64),
     }
-    return TxnBatch.concat(parts), looks
+    return TxnBatch.concat(parts), {kind: looks[kind] for kind in LOOKALIKE_KINDS}
 
 
 # ---- tables and truth ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from fraudkit.errors import ConfigError
 from fraudkit.schema import TABLES
 from fraudkit.synth import SynthConfig, World, generate_world, store_world, write_world
 from fraudkit.synth.config import PRESETS, TRANSFER_TYPOLOGIES
+from fraudkit.synth.transfers import LOOKALIKE_KINDS
 
 runner = CliRunner(env={"COLUMNS": "200"})
 c = pl.col
@@ -141,7 +142,9 @@ def test_some_ring_accounts_share_a_holder_as_savers_and_their_savings_do(world:
 
 def test_the_economy_has_fan_ins_fan_outs_and_pass_through_of_its_own(world: World) -> None:
     looks = world.truth["lookalikes"]
-    assert set(looks["lookalike"]) == {"merchant", "utility", "payroll", "landlord", "remittance"}
+    assert (
+        set(looks["lookalike"]) == set(LOOKALIKE_KINDS) == {"merchant", "utility", "payroll", "landlord", "remittance"}
+    )
     assert looks.join(world.truth["mules"], left_on="entity_id", right_on="account_id").height == 0
     tx = world.tables["transactions"]
     merchants = looks.filter(c("lookalike") == "merchant")["entity_id"].implode()
