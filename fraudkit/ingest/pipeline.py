@@ -364,6 +364,7 @@ def _load(
     plan = prints.result(index)
     if already_ingested(con, plan.sha256, table.name):
         return None
+    exact = exact or (plan.compression is not None and _small_csv(plan))  # judged by its text, now decompressed
     return load(plan, exact=exact)
 
 
@@ -378,8 +379,12 @@ def _schema_in_place(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def _small_csv(plan: FilePlan) -> bool:
+    """Whether the CSV text is small (a compressed file's once decompressed; before that: no)."""
+    if plan.format != "csv" or (plan.compression is not None and plan.read_path is None):
+        return False
+    text = Path(plan.read_path) if plan.compression is not None and plan.read_path else plan.path
     try:
-        return plan.format == "csv" and plan.path.stat().st_size <= SMALL_FILE_BYTES
+        return text.stat().st_size <= SMALL_FILE_BYTES
     except OSError:
         return False  # the load names the error
 
