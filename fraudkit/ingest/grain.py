@@ -13,7 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
+import duckdb
+
+from fraudkit.engine.sql import ingest as sql
 from fraudkit.resolution import Resolution
+from fraudkit.schema import TIME_COLUMNS
+from fraudkit.store import run, table_exists
 
 
 @dataclass(frozen=True)
@@ -40,3 +45,21 @@ def grain_of(clock: Clock) -> Resolution:
     if clock.off_hour == 0:
         return "hour"
     return "minute" if clock.off_minute == 0 else "second"
+
+
+def clock_of(row: tuple) -> Clock:
+    """A :class:`Clock` from a row of the clock queries of :mod:`fraudkit.engine.sql.ingest`."""
+    n, earliest, latest, several_days, off_hour, off_minute = row
+    return Clock(int(n or 0), earliest, latest, bool(several_days), int(off_hour or 0), int(off_minute or 0))
+
+
+def table_grain(
+    con: duckdb.DuckDBPyConnection, table: str, *, start: datetime | None = None, end: datetime | None = None
+) -> Resolution:
+    """The grain of an event table's times in ``[start, end)`` (all of them without bounds), read
+    from the clock like a file's: days that start at 08:00 in the store's zone are days."""
+    column = TIME_COLUMNS[table]
+    if not table_exists(con, table):
+        return "none"
+    row = run(con, sql.table_clock(table, column), {"start": start, "end": end}, table=table).fetchall()[0]
+    return grain_of(clock_of(row))

@@ -44,7 +44,7 @@ from fraudkit.engine.sql import store as store_sql
 from fraudkit.engine.sql.ingest_checks import Params
 from fraudkit.errors import StoreError
 from fraudkit.ingest.encoding import blank_lines
-from fraudkit.ingest.grain import Clock, grain_of
+from fraudkit.ingest.grain import Clock, clock_of, grain_of
 from fraudkit.ingest.lines import SplitFile, split_file
 from fraudkit.ingest.mapping import Mapping
 from fraudkit.ingest.plan import FilePlan, already_ingested
@@ -305,10 +305,7 @@ def _clock_of_new(con: duckdb.DuckDBPyConnection, table: Table, first_new: int) 
     column = TIME_COLUMNS.get(table.name)
     if column is None:
         return Clock(0, None, None, False, 0, 0)
-    n, earliest, latest, several_days, off_hour, off_minute = _exec(
-        con, sql.new_rows_clock(table.name, column), {"first": first_new}, table=table.name
-    )[0]
-    return Clock(int(n), earliest, latest, bool(several_days), int(off_hour), int(off_minute))
+    return clock_of(_exec(con, sql.new_rows_clock(table.name, column), {"first": first_new}, table=table.name)[0])
 
 
 def _first_of_new(con: duckdb.DuckDBPyConnection, table: Table, after: int) -> int:

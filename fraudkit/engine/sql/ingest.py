@@ -111,11 +111,10 @@ def next_row_id(table: str) -> str:
     return f"SELECT coalesce(max(rowid) + 1, 0) FROM {quote_ident(table)}"
 
 
-def new_rows_clock(table: str, column: str) -> str:
-    """Where the times in ``column`` of the rows of ``table`` at or after ``$first`` sit on the
-    clock: how many, their earliest and latest time of day, whether they span more than one day,
-    and how many are off a whole hour and a whole minute (read by
-    :func:`fraudkit.ingest.grain.grain_of`)."""
+def _clock_select(column: str) -> str:
+    """How times in ``column`` sit on the clock: how many, their earliest and latest time of day,
+    whether they span more than one day, and how many are off a whole hour and a whole minute
+    (read by :func:`fraudkit.ingest.grain.grain_of`)."""
     ts = quote_ident(column)
     return f"""
         SELECT count({ts}) AS n,
@@ -123,9 +122,22 @@ def new_rows_clock(table: str, column: str) -> str:
                max(CAST({ts} AS TIME)) AS latest,
                min({ts}) < max(date_trunc('day', {ts})) AS several_days,
                count(*) FILTER (WHERE {ts} <> date_trunc('hour', {ts})) AS off_hour,
-               count(*) FILTER (WHERE {ts} <> date_trunc('minute', {ts})) AS off_minute
-        FROM {quote_ident(table)} WHERE rowid >= $first
-        """
+               count(*) FILTER (WHERE {ts} <> date_trunc('minute', {ts})) AS off_minute"""
+
+
+def new_rows_clock(table: str, column: str) -> str:
+    """Where the times in ``column`` of the rows of ``table`` at or after ``$first`` (a file's, in
+    its load) sit on the clock."""
+    return f"{_clock_select(column)} FROM {quote_ident(table)} WHERE rowid >= $first"
+
+
+def table_clock(table: str, column: str) -> str:
+    """Where the times in ``column`` of ``table`` in ``[$start, $end)`` (NULL: no bound) sit on the clock."""
+    ts = quote_ident(column)
+    return (
+        f"{_clock_select(column)} FROM {quote_ident(table)} "
+        f"WHERE ($start IS NULL OR {ts} >= $start) AND ($end IS NULL OR {ts} < $end)"
+    )
 
 
 def first_of_new(table: str) -> str:
