@@ -27,7 +27,7 @@ Format (all keys optional except what the export needs)::
 
     [columns]                    # canonical column = header in the file
     ts = "交易时间"               # or a list of headers tried in order: ["交易时间", "交易日期"]
-    src_account = "付款账号"
+    src_account = "付款账号"       # a header the file repeats: the second is "NAME.1" (pandas')
 
     [timestamps]                 # canonical timestamp column = strptime format, or a list
     ts = "%Y-%m-%d %H:%M:%S"     # tried in order; "epoch" (or "epoch_s") / "epoch_ms" for
@@ -37,9 +37,9 @@ Format (all keys optional except what the export needs)::
     # ts = { unit = "days", since = "2022-09-01" }
                                  # unit: "days", "hours", "minutes" or "seconds"; the value
                                  # may have decimals ("1.5" days); since: a date or date-time
-                                 # (TOML's own or a string), in the store's zone unless it
-                                 # has an offset. No ISO fallback: a value that is not a
-                                 # number >= 0 is a reject.
+                                 # (TOML's own or a string), in `timezone` (else the
+                                 # store's zone) unless it has an offset. No ISO fallback:
+                                 # a value that is not a number >= 0 is a reject.
 
     [defaults]                   # value for a column the file lacks or leaves empty
     currency = "CNY"
