@@ -123,6 +123,7 @@ _flows, _clusters, _score = (
     _d("scan.clusters", "ClusterParams"),
     _d("scan.evidence", "ScoreParams"),
 )
+_dense, _scan = _d("scan.dense", "DenseParams"), _d("scan.scan", "ScanParams")
 _feat, _contacts, _labels = (
     _d("features.params", "FeatureParams"),
     _d("model.params", "ContactParams"),
@@ -148,6 +149,7 @@ SECTIONS: dict[str, str] = {
     "scan.flows": "The pre-filter: which accounts pass money on fast enough to be candidates.",
     "scan.clusters": "Candidate accounts joined into clusters.",
     "scan.score": "How a cluster's evidence becomes its score, and where it is flagged.",
+    "scan.dense": "The dense detector: rings found by the shape of their money over the span, not its speed.",
     "trace": "Following a victim's money forward.",
     "contacts": "What counts as a contact worth scoring for the victim model, and its look-backs.",
     "labels": "How training rows get their labels.",
@@ -280,6 +282,16 @@ KEYS: tuple[Key, ...] = (
     _k("scan", "window", "duration", "7d", "How much history before the as-of time the scan looks at."),
     _k("scan", "top", "int", 15, "Clusters shown and drawn in the report.", low=1, high=100_000),
     _k(
+        "scan",
+        "detectors",
+        "texts",
+        _scan("detectors"),
+        "Detectors that run: fast (the window), dense (the span), auto (fast, and dense on data with one "
+        "timestamp a day).",
+        choices=("fast", "dense", "auto"),
+    ),
+    _k("scan", "span", "duration", _scan("span"), "How much history before the as-of time the dense detector reads."),
+    _k(
         "scan.flows",
         "pass_through_hours",
         "number",
@@ -361,6 +373,112 @@ KEYS: tuple[Key, ...] = (
         low=2,
     ),
     _k("scan.clusters", "seed", "int", _clusters("seed"), "Seed of the Louvain split.", low=0),
+    _k(
+        "scan.dense",
+        "hub_degree",
+        "int",
+        _dense("hub_degree"),
+        "Accounts with more counterparty links than this are hubs, left out (unset: auto, hub_factor x the "
+        "hub_quantile of every account's).",
+        low=1,
+        optional=True,
+    ),
+    _k(
+        "scan.dense",
+        "hub_quantile",
+        "number",
+        _dense("hub_quantile"),
+        "Auto hub degree: this quantile of every account's counterparty links ...",
+        low=0,
+        high=1,
+    ),
+    _k("scan.dense", "hub_factor", "number", _dense("hub_factor"), "... times this is the hub degree.", low=1),
+    _k(
+        "scan.dense",
+        "min_link_amount",
+        "number",
+        _dense("min_link_amount"),
+        "Least money a pair must carry over the span (unset: auto, the link_quantile of pairs between non-hubs).",
+        low=0,
+        optional=True,
+    ),
+    _k(
+        "scan.dense",
+        "link_quantile",
+        "number",
+        _dense("link_quantile"),
+        "Auto min_link_amount's quantile.",
+        low=0,
+        high=1,
+    ),
+    _k(
+        "scan.dense",
+        "standing_order_transfers",
+        "int",
+        _dense("standing_order_transfers"),
+        "A pair with this many transfers or more is a standing order (pay, rent) when regular (the next three keys).",
+        low=2,
+    ),
+    _k(
+        "scan.dense",
+        "standing_order_spread",
+        "number",
+        _dense("standing_order_spread"),
+        "Standing order: amounts varying by less than this (coefficient of variation).",
+        low=0,
+    ),
+    _k(
+        "scan.dense",
+        "standing_order_days",
+        "int",
+        _dense("standing_order_days"),
+        "Standing order: all within this many days of the same day of the month.",
+        low=0,
+        high=30,
+    ),
+    _k(
+        "scan.dense",
+        "standing_order_gaps",
+        "number",
+        _dense("standing_order_gaps"),
+        "Standing order: gaps between transfers varying by less than this (coefficient of variation).",
+        low=0,
+    ),
+    _k("scan.dense", "min_star", "int", _dense("min_star"), "Fewest links of a fan-in or fan-out star.", low=2),
+    _k(
+        "scan.dense",
+        "star_min_transfers",
+        "int",
+        _dense("star_min_transfers"),
+        "Transfers each link of a star must repeat (one payment each from several people is rent, not a ring).",
+        low=1,
+    ),
+    _k(
+        "scan.dense",
+        "min_cluster_size",
+        "int",
+        _dense("min_cluster_size"),
+        "Fewest accounts in a dense cluster.",
+        low=2,
+    ),
+    _k(
+        "scan.dense",
+        "split_above",
+        "int",
+        _dense("split_above"),
+        "Dense blocks larger than this are split (Louvain).",
+        low=2,
+    ),
+    _k("scan.dense", "seed", "int", _dense("seed"), "Seed of that split.", low=0),
+    _k(
+        "scan.dense",
+        "flag_at",
+        "number",
+        _dense("flag_at"),
+        "Score (sqrt of density x cohesion) at which a dense cluster is flagged.",
+        low=0,
+        high=1,
+    ),
     _k(
         "scan.score",
         "behaviour_weights",
@@ -1038,6 +1156,7 @@ def train_params(cfg: Config) -> Any:
 
 def scan_params(cfg: Config) -> Any:
     from fraudkit.scan.clusters import ClusterParams
+    from fraudkit.scan.dense import DenseParams
     from fraudkit.scan.evidence import ScoreParams
     from fraudkit.scan.flows import FlowParams
     from fraudkit.scan.scan import ScanParams
@@ -1047,6 +1166,9 @@ def scan_params(cfg: Config) -> Any:
         cluster=_build(cfg, "scan.clusters", ClusterParams),
         score=_build(cfg, "scan.score", ScoreParams),
         signals=feature_params(cfg),
+        dense=_build(cfg, "scan.dense", DenseParams),
+        detectors=tuple(cfg.get("scan.detectors")),
+        span=cfg.get("scan.span"),
     )
 
 

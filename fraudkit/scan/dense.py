@@ -44,6 +44,7 @@ LINK_SCHEMA = {
     "first_ts": pl.Datetime("us"),
     "last_ts": pl.Datetime("us"),
     "floor": pl.Float64,
+    "hub_degree": pl.Int64,
 }
 
 
@@ -52,8 +53,8 @@ class DenseParams:
     """Settings of the dense detector (``[scan.dense]``); None is "auto", read from the span's data."""
 
     hub_degree: int | None = None
-    """Accounts with more distinct counterparties than this are hubs, left out (auto: ``hub_factor`` x the
-    ``hub_quantile`` of every account's counterparties)."""
+    """Accounts with more counterparty links than this (a two-way contact counts twice) are hubs, left out
+    (auto: ``hub_factor`` x the ``hub_quantile`` of every account's, at least ``min_star``)."""
     hub_quantile: float = 0.99
     hub_factor: float = 2.0
     min_link_amount: float | None = None
@@ -90,28 +91,20 @@ class DenseFinds:
     blocks: pl.DataFrame
     links: pl.DataFrame
     scores: pl.DataFrame
-    hub_degree: int
+    hub_degree: int | None
     floor: float | None
 
 
-def resolve_hub_degree(con: duckdb.DuckDBPyConnection, transfers: Data, params: DenseParams) -> int:
-    """The hub degree: the one set, or ``hub_factor`` x the ``hub_quantile`` of the span's account degrees."""
-    if params.hub_degree is not None:
-        return int(params.hub_degree)
-    with registered(con, transfers, "dense_tx") as tx:
-        row = frame(con, sql.account_degrees(tx), {"q": float(params.hub_quantile)}, table="transactions").row(0)
-    quantile = float(row[0] or 0.0)
-    return max(params.min_star, round(params.hub_factor * quantile))
-
-
-def surprising_links(
-    con: duckdb.DuckDBPyConnection, transfers: Data, params: DenseParams, hub_degree: int
-) -> pl.DataFrame:
-    """The span's surprising links (:func:`fraudkit.engine.sql.scan.surprising_links`), one row per pair."""
+def surprising_links(con: duckdb.DuckDBPyConnection, transfers: Data, params: DenseParams) -> pl.DataFrame:
+    """The span's surprising links (:func:`fraudkit.engine.sql.scan.surprising_links`), one row per pair,
+    with the amount floor and hub degree the span resolved to."""
     values = {
-        "hub": int(hub_degree),
+        "hub": None if params.hub_degree is None else int(params.hub_degree),
+        "factor": float(params.hub_factor),
+        "q": float(params.hub_quantile),
+        "least": int(params.min_star),
         "floor": None if params.min_link_amount is None else float(params.min_link_amount),
-        "q": float(params.link_quantile),
+        "fq": float(params.link_quantile),
         "so_n": int(params.standing_order_transfers),
         "so_cv": float(params.standing_order_spread),
         "so_days": int(params.standing_order_days),
@@ -240,16 +233,16 @@ def find_dense(
 ) -> DenseFinds:
     """The dense detector's blocks over the span's ``transfers`` (as :func:`fraudkit.scan.flows.window_transactions`
     gives them), leaving out the accounts of ``exclude``."""
-    hub = resolve_hub_degree(con, transfers, params)
-    links = surprising_links(con, transfers, params, hub)
+    links = surprising_links(con, transfers, params)
     floor = float(links["floor"][0]) if links.height else None
+    hub = int(links["hub_degree"][0]) if links.height else params.hub_degree
     blocks = dense_blocks(links, params, exclude)
     of = blocks.select("account", "cluster_id")
     inside = (
         links.join(of.rename({"account": "src"}), on="src")
         .join(of.rename({"account": "dst", "cluster_id": "dst_block"}), on="dst")
         .filter(pl.col("cluster_id") == pl.col("dst_block"))
-        .drop("dst_block", "floor")
+        .drop("dst_block", "floor", "hub_degree")
     )
     return DenseFinds(
         blocks=blocks, links=inside, scores=score_blocks(blocks, links, floor, params), hub_degree=hub, floor=floor

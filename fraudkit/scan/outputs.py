@@ -170,6 +170,48 @@ def thresholds_note(result: ScanResult) -> str:
     )
 
 
+def _score_rows(result: ScanResult, r: dict) -> list[tuple[str, str]]:
+    """The score and its parts, as the detector that found the cluster made them."""
+    flagged = "flagged" if r["flagged"] else "not flagged"
+    if r.get("detector") == "dense":
+        at = result.params.dense.flag_at if result.params is not None else 0.5
+        return [
+            (f"score (dense detector, flagged at {at:g})", f"{r['score']:.3f} ({flagged})"),
+            (
+                "density x cohesion: money on the block's surprising links per member, and its share of the "
+                "members' surprising money",
+                f"density {_part(r.get('score_density'))}, cohesion {_part(r.get('score_cohesion'))} "
+                f"({r.get('shape') or ''}; {int(r.get('link_txns') or 0)} transfers on its links over the span)",
+            ),
+        ]
+    return [
+        (f"score (fast detector, flagged at {result.flag_at:g})", f"{r['score']:.3f} ({flagged})"),
+        (
+            "behaviour: passes money on, cashes it out or sends it on, keeps little",
+            f"{_part(r['score_behaviour'])} (pass-through {_part(r['score_pass_through'])}, "
+            f"cashed out or passed on further {_part(r['score_exit'])}, "
+            f"conservation {_part(r['score_conservation'])})",
+        ),
+        (
+            "corroboration: any of",
+            f"{_part(r['score_corroboration'])} (victims {_part(r['score_victims'])}, "
+            f"reports {_part(r['score_reports'])}, speed {_part(r['score_speed'])}, "
+            f"young accounts {_part(r['score_young'])})",
+        ),
+    ]
+
+
+def detectors_note(result: ScanResult) -> str:
+    """Which detectors ran, over what history, for the report and the CLI."""
+    parts = []
+    if "fast" in result.detectors:
+        parts.append(f"fast (money passed on within hours, window {_hours(result)} h)")
+    if "dense" in result.detectors and result.span is not None:
+        days = result.span.total_seconds() / 86400
+        parts.append(f"dense (the shape of money over {days:g} days, however slowly it moves)")
+    return "Detectors: " + "; ".join(parts) + "." if parts else ""
+
+
 def _part(value: object) -> str:
     return "not in the data" if value is None else f"{float(value):.2f}"  # type: ignore[arg-type]
 
@@ -260,6 +302,7 @@ def html_report(result: ScanResult, *, top: int = 10, reveal: Reveal | None = No
             float(r["cash_out"]),
             round(float(r["median_dwell_minutes"] or 0.0), 1),
             "yes" if r["flagged"] else "no",
+            r.get("detector") or "fast",
         )
         for r in clusters.iter_rows(named=True)
     ]
@@ -272,7 +315,8 @@ def html_report(result: ScanResult, *, top: int = 10, reveal: Reveal | None = No
         "cashing it out, with enough corroboration, victims, reports, speed and young accounts, to act on). "
         f"The first {drawn} are drawn below; their names link to them. "
         "Account numbers are masked unless the report was made with --reveal.</p>",
-        f'<p class="note">{html.escape(evidence_note(result))} {html.escape(thresholds_note(result))}</p>',
+        f'<p class="note">{html.escape(detectors_note(result))} {html.escape(evidence_note(result))} '
+        f"{html.escape(thresholds_note(result))}</p>",
         '<h2 id="ranking">Clusters, most suspicious first</h2>',
         html_table(
             [
@@ -287,6 +331,7 @@ def html_report(result: ScanResult, *, top: int = 10, reveal: Reveal | None = No
                 "cashed out",
                 "median dwell (min)",
                 "flagged",
+                "detector",
             ],
             summary_rows,
         ),
@@ -303,22 +348,7 @@ def html_report(result: ScanResult, *, top: int = 10, reveal: Reveal | None = No
             html_table(
                 ["evidence", "value"],
                 [
-                    (
-                        f"score (flagged at {result.flag_at:g})",
-                        f"{r['score']:.3f} ({'flagged' if r['flagged'] else 'not flagged'})",
-                    ),
-                    (
-                        "behaviour: passes money on, cashes it out or sends it on, keeps little",
-                        f"{float(r['score_behaviour']):.2f} (pass-through {_part(r['score_pass_through'])}, "
-                        f"cashed out or passed on further {_part(r['score_exit'])}, "
-                        f"conservation {_part(r['score_conservation'])})",
-                    ),
-                    (
-                        "corroboration: any of",
-                        f"{float(r['score_corroboration']):.2f} (victims {_part(r['score_victims'])}, "
-                        f"reports {_part(r['score_reports'])}, speed {_part(r['score_speed'])}, "
-                        f"young accounts {_part(r['score_young'])})",
-                    ),
+                    *_score_rows(result, r),
                     ("members / distinct holders", f"{r['size']} / {r['holders']}"),
                     ("collectors / cash-out mules", f"{r['collectors']} / {r['cashouts']}"),
                     ("victims paying in", r["victims"]),

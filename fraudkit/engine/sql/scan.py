@@ -133,64 +133,67 @@ def fast_flow_edges(transfers: str, hot: str) -> str:
 # --- the dense detector (fraudkit.scan.dense) -------------------------------------------------
 
 
-def account_degrees(transfers: str) -> str:
-    """The ``$q`` quantile of every account's distinct counterparties in ``transfers`` (one row): what
-    an "auto" hub degree is read from."""
-    tx = quote_ident(transfers)
-    return f"""
-        WITH deg AS (
-            SELECT account, count(DISTINCT cp) AS degree
-            FROM (SELECT src AS account, dst AS cp FROM {tx} UNION ALL SELECT dst, src FROM {tx})
-            GROUP BY account
-        )
-        SELECT quantile_cont(degree, $q)::DOUBLE AS degree_quantile, count(*) AS accounts FROM deg
-        """
-
-
 def surprising_links(transfers: str) -> str:
-    """The links of ``transfers`` a ring makes and ordinary life rarely does, summed per (src, dst): between
-    two accounts of at most ``$hub`` distinct counterparties (shops, employers and utilities are hubs),
-    carrying at least ``$floor`` in all (null: the ``$q`` quantile of such pairs' money), not a standing
-    order (``$so_n`` or more transfers whose amounts vary by less than ``$so_cv``, that fall within
-    ``$so_days`` days of the same day of the month, or whose gaps vary by less than ``$so_gap``: pay,
-    rent, bills), and between accounts
-    that share no counterparty over ordinary pairs (the pairs not kept: family and friends know the same
-    people; a ring's recruits know each other only through the ring's own links).
-    Columns: src, dst, amount, n_txns, first_ts, last_ts, ordered by src, dst."""
+    """The links of ``transfers`` a ring makes and ordinary life rarely does, summed per (src, dst).
+
+    Kept: pairs between two accounts that are not hubs (at most ``$hub`` counterparty links, a two-way
+    contact counting twice; null: ``$factor`` x the ``$q`` quantile of every account's, at least
+    ``$least``: shops, employers and utilities are hubs), carrying at least ``$floor`` in all (null: the
+    ``$fq`` quantile of the money of pairs between non-hubs), not a standing order (``$so_n`` or more
+    transfers whose amounts vary by less than ``$so_cv``, that fall within ``$so_days`` days of the same
+    day of the month, or whose gaps vary by less than ``$so_gap``: pay, rent, bills), and whose two
+    accounts share no counterparty over the everyday pairs (those under the floor: family and friends
+    know the same people through small payments; a ring's recruits know each other only through the
+    ring's own links). Gaps are measured
+    only on the few pairs that could be kept. Columns: src, dst, amount, n_txns, first_ts, last_ts, the
+    floor and hub degree used; ordered by src, dst."""
     tx = quote_ident(transfers)
     return f"""
-        WITH ends AS (SELECT src AS account, dst AS cp FROM {tx} UNION ALL SELECT dst, src FROM {tx}),
-        deg AS (SELECT account, count(DISTINCT cp) AS degree FROM ends GROUP BY account),
-        plain AS (SELECT account FROM deg WHERE degree <= $hub),
-        gaps AS (
-            SELECT src, dst, ts, amount,
-                   epoch(ts - lag(ts) OVER (PARTITION BY src, dst ORDER BY ts, amount)) AS gap
-            FROM {tx}
-            WHERE src IN (SELECT account FROM plain) AND dst IN (SELECT account FROM plain)
-        ),
-        pairs AS (
+        WITH every_pair AS (
             SELECT src, dst, {exact_sum("amount")} AS amount, count(*) AS n_txns,
                    stddev_pop(amount) / nullif(avg(amount), 0) AS spread,
-                   stddev_pop(gap) / nullif(avg(gap), 0) AS gap_spread,
                    max(dayofmonth(ts)) - min(dayofmonth(ts)) AS day_spread, min(ts) AS first_ts, max(ts) AS last_ts
-            FROM gaps GROUP BY src, dst
+            FROM {tx} GROUP BY src, dst
         ),
-        floor AS (SELECT coalesce($floor, quantile_cont(amount, $q)) AS amount FROM pairs),
+        deg AS (
+            SELECT account, count(*) AS degree
+            FROM (SELECT src AS account FROM every_pair UNION ALL SELECT dst FROM every_pair)
+            GROUP BY account
+        ),
+        hub AS (
+            SELECT coalesce($hub, greatest($least, round($factor * quantile_cont(degree, $q))))::BIGINT AS degree
+            FROM deg
+        ),
+        plain AS (SELECT account FROM deg, hub WHERE deg.degree <= hub.degree),
+        pairs AS (
+            SELECT * FROM every_pair
+            WHERE src IN (SELECT account FROM plain) AND dst IN (SELECT account FROM plain)
+        ),
+        floor AS (SELECT coalesce($floor, quantile_cont(amount, $fq)) AS amount FROM pairs),
+        candidates AS (SELECT p.* FROM pairs p, floor f WHERE p.amount >= f.amount),
+        regular AS (  -- gaps of the candidates that repeat often enough to be standing orders
+            SELECT src, dst, stddev_pop(gap) / nullif(avg(gap), 0) AS gap_spread
+            FROM (
+                SELECT t.src, t.dst,
+                       epoch(t.ts - lag(t.ts) OVER (PARTITION BY t.src, t.dst ORDER BY t.ts, t.amount)) AS gap
+                FROM {tx} t SEMI JOIN candidates c ON c.src = t.src AND c.dst = t.dst AND c.n_txns >= $so_n
+            )
+            GROUP BY src, dst
+        ),
         kept AS (
-            SELECT p.* FROM pairs p, floor f
-            WHERE p.amount >= f.amount
-              AND NOT (p.n_txns >= $so_n AND (coalesce(p.spread, 0) < $so_cv OR p.day_spread <= $so_days
-                                              OR coalesce(p.gap_spread, 0) < $so_gap))
+            SELECT c.* FROM candidates c LEFT JOIN regular r ON r.src = c.src AND r.dst = c.dst
+            WHERE NOT (c.n_txns >= $so_n AND (coalesce(c.spread, 0) < $so_cv OR c.day_spread <= $so_days
+                                              OR coalesce(r.gap_spread, 0) < $so_gap))
         ),
-        ordinary AS (SELECT src, dst FROM pairs EXCEPT SELECT src, dst FROM kept),
+        ordinary AS (SELECT p.src, p.dst FROM pairs p, floor f WHERE p.amount < f.amount),
         adj AS (SELECT src AS a, dst AS b FROM ordinary UNION SELECT dst, src FROM ordinary),
         shared AS (
             SELECT k.src, k.dst
             FROM kept k JOIN adj x ON x.a = k.src JOIN adj y ON y.a = k.dst AND y.b = x.b
             GROUP BY k.src, k.dst
         )
-        SELECT k.src, k.dst, k.amount, k.n_txns, k.first_ts, k.last_ts, f.amount AS floor
-        FROM kept k CROSS JOIN floor f
+        SELECT k.src, k.dst, k.amount, k.n_txns, k.first_ts, k.last_ts, f.amount AS floor, h.degree AS hub_degree
+        FROM kept k CROSS JOIN floor f CROSS JOIN hub h
         LEFT JOIN shared s ON s.src = k.src AND s.dst = k.dst
         WHERE s.src IS NULL
         ORDER BY k.src, k.dst
