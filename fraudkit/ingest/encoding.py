@@ -11,7 +11,9 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -298,9 +300,12 @@ def text_codec(name: str) -> str | None:
     return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
-def resolve_encoding(path: Path, scan: Scan, requested: str | None, *, text: str | None = None) -> str:
-    """The codec to read ``path`` with; "utf-8" means DuckDB reads the file as it is. ``text``
-    is where the file's text is when it is not the file itself (a decompressed copy)."""
+def resolve_encoding(
+    path: Path, scan: Scan, requested: str | None, *, line_of: Callable[[int], int] | None = None
+) -> str:
+    """The codec to read ``path`` with; "utf-8" means DuckDB reads the file as it is. ``line_of``
+    gives the line of a byte offset of the text when the text is not the file's bytes (a gzip
+    file's; default: count the file's own line ends)."""
     if requested is None or requested.lower() == AUTO:
         if scan.utf16_bom:
             return "utf-16"
@@ -310,7 +315,9 @@ def resolve_encoding(path: Path, scan: Scan, requested: str | None, *, text: str
         raise InputFileError(path, f"unknown encoding {requested!r}", hint=ENCODING_HINT)
     if name in ("utf-8", "utf-8-sig"):
         if not scan.utf8:
-            line = None if scan.bad_utf8_offset is None else line_of_offset(Path(text or path), scan.bad_utf8_offset)
+            line = None
+            if scan.bad_utf8_offset is not None:
+                line = (line_of or partial(line_of_offset, path))(scan.bad_utf8_offset)
             raise InputFileError(
                 path,
                 "not valid UTF-8 text",

@@ -14,6 +14,7 @@ import contextlib
 import csv
 import io
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -24,6 +25,7 @@ from fraudkit.errors import InputFileError
 from fraudkit.exposure import mask_text
 from fraudkit.ingest.compressed import Compression, compression_of, open_decompressed, read_prefix
 from fraudkit.ingest.encoding import (
+    line_of_offset,
     newline_of,
     resolve_encoding,
     scan_decompressing,
@@ -164,7 +166,8 @@ def peek_file(
             expected_rows=_parquet_rows(con, path),
         )
     requested = requested_encoding(encoding, mapping)
-    codec = resolve_encoding(path, scan_prefix(prefix, complete=len(prefix) == size), requested)
+    line_of = None if compression is None else (lambda offset: prefix.count(b"\n", 0, offset) + 1)
+    codec = resolve_encoding(path, scan_prefix(prefix, complete=len(prefix) == size), requested, line_of=line_of)
     return _csv_plan(path, table, mapping, codec, newline_of(prefix).decode(), compression)
 
 
@@ -193,7 +196,8 @@ def fingerprint_file(
     if plan.format == "parquet":
         return replace(plan, sha256=scan.sha256)
     requested = requested_encoding(encoding, mapping)
-    codec = resolve_encoding(plan.path, scan, requested, text=text)
+    line_of = None if text is None else partial(line_of_offset, Path(text))
+    codec = resolve_encoding(plan.path, scan, requested, line_of=line_of)
     if codec != plan.encoding:  # the first chunk misled: decode the header again
         plan = _csv_plan(plan.path, table, mapping, codec, plan.newline, plan.compression)
     read_path, lines = text, scan.lines

@@ -148,3 +148,19 @@ def test_gzipped_parquet_is_refused_with_what_to_do(con: duckdb.DuckDBPyConnecti
     with pytest.raises(InputFileError, match="gzip-compressed Parquet") as err:
         ingest_paths(con, archive, "transactions")
     assert "gunzip" in (err.value.hint or "")
+
+
+@pytest.mark.parametrize("bad_line", [3, 400])  # in the first chunk (seen when peeking) and past it
+def test_bad_utf8_inside_an_archive_names_the_line_of_the_text(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, bad_line: int
+) -> None:
+    rows = [
+        f"T{i},2024-03-01 10:00:00,6222000011112222,622800003333{i:04d},{i}.00,CNY,mobile,success".encode()
+        for i in range(1, 500)
+    ]
+    rows[bad_line - 2] = rows[bad_line - 2].replace(b"mobile", b"mob\xffile")
+    archive = tmp_path / "t.csv.gz"
+    archive.write_bytes(gzip.compress(b"\n".join([HEADERS["transactions"].encode(), *rows]) + b"\n", mtime=0))
+    settings = IngestSettings(chunk_bytes=4096)
+    with pytest.raises(InputFileError, match=rf"t\.csv\.gz:{bad_line}: not valid UTF-8 text"):
+        ingest_paths(con, archive, "transactions", encoding="utf-8", settings=settings)
