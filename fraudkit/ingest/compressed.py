@@ -19,9 +19,9 @@ import gzip
 import hashlib
 import io
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, Protocol
 
 from fraudkit.errors import InputFileError
 
@@ -29,6 +29,12 @@ Compression = Literal["gzip"]
 GZIP_MAGIC = b"\x1f\x8b"
 GZIP_SUFFIXES = (".gz", ".gzip")
 CORRUPT_HINT = "the archive is incomplete or damaged: download or compress it again (gzip -t FILE checks it)"
+
+
+class Sink(Protocol):
+    """Anything told each chunk of text as it is decompressed (a line tally, a UTF-8 check)."""
+
+    def feed(self, chunk: bytes) -> None: ...
 
 
 def compression_of(head: bytes) -> Compression | None:
@@ -95,15 +101,14 @@ class _HashingReader(io.RawIOBase):
             self.size += len(data)
 
 
-def decompress_to(path: Path, out: BinaryIO, chunk_bytes: int, feed: list) -> tuple[str, int]:
-    """Write the text of ``path`` to ``out`` chunk by chunk, giving each chunk to every ``feed``
-    object (line tallies, UTF-8 checks: anything with ``feed(bytes)``); returns the SHA-256 and
-    size of the compressed file."""
+def decompress_to(path: Path, out: BinaryIO, chunk_bytes: int, sinks: Sequence[Sink]) -> tuple[str, int]:
+    """Write the text of ``path`` to ``out`` chunk by chunk, telling each chunk to every one of
+    ``sinks``; returns the SHA-256 and size of the compressed file."""
     with gzip_errors(path), path.open("rb") as raw:
         hashing = _HashingReader(raw)
         with gzip.GzipFile(fileobj=io.BufferedReader(hashing, chunk_bytes), mode="rb") as text:
             while chunk := text.read(chunk_bytes):
-                for sink in feed:
+                for sink in sinks:
                     sink.feed(chunk)
                 out.write(chunk)
         hashing.drain(chunk_bytes)
