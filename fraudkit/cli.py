@@ -864,6 +864,23 @@ TrackingOption = Annotated[
     ),
 ]
 TargetOption = Annotated[TargetName, typer.Option("--target", "-t", help="What the model scores.")]
+LabelsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--labels",
+        help="Known bad accounts: a CSV or Parquet file with column account_id (or account), "
+        "optionally group (a case or alert id).",
+    ),
+]
+
+
+def _read_labels(path: Path | None) -> Any:
+    """The labels file read and checked before any work (``model.external.read_labels``), or None."""
+    if path is None:
+        return None
+    from fraudkit.model.external import read_labels
+
+    return read_labels(path)
 
 
 @app.command()
@@ -874,6 +891,7 @@ def train(
         Path | None,
         typer.Option("--truth", help="A synthetic world's truth/ folder: labels from ground truth, not reports."),
     ] = None,
+    labels: LabelsOption = None,
     capacity: Annotated[
         int | None,
         typer.Option(
@@ -898,7 +916,9 @@ def train(
 ) -> None:
     """Train a LightGBM model on earlier days, test it on later ones, log the run to MLflow and register it.
 
-    Labels come from reports and call-back outcomes, or from ground truth with --truth.
+    Labels come from reports and call-back outcomes, from ground truth with --truth, or (mule) from
+    a file of known bad accounts with --labels. The mule model has one row per account over its
+    history, ring-grouped folds and a temporal split; features the data cannot carry are left out.
     The store is read first and released before LightGBM starts, so other commands can use it.
     The first version of a target becomes champion; later ones with --promote or `fraudkit models promote`.
 
@@ -922,6 +942,9 @@ def train(
     name = check_target(target)
     if truth is not None and not truth.is_dir():
         raise ConfigError(f"--truth {truth} is not a folder", hint="point it at the truth/ folder of `fraudkit synth`")
+    if labels is not None and name != "mule":
+        raise ConfigError("--labels lists bad accounts: it labels the mule target", hint="add --target mule")
+    known = _read_labels(labels)
     tracking_uri = _tracking(tracking_uri)  # before the store, as options are checked first
     _need_store(db)
     tree = _tree()
@@ -931,12 +954,16 @@ def train(
         on_lake = _on_lake(engine, lake, "train a model")
         with open_store(db, read_only=True, lock_wait=lock_wait) as con, _tables(con, on_lake, "train a model"):
             when = store_as_of(con, as_of) if as_of else None
-            training_set = build_training_set(con, name, as_of=when, params=params, truth=truth, progress=update)
+            training_set = build_training_set(
+                con, name, as_of=when, params=params, truth=truth, labels=known, progress=update
+            )
             secret = read_store_secret(con)
         update("LightGBM")
         result = train_model(training_set, params, settings)
         update("logging to MLflow")
         registered = register(result, settings, secret=secret)
+    for note in training_set.notes:
+        console.print(f"note: {escape(note)}")
     console.print(training_table(result))
     console.print(
         f"registered [bold]{registered.name}[/] version {registered.version} (run {registered.run_id}) "
@@ -1075,13 +1102,75 @@ def warn(
     )
 
 
-eval_app = _FraudkitTyper(help="Measure quality against a synthetic world's ground truth.")
+ScoreTarget = Literal["mule", "fraud_number"]  # the targets scored one row per entity as of a time
+
+
+@app.command()
+def score(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the scores: .parquet, .csv or .xlsx.")],
+    target: Annotated[
+        ScoreTarget, typer.Option("--target", "-t", help="Accounts (mule) or phones (fraud_number).")
+    ] = "mule",
+    as_of: AsOfOption = None,
+    model_version: Annotated[
+        str | None, typer.Option("--model-version", help="Registered version to score with (default: champion).")
+    ] = None,
+    reveal: RevealOption = False,
+    tracking_uri: TrackingOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Score every account (mule: active in the model's history) or phone (fraud_number: called on the
+    day before) as of a point in time with the champion model: key, score, flagged.
+
+    Flagged means at or above the threshold the model chose for the best F1 on its validation rows.
+    Keys are masked unless --reveal. The rows are built as the model's training built them.
+
+    Example: [bold]fraudkit score --target mule --as-of 2026-10-31 --out accounts.parquet[/]
+    """
+    from fraudkit.config import settings as settings_from
+    from fraudkit.exposure import reveal_if
+    from fraudkit.model.export import write_scores
+    from fraudkit.model.registry import load_model
+    from fraudkit.model.scoring import flag_threshold, score_entities
+    from fraudkit.store import open_store
+    from fraudkit.text import format_probability
+    from fraudkit.timeutil import store_as_of
+    from fraudkit.views import stage_status
+    from fraudkit.warn.export import check_output
+
+    check_output(out)
+    tracking_uri = _tracking(tracking_uri)  # before the store, as options are checked first
+    _need_store(db)
+    settings = settings_from(_tree(), db_path=db, tracking_uri=tracking_uri)
+    model = load_model(settings, target, model_version)
+    table, column = ("transactions", "ts") if target == "mule" else ("calls", "start_time")
+    entity = "account" if target == "mule" else "phone"
+    with open_store(db, read_only=not reveal) as con:
+        with stage_status(console, f"scoring {entity}s") as update:
+            when = store_as_of(con, as_of, table, column)
+            update(f"as of {when:%Y-%m-%d %H:%M}")
+            scores = score_entities(con, model, when)
+        what = f"{target} scores with {'account numbers' if target == 'mule' else 'phones'}"
+        audit = {"rows": scores.height, "details": {"out": str(out), "model_version": model.version}}
+        with reveal_if(con, reveal, command="score", what=what, **audit) as grant:
+            write_scores(scores, out, reveal=grant)
+    flagged = int(scores["flagged"].sum() or 0)
+    console.print(
+        f"{plural(scores.height, entity)} scored as of {when:%Y-%m-%d %H:%M} with fraudkit-{target} "
+        f"v{model.version}; {flagged:,} flagged from {format_probability(flag_threshold(model))}; "
+        f"written to [bold]{escape(str(out))}[/]" + (" (unmasked; recorded in audit_log)" if reveal else " (masked)")
+    )
+
+
+eval_app = _FraudkitTyper(help="Measure quality against a synthetic world's ground truth or a labels file.")
 app.add_typer(eval_app, name="eval")
 
 
 @eval_app.command("scan")
 def eval_scan(
-    truth: Annotated[Path, typer.Option("--truth", help="The truth/ folder `fraudkit synth` wrote.")],
+    truth: Annotated[Path | None, typer.Option("--truth", help="The truth/ folder `fraudkit synth` wrote.")] = None,
+    labels: LabelsOption = None,
     as_of: AsOfOption = None,
     window: Annotated[str | None, typer.Option("--window", help="Window the scan looks at.")] = None,
     engine: EngineOption = None,
@@ -1089,28 +1178,102 @@ def eval_scan(
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Scan and compare the clusters with ground truth: mule precision/recall, rings found, look-alikes flagged.
+    """Scan and compare the clusters with ground truth (mule precision/recall, rings found, look-alikes
+    flagged), or with a labels file of known bad accounts (account-level precision, recall, F1).
 
     Example: [bold]fraudkit eval scan --truth demo/world/truth --db demo/fraudkit.duckdb[/]
     """
     from fraudkit.config import backend, scan_params
-    from fraudkit.scan.evaluate import evaluate_scan, read_truth
     from fraudkit.scan.scan import run_scan
     from fraudkit.store import open_store
     from fraudkit.timeutil import format_duration, parse_duration, store_as_of
     from fraudkit.views import scan_quality_table
 
+    if (truth is None) == (labels is None):
+        raise ConfigError("eval scan needs one of --truth DIR or --labels FILE", hint="pass exactly one")
     span = parse_duration(window)
+    known = _read_labels(labels)
     _need_store(db)
-    truth_frames = read_truth(truth)
+    truth_frames = None
+    if truth is not None:
+        from fraudkit.scan.evaluate import read_truth
+
+        truth_frames = read_truth(truth)
     on_lake = _on_lake(engine, lake, "evaluate the scan")
     graph_engine = on_lake or backend(_tree(), engine)  # the graph steps where `fraudkit scan` runs them
     with open_store(db) as con, _tables(con, on_lake, "evaluate the scan"):
         when = store_as_of(con, as_of, window=span)
         result = run_scan(con, as_of=when, window=span, params=scan_params(_tree()), backend=graph_engine)
-        quality = evaluate_scan(con, result, truth_frames)
+        if truth_frames is not None:
+            from fraudkit.scan.evaluate import evaluate_scan
+
+            quality = evaluate_scan(con, result, truth_frames)
     title = f"scan as of {when:%Y-%m-%d %H:%M}, window {format_duration(span)}"
-    console.print(scan_quality_table(quality, title=title))
+    if truth_frames is not None:
+        console.print(scan_quality_table(quality, title=title))
+        return
+    from fraudkit.model.external import scan_quality
+
+    console.print(_quality_table(scan_quality(result, known), f"{title}, against {labels}"))
+
+
+@eval_app.command("mule")
+def eval_mule(
+    labels: Annotated[
+        Path,
+        typer.Option(
+            "--labels", help="Known bad accounts: CSV or Parquet with column account_id (or account), optionally group."
+        ),
+    ],
+    as_of: AsOfOption = None,
+    model_version: Annotated[
+        str | None, typer.Option("--model-version", help="Registered version to evaluate (default: champion).")
+    ] = None,
+    tracking_uri: TrackingOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Score every account as of a time with the champion mule model and compare with a labels file:
+    precision, recall and F1 at the model's flag threshold, and PR-AUC.
+
+    Known bad accounts with no transfer in the model's history count as missed.
+
+    Example: [bold]fraudkit eval mule --labels cases/known_mules.csv --as-of 2026-10-31[/]
+    """
+    from fraudkit.config import settings as settings_from
+    from fraudkit.model.external import scored_quality
+    from fraudkit.model.registry import load_model
+    from fraudkit.model.scoring import flag_threshold, score_entities
+    from fraudkit.store import open_store
+    from fraudkit.text import format_probability
+    from fraudkit.timeutil import store_as_of
+    from fraudkit.views import stage_status
+
+    known = _read_labels(labels)
+    tracking_uri = _tracking(tracking_uri)
+    _need_store(db)
+    settings = settings_from(_tree(), db_path=db, tracking_uri=tracking_uri)
+    model = load_model(settings, "mule", model_version)
+    with open_store(db, read_only=True) as con, stage_status(console, "scoring accounts") as update:
+        when = store_as_of(con, as_of)
+        update(f"as of {when:%Y-%m-%d %H:%M}")
+        scores = score_entities(con, model, when)
+    title = (
+        f"fraudkit-mule v{model.version} as of {when:%Y-%m-%d %H:%M}, flagged from "
+        f"{format_probability(flag_threshold(model))}, against {labels}"
+    )
+    console.print(_quality_table(scored_quality(scores, known), title))
+
+
+def _quality_table(quality: Any, title: str) -> Any:
+    from rich.table import Table
+
+    table = Table(title=escape(title), title_justify="left")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for name, value in quality.rows():
+        table.add_row(name, value)
+    return table
 
 
 @app.command()

@@ -18,6 +18,7 @@ import polars as pl
 
 from fraudkit.errors import ConfigError
 from fraudkit.features.accounts import ACCOUNT
+from fraudkit.features.graph import GRAPH
 from fraudkit.features.money import MONEY
 from fraudkit.features.phones import PHONE
 from fraudkit.features.spec import (
@@ -314,13 +315,14 @@ CONTACT = FeatureGroup(
 
 FEATURE_GROUPS: tuple[FeatureGroup, ...] = (
     _from_set(ACCOUNT, ("mule",)),
+    _from_set(GRAPH, ("mule",)),
     _from_set(PHONE, ("fraud_number",)),
     _from_set(MONEY, ("fraud_number",)),
     CLUSTER,
     CONTACT,
 )
 """Every group of model inputs; a model's inputs are its groups' columns in this order, which is
-the order of the training frames (phone then money columns on a phone row, account then cluster)."""
+the order of the training frames (phone then money columns on a phone row; account, graph, then cluster)."""
 
 FEATURE_CATALOGUE: list[FeatureSpec] = [spec for group in FEATURE_GROUPS for spec in group.specs]
 

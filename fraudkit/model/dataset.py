@@ -4,8 +4,8 @@
   ``horizon`` after it, so the last ``horizon`` before the as-of time is left out.
 - ``fraud_number``: one row per phone that made a call on a day, with the phone features as
   of the midnight after it (``features.build_features``).
-- ``mule``: one row per account that moved money on a day, with the account features and
-  its water-house cluster (``scan.run_scan`` over the same window) as of the midnight after.
+- ``mule``: one row per account active in the history window as of T (``fraudkit.model.mule``):
+  flow, graph and water-house cluster features, ring-grouped folds and a temporal split.
 
 Every feature of a row uses events before the row's scoring time only; labels may come
 from later (that is what a label is), but only from what was on record before the as-of time.
@@ -13,13 +13,14 @@ from later (that is what a label is), but only from what was on record before th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from fraudkit import timeutil
 from fraudkit.engine.sql import model as sql
 from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.features.catalogue import model_inputs
@@ -33,7 +34,7 @@ from fraudkit.model.labels import (
     victims_from_reports,
     victims_from_truth,
 )
-from fraudkit.model.params import LabelSource, Target, TrainParams, check_target
+from fraudkit.model.params import LabelSource, MuleParams, Target, TrainParams, check_target
 from fraudkit.model.split import DaySplit, split_days
 from fraudkit.progress import ProgressArg, Reporter, as_reporter, stage
 from fraudkit.store import store_timezone
@@ -64,6 +65,10 @@ class TrainingSet:
     label_source: LabelSource
     victims: pl.DataFrame | None = None
     """Victim target: every victim whose first loss fell in the split's days (phone, first_loss_at, loss)."""
+    dropped: dict[str, str] = field(default_factory=dict)
+    """Mule target: catalogue inputs the data cannot carry, each with the reason it was left out."""
+    notes: list[str] = field(default_factory=list)
+    """What the build found worth saying (rows, resolution, dropped features)."""
 
     def part(self, name: str, *, labelled: bool = True) -> pl.DataFrame:
         """Rows of one part of the split ('train', 'val', 'test'), only labelled ones by default."""
@@ -88,6 +93,52 @@ def usable_days(first_event: datetime, as_of: datetime, params: TrainParams) -> 
     return [d.date() for d in frames.day_starts(start, end - timedelta(days=1))] if end > start else []
 
 
+def _mule_set(
+    con: duckdb.DuckDBPyConnection,
+    p: TrainParams,
+    *,
+    as_of: datetime | None,
+    truth: str | Path | dict[str, pl.DataFrame] | None,
+    labels: str | Path | pl.DataFrame | None,
+    reporter: Reporter,
+) -> TrainingSet:
+    """One row per account active in the history as of T, labelled, in ring-grouped folds (``mule``)."""
+    from fraudkit.model.external import read_labels, truth_labels
+    from fraudkit.model.mule import fold_split, mule_rows, usable_features, with_labels
+
+    span = timeutil.data_span(con, "transactions", "ts")
+    if span is None:
+        raise NotReadyError("no transfers in the store", hint="load some with `fraudkit ingest --kind transactions`")
+    when = to_zone(as_of, store_timezone(con)) if as_of else start_of_day(span[1]) + timedelta(days=1)
+    with stage(reporter, f"account rows as of {when:%Y-%m-%d %H:%M}") as built:
+        rows = mule_rows(con, when, p.mule, scan_window=p.window)
+        built.note = plural(rows.frame.height, "account")
+    if labels is not None:
+        known, source = (labels if isinstance(labels, pl.DataFrame) else read_labels(labels)), "labels"
+    elif truth is not None:
+        known, source = truth_labels(_truth_frames(truth, "mule")["mules"]), "truth"  # type: ignore[index]
+    else:
+        named = frames.reports(con, when)["fraud_account"].drop_nulls().cast(pl.String).unique()
+        known, source = pl.DataFrame({"account_id": named, "group": named}), "report"
+    features, dropped = usable_features(rows)
+    labelled = fold_split(with_labels(rows.frame, known, p.mule, source), 0, p.mule.folds)
+    day = (when - timedelta(days=1)).date()
+    labelled = labelled.with_columns(pl.lit(day).alias("day"))
+    notes = [*rows.notes, f"time resolution of the transfers: {rows.resolution}"]
+    notes += [f"left out {name}: {why}" for name, why in dropped.items()]
+    return TrainingSet(
+        target="mule",
+        frame=labelled,
+        features=features,
+        keys=list(ENTITY_KEYS["mule"]),
+        split=DaySplit((day,), (day,), (day,)),
+        as_of=when,
+        label_source="truth" if source == "truth" else ("labels" if source == "labels" else "reports"),
+        dropped=dropped,
+        notes=notes,
+    )
+
+
 def _truth_frames(truth: str | Path | dict[str, pl.DataFrame] | None, target: Target) -> dict[str, pl.DataFrame] | None:
     if truth is None or isinstance(truth, dict):
         return truth
@@ -101,12 +152,15 @@ def build_training_set(
     as_of: datetime | None = None,
     params: TrainParams | None = None,
     truth: str | Path | dict[str, pl.DataFrame] | None = None,
+    labels: str | Path | pl.DataFrame | None = None,
     progress: ProgressArg = None,
 ) -> TrainingSet:
     """Feature rows with labels for ``target`` from everything in the store before ``as_of``.
 
     ``truth`` (a truth/ folder or its frames) switches the label source to ground truth;
-    without it, labels come from reports (and call-back outcomes, for victims). ``progress``
+    without it, labels come from reports (and call-back outcomes, for victims). ``labels`` (mule
+    target: a labels file of known bad accounts, or its frame, ``external.read_labels``) takes
+    precedence over both. ``progress``
     sees the stages: for fraud numbers and mules, "features" counting the days built, one
     at a time; for victims, "contacts" (one query over all the days) and "labels".
     """
@@ -114,6 +168,10 @@ def build_training_set(
     p = params or TrainParams(target=target)
     if p.target != target:
         raise ValueError(f"params are for {p.target!r}, not {target!r}")
+    if labels is not None and target != "mule":
+        raise ConfigError(f"a labels file of accounts labels the mule target, not {target!r}", hint="--target mule")
+    if target == "mule":
+        return _mule_set(con, p, as_of=as_of, truth=truth, labels=labels, reporter=as_reporter(progress))
     truth_frames = _truth_frames(truth, target)
     if truth_frames is None and p.labels.source == "truth":
         raise ConfigError("labels from ground truth need the truth/ folder", hint="pass --truth DIR")
@@ -202,28 +260,35 @@ def _with_split(frame: pl.DataFrame, split: DaySplit, order: list[str]) -> pl.Da
 
 
 def _active(con: duckdb.DuckDBPyConnection, target: Target, start: datetime, end: datetime) -> pl.Series:
-    """Phones that made a call, or accounts that moved money, in [start, end)."""
-    q = sql.ACTIVE_CALLERS if target == "fraud_number" else sql.ACTIVE_ACCOUNTS
+    """Phones that made a call in [start, end)."""
+    q = sql.ACTIVE_CALLERS
     return con.sql(q, params={"s": start, "e": end}).pl()["key"].cast(pl.String)
 
 
-def entity_rows(con: duckdb.DuckDBPyConnection, target: Target, day: date, *, window: timedelta) -> pl.DataFrame:
-    """Feature rows of the phones (fraud_number) or accounts (mule) active on ``day``, as of the midnight after.
+def entity_rows(
+    con: duckdb.DuckDBPyConnection,
+    target: Target,
+    day: date,
+    *,
+    window: timedelta,
+    mule: MuleParams | None = None,
+) -> pl.DataFrame:
+    """Feature rows of the phones active on ``day`` (fraud_number), or of the accounts active in the
+    mule history before the midnight after it (mule, ``mule.mule_rows``), as of that midnight.
 
     Used both to train and to score, so the two can never drift apart.
     """
     from fraudkit.features import build_features
+    from fraudkit.model.mule import mule_rows
 
     start = start_of_day(day)
     as_of = start + timedelta(days=1)
-    built = build_features(con, as_of=as_of, window=window)
-    key = "phone" if target == "fraud_number" else "account_id"
-    active = _active(con, target, start, as_of)
-    rows = built["phone" if target == "fraud_number" else "account"].filter(c(key).is_in(active.implode()))
     if target == "mule":
-        rows = rows.join(cluster_features(con, as_of, window), on="account_id", how="left").with_columns(
-            [c(f.name).fill_null(0.0) for f in CLUSTER_FEATURES]
-        )
+        rows = mule_rows(con, as_of, mule or MuleParams(), scan_window=window).frame
+        return rows.with_columns(pl.lit(day).alias("day"))
+    built = build_features(con, as_of=as_of, window=window)
+    active = _active(con, target, start, as_of)
+    rows = built["phone"].filter(c("phone").is_in(active.implode()))
     return rows.with_columns(pl.lit(as_of).alias("as_of"), pl.lit(day).alias("day"))
 
 

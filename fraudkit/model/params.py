@@ -15,8 +15,9 @@ from fraudkit.errors import ConfigError
 Target = Literal["victim", "fraud_number", "mule"]
 TARGETS: tuple[Target, ...] = ("victim", "fraud_number", "mule")
 
-LabelSource = Literal["truth", "reports"]
-"""Where positives come from: a synthetic world's ground truth, or the reports table.
+LabelSource = Literal["truth", "reports", "labels"]
+"""Where positives come from: a synthetic world's ground truth, the reports table, or a labels
+file of known bad accounts (mule target, ``external.read_labels``).
 Call-back outcomes (confirmed_victim / false_alarm) override either, for the victim target."""
 
 
@@ -84,8 +85,8 @@ class LabelParams:
     outcome_window: timedelta = timedelta(hours=72)
 
     def __post_init__(self) -> None:
-        if self.source not in ("truth", "reports"):
-            raise ConfigError(f"unknown label source {self.source!r}", hint="truth or reports")
+        if self.source not in ("truth", "reports", "labels"):
+            raise ConfigError(f"unknown label source {self.source!r}", hint="truth, reports or labels")
         for name in ("horizon", "report_window", "outcome_window"):
             if getattr(self, name) <= timedelta(0):
                 raise ConfigError(f"{name} must be positive")
@@ -147,6 +148,32 @@ class LightGBMParams:
 
 
 @dataclass(frozen=True)
+class MuleParams:
+    """The account-level mule rows: one per account active in [T - history, T) as of T.
+
+    ``history``: the span of the transfer graph and of an account's activity (months: slow rings
+    show over weeks). ``window``: the span of the per-account flow features (sums, dwell, fan-in,
+    strangers), within the history. ``folds``: ring-grouped folds of the cross-validation (no ring
+    in two folds; accounts without a group spread over them by a hash seeded with ``fold_seed``).
+    ``round_unit``: what counts as a round amount in the graph's amount features.
+    """
+
+    history: timedelta = timedelta(days=90)
+    window: timedelta = timedelta(days=30)
+    folds: int = 5
+    fold_seed: int = 13
+    round_unit: float = 100.0
+
+    def __post_init__(self) -> None:
+        if not timedelta(0) < self.window <= self.history:
+            raise ConfigError("need 0 < mule window <= mule history")
+        if self.folds < 3:
+            raise ConfigError(f"mule folds must be >= 3 (train, validation, test), got {self.folds}")
+        if self.round_unit <= 0:
+            raise ConfigError(f"round_unit must be positive, got {self.round_unit}")
+
+
+@dataclass(frozen=True)
 class TrainParams:
     """Everything one training needs besides the data: target, labels, split, capacity, booster."""
 
@@ -158,7 +185,9 @@ class TrainParams:
     capacity: int = 100
     """Call-backs (victim) or checks (numbers, accounts) the team can make per day: the k of precision@k."""
     window: timedelta = timedelta(days=7)
-    """Feature window of the per-day targets (fraud_number, mule)."""
+    """Feature window of the per-day target (fraud_number), and the scan's window for the mule target."""
+    mule: MuleParams = field(default_factory=MuleParams)
+    """The mule target's account-level rows and its grouped folds."""
 
     def __post_init__(self) -> None:
         check_target(self.target)
@@ -179,12 +208,33 @@ def flat_params(params: TrainParams) -> dict[str, str]:
     if params.target == "victim":
         for key, value in vars(params.contacts).items():
             out[f"contacts.{key}"] = str(value)
+    if params.target == "mule":
+        for key, value in vars(params.mule).items():
+            out[f"mule.{key}"] = str(value)
     return out
 
 
 def contact_params_to_dict(params: ContactParams) -> dict[str, float]:
     """Contact settings as plain numbers (durations in seconds), kept with a model so scoring matches training."""
     return {k: (v.total_seconds() if isinstance(v, timedelta) else float(v)) for k, v in vars(params).items()}
+
+
+def mule_params_to_dict(params: MuleParams) -> dict[str, float]:
+    """Mule settings as plain numbers (durations in days), kept with a model so scoring builds its rows alike."""
+    return {k: (v.total_seconds() / 86400 if isinstance(v, timedelta) else float(v)) for k, v in vars(params).items()}
+
+
+def mule_params_from_dict(values: dict[str, float] | None) -> MuleParams:
+    """The inverse of :func:`mule_params_to_dict`; defaults for a model that kept none."""
+    if not values:
+        return MuleParams()
+    return MuleParams(
+        history=timedelta(days=float(values["history"])),
+        window=timedelta(days=float(values["window"])),
+        folds=int(values["folds"]),
+        fold_seed=int(values["fold_seed"]),
+        round_unit=float(values["round_unit"]),
+    )
 
 
 def contact_params_from_dict(values: dict[str, float] | None) -> ContactParams:

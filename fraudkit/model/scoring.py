@@ -17,7 +17,7 @@ import polars as pl
 from fraudkit.errors import ConfigError
 from fraudkit.model import frames
 from fraudkit.model.dataset import entity_rows
-from fraudkit.model.params import contact_params_from_dict
+from fraudkit.model.params import contact_params_from_dict, mule_params_from_dict
 from fraudkit.model.ranking import rank
 from fraudkit.model.registry import LoadedModel
 
@@ -39,8 +39,40 @@ def score_contacts(
 
 
 def score_day(con: duckdb.DuckDBPyConnection, model: LoadedModel, day: date) -> pl.DataFrame:
-    """Phones (fraud_number) or accounts (mule) active on ``day``, scored as of the midnight after it."""
+    """Phones active on ``day`` (fraud_number), or accounts active in the mule history before the
+    midnight after it (mule), scored as of that midnight, built with the settings the model kept."""
     if model.target == "victim":
         raise ConfigError("the victim model scores contacts: use score_contacts or warning_list")
     window = timedelta(days=float(model.meta.get("window_days", 7)))
-    return score(model, entity_rows(con, model.target, day, window=window))
+    mule = mule_params_from_dict(model.meta.get("mule"))
+    return score(model, entity_rows(con, model.target, day, window=window, mule=mule))
+
+
+def score_entities(con: duckdb.DuckDBPyConnection, model: LoadedModel, as_of: datetime) -> pl.DataFrame:
+    """One row per entity as of ``as_of`` (the key, ``score``, ``flagged`` at the model's flag
+    threshold), highest score first: ``fraudkit score``. Accounts active in the model's history
+    (mule), or phones that called on the day before ``as_of`` (fraud_number)."""
+    if model.target == "victim":
+        raise ConfigError("the victim model scores contacts: use `fraudkit warn`")
+    key = "account_id" if model.target == "mule" else "phone"
+    if model.target == "mule":
+        from fraudkit.model.mule import mule_rows
+
+        window = timedelta(days=float(model.meta.get("window_days", 7)))
+        rows = mule_rows(con, as_of, mule_params_from_dict(model.meta.get("mule")), scan_window=window).frame
+    else:
+        rows = entity_rows(con, "fraud_number", (as_of - timedelta(days=1)).date(), window=_window(model))
+    scored = score(model, rows)
+    threshold = flag_threshold(model)
+    return scored.select(key, "score", (pl.col("score") >= threshold).alias("flagged"))
+
+
+def _window(model: LoadedModel) -> timedelta:
+    return timedelta(days=float(model.meta.get("window_days", 7)))
+
+
+def flag_threshold(model: LoadedModel) -> float:
+    """The probability from which the model flags: chosen for the best F1 on its validation rows
+    (models trained before it was kept flag from the red tier)."""
+    thresholds = model.thresholds
+    return float(thresholds.get("flag", thresholds.get("red", 0.5)))

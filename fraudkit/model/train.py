@@ -32,7 +32,7 @@ from fraudkit.model.metrics import (
     ranking_metrics,
     subscriber_days,
 )
-from fraudkit.model.params import TrainParams, contact_params_to_dict
+from fraudkit.model.params import TrainParams, contact_params_to_dict, mule_params_to_dict
 from fraudkit.settings import Settings
 from fraudkit.text import format_probability
 from fraudkit.timeutil import start_of_day
@@ -92,31 +92,25 @@ def _matrix(frame: pl.DataFrame, features: list[str]) -> np.ndarray:
     return frame.select([c(f).cast(pl.Float64) for f in features]).to_numpy()
 
 
-def train_model(ts: TrainingSet, params: TrainParams | None = None, settings: Settings | None = None) -> TrainResult:
-    """Fit on the training days, stop early on the validation days, evaluate on the test days."""
+def fit_booster(
+    train: pl.DataFrame, val: pl.DataFrame, features: list[str], p: TrainParams, s: Settings
+) -> tuple[lightgbm.Booster, float, list[Any]]:
+    """A booster fitted on ``train``, stopped early on ``val`` when it holds both classes; with the
+    positives' weight and the validation sets used (none: every round kept)."""
     import lightgbm as lgb
 
-    started = time.perf_counter()
-    p = params or TrainParams(target=ts.target)
-    s = settings or Settings()
-    train, val = ts.part("train"), ts.part("val")
     pos = int(train["label"].sum() or 0)
-    if pos == 0:
-        raise NotReadyError(
-            f"no positive {ts.target} labels in the training days ({ts.split.describe()['train_days']})",
-            hint="pass --truth DIR for a synthetic world, or ingest reports and call-back outcomes",
-        )
     neg = train.height - pos
-    pos_weight = float(min(max(neg / pos, 1.0), p.lgbm.max_pos_weight))
+    pos_weight = float(min(max(neg / max(pos, 1), 1.0), p.lgbm.max_pos_weight))
     booster_params = p.lgbm.booster_params(pos_weight=pos_weight, threads=s.threads)
     dtrain = lgb.Dataset(
-        _matrix(train, ts.features), label=train["label"].to_numpy(), feature_name=ts.features, free_raw_data=False
+        _matrix(train, features), label=train["label"].to_numpy(), feature_name=features, free_raw_data=False
     )
     val_pos = int(val["label"].sum() or 0)
     callbacks = []
     valid_sets = []
     if val.height and 0 < val_pos < val.height:
-        dval = lgb.Dataset(_matrix(val, ts.features), label=val["label"].to_numpy(), reference=dtrain)
+        dval = lgb.Dataset(_matrix(val, features), label=val["label"].to_numpy(), reference=dtrain)
         valid_sets = [dval]
         callbacks.append(lgb.early_stopping(p.lgbm.early_stopping_rounds, first_metric_only=True, verbose=False))
     booster = lgb.train(
@@ -129,6 +123,25 @@ def train_model(ts: TrainingSet, params: TrainParams | None = None, settings: Se
     )
     if not valid_sets:
         booster.best_iteration = 0  # no validation positives: keep every round (recorded below)
+    return booster, pos_weight, valid_sets
+
+
+def train_model(ts: TrainingSet, params: TrainParams | None = None, settings: Settings | None = None) -> TrainResult:
+    """Fit on the training days, stop early on the validation days, evaluate on the test days.
+
+    The mule target trains on ring-grouped folds instead of days and adds the grouped
+    cross-validation and the temporal split's figures to the metrics (``model.grouped``)."""
+    started = time.perf_counter()
+    p = params or TrainParams(target=ts.target)
+    s = settings or Settings()
+    train, val = ts.part("train"), ts.part("val")
+    pos = int(train["label"].sum() or 0)
+    if pos == 0:
+        raise NotReadyError(
+            f"no positive {ts.target} labels in the training days ({ts.split.describe()['train_days']})",
+            hint="pass --truth DIR for a synthetic world, or ingest reports and call-back outcomes",
+        )
+    booster, pos_weight, valid_sets = fit_booster(train, val, ts.features, p, s)
 
     margin = raw_margin(booster, ts.frame, ts.features)
     fitted_on = (ts.frame["split"] == "val") & ts.frame["label"].is_not_null()
@@ -155,12 +168,22 @@ def train_model(ts: TrainingSet, params: TrainParams | None = None, settings: Se
         meta["contact_hours"] = contact_hours(ts.frame)
     else:
         meta["window_days"] = p.window.total_seconds() / 86400
+    if ts.target == "mule":
+        meta["mule"] = mule_params_to_dict(p.mule)
+        meta["dropped"] = dict(ts.dropped)
+        meta["notes"] = list(ts.notes)
     metrics, test_scored, thresholds = evaluate(scored, p, test_days=list(ts.split.test), victims=ts.victims)
     meta["thresholds"] = thresholds
     importance = feature_importance(booster)
     test_rows = scored.filter((c("split") == "test") & c("label").is_not_null())
     metrics |= {f"{k}": float(v) for k, v in ts.summary().items()}
     metrics["best_iteration"] = float(meta["best_iteration"])
+    if ts.target != "victim":
+        metrics |= flag_metrics(test_rows, thresholds["flag"])
+    if ts.target == "mule" and "fold" in ts.frame.columns:
+        from fraudkit.model.grouped import grouped_metrics
+
+        metrics |= grouped_metrics(ts, p, s)
     return TrainResult(
         target=ts.target,
         booster=booster,
@@ -233,12 +256,39 @@ def _thresholds(val: pl.DataFrame, capacity: int, victim: bool) -> dict[str, flo
     subscriber and day) averaged the daily capacity, the replay's threshold; the tiers are
     probabilities (``TIER_PROBABILITY``), the same for every model, since scores are calibrated."""
     if victim:
-        capacity_score = capacity_threshold(val, capacity)
-    else:
-        days = max(val.group_by("day").len().height, 1)
-        ranked = val["score"].sort(descending=True)
-        capacity_score = float(ranked[min(capacity * days, ranked.len()) - 1]) if ranked.len() else 0.5
-    return {"capacity": capacity_score, **TIER_PROBABILITY}
+        return {"capacity": capacity_threshold(val, capacity), **TIER_PROBABILITY}
+    days = max(val.group_by("day").len().height, 1)
+    ranked = val["score"].sort(descending=True)
+    capacity_score = float(ranked[min(capacity * days, ranked.len()) - 1]) if ranked.len() else 0.5
+    labelled = val.filter(c("label").is_not_null())
+    flag = best_f1_threshold(labelled["label"].to_numpy(), labelled["score"].to_numpy())
+    return {"capacity": capacity_score, **TIER_PROBABILITY, "flag": flag}
+
+
+def best_f1_threshold(labels: np.ndarray, scores: np.ndarray) -> float:
+    """The score at and above which flagging gives the best F1 on these rows (validation rows:
+    ``score`` flags with it); 0.5 when they hold no positive. Of equal F1, the higher score."""
+    y = np.asarray(labels, dtype=np.int64)
+    if y.sum() == 0:
+        return 0.5
+    order = np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")
+    sorted_scores = np.asarray(scores, dtype=np.float64)[order]
+    tp = np.cumsum(y[order])
+    flagged = np.arange(1, y.size + 1)
+    last_of_tie = np.r_[sorted_scores[1:] != sorted_scores[:-1], True]  # a threshold flags all equal scores
+    f1 = np.where(last_of_tie, 2 * tp / (flagged + y.sum()), -1.0)
+    return float(sorted_scores[int(np.argmax(f1))])
+
+
+def flag_metrics(rows: pl.DataFrame, threshold: float) -> dict[str, float]:
+    """Precision, recall and F1 of flagging the rows scoring at least ``threshold``."""
+    y = rows["label"].to_numpy().astype(bool)
+    hit = rows["score"].to_numpy() >= threshold
+    tp, flagged, positives = int((y & hit).sum()), int(hit.sum()), int(y.sum())
+    precision = tp / flagged if flagged else float("nan")
+    recall = tp / positives if positives else float("nan")
+    f1 = 2 * tp / (flagged + positives) if flagged + positives else float("nan")
+    return {"flag_precision": precision, "flag_recall": recall, "flag_f1": f1, "flagged": float(flagged)}
 
 
 def feature_importance(booster: lightgbm.Booster) -> pl.DataFrame:
@@ -280,9 +330,33 @@ def summary_lines(result: TrainResult) -> list[tuple[str, str]]:
         ]
         if "scam_contact_precision_at_k" in m:
             rows.append((f"precision@{k}, scam contacts", f"{m['scam_contact_precision_at_k']:.3f}"))
+    if result.target != "victim" and "flag_f1" in m:
+        flag = result.meta.get("thresholds", {}).get("flag", float("nan"))
+        rows.append(
+            (
+                f"flagged from {format_probability(flag)} (best F1 on validation)",
+                f"precision {m['flag_precision']:.3f}, recall {m['flag_recall']:.3f}, F1 {m['flag_f1']:.3f}",
+            )
+        )
+    if result.target == "mule" and "cv_f1" in m:
+        folds = f"{m.get('cv_folds', 0):.0f}"
+        rows.append((f"ring-grouped {folds}-fold (pooled)", _figures_text(m, "cv")))
+        rows.append(("ring-grouped F1 per fold", f"{m['cv_f1_mean']:.3f} ± {m['cv_f1_std']:.3f}"))
+        rows.append(("temporal split (by first activity)", _figures_text(m, "temporal")))
+    dropped = result.meta.get("dropped") or {}
+    if dropped:
+        rows.append(("features left out", ", ".join(dropped)))
     rows += calibration_lines(result)
     rows.append(("rounds (early stopping)", f"{m.get('best_iteration', 0):.0f}"))
     return rows
+
+
+def _figures_text(m: dict[str, float], prefix: str) -> str:
+    nan = float("nan")
+    p, r = m.get(f"{prefix}_precision", nan), m.get(f"{prefix}_recall", nan)
+    f1, auc = m.get(f"{prefix}_f1", nan), m.get(f"{prefix}_auc_pr", nan)
+    positives = m.get(f"{prefix}_positives", 0)
+    return f"precision {p:.3f}, recall {r:.3f}, F1 {f1:.3f}, PR-AUC {auc:.3f} ({positives:,.0f} positives)"
 
 
 def calibration_lines(result: TrainResult) -> list[tuple[str, str]]:

@@ -40,9 +40,14 @@ def training_table(result: TrainResult) -> Table:
     table = Table(title=f"{result.target} model, labels from {result.meta['label_source']}", title_justify="left")
     table.add_column("measure")
     table.add_column("value", justify="right", overflow="fold")  # paths of the pictures: whole, folded
+    folds = int(result.meta.get("mule", {}).get("folds", 0))
     for part in ("train", "val", "test"):
         days = split[part]
         rows, pos = result.metrics.get(f"{part}_rows", 0), result.metrics.get(f"{part}_positives", 0)
+        if result.target == "mule":  # one row per account as of T, parts by ring-grouped folds
+            which = {"train": f"folds 3-{folds}", "val": "fold 2", "test": "fold 1"}[part]
+            table.add_row(f"{part} accounts ({which})", f"{rows:,.0f} rows, {pos:,.0f} positive, as of {days[-1]}")
+            continue
         table.add_row(f"{part} days", f"{days[0]}..{days[-1]} ({len(days)}): {rows:,.0f} rows, {pos:,.0f} positive")
     for name, value in summary_lines(result):
         table.add_row(name, escape(value))

@@ -74,7 +74,11 @@ def test_the_catalogue_holds_every_producer_column_and_the_models_own_inputs() -
         s.name for s in PRODUCER_SPECS
     ]
     assert {s.entity for s in model_inputs("victim")} == {"contact"}
-    assert {g.producer for g in FEATURE_GROUPS if "mule" in g.models} == {"account_features", "cluster_features"}
+    assert {g.producer for g in FEATURE_GROUPS if "mule" in g.models} == {
+        "account_features",
+        "graph_features",
+        "cluster_features",
+    }
     assert {g.producer for g in FEATURE_GROUPS if "fraud_number" in g.models} == {
         "phone_features",
         "subscriber_money_features",

@@ -1,0 +1,374 @@
+"""Per-account features of the transfer graph over a long history: where an account sits in the flow of money.
+
+Laundering spread over weeks (fan-in, fan-out, cycles, scatter-gather) leaves few traces in a
+single account's week, but a clear one in the graph of who paid whom over months: mules sit
+between many counterparties that do not know each other, in dense cores, with money that
+comes in and goes out in equal measure. The whole-graph measures (pagerank, k-core, local
+clustering) run in igraph (C), the per-account sums in Polars; one row per account with a
+successful transfer in [T - history, T).
+
+The neighbour aggregates read no label: the share of counterparties the scan put in a flagged
+cluster as of T, or that a report filed before T names as a fraud account, are data a centre
+has at T (``flagged`` and ``reports``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import polars as pl
+
+from fraudkit.errors import ConfigError
+from fraudkit.features.params import TimeFrame
+from fraudkit.features.prepare import reports_before, to_cents, transactions_in_history, transfer_legs
+from fraudkit.features.spec import HISTORY, REPORTS, SCAN, FeatureSet, ratio
+
+c = pl.col
+MICROS_PER_DAY = 86_400_000_000
+GRAPH = FeatureSet(entity="account", key="account_id", producer="graph_features")
+_f = GRAPH.define
+
+
+@dataclass(frozen=True)
+class GraphParams:
+    """The look-back of the transfer graph and what counts as a round amount in it.
+
+    ``history``: transfers in [T - history, T) make the graph (months: slow rings show over weeks).
+    ``round_unit``: an amount that is a whole multiple of it is round (hundreds, in data whose
+    amounts are in the hundreds; the per-week features' own ``round_unit`` is 1,000).
+    ``damping``: pagerank's damping factor.
+    ``relay_within`` and ``relay_fee``: a transfer in is relayed when a single transfer out to another
+    account follows it within ``relay_within`` for between (1 - relay_fee) and 1 times its amount:
+    a mule passing money on, its cut kept, days later.
+    """
+
+    history: timedelta = timedelta(days=90)
+    round_unit: float = 100.0
+    damping: float = 0.85
+    relay_within: timedelta = timedelta(days=14)
+    relay_fee: float = 0.05
+
+    def __post_init__(self) -> None:
+        if self.history <= timedelta(0):
+            raise ConfigError("graph history must be positive")
+        if self.round_unit <= 0:
+            raise ConfigError(f"round_unit must be positive, got {self.round_unit}")
+        if not 0 < self.damping < 1:
+            raise ConfigError(f"damping must be in (0, 1), got {self.damping}")
+        if self.relay_within <= timedelta(0):
+            raise ConfigError("relay_within must be positive")
+        if not 0 < self.relay_fee < 1:
+            raise ConfigError(f"relay_fee must be in (0, 1), got {self.relay_fee}")
+
+
+DEFAULT_GRAPH_PARAMS = GraphParams()
+
+_f("in_degree", c("_in_deg"), "distinct senders over the history", window=HISTORY, kind="count")
+_f("out_degree", c("_out_deg"), "distinct receivers over the history", window=HISTORY, kind="count")
+_f("weighted_in_degree", c("_in_cents") / 100, "money received over the history", window=HISTORY, kind="amount")
+_f("weighted_out_degree", c("_out_cents") / 100, "money paid out over the history", window=HISTORY, kind="amount")
+_f(
+    "transfers_history",
+    c("_n"),
+    "transfers in and out over the history",
+    window=HISTORY,
+    kind="count",
+)
+_f(
+    "pagerank",
+    c("_pagerank"),
+    "pagerank of the account in the directed transfer graph weighted by money, times the number of "
+    "accounts (1 is average): money flowing towards it from accounts that themselves receive a lot",
+    window=HISTORY,
+    kind="score",
+)
+_f(
+    "core_number",
+    c("_core"),
+    "k-core number in the undirected graph of counterparties: the largest k such that the account "
+    "sits in a group where every account has at least k counterparties inside it",
+    window=HISTORY,
+    kind="count",
+)
+_f(
+    "clustering",
+    c("_clustering"),
+    "local clustering coefficient (undirected): share of pairs of its counterparties that also "
+    "transact with each other; 0 with fewer than two counterparties",
+    window=HISTORY,
+    kind="ratio",
+)
+_f(
+    "reciprocity",
+    ratio(c("_mutual"), c("_deg")),
+    "share of its counterparties with transfers both ways (it pays them and they pay it)",
+    window=HISTORY,
+    kind="ratio",
+)
+_f(
+    "first_active_days",
+    c("_first_us") / MICROS_PER_DAY,
+    "days from its first transfer in the history to T",
+    window=HISTORY,
+    kind="duration",
+    fill=-1.0,
+)
+_f(
+    "last_active_days",
+    c("_last_us") / MICROS_PER_DAY,
+    "days from its last transfer in the history to T",
+    window=HISTORY,
+    kind="duration",
+    fill=-1.0,
+)
+_f("active_days", c("_days"), "distinct days with a transfer in or out over the history", window=HISTORY, kind="count")
+_f(
+    "amount_cv",
+    ratio(c("_std_cents"), c("_mean_cents")),
+    "coefficient of variation of its transfer amounts (in and out) over the history: "
+    "standard deviation / mean; 0 with one transfer",
+    window=HISTORY,
+    kind="ratio",
+)
+_f(
+    "round_share_history",
+    ratio(c("_round_n"), c("_n")),
+    "share of its transfers over the history whose amount is a whole multiple of round_unit (default 100)",
+    window=HISTORY,
+    kind="ratio",
+)
+_f(
+    "flow_balance",
+    ratio(c("_in_cents") - c("_out_cents"), c("_in_cents") + c("_out_cents")),
+    "(money in - money out) / (money in + money out) over the history: near 0 for an account "
+    "that passes on what it gets, 1 for one that only receives, -1 for one that only pays",
+    window=HISTORY,
+    kind="ratio",
+)
+_f(
+    "neighbour_pagerank",
+    c("_nb_pagerank"),
+    "mean pagerank (as above) of its counterparties",
+    window=HISTORY,
+    kind="score",
+)
+_f(
+    "neighbour_degree",
+    c("_nb_degree"),
+    "mean number of distinct counterparties of its counterparties",
+    window=HISTORY,
+    kind="ratio",
+)
+_f(
+    "flagged_neighbour_share",
+    ratio(c("_nb_flagged"), c("_deg")),
+    "share of its counterparties in a cluster the scan flagged as of T",
+    window=f"{HISTORY}; {SCAN}",
+    kind="ratio",
+)
+_f(
+    "reported_neighbour_share",
+    ratio(c("_nb_reported"), c("_deg")),
+    "share of its counterparties named as fraud_account in reports filed before T",
+    window=f"{HISTORY}; {REPORTS}",
+    kind="ratio",
+)
+
+_f(
+    "relayed_share",
+    ratio(c("_relayed_cents"), c("_in_cents")),
+    "share of the money received over the history that was relayed: followed within relay_within "
+    "(default 14 days) by a single transfer out to another account of (1 - relay_fee) to 1 times "
+    "its amount (relay_fee default 5%)",
+    window=HISTORY,
+    kind="ratio",
+)
+_f(
+    "relayed_transfers",
+    c("_relayed_n"),
+    "transfers received over the history that were relayed (as above)",
+    window=HISTORY,
+    kind="count",
+)
+_f(
+    "relay_partners_relaying",
+    c("_relay_partners"),
+    "distinct accounts it relayed money from or to that relay money themselves: links of a chain",
+    window=HISTORY,
+    kind="count",
+)
+_f(
+    "neighbour_max_relayed_share",
+    c("_nb_relayed_max"),
+    "largest relayed_share (as above) among its counterparties",
+    window=HISTORY,
+    kind="ratio",
+)
+
+
+def _relays(txns: pl.LazyFrame, params: GraphParams) -> pl.LazyFrame:
+    """Every (transfer in, transfer out) pair of an account where the out passes the in on (``GraphParams``).
+
+    Amounts are bucketed on a log scale one ``relay_fee`` wide, so a transfer in meets only the
+    transfers out of its own and the next lower bucket, not every transfer out of its account.
+    """
+    width = float(np.log(1.0 / (1.0 - params.relay_fee)))
+    bucket = (c("cents").cast(pl.Float64).log() / width).floor().cast(pl.Int64).alias("_b")
+    ins = txns.select(c("dst").alias("account"), c("src").alias("_from"), c("ts").alias("_t_in"), "cents", bucket)
+    ins = ins.with_row_index("_i").rename({"cents": "_c_in"})
+    outs = txns.select(
+        c("src").alias("account"), c("dst").alias("_to"), c("ts").alias("_t_out"), c("cents").alias("_c_out"), bucket
+    )
+    candidates = pl.concat([outs, outs.with_columns(c("_b") + 1)])
+    return ins.join(candidates, on=["account", "_b"]).filter(
+        (c("_c_out") <= c("_c_in"))
+        & (c("_c_out").cast(pl.Float64) >= c("_c_in").cast(pl.Float64) * (1.0 - params.relay_fee))
+        & (c("_t_out") > c("_t_in"))
+        & (c("_t_out") <= c("_t_in") + params.relay_within)
+        & (c("_to") != c("_from"))
+    )
+
+
+def _relay_measures(txns: pl.LazyFrame, params: GraphParams) -> pl.LazyFrame:
+    """Per account: money and transfers in relayed, and how many of its relay partners relay too."""
+    pairs = _relays(txns, params)
+    relayed = (
+        pairs.unique("_i")
+        .group_by("account")
+        .agg(c("_c_in").sum().alias("_relayed_cents"), pl.len().alias("_relayed_n"))
+    )
+    relayers = relayed.select(c("account").alias("_partner"))
+    partners = pl.concat(
+        [pairs.select("account", c("_from").alias("_partner")), pairs.select("account", c("_to").alias("_partner"))]
+    ).unique()
+    linked = (
+        partners.join(relayers, on="_partner", how="semi").group_by("account").agg(pl.len().alias("_relay_partners"))
+    )
+    return relayed.join(linked, on="account", how="left")
+
+
+def _per_account(txns: pl.LazyFrame, tf: TimeFrame, params: GraphParams) -> pl.LazyFrame:
+    """Sums, spread and activity days per account from both legs of every transfer."""
+    legs = transfer_legs(txns)
+    is_out = c("is_out")
+    cents = c("cents").cast(pl.Float64)
+    return legs.group_by("account").agg(
+        c("cents").filter(~is_out).sum().alias("_in_cents"),
+        c("cents").filter(is_out).sum().alias("_out_cents"),
+        pl.len().alias("_n"),
+        (pl.lit(tf.as_of) - c("ts").min()).dt.total_microseconds().alias("_first_us"),
+        (pl.lit(tf.as_of) - c("ts").max()).dt.total_microseconds().alias("_last_us"),
+        c("ts").dt.date().n_unique().alias("_days"),
+        cents.mean().alias("_mean_cents"),
+        cents.std(ddof=0).alias("_std_cents"),
+        ((c("cents") % to_cents(params.round_unit)) == 0).sum().alias("_round_n"),
+    )
+
+
+def _whole_graph(edges: pl.DataFrame, n: int, params: GraphParams) -> dict[str, np.ndarray]:
+    """Pagerank (directed, money-weighted), core number and local clustering (undirected), per vertex."""
+    import igraph as ig
+
+    pairs = edges.select("_s", "_d").to_numpy()
+    directed = ig.Graph(n=n, edges=pairs, directed=True)
+    weights = edges["_cents"].cast(pl.Float64).to_list()
+    pagerank = np.asarray(directed.pagerank(weights=weights, damping=params.damping))
+    undirected = directed.as_undirected(mode="collapse")
+    return {
+        "_pagerank": pagerank * n,
+        "_core": np.asarray(undirected.coreness(), dtype=np.int64),
+        "_clustering": np.nan_to_num(np.asarray(undirected.transitivity_local_undirected(mode="zero"))),
+        "_deg": np.asarray(undirected.degree(), dtype=np.int64),
+    }
+
+
+def graph_features(
+    transactions: pl.LazyFrame | pl.DataFrame,
+    *,
+    as_of: datetime,
+    params: GraphParams = DEFAULT_GRAPH_PARAMS,
+    reports: pl.LazyFrame | pl.DataFrame | None = None,
+    flagged: Iterable[str] | pl.Series | None = None,
+) -> pl.DataFrame:
+    """One row per account with a successful transfer in [as_of - history, as_of), key ``account_id``.
+
+    ``transactions`` are canonical rows (src_account, dst_account, amount, ts, status); ``reports``
+    the reports table (only those filed before ``as_of`` count); ``flagged`` the accounts of the
+    clusters the scan flagged as of ``as_of``.
+    """
+    tf = TimeFrame(as_of, params.history, params.history)
+    txns = transactions_in_history(transactions.lazy(), tf).collect()
+    per_account = (
+        _per_account(txns.lazy(), tf, params)
+        .join(_relay_measures(txns.lazy(), params), on="account", how="left")
+        .collect()
+    )
+    accounts = per_account.select(c("account").sort()).with_row_index("_v")
+    vertex = accounts.lazy()
+    edges = (
+        txns.lazy()
+        .group_by("src", "dst")
+        .agg(c("cents").sum().alias("_cents"))
+        .join(vertex.rename({"account": "src", "_v": "_s"}), on="src")
+        .join(vertex.rename({"account": "dst", "_v": "_d"}), on="dst")
+        .sort("_s", "_d")
+        .collect()
+    )
+    measures = pl.DataFrame(_whole_graph(edges, accounts.height, params)).with_row_index("_v")
+    out_deg = edges.group_by(c("_s").alias("_v")).agg(pl.len().alias("_out_deg"))
+    in_deg = edges.group_by(c("_d").alias("_v")).agg(pl.len().alias("_in_deg"))
+    mutual = (
+        edges.select("_s", "_d")
+        .join(edges.select(c("_d").alias("_s"), c("_s").alias("_d")), on=["_s", "_d"], how="semi")
+        .group_by(c("_s").alias("_v"))
+        .agg(pl.len().alias("_mutual"))
+    )
+    neighbours = pl.concat(
+        [edges.select(c("_s").alias("_v"), c("_d").alias("_u")), edges.select(c("_d").alias("_v"), c("_s").alias("_u"))]
+    ).unique()
+    marked = accounts.select(
+        "_v",
+        c("account").is_in(_names(flagged).implode()).alias("_flagged"),
+        c("account").is_in(_reported(reports, tf).implode()).alias("_reported"),
+    )
+    relayed_share = per_account.select(
+        c("account"), (c("_relayed_cents").fill_null(0) / c("_in_cents")).fill_nan(0.0).fill_null(0.0).alias("_rs")
+    )
+    nb = (
+        neighbours.join(measures.select(c("_v").alias("_u"), "_pagerank", "_deg"), on="_u")
+        .join(accounts.join(relayed_share, on="account").select(c("_v").alias("_u"), "_rs"), on="_u")
+        .join(marked.rename({"_v": "_u"}), on="_u")
+        .group_by("_v")
+        .agg(
+            c("_pagerank").mean().alias("_nb_pagerank"),
+            c("_deg").cast(pl.Float64).mean().alias("_nb_degree"),
+            c("_flagged").sum().alias("_nb_flagged"),
+            c("_reported").sum().alias("_nb_reported"),
+            c("_rs").max().alias("_nb_relayed_max"),
+        )
+    )
+    raw = (
+        accounts.join(per_account, on="account")
+        .join(measures, on="_v", how="left")
+        .join(out_deg, on="_v", how="left")
+        .join(in_deg, on="_v", how="left")
+        .join(mutual, on="_v", how="left")
+        .join(nb, on="_v", how="left")
+        .rename({"account": "account_id"})
+    )
+    return GRAPH.finish(raw.lazy()).collect()
+
+
+def _names(values: Iterable[str] | pl.Series | None) -> pl.Series:
+    if values is None:
+        return pl.Series([], dtype=pl.String)
+    return pl.Series(list(values) if not isinstance(values, pl.Series) else values, dtype=pl.String)
+
+
+def _reported(reports: pl.LazyFrame | pl.DataFrame | None, tf: TimeFrame) -> pl.Series:
+    """Accounts named as fraud_account by reports filed before T."""
+    reps = reports_before(reports.lazy() if reports is not None else None, tf)
+    return reps.select(c("fraud_account").cast(pl.String)).drop_nulls().unique().collect()["fraud_account"]
