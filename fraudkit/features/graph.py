@@ -252,10 +252,10 @@ def _relay_measures(txns: pl.LazyFrame, params: GraphParams) -> pl.LazyFrame:
 
 def _per_account(txns: pl.LazyFrame, tf: TimeFrame, params: GraphParams) -> pl.LazyFrame:
     """Sums, spread and activity days per account from both legs of every transfer."""
-    legs = transfer_legs(txns)
+    legs = transfer_legs(txns).sort("account", "ts", "cents", "is_out", "counterparty")  # spread: one order
     is_out = c("is_out")
     cents = c("cents").cast(pl.Float64)
-    return legs.group_by("account").agg(
+    return legs.group_by("account", maintain_order=True).agg(
         c("cents").filter(~is_out).sum().alias("_in_cents"),
         c("cents").filter(is_out).sum().alias("_out_cents"),
         pl.len().alias("_n"),
@@ -329,6 +329,7 @@ def graph_features(
     neighbours = pl.concat(
         [edges.select(c("_s").alias("_v"), c("_d").alias("_u")), edges.select(c("_d").alias("_v"), c("_s").alias("_u"))]
     ).unique()
+    neighbours = neighbours.sort("_v", "_u")  # means summed in one order: the same bits on every run
     marked = accounts.select(
         "_v",
         c("account").is_in(_names(flagged).implode()).alias("_flagged"),
@@ -338,10 +339,14 @@ def graph_features(
         c("account"), (c("_relayed_cents").fill_null(0) / c("_in_cents")).fill_nan(0.0).fill_null(0.0).alias("_rs")
     )
     nb = (
-        neighbours.join(measures.select(c("_v").alias("_u"), "_pagerank", "_deg"), on="_u")
-        .join(accounts.join(relayed_share, on="account").select(c("_v").alias("_u"), "_rs"), on="_u")
-        .join(marked.rename({"_v": "_u"}), on="_u")
-        .group_by("_v")
+        neighbours.join(measures.select(c("_v").alias("_u"), "_pagerank", "_deg"), on="_u", maintain_order="left")
+        .join(
+            accounts.join(relayed_share, on="account").select(c("_v").alias("_u"), "_rs"),
+            on="_u",
+            maintain_order="left",
+        )
+        .join(marked.rename({"_v": "_u"}), on="_u", maintain_order="left")
+        .group_by("_v", maintain_order=True)
         .agg(
             c("_pagerank").mean().alias("_nb_pagerank"),
             c("_deg").cast(pl.Float64).mean().alias("_nb_degree"),

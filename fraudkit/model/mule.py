@@ -121,7 +121,7 @@ def with_labels(rows: pl.DataFrame, labels: pl.DataFrame, params: MuleParams, so
     """``rows`` with ``label`` (1 for a listed account), ``label_source``, ``group`` and ``fold``.
 
     The group is the ring or case of a listed account (its own id when the list gives none), the
-    account itself otherwise; a group's accounts share a fold.
+    account itself otherwise, as a digest; a group's accounts share a fold.
     """
     marked = labels.select(
         c("account_id").cast(pl.String), c("group").alias("_group"), pl.lit(1, pl.Int8).alias("label")
@@ -134,10 +134,11 @@ def with_labels(rows: pl.DataFrame, labels: pl.DataFrame, params: MuleParams, so
         .otherwise(pl.lit("a:") + c("account_id"))
         .alias("group"),
     )
-    folds = pl.Series(
-        "fold", [fold_of(g, params.folds, params.fold_seed) for g in out["group"].to_list()], dtype=pl.Int32
-    )
-    return out.drop("_group").with_columns(folds)
+    groups = out["group"].to_list()
+    folds = pl.Series("fold", [fold_of(g, params.folds, params.fold_seed) for g in groups], dtype=pl.Int32)
+    # the group names an account or a case: kept as a digest, so rows that leave the store say neither
+    digests = pl.Series("group", [hashlib.blake2b(g.encode(), digest_size=6).hexdigest() for g in groups])
+    return out.drop("_group").with_columns(folds, digests)
 
 
 def fold_split(frame: pl.DataFrame, test_fold: int, folds: int) -> pl.DataFrame:

@@ -1,0 +1,137 @@
+"""Graph features on a transfer graph small enough to work out by hand."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import polars as pl
+import pytest
+
+from fraudkit.errors import ConfigError
+from fraudkit.features.catalogue import model_inputs
+from fraudkit.features.graph import GRAPH, GraphParams, graph_features
+
+T = datetime(2026, 3, 1)
+
+
+def _tx(rows: list[tuple[str, str, float, int]]) -> pl.DataFrame:
+    """(src, dst, amount, days before T) as canonical transactions, all successful."""
+    return pl.DataFrame(
+        {
+            "src_account": [r[0] for r in rows],
+            "dst_account": [r[1] for r in rows],
+            "amount": [r[2] for r in rows],
+            "ts": [T - timedelta(days=r[3]) for r in rows],
+            "status": ["success"] * len(rows),
+        }
+    )
+
+
+# A triangle a-b-c (a pays b, b pays c, c pays a), d pays a and a pays d back (a mutual pair),
+# e pays b once; m relays: x pays m 1,000 and m pays y 980 three days later (2% kept).
+WORLD = _tx(
+    [
+        ("a", "b", 100.0, 10),
+        ("b", "c", 100.0, 9),
+        ("c", "a", 100.0, 8),
+        ("d", "a", 250.0, 7),
+        ("a", "d", 50.0, 6),
+        ("e", "b", 300.0, 5),
+        ("x", "m", 1_000.0, 20),
+        ("m", "y", 980.0, 17),
+        ("old", "a", 5.0, 200),  # outside the 90-day history: no row, no edge
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def rows() -> dict[str, dict[str, float]]:
+    frame = graph_features(WORLD, as_of=T, reports=None, flagged=["c"])
+    return {r["account_id"]: r for r in frame.iter_rows(named=True)}
+
+
+def test_one_row_per_account_active_in_the_history(rows: dict[str, dict[str, float]]) -> None:
+    assert sorted(rows) == ["a", "b", "c", "d", "e", "m", "x", "y"]
+
+
+def test_degrees_money_and_activity(rows: dict[str, dict[str, float]]) -> None:
+    a = rows["a"]
+    assert (a["in_degree"], a["out_degree"]) == (2, 2)  # from c, d; to b, d
+    assert (a["weighted_in_degree"], a["weighted_out_degree"]) == (350.0, 150.0)
+    assert a["transfers_history"] == 4 and a["active_days"] == 4
+    assert a["first_active_days"] == 10.0 and a["last_active_days"] == 6.0
+    assert a["flow_balance"] == pytest.approx((350 - 150) / 500)
+    assert rows["e"]["flow_balance"] == -1.0 and rows["y"]["flow_balance"] == 1.0
+
+
+def test_reciprocity_clustering_and_core(rows: dict[str, dict[str, float]]) -> None:
+    # a's counterparties: b, c, d; only d pays a and is paid by a
+    assert rows["a"]["reciprocity"] == pytest.approx(1 / 3)
+    assert rows["b"]["reciprocity"] == 0.0
+    # b's counterparties a, c, e: of the three pairs only a-c transact
+    assert rows["b"]["clustering"] == pytest.approx(1 / 3)
+    assert rows["c"]["clustering"] == 1.0  # a and b transact
+    assert rows["d"]["clustering"] == 0.0  # one counterparty
+    assert {k: rows[k]["core_number"] for k in ("a", "b", "c", "d", "e", "m")} == {
+        "a": 2,
+        "b": 2,
+        "c": 2,
+        "d": 1,
+        "e": 1,
+        "m": 1,
+    }
+
+
+def test_pagerank_is_scaled_to_one_on_average(rows: dict[str, dict[str, float]]) -> None:
+    assert sum(r["pagerank"] for r in rows.values()) == pytest.approx(len(rows))
+    assert rows["y"]["pagerank"] > rows["x"]["pagerank"]  # money flows x -> m -> y
+
+
+def test_a_relay_is_money_passed_on_whole_minus_a_cut(rows: dict[str, dict[str, float]]) -> None:
+    m = rows["m"]
+    assert m["relayed_share"] == 1.0 and m["relayed_transfers"] == 1
+    assert rows["a"]["relayed_transfers"] == 0  # a got 100 from c, paid 50 on: not the same money
+    # b got 100 from a and paid 100 to c a day later: a relay; c relays too (100 to a)
+    assert rows["b"]["relayed_transfers"] == 1 and rows["b"]["relay_partners_relaying"] == 1
+    assert rows["x"]["neighbour_max_relayed_share"] == 1.0
+
+
+def test_a_relay_needs_the_amount_the_time_and_another_account() -> None:
+    late = graph_features(_tx([("x", "m", 1_000.0, 40), ("m", "y", 980.0, 20)]), as_of=T)
+    small = graph_features(_tx([("x", "m", 1_000.0, 40), ("m", "y", 900.0, 38)]), as_of=T)
+    back = graph_features(_tx([("x", "m", 1_000.0, 40), ("m", "x", 990.0, 38)]), as_of=T)
+    for frame in (late, small, back):
+        assert frame.filter(pl.col("account_id") == "m")["relayed_transfers"].item() == 0
+    wide = graph_features(
+        _tx([("x", "m", 1_000.0, 40), ("m", "y", 900.0, 38)]), as_of=T, params=GraphParams(relay_fee=0.15)
+    )
+    assert wide.filter(pl.col("account_id") == "m")["relayed_transfers"].item() == 1
+
+
+def test_neighbour_aggregates_read_scans_and_reports_not_labels(rows: dict[str, dict[str, float]]) -> None:
+    assert rows["a"]["flagged_neighbour_share"] == pytest.approx(1 / 3)  # c is in a flagged cluster
+    assert rows["d"]["neighbour_degree"] == 3.0  # its one counterparty, a, has three
+    reports = pl.DataFrame({"reported_at": [T - timedelta(days=1), T + timedelta(days=1)], "fraud_account": ["b", "d"]})
+    reported = graph_features(WORLD, as_of=T, reports=reports)
+    a = reported.filter(pl.col("account_id") == "a")
+    assert a["reported_neighbour_share"].item() == pytest.approx(1 / 3), "only the report filed before T counts"
+
+
+def test_later_transfers_change_nothing() -> None:
+    later = pl.concat([WORLD, _tx([("a", "z", 10_000.0, -1)])])
+    assert graph_features(later, as_of=T).equals(graph_features(WORLD, as_of=T))
+
+
+def test_every_column_is_a_catalogued_mule_input() -> None:
+    frame = graph_features(WORLD, as_of=T)
+    assert frame.columns == ["account_id", *GRAPH.names]
+    mule = {s.name for s in model_inputs("mule")}
+    assert set(GRAPH.names) <= mule
+    assert frame.null_count().row(0) == (0,) * frame.width
+
+
+def test_bad_settings_are_one_line_errors() -> None:
+    with pytest.raises(ConfigError, match="relay_fee"):
+        GraphParams(relay_fee=1.5)
+    with pytest.raises(ConfigError, match="history"):
+        GraphParams(history=timedelta(0))
