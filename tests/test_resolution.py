@@ -51,3 +51,11 @@ def test_a_span_is_judged_on_its_own_rows_and_no_rows_say_nothing(tmp_path) -> N
     assert time_resolution(con, "transactions") == "minute"
     assert time_resolution(con, "transactions", start=datetime(2027, 1, 1)) == "none"
     assert time_resolution(con, "calls") == "none"
+
+
+def test_days_that_start_at_another_hour_are_days(tmp_path) -> None:
+    """UTC-midnight exports read into an Asia/Shanghai store fall at 08:00 every day: still whole days."""
+    eight = [datetime(2026, 10, 1, 8), datetime(2026, 10, 2, 8), datetime(2026, 10, 9, 8)]
+    assert frame_resolution(pl.Series(eight)) == "day"
+    assert time_resolution(_store(tmp_path, eight), "transactions") == "day"
+    assert frame_resolution(pl.Series([datetime(2026, 10, 1, 8)])) == "hour", "one time on one day says nothing"

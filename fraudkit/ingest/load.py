@@ -44,13 +44,12 @@ from fraudkit.engine.sql import store as store_sql
 from fraudkit.engine.sql.ingest_checks import Params
 from fraudkit.errors import StoreError
 from fraudkit.ingest.encoding import blank_lines
-from fraudkit.ingest.grain import Clock, clock_of, grain_of
 from fraudkit.ingest.lines import SplitFile, split_file
 from fraudkit.ingest.mapping import Mapping
 from fraudkit.ingest.plan import FilePlan, already_ingested
 from fraudkit.ingest.scratch import Scratch, literal_path
 from fraudkit.ingest.validate import Check, IngestSettings, column_sql
-from fraudkit.resolution import Resolution
+from fraudkit.resolution import Clock, Resolution, clock_of, grain_of
 from fraudkit.schema import TIME_COLUMNS, Table
 from fraudkit.store import run
 

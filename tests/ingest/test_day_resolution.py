@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 
 from fraudkit.cli import app
 from fraudkit.ingest import ingest_paths
-from fraudkit.ingest.grain import table_grain
 from fraudkit.resolution import time_resolution
 from fraudkit.store import connect
 
@@ -103,18 +102,18 @@ def test_grain_from_the_clock(con: duckdb.DuckDBPyConnection, tmp_path: Path, ti
     assert summary.files[0].resolution == grain
 
 
-def test_table_grain_reads_the_store_like_a_file(tmp_path: Path) -> None:
+def test_a_stored_table_is_read_like_a_file(tmp_path: Path) -> None:
     """The store-wide answer for the stages: days at 08:00 are days; a window sees its own times."""
     con = connect(tmp_path / "s.duckdb", timezone="Asia/Shanghai")
     try:
-        assert table_grain(con, "transactions") == "none"
+        assert time_resolution(con, "transactions") == "none"
         days = [f"2017-01-0{d}T00:00:00Z" for d in (1, 2, 5)]
         ingest_paths(con, write(tmp_path / "days.csv", txns(days)), "transactions")
-        assert table_grain(con, "transactions") == "day"
+        assert time_resolution(con, "transactions") == "day"
         ingest_paths(con, write(tmp_path / "later.csv", txns(["2017-02-01 10:31:00"], prefix="L")), "transactions")
-        assert table_grain(con, "transactions") == "minute"
-        assert table_grain(con, "transactions", end=datetime(2017, 1, 31)) == "day"
-        assert table_grain(con, "transactions", start=datetime(2017, 1, 31)) == "minute"
-        assert table_grain(con, "calls") == "none"
+        assert time_resolution(con, "transactions") == "minute"
+        assert time_resolution(con, "transactions", end=datetime(2017, 1, 31)) == "day"
+        assert time_resolution(con, "transactions", start=datetime(2017, 1, 31)) == "minute"
+        assert time_resolution(con, "calls") == "none"
     finally:
         con.close()

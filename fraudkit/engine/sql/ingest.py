@@ -114,7 +114,7 @@ def next_row_id(table: str) -> str:
 def _clock_select(column: str) -> str:
     """How times in ``column`` sit on the clock: how many, their earliest and latest time of day,
     whether they span more than one day, and how many are off a whole hour and a whole minute
-    (read by :func:`fraudkit.ingest.grain.grain_of`)."""
+    (read by :func:`fraudkit.resolution.grain_of`)."""
     ts = quote_ident(column)
     return f"""
         SELECT count({ts}) AS n,

@@ -83,17 +83,3 @@ def count_between(table: str, column: str) -> str:
     col, tbl = quote_ident(column), quote_ident(table)
     return f"SELECT count(*) FROM {tbl} WHERE {col} >= ? AND {col} < ?"
 
-
-def time_grain(table: str, column: str) -> str:
-    """Rows of ``table`` with ``column`` in ``[$start, $end)`` (nulls for no bound), and how many of
-    them are off a whole day, hour and minute: the data's time resolution is the coarsest grain every
-    time is on."""
-    ts = quote_ident(column)
-    return f"""
-        SELECT count({ts}) AS n,
-               count(*) FILTER (WHERE {ts} <> date_trunc('day', {ts})) AS off_day,
-               count(*) FILTER (WHERE {ts} <> date_trunc('hour', {ts})) AS off_hour,
-               count(*) FILTER (WHERE {ts} <> date_trunc('minute', {ts})) AS off_minute
-        FROM {quote_ident(table)}
-        WHERE ($start IS NULL OR {ts} >= $start) AND ($end IS NULL OR {ts} < $end)
-        """
