@@ -201,6 +201,20 @@ _f(
     kind="count",
 )
 _f(
+    "outflow_passed_on_share",
+    ratio(c("_out_passed_cents"), c("_out_cents")),
+    "share of the money it paid out over the history that the receiver relayed (as above): the first link of a chain",
+    window=HISTORY,
+    kind="ratio",
+)
+_f(
+    "inflow_relayed_share",
+    ratio(c("_in_relayed_cents"), c("_in_cents")),
+    "share of the money it received over the history that the sender was relaying (as above): the last link of a chain",
+    window=HISTORY,
+    kind="ratio",
+)
+_f(
     "neighbour_max_relayed_share",
     c("_nb_relayed_max"),
     "largest relayed_share (as above) among its counterparties",
@@ -217,10 +231,21 @@ def _relays(txns: pl.LazyFrame, params: GraphParams) -> pl.LazyFrame:
     """
     width = float(np.log(1.0 / (1.0 - params.relay_fee)))
     bucket = (c("cents").cast(pl.Float64).log() / width).floor().cast(pl.Int64).alias("_b")
-    ins = txns.select(c("dst").alias("account"), c("src").alias("_from"), c("ts").alias("_t_in"), "cents", bucket)
-    ins = ins.with_row_index("_i").rename({"cents": "_c_in"})
+    ins = txns.select(
+        c("dst").alias("account"),
+        c("src").alias("_from"),
+        c("ts").alias("_t_in"),
+        c("cents").alias("_c_in"),
+        c("_x").alias("_i"),
+        bucket,
+    )
     outs = txns.select(
-        c("src").alias("account"), c("dst").alias("_to"), c("ts").alias("_t_out"), c("cents").alias("_c_out"), bucket
+        c("src").alias("account"),
+        c("dst").alias("_to"),
+        c("ts").alias("_t_out"),
+        c("cents").alias("_c_out"),
+        c("_x").alias("_o"),
+        bucket,
     )
     candidates = pl.concat([outs, outs.with_columns(c("_b") + 1)])
     return ins.join(candidates, on=["account", "_b"]).filter(
@@ -233,8 +258,10 @@ def _relays(txns: pl.LazyFrame, params: GraphParams) -> pl.LazyFrame:
 
 
 def _relay_measures(txns: pl.LazyFrame, params: GraphParams) -> pl.LazyFrame:
-    """Per account: money and transfers in relayed, and how many of its relay partners relay too."""
-    pairs = _relays(txns, params)
+    """Per account: money and transfers in relayed, how many of its relay partners relay too, and
+    the money at either end of someone else's relay (paid to an account that passed it on; received
+    from one that had just received it). ``txns`` carry a transfer index ``_x``."""
+    pairs = _relays(txns, params).collect().lazy()
     relayed = (
         pairs.unique("_i")
         .group_by("account")
@@ -247,7 +274,20 @@ def _relay_measures(txns: pl.LazyFrame, params: GraphParams) -> pl.LazyFrame:
     linked = (
         partners.join(relayers, on="_partner", how="semi").group_by("account").agg(pl.len().alias("_relay_partners"))
     )
-    return relayed.join(linked, on="account", how="left")
+    passed_on = pairs.select(c("_i").alias("_x")).unique()
+    relayed_on = pairs.select(c("_o").alias("_x")).unique()
+    paid_and_passed = (
+        txns.join(passed_on, on="_x", how="semi")
+        .group_by(c("src").alias("account"))
+        .agg(c("cents").sum().alias("_out_passed_cents"))
+    )
+    received_relayed = (
+        txns.join(relayed_on, on="_x", how="semi")
+        .group_by(c("dst").alias("account"))
+        .agg(c("cents").sum().alias("_in_relayed_cents"))
+    )
+    ends = paid_and_passed.join(received_relayed, on="account", how="full", coalesce=True)
+    return relayed.join(linked, on="account", how="left").join(ends, on="account", how="full", coalesce=True)
 
 
 def _per_account(txns: pl.LazyFrame, tf: TimeFrame, params: GraphParams) -> pl.LazyFrame:
@@ -303,7 +343,7 @@ def graph_features(
     txns = transactions_in_history(transactions.lazy(), tf).collect()
     per_account = (
         _per_account(txns.lazy(), tf, params)
-        .join(_relay_measures(txns.lazy(), params), on="account", how="left")
+        .join(_relay_measures(txns.lazy().with_row_index("_x"), params), on="account", how="left")
         .collect()
     )
     accounts = per_account.select(c("account").sort()).with_row_index("_v")

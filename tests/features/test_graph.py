@@ -96,6 +96,14 @@ def test_a_relay_is_money_passed_on_whole_minus_a_cut(rows: dict[str, dict[str, 
     assert rows["x"]["neighbour_max_relayed_share"] == 1.0
 
 
+def test_the_ends_of_a_relay_see_it_too(rows: dict[str, dict[str, float]]) -> None:
+    assert rows["x"]["outflow_passed_on_share"] == 1.0 and rows["y"]["inflow_relayed_share"] == 1.0
+    assert rows["m"]["outflow_passed_on_share"] == 0.0 and rows["m"]["inflow_relayed_share"] == 0.0
+    # a paid b 100 (passed on to c) and d 50 (kept); a got 100 from c (relaying b's) and 250 from d
+    assert rows["a"]["outflow_passed_on_share"] == pytest.approx(100 / 150)
+    assert rows["a"]["inflow_relayed_share"] == pytest.approx(100 / 350)
+
+
 def test_a_relay_needs_the_amount_the_time_and_another_account() -> None:
     late = graph_features(_tx([("x", "m", 1_000.0, 40), ("m", "y", 980.0, 20)]), as_of=T)
     small = graph_features(_tx([("x", "m", 1_000.0, 40), ("m", "y", 900.0, 38)]), as_of=T)
