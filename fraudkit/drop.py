@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fraudkit.errors import ConfigError
-from fraudkit.ingest.sources import CSV_SUFFIXES, PARQUET_SUFFIXES
+from fraudkit.ingest.sources import data_file_name
 from fraudkit.schema import TABLES
 from fraudkit.text import join_words, noun, plural
 
@@ -57,7 +57,7 @@ class DropListing:
                 "ground truth, never loaded)"
             )
         if self.passed_over:
-            said.append(f"passed over {named(self.passed_over, self.drop)} (hidden or not CSV/Parquet)")
+            said.append(f"passed over {named(self.passed_over, self.drop)} (hidden or not CSV, gzipped CSV or Parquet)")
         return said
 
 
@@ -75,7 +75,7 @@ def list_drop(drop: Path) -> DropListing:
         relative = path.relative_to(drop)
         if len(relative.parts) > 1 and relative.parts[0].lower() == GROUND_TRUTH_FOLDER:
             listing.ground_truth.append(path)
-        elif path.suffix.lower() not in CSV_SUFFIXES + PARQUET_SUFFIXES or any(
+        elif not data_file_name(path) or any(
             part.startswith(".") for part in relative.parts
         ):
             listing.passed_over.append(path)

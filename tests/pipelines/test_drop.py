@@ -20,12 +20,15 @@ def test_drop_files_by_folder_or_name_prefix(tmp_path: Path) -> None:
     touch(tmp_path / "calls" / "a.csv")
     touch(tmp_path / "transactions-2026-10-31.parquet")
     touch(tmp_path / "accounts.csv")
+    touch(tmp_path / "reports.csv.gz")
     touch(tmp_path / "README.txt.bak", "not data")
+    touch(tmp_path / "subscribers.json.gz", "not data either")
     found = drop_files(tmp_path)
     assert {kind: [p.name for p in files] for kind, files in found.items()} == {
         "calls": ["a.csv"],
         "transactions": ["transactions-2026-10-31.parquet"],
         "accounts": ["accounts.csv"],
+        "reports": ["reports.csv.gz"],
     }
 
 
