@@ -215,6 +215,21 @@ _f(
     kind="ratio",
 )
 _f(
+    "neighbour_chain_share",
+    c("_nb_chain_mean"),
+    "mean over its counterparties of their largest share of money in a chain: relayed, paid to an "
+    "account that relayed it, or received from one relaying it (each as above)",
+    window=HISTORY,
+    kind="ratio",
+)
+_f(
+    "neighbours_in_chains",
+    c("_nb_chain_n"),
+    "counterparties with more than half of their money in or out in a chain (as above)",
+    window=HISTORY,
+    kind="count",
+)
+_f(
     "neighbour_max_relayed_share",
     c("_nb_relayed_max"),
     "largest relayed_share (as above) among its counterparties",
@@ -375,13 +390,23 @@ def graph_features(
         c("account").is_in(_names(flagged).implode()).alias("_flagged"),
         c("account").is_in(_reported(reports, tf).implode()).alias("_reported"),
     )
+
+    def share(part: str, whole: str) -> pl.Expr:
+        return (c(part).fill_null(0) / c(whole)).fill_nan(0.0).fill_null(0.0)
+
     relayed_share = per_account.select(
-        c("account"), (c("_relayed_cents").fill_null(0) / c("_in_cents")).fill_nan(0.0).fill_null(0.0).alias("_rs")
+        c("account"),
+        share("_relayed_cents", "_in_cents").alias("_rs"),
+        pl.max_horizontal(
+            share("_relayed_cents", "_in_cents"),
+            share("_out_passed_cents", "_out_cents"),
+            share("_in_relayed_cents", "_in_cents"),
+        ).alias("_chain"),
     )
     nb = (
         neighbours.join(measures.select(c("_v").alias("_u"), "_pagerank", "_deg"), on="_u", maintain_order="left")
         .join(
-            accounts.join(relayed_share, on="account").select(c("_v").alias("_u"), "_rs"),
+            accounts.join(relayed_share, on="account").select(c("_v").alias("_u"), "_rs", "_chain"),
             on="_u",
             maintain_order="left",
         )
@@ -393,6 +418,8 @@ def graph_features(
             c("_flagged").sum().alias("_nb_flagged"),
             c("_reported").sum().alias("_nb_reported"),
             c("_rs").max().alias("_nb_relayed_max"),
+            c("_chain").mean().alias("_nb_chain_mean"),
+            (c("_chain") > 0.5).sum().alias("_nb_chain_n"),
         )
     )
     raw = (

@@ -102,6 +102,10 @@ def test_the_ends_of_a_relay_see_it_too(rows: dict[str, dict[str, float]]) -> No
     # a paid b 100 (passed on to c) and d 50 (kept); a got 100 from c (relaying b's) and 250 from d
     assert rows["a"]["outflow_passed_on_share"] == pytest.approx(100 / 150)
     assert rows["a"]["inflow_relayed_share"] == pytest.approx(100 / 350)
+    # x's one counterparty, m, relays all it gets: x sits next to a chain
+    assert rows["x"]["neighbour_chain_share"] == 1.0 and rows["x"]["neighbours_in_chains"] == 1
+    # d's one counterparty, a, has 2/3 of its money out passed on by b: a chain's first link
+    assert rows["d"]["neighbour_chain_share"] == pytest.approx(2 / 3) and rows["d"]["neighbours_in_chains"] == 1
 
 
 def test_a_relay_needs_the_amount_the_time_and_another_account() -> None:
