@@ -150,3 +150,14 @@ def test_scan_params_default_to_auto() -> None:
     flow = ScanParams().flow
     assert (flow.pass_through_hours, flow.edge_dwell_hours, flow.min_inflow) == (None, None, None)
     assert flow.concrete().pass_through_hours == 24.0
+
+
+def test_detectors_auto_adds_dense_only_when_speed_is_absent_and_unknown_ones_are_refused() -> None:
+    from fraudkit.errors import ConfigError
+    from fraudkit.scan.scan import chosen_detectors
+
+    assert chosen_detectors(("auto",), {}) == ("fast",)
+    assert chosen_detectors(("auto",), {"speed": "daily"}) == ("fast", "dense")
+    assert chosen_detectors(("dense",), {}) == ("dense",)
+    with pytest.raises(ConfigError, match="unknown detector"):
+        ScanParams(detectors=("slow",))
