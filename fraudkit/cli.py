@@ -408,6 +408,18 @@ SynthFormat = Literal["parquet", "csv"]  # fraudkit.synth.writer's formats
 SynthPreset = Literal["default", "alt", "transfers"]  # fraudkit.synth.config.PRESETS
 CallbackListFormat = Literal["xlsx", "csv", "parquet"]  # the files fraudkit.warn.export writes
 
+DetectorOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--detector",
+        help="fast (money forwarded within hours, over --window), dense (rings by the shape of their money "
+        "over --span, however slow), auto (fast, and dense on daily data); repeat for more than one.",
+    ),
+]
+SpanOption = Annotated[
+    str | None, typer.Option("--span", help="History the dense detector reads before --as-of (e.g. 120d).")
+]
+
 # Option sets shared by several commands are defined once here.
 DbOption = Annotated[
     Path | None,
@@ -684,6 +696,25 @@ RevealOption = Annotated[
 ]
 
 
+def _scan_choice(detector: list[str] | None, span: str | None) -> tuple[Any, tuple[str, ...] | None, Any]:
+    """The configuration's scan parameters, and the detectors and dense span typed on the command line
+    (None: the configuration's); an unknown detector is a one-line mistake naming the choices."""
+    from fraudkit.config import scan_params
+    from fraudkit.scan.scan import DETECTORS
+    from fraudkit.timeutil import parse_duration
+
+    asked = None
+    if detector:
+        asked = tuple(d.strip() for item in detector for d in item.split(",") if d.strip())
+        unknown = [d for d in asked if d not in DETECTORS]
+        if unknown or not asked:
+            raise ConfigError(
+                f"--detector {unknown[0] if unknown else ''!r} is not a detector",
+                hint=f"choose from {', '.join(DETECTORS)}",
+            )
+    return scan_params(_tree()), asked, parse_duration(span, option="--span") if span else None
+
+
 @app.command()
 def scan(
     as_of: AsOfOption = None,
@@ -694,6 +725,8 @@ def scan(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the Parquet files and HTML report.")] = Path(
         "reports"
     ),
+    detector: DetectorOption = None,
+    span_option: SpanOption = None,
     reveal: RevealOption = False,
     engine: EngineOption = None,
     lake: LakeOption = None,
@@ -703,16 +736,19 @@ def scan(
     """Find water-house (mule ring) clusters: fast pass-through money flows, ranked with evidence.
 
     Example: [bold]fraudkit scan --as-of 2026-10-31 --window 7d --out reports[/]
+
+    Slow rings on daily data: [bold]fraudkit scan --detector dense --span 120d[/]
     """
-    from fraudkit.config import backend, scan_params
+    from fraudkit.config import backend
     from fraudkit.exposure import reveal_if
-    from fraudkit.scan.outputs import publish_scan
+    from fraudkit.scan.outputs import detectors_note, evidence_note, publish_scan, thresholds_note
     from fraudkit.scan.scan import run_scan
     from fraudkit.store import open_store
     from fraudkit.timeutil import format_duration, parse_duration, store_as_of
     from fraudkit.views import clusters_table, stage_status
 
     span = parse_duration(window)
+    params, asked, dense_span = _scan_choice(detector, span_option)
     _out_folder(out)
     _need_store(db)
     on_lake = _on_lake(engine, lake, "scan")
@@ -721,7 +757,9 @@ def scan(
         with stage_status(console, "scanning") as update:
             when = store_as_of(con, as_of, window=span)
             update(f"as of {when:%Y-%m-%d %H:%M}, window {format_duration(span)}")
-            result = run_scan(con, as_of=when, window=span, params=scan_params(_tree()), backend=graph_engine)
+            result = run_scan(
+                con, as_of=when, window=span, params=params, backend=graph_engine, detectors=asked, span=dense_span
+            )
         what = "cluster report and Parquet files, unmasked"
         audit = {"rows": result.clusters.height, "details": {"out": str(out), "run_id": result.run_id}}
         with reveal_if(con, reveal, command="scan", what=what, **audit) as grant:
@@ -732,6 +770,9 @@ def scan(
         f"Report: [bold]{escape(str(report))}[/]; tables: scan_clusters, scan_members, scan_flows; "
         f"Parquet in {escape(str(out))}"
     )
+    for note in (detectors_note(result), evidence_note(result), thresholds_note(result)):
+        if note:
+            console.print(f"[dim]{escape(note)}[/]")
 
 
 @app.command()
@@ -1173,6 +1214,8 @@ def eval_scan(
     labels: LabelsOption = None,
     as_of: AsOfOption = None,
     window: Annotated[str | None, typer.Option("--window", help="Window the scan looks at.")] = None,
+    detector: DetectorOption = None,
+    span_option: SpanOption = None,
     engine: EngineOption = None,
     lake: LakeOption = None,
     db: DbOption = None,
@@ -1183,7 +1226,7 @@ def eval_scan(
 
     Example: [bold]fraudkit eval scan --truth demo/world/truth --db demo/fraudkit.duckdb[/]
     """
-    from fraudkit.config import backend, scan_params
+    from fraudkit.config import backend
     from fraudkit.scan.scan import run_scan
     from fraudkit.store import open_store
     from fraudkit.timeutil import format_duration, parse_duration, store_as_of
@@ -1192,6 +1235,7 @@ def eval_scan(
     if (truth is None) == (labels is None):
         raise ConfigError("eval scan needs one of --truth DIR or --labels FILE", hint="pass exactly one")
     span = parse_duration(window)
+    params, asked, dense_span = _scan_choice(detector, span_option)
     known = _read_labels(labels)
     _need_store(db)
     truth_frames = None
@@ -1203,12 +1247,16 @@ def eval_scan(
     graph_engine = on_lake or backend(_tree(), engine)  # the graph steps where `fraudkit scan` runs them
     with open_store(db) as con, _tables(con, on_lake, "evaluate the scan"):
         when = store_as_of(con, as_of, window=span)
-        result = run_scan(con, as_of=when, window=span, params=scan_params(_tree()), backend=graph_engine)
+        result = run_scan(
+            con, as_of=when, window=span, params=params, backend=graph_engine, detectors=asked, span=dense_span
+        )
         if truth_frames is not None:
             from fraudkit.scan.evaluate import evaluate_scan
 
             quality = evaluate_scan(con, result, truth_frames)
     title = f"scan as of {when:%Y-%m-%d %H:%M}, window {format_duration(span)}"
+    if result.span is not None:
+        title += f", dense span {format_duration(result.span)}"
     if truth_frames is not None:
         console.print(scan_quality_table(quality, title=title))
         return

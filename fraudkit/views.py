@@ -125,7 +125,7 @@ def clusters_table(result: Any, *, top: int, reveal: Reveal | None = None) -> Ta
     for r, cluster in zip(shown.iter_rows(named=True), clusters, strict=True):
         table.add_row(
             str(r["rank"]),
-            f"{escape(cluster)}\n[dim]{escape(str(r['typology']).replace('_', '-'))}[/]",
+            f"{escape(cluster)}\n[dim]{escape(looks_like(r))}[/]",
             f"{r['score']:.2f}",
             str(r["size"]),
             str(r["victims"]),
@@ -136,6 +136,12 @@ def clusters_table(result: Any, *, top: int, reveal: Reveal | None = None) -> Ta
             "[bold red]yes[/]" if r["flagged"] else "no",
         )
     return table
+
+
+def looks_like(cluster: dict[str, Any]) -> str:
+    """A cluster's shape for the table: its typology, and "dense" when the dense detector found it."""
+    shape = str(cluster["typology"]).replace("_", "-")
+    return f"{shape}, dense" if cluster.get("detector") == "dense" else shape
 
 
 def alerts_table(open_alerts: Any, *, limit: int) -> Table:
