@@ -146,13 +146,13 @@ def detector_quality(
 def both_quality(
     db: Path, as_of: datetime, windows: tuple[timedelta, timedelta], labels: pl.DataFrame, accounts: int
 ) -> dict:
-    """The scan as a user runs it on this data (detectors "auto"), against the accounts active in the
-    longer of the two windows."""
+    """The scan as a user runs it on this data (detectors "auto"), against the accounts active in what it
+    read (the window, and the span when the dense detector ran)."""
     from fraudkit.scan.scan import run_scan
 
-    labels = active_labels(db, as_of, max(windows), labels)
     with connect(db, read_only=True) as con:
         result = run_scan(con, as_of=as_of, window=windows[0], span=windows[1])
+    labels = active_labels(db, as_of, result.truth_window, labels)
     flagged = result.members.join(result.flagged.select("cluster_id"), on="cluster_id")["account"]
     return {"quality": flagged_quality(flagged, labels, accounts=accounts), "flagged_clusters": result.flagged.height}
 
