@@ -26,6 +26,7 @@ from fraudkit.engine.shards import Owner, Shard, Sharding, as_input
 from fraudkit.engine.spark import quiet_pyspark
 from fraudkit.engine.spark_shards import SparkShards, collect_frame, session_time_zone
 from fraudkit.engine.sql import scan_shards as sql
+from fraudkit.scan.flows import WINDOW_COLUMNS
 from fraudkit.schema import SUCCESSFUL
 from fraudkit.store import frame, registered
 
@@ -35,15 +36,6 @@ if TYPE_CHECKING:
     from fraudkit.engine.spark import SparkBackend
     from fraudkit.scan.scan import ScanParams
 
-TRANSFER_COLUMNS: dict[str, pl.DataType] = {
-    "txn_id": pl.Utf8,
-    "ts": pl.Datetime("us"),
-    "src": pl.Utf8,
-    "dst": pl.Utf8,
-    "amount": pl.Float64,
-    "channel": pl.Utf8,
-}
-"""The window's transfers as the scan reads them (:data:`fraudkit.engine.sql.scan.WINDOW_TRANSFERS`)."""
 
 WINDOW_SHARDING = Sharding({"transfers": (Owner("src", "account"), Owner("dst", "account"))})
 """A transfer goes to the shards of its sender and of its receiver: each owns its accounts."""
@@ -54,7 +46,7 @@ sender's end (``src``) or its owned receiver's (``dst``), named by ``txn_id``.""
 
 
 def empty_transfers() -> pl.DataFrame:
-    return pl.DataFrame(schema=TRANSFER_COLUMNS)
+    return pl.DataFrame(schema=WINDOW_COLUMNS)
 
 
 def flows_schema(params: ScanParams) -> dict[str, pl.DataType]:
@@ -121,10 +113,10 @@ class LakeWindow:
             members = F.broadcast(spark.createDataFrame([(a,) for a in chosen], "account STRING"))
             by_src = transfers.join(members.withColumnRenamed("account", "src"), "src", "left_semi")
             by_dst = transfers.join(members.withColumnRenamed("account", "dst"), "dst", "left_semi")
-            touching = by_src.unionByName(by_dst).dropDuplicates(["txn_id"]).select(*TRANSFER_COLUMNS)
+            touching = by_src.unionByName(by_dst).dropDuplicates(["txn_id"]).select(*WINDOW_COLUMNS)
             near = touching.select(F.col("src").alias("account")).union(touching.select(F.col("dst").alias("account")))
             near_flows = self._flows.join(near.distinct(), "account", "left_semi")
-            rows = as_input(collect_frame(touching, TRANSFER_COLUMNS), TRANSFER_COLUMNS, self._time_zone)
+            rows = as_input(collect_frame(touching, WINDOW_COLUMNS), WINDOW_COLUMNS, self._time_zone)
             flows = as_input(collect_frame(near_flows, self._schema), self._schema, self._time_zone)
         return rows.sort("txn_id"), flows.sort("account")
 
@@ -182,9 +174,9 @@ def lake_window(
                 .join(fast_dst, "txn_id", "left_semi")
                 .join(F.broadcast(hot.withColumnRenamed("account", "src")), "src", "left_semi")
                 .join(F.broadcast(hot.withColumnRenamed("account", "dst")), "dst", "left_semi")
-                .select(*TRANSFER_COLUMNS)
+                .select(*WINDOW_COLUMNS)
             )
-            fast_rows = as_input(collect_frame(fast, TRANSFER_COLUMNS), TRANSFER_COLUMNS, time_zone)
+            fast_rows = as_input(collect_frame(fast, WINDOW_COLUMNS), WINDOW_COLUMNS, time_zone)
             hot_flows = as_input(collect_frame(flows.join(hot, "account", "left_semi"), schema), schema, time_zone)
         with duckdb.connect() as con, registered(con, fast_rows, "fast_tx") as tx:
             edges = frame(con, sql.edge_sums(tx), table="transactions")

@@ -144,6 +144,17 @@ def resolve_flow_params(params: FlowParams, profile: DataProfile) -> FlowParams:
     return replace(params, pass_through_hours=pass_through, edge_dwell_hours=edge, min_inflow=min_inflow)
 
 
+WINDOW_COLUMNS: dict[str, pl.DataType] = {
+    "txn_id": pl.Utf8,
+    "ts": pl.Datetime("us"),
+    "src": pl.Utf8,
+    "dst": pl.Utf8,
+    "amount": pl.Float64,
+    "channel": pl.Utf8,
+}
+"""The window's transfers as :func:`window_transactions` gives them, and as a lake's scan hands them over."""
+
+
 def window_transactions(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> duckdb.DuckDBPyRelation:
     """The window's successful transfers between two different accounts (txn_id, ts, src, dst, amount as
     DOUBLE, channel), as a relation over ``transactions``: it is computed each time it is read, so a caller

@@ -25,6 +25,7 @@ from fraudkit.scan.evidence import (
     score_clusters,
 )
 from fraudkit.scan.flows import (
+    WINDOW_COLUMNS,
     DataProfile,
     FlowParams,
     account_flows,
@@ -256,18 +257,7 @@ EDGE_SCHEMA = {
 
 def _no_flows() -> pl.DataFrame:
     with duckdb.connect() as scratch:
-        return account_flows(scratch, pl.DataFrame(schema=TRANSFER_SCHEMA_WINDOW), FlowParams().concrete())
-
-
-TRANSFER_SCHEMA_WINDOW = {
-    "txn_id": pl.Utf8,
-    "ts": pl.Datetime("us"),
-    "src": pl.Utf8,
-    "dst": pl.Utf8,
-    "amount": pl.Float64,
-    "channel": pl.Utf8,
-}
-"""The window's transfers as :func:`fraudkit.scan.flows.window_transactions` gives them."""
+        return account_flows(scratch, pl.DataFrame(schema=WINDOW_COLUMNS), FlowParams().concrete())
 
 
 @dataclass(frozen=True)
