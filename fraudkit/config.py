@@ -129,10 +129,11 @@ _feat, _contacts, _labels = (
     _d("model.params", "ContactParams"),
     _d("model.params", "LabelParams"),
 )
-_split, _lgbm, _train = (
+_split, _lgbm, _train, _mule = (
     _d("model.params", "SplitParams"),
     _d("model.params", "LightGBMParams"),
     _d("model.params", "TrainParams"),
+    _d("model.params", "MuleParams"),
 )
 _watch, _ingest, _tiers = (
     _d("live.config", "WatchConfig"),
@@ -154,6 +155,7 @@ SECTIONS: dict[str, str] = {
     "contacts": "What counts as a contact worth scoring for the victim model, and its look-backs.",
     "labels": "How training rows get their labels.",
     "split": "The temporal train/validation/test split.",
+    "mule": "The account-level mule model: its rows' look-backs, its ring-grouped folds, what ordinary life is.",
     "lightgbm": "Booster settings (deterministic: fixed seed, forced col-wise).",
     "train": "What a model is trained for.",
     "warn": "The call-back list and the warning team's capacity.",
@@ -480,6 +482,33 @@ KEYS: tuple[Key, ...] = (
         high=1,
     ),
     _k(
+        "scan.dense",
+        "no_life_share",
+        "number",
+        _dense("no_life_share"),
+        "An account with less than this share of its transfers with hubs, in standing orders or with its "
+        "holder's own accounts has no ordinary life (it exists to move money).",
+        low=0,
+        high=1,
+    ),
+    _k(
+        "scan.dense",
+        "no_life_partners",
+        "int",
+        _dense("no_life_partners"),
+        "An account with a life joins a no-life block when linked to at least this many accounts without one.",
+        low=1,
+    ),
+    _k(
+        "scan.dense",
+        "no_life_flag_at",
+        "number",
+        _dense("no_life_flag_at"),
+        "Score at which a no-life block is flagged (lower: the lack of any life is evidence the score does not count).",
+        low=0,
+        high=1,
+    ),
+    _k(
         "scan.score",
         "behaviour_weights",
         "numbers",
@@ -632,6 +661,22 @@ KEYS: tuple[Key, ...] = (
         "number",
         _split("test_share"),
         "Share of the days left that are test days (the last).",
+        low=0,
+        high=1,
+    ),
+    # [mule]
+    _k("mule", "history", "duration", _mule("history"), "Span of the transfer graph and of each account's activity."),
+    _k("mule", "window", "duration", _mule("window"), "Span of the per-account flow features, within the history."),
+    _k("mule", "folds", "int", _mule("folds"), "Ring-grouped folds of the cross-validation.", low=3),
+    _k("mule", "fold_seed", "int", _mule("fold_seed"), "Seed of the hash that spreads ungrouped accounts.", low=0),
+    _k("mule", "round_unit", "number", _mule("round_unit"), "An amount that is a multiple of this is round.", low=0),
+    _k(
+        "mule",
+        "no_life_share",
+        "number",
+        _mule("no_life_share"),
+        "A counterparty with less than this share of its transfers with hubs or its holder's own accounts has no "
+        "ordinary life (the graph features' no_life_*).",
         low=0,
         high=1,
     ),
@@ -1140,7 +1185,7 @@ def contact_params(cfg: Config) -> Any:
 
 
 def train_params(cfg: Config) -> Any:
-    from fraudkit.model.params import LabelParams, LightGBMParams, SplitParams, TrainParams
+    from fraudkit.model.params import LabelParams, LightGBMParams, MuleParams, SplitParams, TrainParams
 
     return _build(
         cfg,
@@ -1151,6 +1196,7 @@ def train_params(cfg: Config) -> Any:
         contacts=contact_params(cfg),
         lgbm=_build(cfg, "lightgbm", LightGBMParams),
         capacity=cfg.get("warn.capacity"),
+        mule=_build(cfg, "mule", MuleParams),
     )
 
 

@@ -77,6 +77,15 @@ def test_team_capacity_is_one_number(tmp_path: Path) -> None:
     assert tree.setting("watch.capacity.calls_per_day").source == "default ([warn] capacity)"
 
 
+def test_the_mule_models_rows_and_folds_come_from_the_file(tmp_path: Path) -> None:
+    text = '[mule]\nhistory = "60d"\nwindow = "14d"\nfolds = 4\nno_life_share = 0.1\n'
+    mule = config.train_params(config.load(write(tmp_path / "f.toml", text), env=NO_ENV)).mule
+    assert (mule.history.days, mule.window.days, mule.folds, mule.no_life_share) == (60, 14, 4, 0.1)
+    bad = write(tmp_path / "g.toml", '[mule]\nhistory = "7d"\nwindow = "14d"\n')
+    with pytest.raises(ConfigError, match=re.escape(f"{bad}: [mule] need 0 < mule window <= mule history")):
+        config.train_params(config.load(bad, env=NO_ENV))
+
+
 # ---- sources and precedence ----------------------------------------------------------------------
 
 

@@ -43,6 +43,11 @@ class GraphParams:
     ``relay_within`` and ``relay_fee``: a transfer in is relayed when a single transfer out to another
     account follows it within ``relay_within`` for between (1 - relay_fee) and 1 times its amount:
     a mule passing money on, its cut kept, days later.
+    ``hub_quantile`` and ``hub_factor``: an account with more distinct counterparties than
+    ``hub_factor`` x the ``hub_quantile`` of every account's is a hub (a shop, an employer, a
+    utility: where ordinary life pays and is paid; the scan's dense detector draws the same line).
+    ``no_life_share``: a counterparty with less than this share of its transfers with hubs has no
+    ordinary life in the data: an account that exists only to move money.
     """
 
     history: timedelta = timedelta(days=90)
@@ -50,6 +55,9 @@ class GraphParams:
     damping: float = 0.85
     relay_within: timedelta = timedelta(days=14)
     relay_fee: float = 0.05
+    hub_quantile: float = 0.99
+    hub_factor: float = 2.0
+    no_life_share: float = 0.05
 
     def __post_init__(self) -> None:
         if self.history <= timedelta(0):
@@ -62,6 +70,12 @@ class GraphParams:
             raise ConfigError("relay_within must be positive")
         if not 0 < self.relay_fee < 1:
             raise ConfigError(f"relay_fee must be in (0, 1), got {self.relay_fee}")
+        if not 0 < self.hub_quantile <= 1:
+            raise ConfigError(f"hub_quantile must be in (0, 1], got {self.hub_quantile}")
+        if self.hub_factor <= 0:
+            raise ConfigError(f"hub_factor must be positive, got {self.hub_factor}")
+        if not 0 < self.no_life_share < 1:
+            raise ConfigError(f"no_life_share must be in (0, 1), got {self.no_life_share}")
 
 
 DEFAULT_GRAPH_PARAMS = GraphParams()
@@ -238,6 +252,182 @@ _f(
 )
 
 
+# Ordinary life: most accounts pay shops and bills and are paid by employers (hubs); an account
+# that exists only to move money trades with none of them, and neither do the accounts it trades
+# with. "Ordinary counterparties" below are those that are not hubs and not held by the same holder.
+_f(
+    "hub_transfer_share",
+    c("_hub_share"),
+    "share of its transfers over the history with hubs (accounts with more distinct counterparties "
+    "than hub_factor x the hub_quantile of every account's, default 2 x the 99th percentile: shops, "
+    "employers, utilities): how much ordinary life it has",
+    window=HISTORY,
+    kind="ratio",
+)
+_f(
+    "same_holder_partners",
+    c("_same_holder"),
+    "counterparties held by the same holder (accounts.holder_id): money moved between one's own accounts",
+    window=HISTORY,
+    kind="count",
+)
+_f(
+    "neighbour_min_hub_share",
+    c("_nb_min_hub"),
+    "least hub_transfer_share (as above) among its ordinary counterparties (not hubs, not the same holder); "
+    "-1 with none",
+    window=HISTORY,
+    kind="ratio",
+    fill=-1.0,
+)
+_f(
+    "neighbour_mean_hub_share",
+    c("_nb_mean_hub"),
+    "mean hub_transfer_share (as above) of its ordinary counterparties; -1 with none",
+    window=HISTORY,
+    kind="ratio",
+    fill=-1.0,
+)
+_f(
+    "neighbour_min_transfers",
+    c("_nb_min_n"),
+    "fewest transfers over the history of one of its ordinary counterparties; -1 with none",
+    window=HISTORY,
+    kind="count",
+    fill=-1.0,
+)
+_f(
+    "no_life_partners",
+    c("_no_life_n"),
+    "ordinary counterparties with no ordinary life: under no_life_share (default 5%) of their transfers "
+    "with hubs or between their holder's own accounts",
+    window=HISTORY,
+    kind="count",
+)
+_f(
+    "no_life_money_share",
+    ratio(c("_no_life_cents"), c("_in_cents") + c("_out_cents")),
+    "share of its money in and out over the history moved with counterparties with no ordinary life (as above)",
+    window=HISTORY,
+    kind="ratio",
+)
+_f(
+    "no_life_stranger_money_share",
+    ratio(c("_no_life_stranger_cents"), c("_in_cents") + c("_out_cents")),
+    "share of its money in and out over the history moved with counterparties with no ordinary life "
+    "that are strangers to it (as below): a friend who barely uses the account shares friends with it",
+    window=HISTORY,
+    kind="ratio",
+)
+_f(
+    "stranger_partners",
+    c("_strangers"),
+    "ordinary counterparties with which it shares no other non-hub counterparty: family and friends "
+    "know the same people, a ring's recruits know each other only through the ring",
+    window=HISTORY,
+    kind="count",
+)
+_f(
+    "neighbour_max_no_life_money_share",
+    c("_nb_max_no_life_money"),
+    "largest no_life_money_share (as above) among its ordinary counterparties: one hop further along a ring",
+    window=HISTORY,
+    kind="ratio",
+)
+_f(
+    "no_life_neighbour_max_strangers",
+    c("_no_life_nb_strangers"),
+    "most stranger_partners (as above) of one of its counterparties with no ordinary life: an account "
+    "that only moves money between people who do not know each other",
+    window=HISTORY,
+    kind="count",
+)
+_f(
+    "neighbour_max_no_life_partners",
+    c("_nb_max_no_life_n"),
+    "largest no_life_partners (as above) among its ordinary counterparties",
+    window=HISTORY,
+    kind="count",
+)
+
+
+def _ordinary_life(
+    pairs: pl.DataFrame, degree: np.ndarray, transfers: pl.DataFrame, holder: pl.DataFrame, params: GraphParams
+) -> pl.DataFrame:
+    """Per vertex ``_v``: the ordinary-life measures above (``_hub_share`` ... ``_nb_max_no_life_n``).
+
+    ``pairs``: undirected pairs (``_v``, ``_u``, both ways) with their money ``_cents`` and transfers
+    ``_k``; ``degree``: distinct counterparties per vertex; ``transfers``: ``_v``, ``_n`` (transfers)
+    and ``_money`` (cents in and out); ``holder``: ``_v``, ``_holder`` (null when unknown).
+    """
+    cut = params.hub_factor * float(np.quantile(degree, params.hub_quantile)) if degree.size else 0.0
+    vertex = pl.DataFrame({"_v": np.arange(degree.size, dtype=np.uint32), "_hub": degree > cut}).join(
+        holder, on="_v", how="left"
+    )
+    of_u = vertex.rename({"_v": "_u", "_hub": "_u_hub", "_holder": "_u_holder"})
+    tagged = pairs.join(vertex, on="_v").join(of_u, on="_u").sort("_v", "_u")
+    own = (c("_holder") == c("_u_holder")).fill_null(False)
+    hub_share = tagged.group_by("_v").agg(
+        (c("_k").filter(c("_u_hub")).sum() / c("_k").sum()).alias("_hub_share"),
+        (c("_k").filter(c("_u_hub") | own).sum() / c("_k").sum()).alias("_life_share"),
+        own.sum().alias("_same_holder"),
+    )
+    plain = tagged.filter(~c("_hub") & ~c("_u_hub")).select("_v", "_u")
+    shared = (
+        plain.join(plain.rename({"_u": "_w", "_v": "_x"}), left_on="_u", right_on="_x")  # v - u - w
+        .filter(c("_w") != c("_v"))
+        .join(plain.rename({"_u": "_w"}), on=["_v", "_w"], how="semi")  # and v - w: w is shared
+        .select("_v", "_u", pl.lit(True).alias("_shared"))
+        .unique()
+    )
+    ordinary = (
+        tagged.filter(~c("_u_hub") & (c("_holder") != c("_u_holder")).fill_null(True))
+        .join(shared, on=["_v", "_u"], how="left")
+        .with_columns((~c("_hub") & c("_shared").is_null()).alias("_stranger"))
+        .sort("_v", "_u")
+    )
+    first = (
+        ordinary.join(
+            hub_share.select(c("_v").alias("_u"), c("_hub_share").alias("_u_share"), c("_life_share").alias("_u_life")),
+            on="_u",
+        )
+        .join(transfers.select(c("_v").alias("_u"), c("_n").alias("_u_n")), on="_u")
+        .with_columns((c("_u_life") < params.no_life_share).alias("_u_no_life"))
+        .sort("_v", "_u")
+        .group_by("_v", maintain_order=True)
+        .agg(
+            c("_u_share").min().alias("_nb_min_hub"),
+            c("_u_share").mean().alias("_nb_mean_hub"),
+            c("_u_n").min().alias("_nb_min_n"),
+            c("_u_no_life").sum().alias("_no_life_n"),
+            c("_cents").filter(c("_u_no_life")).sum().alias("_no_life_cents"),
+            c("_cents").filter(c("_u_no_life") & c("_stranger")).sum().alias("_no_life_stranger_cents"),
+            c("_stranger").sum().alias("_strangers"),
+        )
+    )
+    measures = (
+        vertex.select("_v")
+        .join(hub_share, on="_v", how="left")
+        .join(first, on="_v", how="left")
+        .join(transfers.select("_v", "_money"), on="_v", how="left")
+        .with_columns(
+            (c("_no_life_cents").fill_null(0) / c("_money")).fill_nan(0.0).fill_null(0.0).alias("_nl_share"),
+            c("_no_life_n").fill_null(0),
+        )
+    )
+    second = (
+        ordinary.select("_v", "_u")
+        .join(measures.select(c("_v").alias("_u"), "_nl_share", "_no_life_n", "_strangers", "_life_share"), on="_u")
+        .group_by("_v")
+        .agg(
+            c("_nl_share").max().alias("_nb_max_no_life_money"),
+            c("_no_life_n").max().alias("_nb_max_no_life_n"),
+            c("_strangers").filter(c("_life_share") < params.no_life_share).max().alias("_no_life_nb_strangers"),
+        )
+    )
+    return measures.drop("_money", "_nl_share", "_life_share").join(second, on="_v", how="left")
+
+
 def _relays(txns: pl.LazyFrame, params: GraphParams) -> pl.LazyFrame:
     """Every (transfer in, transfer out) pair of an account where the out passes the in on (``GraphParams``).
 
@@ -347,12 +537,14 @@ def graph_features(
     params: GraphParams = DEFAULT_GRAPH_PARAMS,
     reports: pl.LazyFrame | pl.DataFrame | None = None,
     flagged: Iterable[str] | pl.Series | None = None,
+    accounts: pl.LazyFrame | pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per account with a successful transfer in [as_of - history, as_of), key ``account_id``.
 
     ``transactions`` are canonical rows (src_account, dst_account, amount, ts, status); ``reports``
     the reports table (only those filed before ``as_of`` count); ``flagged`` the accounts of the
-    clusters the scan flagged as of ``as_of``.
+    clusters the scan flagged as of ``as_of``; ``accounts`` the accounts table (its ``holder_id`` tells
+    money moved between one holder's own accounts from money moved to someone else).
     """
     tf = TimeFrame(as_of, params.history, params.history)
     txns = transactions_in_history(transactions.lazy(), tf).collect()
@@ -361,18 +553,19 @@ def graph_features(
         .join(_relay_measures(txns.lazy().with_row_index("_x"), params), on="account", how="left")
         .collect()
     )
-    accounts = per_account.select(c("account").sort()).with_row_index("_v")
-    vertex = accounts.lazy()
+    vertices = per_account.select(c("account").sort()).with_row_index("_v")
+    vertex = vertices.lazy()
     edges = (
         txns.lazy()
         .group_by("src", "dst")
-        .agg(c("cents").sum().alias("_cents"))
+        .agg(c("cents").sum().alias("_cents"), pl.len().alias("_k"))
         .join(vertex.rename({"account": "src", "_v": "_s"}), on="src")
         .join(vertex.rename({"account": "dst", "_v": "_d"}), on="dst")
         .sort("_s", "_d")
         .collect()
     )
-    measures = pl.DataFrame(_whole_graph(edges, accounts.height, params)).with_row_index("_v")
+    whole = _whole_graph(edges, vertices.height, params)
+    measures = pl.DataFrame(whole).with_row_index("_v")
     out_deg = edges.group_by(c("_s").alias("_v")).agg(pl.len().alias("_out_deg"))
     in_deg = edges.group_by(c("_d").alias("_v")).agg(pl.len().alias("_in_deg"))
     mutual = (
@@ -385,7 +578,7 @@ def graph_features(
         [edges.select(c("_s").alias("_v"), c("_d").alias("_u")), edges.select(c("_d").alias("_v"), c("_s").alias("_u"))]
     ).unique()
     neighbours = neighbours.sort("_v", "_u")  # means summed in one order: the same bits on every run
-    marked = accounts.select(
+    marked = vertices.select(
         "_v",
         c("account").is_in(_names(flagged).implode()).alias("_flagged"),
         c("account").is_in(_reported(reports, tf).implode()).alias("_reported"),
@@ -406,7 +599,7 @@ def graph_features(
     nb = (
         neighbours.join(measures.select(c("_v").alias("_u"), "_pagerank", "_deg"), on="_u", maintain_order="left")
         .join(
-            accounts.join(relayed_share, on="account").select(c("_v").alias("_u"), "_rs", "_chain"),
+            vertices.join(relayed_share, on="account").select(c("_v").alias("_u"), "_rs", "_chain"),
             on="_u",
             maintain_order="left",
         )
@@ -422,13 +615,29 @@ def graph_features(
             (c("_chain") > 0.5).sum().alias("_nb_chain_n"),
         )
     )
+    pairs = (
+        pl.concat(
+            [
+                edges.select(c("_s").alias("_v"), c("_d").alias("_u"), "_cents", "_k"),
+                edges.select(c("_d").alias("_v"), c("_s").alias("_u"), "_cents", "_k"),
+            ]
+        )
+        .group_by("_v", "_u")
+        .agg(c("_cents").sum(), c("_k").sum())
+        .filter(c("_v") != c("_u"))
+    )
+    transfers = vertices.join(per_account, on="account").select(
+        "_v", "_n", (c("_in_cents") + c("_out_cents")).alias("_money")
+    )
+    life = _ordinary_life(pairs, whole["_deg"], transfers, _holders(accounts, vertices), params)
     raw = (
-        accounts.join(per_account, on="account")
+        vertices.join(per_account, on="account")
         .join(measures, on="_v", how="left")
         .join(out_deg, on="_v", how="left")
         .join(in_deg, on="_v", how="left")
         .join(mutual, on="_v", how="left")
         .join(nb, on="_v", how="left")
+        .join(life, on="_v", how="left")
         .rename({"account": "account_id"})
     )
     return GRAPH.finish(raw.lazy()).collect()
@@ -444,3 +653,16 @@ def _reported(reports: pl.LazyFrame | pl.DataFrame | None, tf: TimeFrame) -> pl.
     """Accounts named as fraud_account by reports filed before T."""
     reps = reports_before(reports.lazy() if reports is not None else None, tf)
     return reps.select(c("fraud_account").cast(pl.String)).drop_nulls().unique().collect()["fraud_account"]
+
+
+def _holders(accounts: pl.LazyFrame | pl.DataFrame | None, vertices: pl.DataFrame) -> pl.DataFrame:
+    """``_v`` -> ``_holder``: each vertex's holder_id (null when the accounts table is absent or silent)."""
+    if accounts is None or "holder_id" not in accounts.lazy().collect_schema().names():
+        return vertices.select("_v", pl.lit(None, pl.String).alias("_holder"))
+    held = accounts.lazy().select(c("account_id").cast(pl.String).alias("account"), c("holder_id").cast(pl.String))
+    return (
+        vertices.lazy()
+        .join(held.unique("account", keep="first"), on="account", how="left")
+        .select("_v", c("holder_id").alias("_holder"))
+        .collect()
+    )

@@ -80,9 +80,10 @@ def mule_rows(
     graph = graph_features(
         txns,
         as_of=as_of,
-        params=GraphParams(history=params.history, round_unit=params.round_unit),
+        params=GraphParams(history=params.history, round_unit=params.round_unit, no_life_share=params.no_life_share),
         reports=reports,
         flagged=flagged,
+        accounts=accounts,
     )
     rows = graph.join(flows, on="account_id", how="left")
     rows = ACCOUNT.fill_missing(rows).join(clusters, on="account_id", how="left")

@@ -156,6 +156,8 @@ class MuleParams:
     strangers), within the history. ``folds``: ring-grouped folds of the cross-validation (no ring
     in two folds; accounts without a group spread over them by a hash seeded with ``fold_seed``).
     ``round_unit``: what counts as a round amount in the graph's amount features.
+    ``no_life_share``: a counterparty with less than this share of its transfers with hubs or its
+    holder's own accounts has no ordinary life (``features.graph.GraphParams``).
     """
 
     history: timedelta = timedelta(days=90)
@@ -163,8 +165,11 @@ class MuleParams:
     folds: int = 5
     fold_seed: int = 13
     round_unit: float = 100.0
+    no_life_share: float = 0.05
 
     def __post_init__(self) -> None:
+        if not 0 < self.no_life_share < 1:
+            raise ConfigError(f"no_life_share must be in (0, 1), got {self.no_life_share}")
         if not timedelta(0) < self.window <= self.history:
             raise ConfigError("need 0 < mule window <= mule history")
         if self.folds < 3:
@@ -234,6 +239,7 @@ def mule_params_from_dict(values: dict[str, float] | None) -> MuleParams:
         folds=int(values["folds"]),
         fold_seed=int(values["fold_seed"]),
         round_unit=float(values["round_unit"]),
+        no_life_share=float(values.get("no_life_share", MuleParams.no_life_share)),
     )
 
 

@@ -74,6 +74,13 @@ class DenseParams:
     star_min_transfers: int = 2
     """... each of them repeated at least this often: one payment each from several people to one account
     is how rent and shared bills look; a ring's star repeats as the money keeps coming."""
+    no_life_share: float = 0.05
+    """An account that is not a hub with less than this share of its transfers with hubs, in standing orders
+    or with its holder's own accounts has no ordinary life: it exists to move money ..."""
+    no_life_partners: int = 2
+    """... and an account with an ordinary life joins its block when it is linked to at least this many such
+    accounts (paying one friend who barely uses the account is ordinary; feeding two that do nothing else
+    is not)."""
     min_cluster_size: int = 3
     split_above: int = 40
     """Blocks larger than this are split into their Louvain communities (rings rarely exceed it)."""
@@ -81,6 +88,9 @@ class DenseParams:
     """Seed of that split."""
     flag_at: float = 0.5
     """Score at which a dense cluster is flagged."""
+    no_life_flag_at: float = 0.25
+    """Score at which a no-life block is flagged: lower, as its members' lack of any ordinary life is evidence
+    already, which the money of its links (the score) does not count."""
 
 
 @dataclass(frozen=True)
@@ -98,16 +108,9 @@ class DenseFinds:
 def surprising_links(con: duckdb.DuckDBPyConnection, transfers: Data, params: DenseParams) -> pl.DataFrame:
     """The span's surprising links (:func:`fraudkit.engine.sql.scan.surprising_links`), one row per pair,
     with the amount floor and hub degree the span resolved to."""
-    values = {
-        "hub": None if params.hub_degree is None else int(params.hub_degree),
-        "factor": float(params.hub_factor),
-        "q": float(params.hub_quantile),
-        "least": int(params.min_star),
+    values = _hub_values(params) | {
         "floor": None if params.min_link_amount is None else float(params.min_link_amount),
         "fq": float(params.link_quantile),
-        "so_n": int(params.standing_order_transfers),
-        "so_cv": float(params.standing_order_spread),
-        "so_days": int(params.standing_order_days),
         "so_gap": float(params.standing_order_gaps),
     }
     with registered(con, transfers, "dense_tx") as tx:
@@ -115,30 +118,44 @@ def surprising_links(con: duckdb.DuckDBPyConnection, transfers: Data, params: De
     return links.cast(LINK_SCHEMA)  # type: ignore[arg-type]
 
 
-def dense_blocks(links: pl.DataFrame, params: DenseParams, exclude: set[str] | None = None) -> pl.DataFrame:
-    """account -> cluster_id (smallest member) and shape ("core" or "star") of every block of ``links``;
-    accounts in ``exclude`` (found by another detector already) are left out. Deterministic."""
+def _hub_values(params: DenseParams) -> dict[str, object]:
+    """The bound values of hubs and standing orders, which both of the detector's queries read."""
+    return {
+        "hub": None if params.hub_degree is None else int(params.hub_degree),
+        "factor": float(params.hub_factor),
+        "q": float(params.hub_quantile),
+        "least": int(params.min_star),
+        "so_n": int(params.standing_order_transfers),
+        "so_cv": float(params.standing_order_spread),
+        "so_days": int(params.standing_order_days),
+    }
+
+
+def no_life_links(con: duckdb.DuckDBPyConnection, transfers: Data, params: DenseParams) -> pl.DataFrame:
+    """The span's links touching accounts with no ordinary life (:func:`fraudkit.engine.sql.scan.no_life_links`),
+    one row per pair (src, dst, amount, n_txns, first_ts, last_ts)."""
+    values = _hub_values(params) | {"life": float(params.no_life_share), "partners": int(params.no_life_partners)}
+    with registered(con, transfers, "dense_tx") as tx:
+        links = frame(con, sql.no_life_links(tx), values, table="transactions")
+    schema = {k: v for k, v in LINK_SCHEMA.items() if k not in ("floor", "hub_degree")}
+    return links.cast(schema)  # type: ignore[arg-type]
+
+
+def dense_blocks(
+    links: pl.DataFrame, params: DenseParams, exclude: set[str] | None = None, bare: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """account -> cluster_id (smallest member) and shape ("core", "star" or "no_life") of every block of
+    ``links`` and then of ``bare`` (:func:`no_life_links`: its connected parts); accounts in ``exclude``
+    (found by another detector already) are left out. Deterministic."""
     exclude = exclude or set()
-    graph = nx.Graph()
-    graph.add_edges_from(
-        (s, d) for s, d in links.select("src", "dst").iter_rows() if s not in exclude and d not in exclude
-    )
+    graph = _graph(links, exclude)
     rows: list[tuple[str, str, str]] = []
     taken: set[str] = set()
     if graph.number_of_nodes():
         core = nx.core_number(graph)
-        dense = graph.subgraph(n for n, c in core.items() if c >= 2)
-        parts: list[list[str]] = []
-        for component in nx.connected_components(dense):
-            if len(component) > params.split_above:  # too large to be one ring: its communities
-                found = nx.community.louvain_communities(dense.subgraph(component), seed=params.seed)
-                parts.extend(sorted(c) for c in found)
-            else:
-                parts.append(sorted(component))
-        for members in sorted(parts, key=lambda c: c[0]):
-            if len(members) >= params.min_cluster_size:
-                rows.extend((m, members[0], "core") for m in members)
-                taken.update(members)
+        for members in _split(graph.subgraph(n for n, c in core.items() if c >= 2), params):
+            rows.extend((m, members[0], "core") for m in members)
+            taken.update(members)
     kept = links.filter(
         ~pl.col("src").is_in(list(exclude))
         & ~pl.col("dst").is_in(list(exclude))
@@ -156,9 +173,40 @@ def dense_blocks(links: pl.DataFrame, params: DenseParams, exclude: set[str] | N
             if len(members) >= params.min_cluster_size:
                 rows.extend((m, members[0], "star") for m in members)
                 taken.update(members)
+    if bare is not None:
+        for members in _parts(bare, exclude | taken, params):
+            rows.extend((m, members[0], "no_life") for m in members)
     return pl.DataFrame(rows, schema={"account": pl.Utf8, "cluster_id": pl.Utf8, "shape": pl.Utf8}, orient="row").sort(
         "cluster_id", "account"
     )
+
+
+def _split(graph: nx.Graph, params: DenseParams) -> list[list[str]]:
+    """The connected parts of ``graph`` of at least ``min_cluster_size`` accounts, each sorted, in order of
+    their smallest member; a part larger than ``split_above`` is split into its Louvain communities
+    (too large to be one ring)."""
+    parts: list[list[str]] = []
+    for component in nx.connected_components(graph):
+        if len(component) > params.split_above:
+            found = nx.community.louvain_communities(graph.subgraph(component), seed=params.seed)
+            parts.extend(sorted(c) for c in found)
+        else:
+            parts.append(sorted(component))
+    return sorted((p for p in parts if len(p) >= params.min_cluster_size), key=lambda p: p[0])
+
+
+def _graph(links: pl.DataFrame, leave_out: set[str]) -> nx.Graph:
+    """The undirected graph of ``links`` without the accounts of ``leave_out``."""
+    graph = nx.Graph()
+    graph.add_edges_from(
+        (s, d) for s, d in links.select("src", "dst").iter_rows() if s not in leave_out and d not in leave_out
+    )
+    return graph
+
+
+def _parts(links: pl.DataFrame, leave_out: set[str], params: DenseParams) -> list[list[str]]:
+    """:func:`_split` of the graph of ``links`` without the accounts of ``leave_out``."""
+    return _split(_graph(links, leave_out), params)
 
 
 def score_blocks(blocks: pl.DataFrame, links: pl.DataFrame, floor: float | None, params: DenseParams) -> pl.DataFrame:
@@ -212,7 +260,10 @@ def score_blocks(blocks: pl.DataFrame, links: pl.DataFrame, floor: float | None,
             score_cohesion=(pl.col("link_flow") / pl.col("touching_flow").clip(lower_bound=1.0)).clip(0.0, 1.0),
         )
         .with_columns(score=(pl.col("score_density") * pl.col("score_cohesion")).sqrt())
-        .with_columns(flagged=pl.col("score") >= params.flag_at)
+        .with_columns(
+            flagged=pl.col("score")
+            >= pl.when(pl.col("shape") == "no_life").then(params.no_life_flag_at).otherwise(params.flag_at)
+        )
         .select(
             "cluster_id",
             "shape",
@@ -233,16 +284,19 @@ def find_dense(
 ) -> DenseFinds:
     """The dense detector's blocks over the span's ``transfers`` (as :func:`fraudkit.scan.flows.window_transactions`
     gives them), leaving out the accounts of ``exclude``."""
-    links = surprising_links(con, transfers, params)
-    floor = float(links["floor"][0]) if links.height else None
-    hub = int(links["hub_degree"][0]) if links.height else params.hub_degree
-    blocks = dense_blocks(links, params, exclude)
+    surprising = surprising_links(con, transfers, params)
+    floor = float(surprising["floor"][0]) if surprising.height else None
+    hub = int(surprising["hub_degree"][0]) if surprising.height else params.hub_degree
+    bare = no_life_links(con, transfers, params)
+    blocks = dense_blocks(surprising, params, exclude, bare=bare)
+    links = pl.concat([surprising.drop("floor", "hub_degree"), bare]).unique(["src", "dst"], keep="first")
+    links = links.sort("src", "dst")
     of = blocks.select("account", "cluster_id")
     inside = (
         links.join(of.rename({"account": "src"}), on="src")
         .join(of.rename({"account": "dst", "cluster_id": "dst_block"}), on="dst")
         .filter(pl.col("cluster_id") == pl.col("dst_block"))
-        .drop("dst_block", "floor", "hub_degree")
+        .drop("dst_block")
     )
     return DenseFinds(
         blocks=blocks, links=inside, scores=score_blocks(blocks, links, floor, params), hub_degree=hub, floor=floor

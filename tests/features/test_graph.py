@@ -147,3 +147,70 @@ def test_bad_settings_are_one_line_errors() -> None:
         GraphParams(relay_fee=1.5)
     with pytest.raises(ConfigError, match="history"):
         GraphParams(history=timedelta(0))
+
+
+# Ordinary life: p1..p6 each pay the shop S twice (S is the one hub); p4, p5, p6 pay each other round a
+# triangle (friends); p3 moves money to its own savings account p3s; n1 and n2 do nothing but pass p1's
+# money on to p2.
+LIFE = _tx(
+    [
+        *((p, "S", 100.0, day) for p in ("p1", "p2", "p3", "p4", "p5", "p6") for day in (30, 20)),
+        ("p4", "p5", 50.0, 25),
+        ("p5", "p6", 50.0, 24),
+        ("p6", "p4", 50.0, 23),
+        ("p3", "p3s", 300.0, 19),
+        ("p1", "n1", 500.0, 15),
+        ("n1", "n2", 490.0, 12),
+        ("n2", "p2", 480.0, 10),
+    ]
+)
+HOLDERS = pl.DataFrame(
+    {
+        "account_id": ["p1", "p2", "p3", "p3s", "p4", "p5", "p6", "n1", "n2", "S"],
+        "holder_id": ["H1", "H2", "H3", "H3", "H4", "H5", "H6", "H7", "H8", "H9"],
+    }
+)
+HUB_AT_TWICE_THE_MEDIAN = GraphParams(hub_quantile=0.5, hub_factor=2.0)  # degrees 1-3, S has 6
+
+
+@pytest.fixture(scope="module")
+def life() -> dict[str, dict[str, float]]:
+    frame = graph_features(LIFE, as_of=T, params=HUB_AT_TWICE_THE_MEDIAN, accounts=HOLDERS)
+    return {r["account_id"]: r for r in frame.iter_rows(named=True)}
+
+
+def test_ordinary_life_is_transfers_with_hubs(life: dict[str, dict[str, float]]) -> None:
+    assert life["p1"]["hub_transfer_share"] == pytest.approx(2 / 3)  # S twice, n1 once
+    assert life["n1"]["hub_transfer_share"] == 0.0 and life["p3s"]["hub_transfer_share"] == 0.0
+    assert life["p4"]["neighbour_min_hub_share"] == pytest.approx(0.5)  # p5, p6: two of four with S
+    assert life["p1"]["neighbour_min_hub_share"] == 0.0 and life["p1"]["neighbour_min_transfers"] == 2
+
+
+def test_money_with_accounts_that_have_no_life_shows_on_both_sides(life: dict[str, dict[str, float]]) -> None:
+    assert life["p1"]["no_life_partners"] == 1 and life["p2"]["no_life_partners"] == 1
+    assert life["p1"]["no_life_money_share"] == pytest.approx(500 / 700)
+    assert life["p1"]["no_life_stranger_money_share"] == pytest.approx(500 / 700)
+    assert life["n2"]["no_life_money_share"] == pytest.approx(490 / 970)  # n1 has none; p2 shops
+    assert life["p2"]["neighbour_max_no_life_money_share"] == pytest.approx(490 / 970), "one hop further"
+    assert life["p1"]["no_life_neighbour_max_strangers"] == 2  # n1's p1 and n2 know nobody it knows
+    assert life["p1"]["neighbour_max_no_life_partners"] == 1
+    for friend in ("p4", "p5", "p6"):
+        assert life[friend]["no_life_partners"] == 0 and life[friend]["no_life_money_share"] == 0.0
+
+
+def test_ones_own_savings_account_is_life_not_a_stranger(life: dict[str, dict[str, float]]) -> None:
+    p3 = life["p3"]
+    assert p3["same_holder_partners"] == 1 and p3["no_life_partners"] == 0 and p3["stranger_partners"] == 0
+    assert p3["neighbour_min_hub_share"] == -1.0, "no ordinary counterparty: S is a hub, p3s its own"
+    unheld = graph_features(LIFE, as_of=T, params=HUB_AT_TWICE_THE_MEDIAN)
+    p3_unheld = unheld.filter(pl.col("account_id") == "p3").row(0, named=True)
+    assert p3_unheld["same_holder_partners"] == 0 and p3_unheld["no_life_partners"] == 1, "without holders"
+
+
+def test_friends_know_each_other_strangers_do_not(life: dict[str, dict[str, float]]) -> None:
+    assert life["p4"]["stranger_partners"] == 0  # p5 and p6 pay each other too
+    assert life["p1"]["stranger_partners"] == 1 and life["n1"]["stranger_partners"] == 2
+    with pytest.raises(ConfigError, match="no_life_share"):
+        GraphParams(no_life_share=0.0)
+    with pytest.raises(ConfigError, match="hub_quantile"):
+        GraphParams(hub_quantile=1.5)

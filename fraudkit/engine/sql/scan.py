@@ -133,23 +133,13 @@ def fast_flow_edges(transfers: str, hot: str) -> str:
 # --- the dense detector (fraudkit.scan.dense) -------------------------------------------------
 
 
-def surprising_links(transfers: str) -> str:
-    """The links of ``transfers`` a ring makes and ordinary life rarely does, summed per (src, dst).
-
-    Kept: pairs between two accounts that are not hubs (at most ``$hub`` counterparty links, a two-way
-    contact counting twice; null: ``$factor`` x the ``$q`` quantile of every account's, at least
-    ``$least``: shops, employers and utilities are hubs), carrying at least ``$floor`` in all (null: the
-    ``$fq`` quantile of the money of pairs between non-hubs), not a standing order (``$so_n`` or more
-    transfers whose amounts vary by less than ``$so_cv``, that fall within ``$so_days`` days of the same
-    day of the month, or whose gaps vary by less than ``$so_gap``: pay, rent, bills), and whose two
-    accounts share no counterparty over the everyday pairs (those under the floor: family and friends
-    know the same people through small payments; a ring's recruits know each other only through the
-    ring's own links). Gaps are measured
-    only on the few pairs that could be kept. Columns: src, dst, amount, n_txns, first_ts, last_ts, the
-    floor and hub degree used; ordered by src, dst."""
-    tx = quote_ident(transfers)
+def _pairs_and_hubs(tx: str) -> str:
+    """The CTEs both dense queries start from: ``every_pair`` (src, dst, amount, n_txns, amount spread,
+    day-of-month spread, first and last ts), ``deg``, ``hub`` (the hub degree: ``$hub``, or ``$factor`` x
+    the ``$q`` quantile of every account's, at least ``$least``), ``plain`` (accounts that are not hubs)
+    and ``pairs`` (every pair between two of them). ``tx`` is quoted already."""
     return f"""
-        WITH every_pair AS (
+        every_pair AS (
             SELECT src, dst, {exact_sum("amount")} AS amount, count(*) AS n_txns,
                    stddev_pop(amount) / nullif(avg(amount), 0) AS spread,
                    max(dayofmonth(ts)) - min(dayofmonth(ts)) AS day_spread, min(ts) AS first_ts, max(ts) AS last_ts
@@ -168,7 +158,26 @@ def surprising_links(transfers: str) -> str:
         pairs AS (
             SELECT * FROM every_pair
             WHERE src IN (SELECT account FROM plain) AND dst IN (SELECT account FROM plain)
-        ),
+        )"""
+
+
+def surprising_links(transfers: str) -> str:
+    """The links of ``transfers`` a ring makes and ordinary life rarely does, summed per (src, dst).
+
+    Kept: pairs between two accounts that are not hubs (at most ``$hub`` counterparty links, a two-way
+    contact counting twice; null: ``$factor`` x the ``$q`` quantile of every account's, at least
+    ``$least``: shops, employers and utilities are hubs), carrying at least ``$floor`` in all (null: the
+    ``$fq`` quantile of the money of pairs between non-hubs), not a standing order (``$so_n`` or more
+    transfers whose amounts vary by less than ``$so_cv``, that fall within ``$so_days`` days of the same
+    day of the month, or whose gaps vary by less than ``$so_gap``: pay, rent, bills), and whose two
+    accounts share no counterparty over the everyday pairs (those under the floor: family and friends
+    know the same people through small payments; a ring's recruits know each other only through the
+    ring's own links). Gaps are measured
+    only on the few pairs that could be kept. Columns: src, dst, amount, n_txns, first_ts, last_ts, the
+    floor and hub degree used; ordered by src, dst."""
+    tx = quote_ident(transfers)
+    return f"""
+        WITH {_pairs_and_hubs(tx)},
         floor AS (SELECT coalesce($floor, quantile_cont(amount, $fq)) AS amount FROM pairs),
         candidates AS (SELECT p.* FROM pairs p, floor f WHERE p.amount >= f.amount),
         regular AS (  -- gaps of the candidates that repeat often enough to be standing orders
@@ -197,6 +206,71 @@ def surprising_links(transfers: str) -> str:
         LEFT JOIN shared s ON s.src = k.src AND s.dst = k.dst
         WHERE s.src IS NULL
         ORDER BY k.src, k.dst
+        """
+
+
+def no_life_links(transfers: str) -> str:
+    """The links of ``transfers`` that touch an account with no ordinary life, summed per (src, dst).
+
+    An account has no ordinary life when it is not a hub (as in :func:`surprising_links`) and less than
+    ``$life`` of its transfers are with hubs (shops, employers, utilities), standing orders (as there) or
+    with its holder's own accounts (``accounts.holder_id``): an account that exists to move money. Kept:
+    pairs between non-hubs, not a standing order, not one holder's, touching such an account, where the
+    other side has no ordinary life either or is linked so to at least ``$partners`` such accounts (a
+    person paying one lonely friend is ordinary; paying into two accounts that do nothing else is not).
+    Columns: src, dst, amount, n_txns, first_ts, last_ts; ordered by src, dst."""
+    tx = quote_ident(transfers)
+    return f"""
+        WITH {_pairs_and_hubs(tx)},
+        standing AS (
+            SELECT src, dst FROM every_pair
+            WHERE n_txns >= $so_n AND (coalesce(spread, 0) < $so_cv OR day_spread <= $so_days)
+        ),
+        holder AS (SELECT account_id AS account, holder_id FROM accounts WHERE holder_id IS NOT NULL),
+        sides AS (
+            SELECT src AS account, dst AS other, src, dst, n_txns FROM every_pair
+            UNION ALL SELECT dst, src, src, dst, n_txns FROM every_pair
+        ),
+        lives AS (
+            SELECT s.account,
+                   sum(s.n_txns) AS n,
+                   coalesce(sum(s.n_txns) FILTER (
+                       WHERE o.account IS NULL OR st.src IS NOT NULL OR ha.holder_id = hb.holder_id
+                   ), 0) AS life_n
+            FROM sides s
+            LEFT JOIN plain o ON o.account = s.other
+            LEFT JOIN standing st ON st.src = s.src AND st.dst = s.dst
+            LEFT JOIN holder ha ON ha.account = s.account
+            LEFT JOIN holder hb ON hb.account = s.other
+            WHERE s.account IN (SELECT account FROM plain)
+            GROUP BY s.account
+        ),
+        no_life AS (SELECT account FROM lives WHERE life_n < $life * n),
+        links AS (
+            SELECT p.src, p.dst, p.amount, p.n_txns, p.first_ts, p.last_ts,
+                   p.src IN (SELECT account FROM no_life) AS src_bare,
+                   p.dst IN (SELECT account FROM no_life) AS dst_bare
+            FROM pairs p
+            LEFT JOIN standing st ON st.src = p.src AND st.dst = p.dst
+            LEFT JOIN holder ha ON ha.account = p.src
+            LEFT JOIN holder hb ON hb.account = p.dst
+            WHERE st.src IS NULL AND NOT coalesce(ha.holder_id = hb.holder_id, false)
+        ),
+        touching AS (SELECT * FROM links WHERE src_bare OR dst_bare),
+        partner AS (
+            SELECT account, count(DISTINCT bare) AS n
+            FROM (
+                SELECT src AS account, dst AS bare FROM touching WHERE dst_bare AND NOT src_bare
+                UNION ALL SELECT dst, src FROM touching WHERE src_bare AND NOT dst_bare
+            )
+            GROUP BY account
+        )
+        SELECT t.src, t.dst, t.amount, t.n_txns, t.first_ts, t.last_ts
+        FROM touching t
+        LEFT JOIN partner ps ON ps.account = t.src
+        LEFT JOIN partner pd ON pd.account = t.dst
+        WHERE (t.src_bare AND t.dst_bare) OR coalesce(ps.n, 0) >= $partners OR coalesce(pd.n, 0) >= $partners
+        ORDER BY t.src, t.dst
         """
 
 
