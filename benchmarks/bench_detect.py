@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from fraudkit import synth  # noqa: E402
 from fraudkit.model.external import flagged_quality, read_labels, truth_labels  # noqa: E402
+from fraudkit.scan.scan import ScanResult  # noqa: E402
 from fraudkit.schema import TABLES  # noqa: E402
 from fraudkit.store import connect  # noqa: E402
 
@@ -139,8 +140,7 @@ def detector_quality(
             result = run_scan(con, as_of=as_of, window=window, detectors=("fast",))
         else:
             result = run_scan(con, as_of=as_of, window=timedelta(days=7), detectors=(detector,), span=window)
-    flagged = result.members.join(result.flagged.select("cluster_id"), on="cluster_id")["account"]
-    return {"quality": flagged_quality(flagged, labels, accounts=accounts), "flagged_clusters": result.flagged.height}
+    return _quality(result, labels, accounts)
 
 
 def both_quality(
@@ -152,9 +152,13 @@ def both_quality(
 
     with connect(db, read_only=True) as con:
         result = run_scan(con, as_of=as_of, window=windows[0], span=windows[1])
-    labels = active_labels(db, as_of, result.truth_window, labels)
-    flagged = result.members.join(result.flagged.select("cluster_id"), on="cluster_id")["account"]
-    return {"quality": flagged_quality(flagged, labels, accounts=accounts), "flagged_clusters": result.flagged.height}
+    return _quality(result, active_labels(db, as_of, result.truth_window, labels), accounts)
+
+
+def _quality(result: ScanResult, labels: pl.DataFrame, accounts: int) -> dict:
+    """The flagged members of ``result`` against ``labels``, and how many clusters were flagged."""
+    quality = flagged_quality(result.flagged_accounts, labels, accounts=accounts)
+    return {"quality": quality, "flagged_clusters": result.flagged.height}
 
 
 def baseline_features(db: Path, as_of: datetime, history: timedelta) -> pl.DataFrame:

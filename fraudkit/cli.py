@@ -527,10 +527,20 @@ def synth(
         ),
     ] = None,
     days: Annotated[
-        int | None, typer.Option("--days", min=2, max=MAX_DAYS, help="Days of activity \\[default: 30].")
+        int | None,
+        typer.Option(
+            "--days", min=2, max=MAX_DAYS, help="Days of activity \\[default: the preset's: 30, transfers 120]."
+        ),
     ] = None,
     seed: SeedOption = None,
-    preset: Annotated[SynthPreset, typer.Option("--preset", help="Typology mix and parameters.")] = "default",
+    preset: Annotated[
+        SynthPreset,
+        typer.Option(
+            "--preset",
+            help="Typology mix and parameters: default and alt are telecom fraud (calls, fast water houses); "
+            "transfers: bank transfers only, daily timestamps, laundering over weeks (docs/synth-transfers.md).",
+        ),
+    ] = "default",
     config: ConfigOption = None,
     fmt: Annotated[SynthFormat, typer.Option("--format", help="File format of the tables.")] = "parquet",
 ) -> None:

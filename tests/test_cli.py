@@ -65,7 +65,7 @@ def test_as_of_help_shows_its_default_on_every_command() -> None:
     ("command", "shown"),
     [
         ("synth", "Number of subscribers [default: 20000]."),
-        ("synth", "Days of activity [default: 30]."),
+        ("synth", "Days of activity [default: the preset's: 30, transfers 120]."),
         ("ingest", "utf-8, utf-8-sig, gbk or gb18030 [default: detect]."),
     ],
 )

@@ -51,11 +51,9 @@ def empty_transfers() -> pl.DataFrame:
 
 def flows_schema(params: ScanParams) -> dict[str, pl.DataType]:
     """The columns and types of :func:`fraudkit.scan.flows.account_flows`, read off the query itself."""
-    from fraudkit.scan.flows import account_flows
+    from fraudkit.scan.flows import no_flows
 
-    with duckdb.connect() as con:
-        empty = account_flows(con, empty_transfers(), params.flow, cash_out_channels=params.signals.cash_out_channels)
-    return dict(empty.schema)
+    return dict(no_flows(params.flow, cash_out_channels=params.signals.cash_out_channels).schema)
 
 
 def shard_schema(params: ScanParams) -> dict[str, pl.DataType]:

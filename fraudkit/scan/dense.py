@@ -19,10 +19,15 @@ ordinary economy in a different way:
    account that only sends (or only receives) surprising links, to at least ``min_star`` others: fan-out
    and fan-in, where there is no middle for money to pass through. Each block of at least
    ``min_cluster_size`` accounts is a cluster (``detector`` "dense").
-3. **Score.** ``score = sqrt(density x cohesion)``: density is the block's internal money per member against
-   the amount floor (``d / (d + floor)``), cohesion the share of its members' surprising money that stays
-   inside the block. Flagged at ``flag_at``. Evidence (victims, money in and out, roles, typology) is the
-   water houses', over the span.
+3. **No-life blocks (DuckDB, then NetworkX).** An account with no ordinary life (not a hub, under
+   ``no_life_share`` of its transfers with hubs, in standing orders or with its holder's own accounts)
+   exists to move money; the links touching such accounts, where the other side has no life either or
+   feeds at least ``no_life_partners`` of them, make connected parts: rings whose links carry sums under
+   the floor, gather-scatter centres, chains. Shape "no_life".
+4. **Score.** ``score = sqrt(density x cohesion)``: density is the block's internal money per member against
+   the amount floor (``d / (d + floor)``), cohesion the share of its members' surprising and no-life money
+   that stays inside the block. Flagged at ``flag_at`` (a no-life block at ``no_life_flag_at``). Evidence
+   (victims, money in and out, roles, typology) is the water houses', over the span.
 """
 
 from __future__ import annotations

@@ -179,6 +179,12 @@ def account_flows(
         return frame(con, sql.account_flows(tx), {"hours": hours, "cash": cash}, table="transactions")
 
 
+def no_flows(params: FlowParams, *, cash_out_channels: tuple[str, ...] = CASH_OUT_CHANNELS) -> pl.DataFrame:
+    """:func:`account_flows` of no transfers: its columns and types, read off the query itself."""
+    with duckdb.connect() as scratch:
+        return account_flows(scratch, pl.DataFrame(schema=WINDOW_COLUMNS), params, cash_out_channels=cash_out_channels)
+
+
 def fast_flow_edges(
     con: duckdb.DuckDBPyConnection, transfers: Data, hot_accounts: pl.DataFrame, params: FlowParams
 ) -> pl.DataFrame:

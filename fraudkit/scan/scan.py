@@ -25,12 +25,12 @@ from fraudkit.scan.evidence import (
     score_clusters,
 )
 from fraudkit.scan.flows import (
-    WINDOW_COLUMNS,
     DataProfile,
     FlowParams,
     account_flows,
     fast_flow_edges,
     hot_accounts,
+    no_flows,
     profile_window,
     resolve_flow_params,
     significant_edges,
@@ -116,6 +116,11 @@ class ScanResult:
     @property
     def flagged(self) -> pl.DataFrame:
         return self.clusters.filter(pl.col("flagged"))
+
+    @property
+    def flagged_accounts(self) -> pl.Series:
+        """The member accounts of the flagged clusters (``account``)."""
+        return self.members.join(self.flagged.select("cluster_id"), on="cluster_id")["account"]
 
 
 def run_id_for(as_of: datetime, window: timedelta, span: timedelta | None = None) -> str:
@@ -205,7 +210,7 @@ def run_scan(
             if fast
             else pl.DataFrame(schema={"account": pl.Utf8, "cluster_id": pl.Utf8})
         )
-        members = member_evidence(con, transfers, clusters, flows if fast else _no_flows())
+        members = member_evidence(con, transfers, clusters, flows if fast else no_flows(FlowParams().concrete()))
         found = cluster_evidence(con, transfers, members, as_of, flows=flows if fast else None, signals=params.signals)
         evidence = score_clusters(found, params.score, absent).with_columns(detector=pl.lit("fast"))
         flow_edges = cluster_flow_edges(con, transfers, members)
@@ -253,11 +258,6 @@ EDGE_SCHEMA = {
     "first_ts": pl.Datetime("us"),
     "last_ts": pl.Datetime("us"),
 }
-
-
-def _no_flows() -> pl.DataFrame:
-    with duckdb.connect() as scratch:
-        return account_flows(scratch, pl.DataFrame(schema=WINDOW_COLUMNS), FlowParams().concrete())
 
 
 @dataclass(frozen=True)

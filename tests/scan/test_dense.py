@@ -104,7 +104,7 @@ def slow(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _flagged_accounts(result) -> set[str]:
-    return set(result.members.join(result.flagged.select("cluster_id"), on="cluster_id")["account"].to_list())
+    return set(result.flagged_accounts.to_list())
 
 
 def test_slow_rings_on_daily_data_are_found_by_their_shape(slow) -> None:

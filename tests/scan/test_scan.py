@@ -59,7 +59,7 @@ def test_scan_finds_the_active_rings_with_high_precision(scanned) -> None:
 
 def test_legitimate_hubs_are_not_flagged(scanned) -> None:
     world, _, result = scanned
-    flagged = set(result.members.join(result.flagged.select("cluster_id"), on="cluster_id")["account"].to_list())
+    flagged = set(result.flagged_accounts.to_list())
     hubs = world.truth["lookalikes"].filter(pl.col("lookalike").is_in(["payroll", "utility", "fast_forwarder"]))
     assert not flagged & set(hubs["entity_id"].to_list())
 

@@ -41,9 +41,3 @@ def first_transfer_to(pairs: str) -> str:
 
 ACTIVE_CALLERS = "SELECT DISTINCT caller AS key FROM calls WHERE start_time >= $s AND start_time < $e"
 """Phones that made a call in [``$s``, ``$e``), as ``key``."""
-
-ACTIVE_ACCOUNTS = (
-    "SELECT src_account AS key FROM transactions WHERE ts >= $s AND ts < $e "
-    "UNION SELECT dst_account FROM transactions WHERE ts >= $s AND ts < $e"
-)
-"""Accounts that sent or received a transfer in [``$s``, ``$e``), as ``key``."""
