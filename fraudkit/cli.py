@@ -1743,3 +1743,7 @@ def main() -> None:
 from fraudkit.cli_daily import daily  # noqa: E402
 
 app.command()(daily)
+
+from fraudkit.cli_index import index  # noqa: E402
+
+app.command()(index)

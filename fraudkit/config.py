@@ -135,6 +135,7 @@ _split, _lgbm, _train, _mule = (
     _d("model.params", "TrainParams"),
     _d("model.params", "MuleParams"),
 )
+_index = _d("index.scoring", "IndexParams")
 _watch, _ingest, _tiers = (
     _d("live.config", "WatchConfig"),
     _d("ingest.validate", "IngestSettings"),
@@ -164,6 +165,7 @@ SECTIONS: dict[str, str] = {
     "watch.capacity": "The live call queue: how many calls the team makes and when.",
     "watch.escalation": "When a payment after an alert makes it urgent.",
     "daily": "The daily batch (`fraudkit daily`); it scans and warns with [scan] and [warn].",
+    "index": "The monthly regional fraud-risk index: normalisation, weights, colours and the spike rule.",
 }
 
 KEYS: tuple[Key, ...] = (
@@ -828,6 +830,81 @@ KEYS: tuple[Key, ...] = (
     # [daily]
     _k("daily", "out", "path", Path("runs"), "Where each day's folder goes (<out>/<as-of date>/)."),
     _k("daily", "format", "text", "xlsx", "Call-back list format.", choices=("xlsx", "csv", "parquet")),
+    # [index]
+    _k(
+        "index",
+        "method",
+        "text",
+        _index("method"),
+        "How each indicator is normalised across regions: winsorised z-scores, or min-max.",
+        choices=("zscore", "minmax"),
+    ),
+    _k(
+        "index",
+        "winsor",
+        "number",
+        _index("winsor"),
+        "Quantile each indicator is clipped at (both tails).",
+        low=0,
+        high=0.49,
+    ),
+    _k(
+        "index",
+        "heading_weights",
+        "numbers",
+        _index("heading_weights"),
+        "Weights of cases, interception and supply side in the index.",
+        length=3,
+        low=0,
+    ),
+    _k(
+        "index",
+        "cases_weights",
+        "numbers",
+        _index("cases_weights"),
+        "Weights of reports, loss per resident, loss per GDP and repeat victims (docs/index.md).",
+        length=4,
+        low=0,
+    ),
+    _k(
+        "index",
+        "interception_weights",
+        "numbers",
+        _index("interception_weights"),
+        "Weights of warned before paying, lead time, loss stopped and call-backs reached.",
+        length=4,
+        low=0,
+    ),
+    _k(
+        "index",
+        "supply_weights",
+        "numbers",
+        _index("supply_weights"),
+        "Weights of mule accounts, fraud numbers and water houses.",
+        length=3,
+        low=0,
+    ),
+    _k("index", "red_below", "number", _index("red_below"), "An index under this is red.", low=0, high=100),
+    _k("index", "yellow_below", "number", _index("yellow_below"), "An index under this is yellow.", low=0, high=100),
+    _k("index", "red_drop", "number", _index("red_drop"), "A fall of this many points since last month is red.", low=0),
+    _k("index", "yellow_drop", "number", _index("yellow_drop"), "A fall of this many points is yellow.", low=0),
+    _k(
+        "index",
+        "spike_ratio",
+        "number",
+        _index("spike_ratio"),
+        "Reports reaching this many times a region's mean of the previous months is a spike (red).",
+        low=1,
+    ),
+    _k("index", "spike_months", "int", _index("spike_months"), "Months the spike rule compares with.", low=1),
+    _k(
+        "index",
+        "spike_min_excess",
+        "int",
+        _index("spike_min_excess"),
+        "Fewest reports above that mean for a spike.",
+        low=0,
+    ),
 )
 
 BY_NAME: dict[str, Key] = {key.dotted: key for key in KEYS}
@@ -1198,6 +1275,12 @@ def train_params(cfg: Config) -> Any:
         capacity=cfg.get("warn.capacity"),
         mule=_build(cfg, "mule", MuleParams),
     )
+
+
+def index_params(cfg: Config) -> Any:
+    from fraudkit.index.scoring import IndexParams
+
+    return _build(cfg, "index", IndexParams)
 
 
 def scan_params(cfg: Config) -> Any:

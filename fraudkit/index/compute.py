@@ -1,0 +1,191 @@
+"""One month's index at one level, from the store: indicators, scores, colours, change, trend.
+
+A month already published is read back as it was published (the same figures, whatever arrived since);
+a new month is computed, and published when asked, so that next month's change is measured against it.
+The water houses of the month come from a scan over the whole month as of its end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from fraudkit.engine.sql import index as sql
+from fraudkit.errors import ConfigError
+from fraudkit.index import runs
+from fraudkit.index.indicators import INDICATORS, MonthData, indicator_values, month_data, region_map
+from fraudkit.index.result import IndexResult, Level, table_schema
+from fraudkit.index.scoring import IndexParams, scored, spikes, tiers
+from fraudkit.store import frame, table_exists
+
+c = pl.col
+TREND_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Month:
+    """A calendar month: ``label`` "YYYY-MM", [``start``, ``end``)."""
+
+    label: str
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        try:
+            start = datetime.strptime(text.strip(), "%Y-%m")
+        except ValueError:
+            raise ConfigError(f"month {text!r} is not YYYY-MM", hint="e.g. --month 2026-10") from None
+        return cls(start.strftime("%Y-%m"), start, _add_months(start, 1))
+
+    def shifted(self, months: int) -> Month:
+        start = _add_months(self.start, months)
+        return Month(start.strftime("%Y-%m"), start, _add_months(start, 1))
+
+
+def _add_months(day: datetime, months: int) -> datetime:
+    index = day.year * 12 + day.month - 1 + months
+    return datetime(index // 12, index % 12 + 1, 1)
+
+
+def load_regions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The regions reference table, or a one-line error saying how to load it."""
+    if not table_exists(con, "regions") or not con.sql(sql.REGION_COUNT).fetchall()[0][0]:
+        raise ConfigError(
+            "the store has no regions",
+            hint="load the reference table: fraudkit ingest regions.csv --kind regions (fraudkit synth writes one)",
+        )
+    return frame(con, sql.REGIONS, table="regions")
+
+
+def flagged_members(con: duckdb.DuckDBPyConnection, month: Month) -> pl.DataFrame:
+    """Members (account, cluster_id) of the water houses a scan over the month, as of its end, flags."""
+    from fraudkit.scan.scan import run_scan
+
+    result = run_scan(con, as_of=month.end, window=month.end - month.start)
+    return result.members.join(result.flagged.select("cluster_id"), on="cluster_id").select("account", "cluster_id")
+
+
+def compute_index(
+    con: duckdb.DuckDBPyConnection,
+    month: Month,
+    level: Level,
+    params: IndexParams,
+    *,
+    members: pl.DataFrame | None = None,
+) -> IndexResult:
+    """``month``'s index at ``level``: published figures when the month was published, computed otherwise.
+
+    ``members`` (account, cluster_id): the flagged water houses' members, when the caller scanned already
+    (one scan serves both levels)."""
+    regions = load_regions(con)
+    earlier = runs.published_trend(con, level, month.shifted(-(TREND_MONTHS - 1)).label, month.label)
+    stored = runs.published(con, month.label, level)
+    if stored is not None:
+        table, notes = stored
+        notes = [*notes, f"{month.label} as published ({runs.run_id(month.label, level)})"]
+    else:
+        table, notes = _computed(con, month, level, params, regions, members)
+    trend = pl.concat([earlier, table.select("region", pl.lit(month.label).alias("month"), "index", "tier")])
+    return IndexResult(
+        month=month.label,
+        level=level,
+        table=table,
+        trend=trend.sort("region", "month"),
+        indicators=INDICATORS,
+        notes=notes,
+        run_id=runs.run_id(month.label, level),
+    )
+
+
+def _computed(
+    con: duckdb.DuckDBPyConnection,
+    month: Month,
+    level: Level,
+    params: IndexParams,
+    regions: pl.DataFrame,
+    members: pl.DataFrame | None,
+) -> tuple[pl.DataFrame, list[str]]:
+    members = flagged_members(con, month) if members is None else members
+    data = month_data(con, month.start, month.end, members)
+    values = indicator_values(data, regions, level)
+    notes = _notes(values, data, regions, level)
+    frame_ = scored(values, params)
+    previous = runs.published(con, month.shifted(-1).label, level)
+    if previous is not None:
+        frame_ = frame_.join(previous[0].select("region", c("index").alias("_previous")), on="region", how="left")
+        frame_ = frame_.with_columns((c("index") - c("_previous")).alias("change")).drop("_previous")
+    else:
+        frame_ = frame_.with_columns(pl.lit(None, pl.Float64).alias("change"))
+    history = _case_history(con, month, regions, level, params)
+    frame_ = frame_.join(spikes(history, month.label, params), on="region", how="left")
+    frame_ = tiers(frame_, params)
+    names = {r["code"]: r["name"] for r in regions.select("code", "name").iter_rows(named=True)}
+    ranked = frame_.sort(["index", "region"], descending=[True, False]).with_columns(
+        pl.int_range(1, frame_.height + 1, dtype=pl.Int32).alias("rank"),
+        pl.lit(level).alias("level"),
+        c("parent").replace_strict(names, default=None, return_dtype=pl.Utf8).alias("parent_name"),
+    )
+    schema = table_schema(INDICATORS)
+    return ranked.select(c(name).cast(dtype) for name, dtype in schema.items()), notes
+
+
+def _case_history(
+    con: duckdb.DuckDBPyConnection, month: Month, regions: pl.DataFrame, level: Level, params: IndexParams
+) -> pl.DataFrame:
+    """Reports per region of ``level`` and month, for the month and the ``spike_months`` before it."""
+    since = month.shifted(-params.spike_months)
+    raw = frame(con, sql.MONTHLY_CASES, {"since": since.start, "end": month.end}, table="reports")
+    mapped = raw.rename({"region": "code"}).join(region_map(regions, level), on="code", how="inner")
+    observed = mapped.group_by("region", "month").agg(c("cases").sum())
+    months = _months_with_data(con, since, month)
+    places = regions.filter(c("level") == level).select(c("code").alias("region"))
+    grid = places.join(pl.DataFrame({"month": months}, schema={"month": pl.Utf8}), how="cross")
+    return grid.join(observed, on=["region", "month"], how="left").with_columns(c("cases").fill_null(0))
+
+
+def _months_with_data(con: duckdb.DuckDBPyConnection, since: Month, month: Month) -> list[str]:
+    """The months in [since, month] in which the store holds any transfer or call: a month before the data
+    began is no history of zero cases."""
+    found: list[str] = []
+    step = since
+    while step.start <= month.start:
+        rows = con.sql(sql.MONTH_HAS_DATA, params={"s": step.start, "e": step.end}).fetchall()
+        if rows[0][0]:
+            found.append(step.label)
+        step = step.shifted(1)
+    return found
+
+
+def _notes(values: pl.DataFrame, data: MonthData, regions: pl.DataFrame, level: Level) -> list[str]:
+    """What a reader should know about the month's figures."""
+    notes: list[str] = []
+    for ind in INDICATORS:
+        if values[ind.name].null_count() == values.height:
+            notes.append(f"{ind.title}: no region has a value this month (counted as average everywhere)")
+    missing = values.filter(c("population").fill_null(0) <= 0)["region"].to_list()
+    if missing:
+        notes.append(f"{len(missing)} {level} regions have no resident population in the regions table")
+    known = set(regions["code"].to_list())
+    outside = data.reports.filter(~c("region").is_in(list(known)) | c("region").is_null()).height
+    if outside:
+        notes.append(f"{outside} reports of the month belong to no region of the table (away or unknown)")
+    return notes
+
+
+def months_of(con: duckdb.DuckDBPyConnection) -> tuple[datetime, datetime]:
+    """The first and last record's times (transfers and calls), for a sensible default month."""
+    rows = con.sql(sql.RECORD_SPAN).fetchall()
+    first, last = rows[0]
+    if first is None or last is None:
+        raise ConfigError("the store has no transfers or calls", hint="ingest some first")
+    return first, last
+
+
+def last_full_month(con: duckdb.DuckDBPyConnection) -> Month:
+    """The latest calendar month the store's records reach into (the default of ``fraudkit index``)."""
+    _, last = months_of(con)
+    return Month.parse(f"{last:%Y-%m}")
