@@ -862,8 +862,8 @@ KEYS: tuple[Key, ...] = (
         "cases_weights",
         "numbers",
         _index("cases_weights"),
-        "Weights of reports, loss per resident, loss per GDP and repeat victims (docs/index.md).",
-        length=4,
+        "Weights of reports, loss per resident, loss per GDP, money paid into water houses and repeat victims.",
+        length=5,
         low=0,
     ),
     _k(

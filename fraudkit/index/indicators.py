@@ -17,7 +17,7 @@ import polars as pl
 
 from fraudkit.engine.sql import index as sql
 from fraudkit.index.result import Indicator, Level
-from fraudkit.store import frame
+from fraudkit.store import frame, registered
 
 c = pl.col
 
@@ -44,6 +44,15 @@ INDICATORS: tuple[Indicator, ...] = (
         "Reported loss per million yuan of GDP",
         "money the month's reports say was lost, per million yuan of the region's GDP",
         "yuan / million yuan GDP",
+        "riskier",
+    ),
+    Indicator(
+        "paid_to_water_houses_per_resident",
+        "cases",
+        "Money paid into water houses per resident",
+        "money the region's accounts paid in the month into accounts of water houses the month's scan flagged "
+        "(from outside them), per resident (yuan): the loss at risk, reported or not",
+        "yuan / resident",
         "riskier",
     ),
     Indicator(
@@ -132,6 +141,7 @@ class MonthData:
     accounts: pl.DataFrame  # account_id, region
     subscribers: pl.DataFrame  # phone, region
     mule_accounts: pl.DataFrame  # account_id, cluster_id, region
+    paid_in: pl.DataFrame  # account_id, region, paid: money paid into the flagged water houses from outside
 
 
 def month_data(
@@ -145,6 +155,8 @@ def month_data(
     warned = frame(con, sql.WARNINGS_BEFORE, bounds, table="outcomes")
     reports = reports.join(paid, on="report_id", how="left").join(warned, on="report_id", how="left")
     accounts = frame(con, sql.ACCOUNT_REGIONS, {"end": end}, table="accounts")
+    with registered(con, flagged_members.select("account", "cluster_id"), "index_members") as view:
+        paid_in = frame(con, sql.paid_to_water_houses(view), bounds, table="transactions")
     mules = flagged_members.select(c("account").alias("account_id"), "cluster_id").join(
         accounts, on="account_id", how="left"
     )
@@ -155,6 +167,7 @@ def month_data(
         accounts=accounts,
         subscribers=frame(con, sql.SUBSCRIBER_REGIONS, {"end": end}, table="subscribers"),
         mule_accounts=mules,
+        paid_in=paid_in,
     )
 
 
@@ -223,10 +236,22 @@ def indicator_values(data: MonthData, regions: pl.DataFrame, level: Level) -> pl
         .agg(c("account_id").n_unique().alias("_mules"), c("cluster_id").n_unique().alias("_houses"))
     )
     numbers = at(data.fraud_numbers).group_by("region").agg(pl.len().alias("_numbers"))
+    paid_in = at(data.paid_in).group_by("region").agg(c("paid").sum().alias("_paid_in"))
     joined = places
-    for part in (cases, repeat, interception, stopped, sizes, mules, numbers):
+    for part in (cases, repeat, interception, stopped, sizes, mules, numbers, paid_in):
         joined = joined.join(part, on="region", how="left")
-    counts = ("_reports", "_loss", "_repeat", "_stopped", "_mules", "_houses", "_numbers", "_accounts", "_sims")
+    counts = (
+        "_reports",
+        "_loss",
+        "_repeat",
+        "_stopped",
+        "_mules",
+        "_houses",
+        "_numbers",
+        "_accounts",
+        "_sims",
+        "_paid_in",
+    )
     joined = joined.with_columns(c(name).fill_null(0) for name in counts)
     population = c("population").cast(pl.Float64)
     stopped_loss = c("_stopped") * c("_median_loss").fill_null(province_median)
@@ -234,6 +259,7 @@ def indicator_values(data: MonthData, regions: pl.DataFrame, level: Level) -> pl
         _per(c("_reports"), population, 10_000).alias("reports_per_10k"),
         _per(c("_loss"), population, 1).alias("loss_per_resident"),
         _per(c("_loss"), c("gdp").cast(pl.Float64), 1e6).alias("loss_per_million_gdp"),
+        _per(c("_paid_in"), population, 1).alias("paid_to_water_houses_per_resident"),
         _per(c("_repeat"), population, 100_000).alias("repeat_victims_per_100k"),
         pl.when(c("_callbacks").fill_null(0) > 0)
         .then(_per(stopped_loss, stopped_loss + c("_loss"), 1))

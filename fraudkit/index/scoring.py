@@ -34,9 +34,11 @@ class IndexParams:
     method: Method = "zscore"
     winsor: float = 0.05
     """Quantile at which each indicator is winsorised (both tails) before it is normalised."""
-    heading_weights: tuple[float, float, float] = (0.5, 0.25, 0.25)
+    heading_weights: tuple[float, float, float] = (0.6, 0.2, 0.2)
     """Weights of cases, interception and supply side in the index."""
-    cases_weights: tuple[float, ...] = field(default_factory=lambda: _default_weights("cases"))
+    cases_weights: tuple[float, ...] = (1.0, 1.0, 0.0, 3.0, 1.0)
+    """Reports, reported loss per resident, per GDP (shown, not weighed), money paid into water houses, repeat
+    victims."""
     interception_weights: tuple[float, ...] = field(default_factory=lambda: _default_weights("interception"))
     supply_weights: tuple[float, ...] = field(default_factory=lambda: _default_weights("supply"))
     red_below: float = 40.0

@@ -35,7 +35,7 @@ def test_the_month_ranked_coloured_and_written(tmp_path: Path) -> None:
     result = _run("--month", "2026-10", "--db", db, "--out", tmp_path / "index.xlsx")
     assert result.exit_code == 0, result.output
     assert "county index, 2026-10" in result.output and "Old Town (440103)" in result.output
-    assert "yellow" in result.output and "2026-10: published" in result.output
+    assert "green" in result.output and "2026-10: published" in result.output
     book = openpyxl.load_workbook(tmp_path / "index.xlsx")
     assert {"City", "County", "Definitions"} <= set(book.sheetnames)
 

@@ -63,6 +63,9 @@ def test_water_houses_and_mule_accounts_by_the_accounts_region(store: duckdb.Duc
     assert values["440103"]["water_houses_per_million"] == pytest.approx(1 / 1_000_000 * 1_000_000)
     assert values["440303"]["water_houses_per_million"] == pytest.approx(1 / 500_000 * 1_000_000)
     assert values["440104"]["mule_accounts_per_10k"] is None, "no accounts in the region"
+    # Old Town's victim paid 1,000 into the water house (T1); money among its members does not count
+    assert values["440103"]["paid_to_water_houses_per_resident"] == pytest.approx(1_000 / 1_000_000)
+    assert values["440303"]["paid_to_water_houses_per_resident"] == 0.0
 
 
 def test_fraud_numbers_activated_in_the_month(store: duckdb.DuckDBPyConnection) -> None:  # noqa: F811

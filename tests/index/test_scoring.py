@@ -92,7 +92,7 @@ def test_a_spike_needs_a_jump_against_the_regions_own_months() -> None:
 
 
 def test_bad_settings_are_one_line_errors() -> None:
-    with pytest.raises(ConfigError, match="cases_weights needs 4"):
+    with pytest.raises(ConfigError, match="cases_weights needs 5"):
         IndexParams(cases_weights=(1.0, 1.0))
     with pytest.raises(ConfigError, match="red_below <= yellow_below"):
         IndexParams(red_below=60.0, yellow_below=50.0)

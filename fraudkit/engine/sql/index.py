@@ -88,6 +88,23 @@ ACTIVATED_FRAUD_NUMBERS = """
 """
 """SIMs activated in the month that a report filed by its end names as the fraudster's number."""
 
+
+def paid_to_water_houses(members: str) -> str:
+    """Per account outside the registered ``members`` (account, cluster_id) that paid them in the month:
+    the money, and the paying account's region. What victims lost, reported or not."""
+    m = quote_ident(members)
+    return f"""
+    SELECT t.src_account AS account_id, a.region, sum(t.amount)::DOUBLE AS paid
+    FROM transactions t
+    JOIN (SELECT DISTINCT account FROM {m}) inside ON inside.account = t.dst_account
+    LEFT JOIN (SELECT DISTINCT account FROM {m}) own ON own.account = t.src_account
+    LEFT JOIN accounts a ON a.account_id = t.src_account
+    WHERE t.ts >= $start AND t.ts < $end AND {SUCCESSFUL} AND own.account IS NULL
+    GROUP BY t.src_account, a.region
+    ORDER BY t.src_account
+    """
+
+
 ACCOUNT_REGIONS = "SELECT account_id, region FROM accounts WHERE opened_at IS NULL OR opened_at < $end"
 """Every account open by the month's end, with its region (the denominator of mule accounts)."""
 
