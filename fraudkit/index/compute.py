@@ -20,6 +20,7 @@ from fraudkit.index.indicators import INDICATORS, MonthData, indicator_values, m
 from fraudkit.index.result import IndexResult, Level, table_schema
 from fraudkit.index.scoring import IndexParams, scored, spikes, tiers
 from fraudkit.store import frame, table_exists
+from fraudkit.text import plural
 
 c = pl.col
 TREND_MONTHS = 12
@@ -168,11 +169,12 @@ def _notes(values: pl.DataFrame, data: MonthData, regions: pl.DataFrame, level: 
             notes.append(f"{ind.title}: no region has a value this month (counted as average everywhere)")
     missing = values.filter(c("population").fill_null(0) <= 0)["region"].to_list()
     if missing:
-        notes.append(f"{len(missing)} {level} regions have no resident population in the regions table")
+        notes.append(f"{plural(len(missing), f'{level} region')} without a resident population in the regions table")
     known = set(regions["code"].to_list())
     outside = data.reports.filter(~c("region").is_in(list(known)) | c("region").is_null()).height
     if outside:
-        notes.append(f"{outside} reports of the month belong to no region of the table (away or unknown)")
+        said = plural(outside, "report")
+        notes.append(f"{said} of the month {'belongs' if outside == 1 else 'belong'} to no region of the table")
     return notes
 
 
