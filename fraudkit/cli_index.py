@@ -50,7 +50,7 @@ def index(
     from fraudkit.config import index_params
     from fraudkit.index.compute import Month, compute_index, flagged_members, last_full_month, load_regions
     from fraudkit.index.result import LEVELS
-    from fraudkit.index.runs import publish
+    from fraudkit.index.runs import publish, published
     from fraudkit.store import open_store
     from fraudkit.timeutil import default_as_of
     from fraudkit.views import stage_status
@@ -70,8 +70,10 @@ def index(
         finished = when.end <= now
         results = {}
         with stage_status(console, f"index for {when.label}") as update:
-            update("scanning the month for water houses")
-            members = flagged_members(con, when)
+            members = None
+            if any(published(con, when.label, lvl) is None for lvl in levels):  # published: no scan needed
+                update("scanning the month for water houses")
+                members = flagged_members(con, when)
             for lvl in levels:
                 update(f"{lvl} indicators")
                 results[lvl] = compute_index(con, when, lvl, params, members=members)
