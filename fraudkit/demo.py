@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from fraudkit.warn.listing import WarningList
 
 # Order matters only for readability of the summary; ingest does not depend on it.
-DEMO_TABLES = ("subscribers", "accounts", "calls", "transactions", "reports")
+DEMO_TABLES = ("subscribers", "accounts", "calls", "transactions", "reports", "regions")
 SCAN_WINDOW = timedelta(days=7)
 """The demo scans the last week before the data's natural 'now', as an investigator's weekly run would."""
 DEMO_CAPACITY = 100

@@ -3,7 +3,7 @@
 Every file of a drop is accounted for, one of four ways:
 
 - **loaded**: its kind is named by its first sub-folder (``calls/``, ``transactions/``,
-  ``subscribers/``, ``accounts/``, ``reports/``, ``outcomes/``) or by the start of its name
+  ``subscribers/``, ``accounts/``, ``reports/``, ``outcomes/``, ``regions/``) or by the start of its name
   (``calls_0931.csv``, ``transactions-2026-10-31.parquet``; the kind followed by a letter, as in
   ``callsheet.csv``, names no kind);
 - **set aside**: a top-level ``truth/`` folder, the ground truth `fraudkit synth` writes beside a
@@ -24,8 +24,9 @@ from fraudkit.ingest.sources import data_file_name
 from fraudkit.schema import TABLES
 from fraudkit.text import join_words, noun, plural
 
-INGEST_ORDER = ("subscribers", "accounts", "calls", "transactions", "reports", "outcomes")
-"""Reference tables first, so that a day's events meet the accounts and phones they name."""
+INGEST_ORDER = ("regions", "subscribers", "accounts", "calls", "transactions", "reports", "outcomes")
+"""Reference tables first, so that a day's events meet the accounts and phones they name; every
+canonical table once (a file of a kind left out would be listed and never loaded)."""
 
 GROUND_TRUTH_FOLDER = "truth"
 """The folder `fraudkit synth` keeps a world's answers in; never loaded from a drop."""

@@ -10,7 +10,11 @@ from typing import Literal
 
 from fraudkit.engine.sql.schema import create_table
 
-ColumnRole = Literal["id", "phone", "account", "timestamp", "amount", "duration", "enum", "text", "bool"]
+ColumnRole = Literal[
+    "id", "phone", "account", "timestamp", "amount", "duration", "number", "region_code", "enum", "text", "bool"
+]
+"""How ingest cleans and checks a column: ``number`` is a plain quantity >= 0 (whole when the
+column is BIGINT), ``region_code`` a six-digit administrative division code."""
 # Identifiers are near-unique strings: DuckDB's DICT_FSST compression of them costs about a
 # quarter of a 10M-row load and saves no query time (they are hashed or joined, not scanned
 # for patterns), so they are stored plain. The price is disk: about 2x (682 vs 332 MB per
@@ -63,6 +67,7 @@ SUCCESS = TXN_STATUSES[0]
 
 OUTCOME_RESULTS = ("reached", "unreachable", "confirmed_victim", "false_alarm", "refused")
 ACCOUNT_TYPES = ("personal", "business", "merchant", "payroll", "utility", "payment_platform")
+REGION_LEVELS = ("province", "city", "county")
 
 
 def successful(alias: str | None = None) -> str:
@@ -125,7 +130,7 @@ ACCOUNTS = Table(
         Column("bank", "VARCHAR", "text", description="bank or platform"),
         Column("opened_at", "TIMESTAMP", "timestamp", description="when the account was opened"),
         Column("account_type", "VARCHAR", "enum", False, ACCOUNT_TYPES, "kind of account"),
-        Column("region", "VARCHAR", "text", description="home region"),
+        Column("region", "VARCHAR", "text", description="home region (a county's code in synthetic worlds)"),
     ),
     key=("account_id",),
     description="bank and payment accounts",
@@ -137,7 +142,7 @@ SUBSCRIBERS = Table(
         Column("phone", "VARCHAR", "phone", True, description="the number"),
         Column("holder_id", "VARCHAR", "id", True, description="person or company holding it"),
         Column("activated_at", "TIMESTAMP", "timestamp", description="when the SIM was activated"),
-        Column("region", "VARCHAR", "text", description="home region"),
+        Column("region", "VARCHAR", "text", description="home region (a county's code in synthetic worlds)"),
         Column("plan", "VARCHAR", "text", description="tariff plan"),
     ),
     key=("phone",),
@@ -171,6 +176,21 @@ OUTCOMES = Table(
     description="results of warning call-backs, fed back as labels",
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (CALLS, TRANSACTIONS, ACCOUNTS, SUBSCRIBERS, REPORTS, OUTCOMES)}
+REGIONS = Table(
+    "regions",
+    (
+        Column("code", "VARCHAR", "region_code", True, description="six-digit administrative division code"),
+        Column("name", "VARCHAR", "text", True, description="name of the region"),
+        Column("parent_code", "VARCHAR", "region_code", description="code of the region it is in (none: province)"),
+        Column("level", "VARCHAR", "enum", True, REGION_LEVELS, "province, city or county"),
+        Column("population", "BIGINT", "number", description="resident population"),
+        Column("gdp", "DOUBLE", "number", description="gross domestic product, yuan"),
+        Column("area_km2", "DOUBLE", "number", description="land area, square kilometres"),
+    ),
+    key=("code",),
+    description="administrative regions (reference data): what a per-resident rate divides by",
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (CALLS, TRANSACTIONS, ACCOUNTS, SUBSCRIBERS, REPORTS, OUTCOMES, REGIONS)}
 
 KINDS = tuple(TABLES)

@@ -23,7 +23,7 @@ from fraudkit.schema import Column
 
 TRUE_WORDS = ("true", "t", "1", "yes", "y", "是", "真")
 FALSE_WORDS = ("false", "f", "0", "no", "n", "否", "假")
-PARSED_ROLES = ("timestamp", "amount", "duration")
+PARSED_ROLES = ("timestamp", "amount", "duration", "number")
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class IngestSettings:
     converted too; naive text, Parquet TIMESTAMP and DATE columns are taken as already in it.
     Amounts must be > 0 and <= max_amount (1e10) after the mapping's unit, and are rounded
     to cents; durations are whole seconds in [0, max_duration_s]; phones keep 5-15 digits.
+    Plain numbers (residents, GDP, an area) are finite and >= 0, whole where the column is a count;
+    region codes are six digits.
     """
 
     earliest: datetime = datetime(1990, 1, 1)
@@ -176,6 +178,22 @@ def column_sql(
             Check(sql.above(n, p(settings.max_duration_s)), f"{name}: longer than {settings.max_duration_s} s"),
         ]
         out.value = sql.cast(n, column.sql_type)
+    elif role == "number":
+        out.parsed = sql.number(r, p)
+        out.checks += [
+            Check(sql.unparsed(r, n), f"{name}: not a number"),
+            Check(sql.below(n, "0"), f"{name}: negative"),
+        ]
+        if column.sql_type == "BIGINT":
+            out.checks += [
+                Check(sql.fractional(n), f"{name}: not a whole number"),
+                Check(sql.above(n, str(sql.LARGEST_WHOLE)), f"{name}: too large (> {sql.LARGEST_WHOLE:.1e})"),
+            ]
+        out.value = sql.cast(n, column.sql_type)
+    elif role == "region_code":
+        out.parsed = sql.region_code(r, p)
+        out.checks.append(Check(sql.unparsed(r, n), f"{name}: not a six-digit region code (such as 440300)"))
+        out.value = n
     elif role == "enum":
         codes = mapping.values.get(name, {}) if mapping else {}
         allowed = [p(v) for v in column.allowed]

@@ -10,11 +10,12 @@ import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from fraudkit.errors import ConfigError
+from fraudkit.synth.regions import CITY_CODES, COUNTIES, COUNTY_CODES, PROVINCE_CODE
 
 Typology = Literal["fan_in", "fan_out", "chain", "scatter_gather", "layered_split", "cycle"]
 TYPOLOGIES: tuple[Typology, ...] = (
@@ -60,6 +61,15 @@ MAX_LAUNDERING_SHARE = 0.2
 
 MAX_ENGAGEMENT_EFFECT = 10.0
 """Steepest log-odds slope of paying on the log hook-call length (10 is already all-or-nothing)."""
+
+MAX_COUNTY_SIGMA = 3.0
+"""Widest spread of fraud between counties (log-sigma 3: a county two sigmas up is hit 400 times the median)."""
+
+MAX_SPIKE_FACTOR = 100.0
+"""Largest factor a spike multiplies one county's month by."""
+
+IntensitySpike = tuple[str, str, float]
+"""(county code, month "YYYY-MM", factor) of :attr:`SynthConfig.intensity_spikes`."""
 
 
 def _default_typologies() -> dict[str, float]:
@@ -151,6 +161,16 @@ class SynthConfig:
     victim_payments_range: tuple[int, int] = (1, 4)
     loss_median: float = 6_000.0
     loss_sigma: float = 1.0
+    county_intensity_sigma: float = 0.5
+    """How unevenly fraud falls on the counties (fraudkit.synth.counties): each county's people are
+    put on operations' target lists with a weight drawn lognormal with this log-sigma, scaled to a
+    mean of 1 over the world's people (0.5: a county at the 90th percentile is hit about 3.6 times as
+    hard as one at the 10th, as per-resident case rates spread between districts). 0 makes every
+    county alike. The truth table ``regions`` records the weight of each county and month."""
+    intensity_spikes: tuple[IntensitySpike, ...] = ()
+    """Fraud waves: (county code, "YYYY-MM", factor), e.g. ``[["440306", "2026-10", 2.0]]``; in that
+    month that county's weight is multiplied by the factor, so about ``factor`` times as many of its
+    people become victims. Spikes of one county and month multiply."""
 
     # water houses (mule rings)
     typology_weights: dict[str, float] = field(default_factory=_default_typologies)
@@ -198,12 +218,26 @@ class SynthConfig:
             value = getattr(self, name)
             if isinstance(value, Mapping):
                 object.__setattr__(self, name, {str(k): v for k, v in value.items()})
+        if isinstance(self.intensity_spikes, tuple):  # [[code, month, factor], ...] from TOML/JSON
+            spikes = tuple(tuple(s) if isinstance(s, list | tuple) else s for s in self.intensity_spikes)
+            spikes = tuple(_code_as_text(s) for s in spikes)
+            object.__setattr__(self, "intensity_spikes", spikes)
         _validate(self)
 
     @property
     def end_seconds(self) -> int:
         """Length of the world in seconds from ``start``."""
         return self.days * 86_400
+
+    @property
+    def months(self) -> tuple[str, ...]:
+        """The calendar months ("YYYY-MM") the world's days fall in, first to last."""
+        last = self.start + timedelta(days=self.days) - timedelta(microseconds=1)
+        year, month, out = self.start.year, self.start.month, []
+        while (year, month) <= (last.year, last.month):
+            out.append(f"{year:04d}-{month:02d}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return tuple(out)
 
     @property
     def max_flow_hours(self) -> float:
@@ -229,6 +263,7 @@ class SynthConfig:
         for key, value in out.items():
             if isinstance(value, tuple):
                 out[key] = list(value)
+        out["intensity_spikes"] = [list(spike) for spike in self.intensity_spikes]
         out["typology_weights"] = {t: self.typology_weights.get(t, 0.0) for t in TYPOLOGIES}
         out["transfer_typology_weights"] = {t: self.transfer_typology_weights.get(t, 0.0) for t in TRANSFER_TYPOLOGIES}
         return out
@@ -474,6 +509,13 @@ def _validate(cfg: SynthConfig) -> None:
         _check_range(name, getattr(cfg, name), lowest, highest, integral)
     _check_typologies(cfg.typology_weights)
     _check_weights("transfer_typology_weights", cfg.transfer_typology_weights, TRANSFER_TYPOLOGIES)
+    sigma = cfg.county_intensity_sigma
+    if not _is_number(sigma) or not 0.0 <= sigma <= MAX_COUNTY_SIGMA:
+        raise ConfigError(
+            f"county_intensity_sigma must be a number between 0 and {MAX_COUNTY_SIGMA:g}, got {sigma!r}",
+            hint="0: fraud falls alike on every county; 0.5 (default): the 90th percentile 3.6 times the 10th",
+        )
+    _check_spikes(cfg.intensity_spikes, cfg.months)
     if cfg.laundering_account_share > MAX_LAUNDERING_SHARE:
         raise ConfigError(
             f"laundering_account_share must be at most {MAX_LAUNDERING_SHARE}, got {cfg.laundering_account_share!r}",
@@ -516,3 +558,39 @@ def _check_typologies(weights: object) -> None:
             raise ConfigError(f"typology_weights[{key!r}] must be a number >= 0, got {value!r}")
     if sum(weights.values()) <= 0:
         raise ConfigError("typology_weights: at least one typology needs a positive weight")
+
+
+def _code_as_text(spike: object) -> object:
+    """A spike whose county code was written as a number (440306 in TOML) with the code as text."""
+    if isinstance(spike, tuple) and spike and isinstance(spike[0], int) and not isinstance(spike[0], bool):
+        return (str(spike[0]), *spike[1:])
+    return spike
+
+
+def _check_spikes(spikes: object, months: tuple[str, ...]) -> None:
+    """Each spike names a county of the synthetic province, a month of the world and a factor > 0."""
+    if not isinstance(spikes, tuple):
+        raise ConfigError(f'intensity_spikes must be a list of [county code, "YYYY-MM", factor], got {spikes!r}')
+    example = f"{COUNTIES[3].code} ({COUNTIES[3].name})"
+    span = months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
+    for spike in spikes:
+        if not (isinstance(spike, tuple) and len(spike) == 3):
+            raise ConfigError(f'intensity_spikes: each spike is [county code, "YYYY-MM", factor], got {spike!r}')
+        code, month, factor = spike
+        if code not in COUNTY_CODES:
+            what = "a city, not a county" if code in CITY_CODES else "not a county of the synthetic province"
+            what = "the province, not a county" if code == PROVINCE_CODE else what
+            raise ConfigError(
+                f"intensity_spikes: {code!r} is {what}",
+                hint=f"name a county by its six-digit code, e.g. {example}; `fraudkit synth` writes them in regions",
+            )
+        if month not in months:
+            raise ConfigError(
+                f"intensity_spikes: month {month!r} of {code} is not in the world's span ({span})",
+                hint='give the month as "YYYY-MM" between start and start + days',
+            )
+        if not _is_number(factor) or not 0 < factor <= MAX_SPIKE_FACTOR:
+            raise ConfigError(
+                f"intensity_spikes: factor of {code} in {month} must be a number in "
+                f"(0, {MAX_SPIKE_FACTOR:g}], got {factor!r}"
+            )

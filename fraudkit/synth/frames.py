@@ -16,9 +16,11 @@ from fraudkit.schema import ACCOUNT_TYPES, CHANNELS, TABLES, TXN_STATUSES, Table
 from fraudkit.synth.calls import CallLog
 from fraudkit.synth.clock import epoch_microseconds
 from fraudkit.synth.config import SynthConfig
+from fraudkit.synth.counties import CODES
 from fraudkit.synth.ids import account_numbers, imeis, mistype, phone_numbers
 from fraudkit.synth.money import TxnBatch
 from fraudkit.synth.rand import Rng
+from fraudkit.synth.regions import REGION_ROWS
 from fraudkit.synth.registry import BANKS, PLANS, REGION_CODES, REGIONS, Registry, cell_blocks
 from fraudkit.synth.reports import Reports
 
@@ -26,6 +28,8 @@ POLARS_TYPES: dict[str, pl.DataType] = {
     "VARCHAR": pl.String(),
     "TIMESTAMP": pl.Datetime("us"),
     "INTEGER": pl.Int32(),
+    "BIGINT": pl.Int64(),
+    "DOUBLE": pl.Float64(),
     "DECIMAL(18,2)": pl.Float64(),
     "BOOLEAN": pl.Boolean(),
 }
@@ -142,7 +146,8 @@ def transactions_table(cfg: SynthConfig, txns: TxnBatch, ids: Identifiers) -> pl
     )
 
 
-def accounts_table(cfg: SynthConfig, reg: Registry, ids: Identifiers) -> pl.DataFrame:
+def accounts_table(cfg: SynthConfig, reg: Registry, ids: Identifiers, region: np.ndarray) -> pl.DataFrame:
+    """Every account; ``region``: each one's index into :data:`fraudkit.synth.counties.CODES`."""
     acc = reg.accounts()
     df = _frame(
         "accounts",
@@ -153,14 +158,15 @@ def accounts_table(cfg: SynthConfig, reg: Registry, ids: Identifiers) -> pl.Data
             "bank": labels(BANKS, acc.bank.astype(np.int64)),
             "opened_at": timestamps(cfg, acc.opened_s),
             "account_type": labels(ACCOUNT_TYPES, acc.kind.astype(np.int64)),
-            "region": labels(REGIONS, acc.region.astype(np.int64)),
+            "region": labels(CODES, region),
         },
     )
     return df.sort("account_id")
 
 
-def subscribers_table(cfg: SynthConfig, reg: Registry, ids: Identifiers) -> pl.DataFrame:
-    """On-net SIMs only: off-net numbers appear in calls and accounts but are not ours."""
+def subscribers_table(cfg: SynthConfig, reg: Registry, ids: Identifiers, region: np.ndarray) -> pl.DataFrame:
+    """On-net SIMs only: off-net numbers appear in calls and accounts but are not ours. ``region``:
+    each SIM's index into :data:`fraudkit.synth.counties.CODES`."""
     ph = reg.phones()
     onnet = np.flatnonzero(ph.onnet)
     df = _frame(
@@ -169,7 +175,7 @@ def subscribers_table(cfg: SynthConfig, reg: Registry, ids: Identifiers) -> pl.D
             "phone": gather(ids.phone, onnet),
             "holder_id": gather(ids.holder, ph.holder[onnet]),
             "activated_at": timestamps(cfg, ph.activated_s[onnet]),
-            "region": labels(REGIONS, ph.region[onnet].astype(np.int64)),
+            "region": labels(CODES, region[onnet]),
             "plan": labels(PLANS, ph.plan[onnet].astype(np.int64)),
         },
     )
@@ -196,5 +202,22 @@ def reports_table(cfg: SynthConfig, rep: Reports, ids: Identifiers, rng: Rng) ->
             "fraud_phone": field(ids.phone_num, rep.fraud_phone, rep.fraud_phone_typo, 11, 3),
             "fraud_account": field(ids.account_num, rep.fraud_account, rep.fraud_account_typo, 19, 6),
             "loss_amount": gather(money(np.maximum(rep.loss_cents, 0)), np.where(rep.loss_cents < 0, -1, np.arange(n))),
+        },
+    )
+
+
+def regions_table() -> pl.DataFrame:
+    """The synthetic province, its cities and counties (:mod:`fraudkit.synth.regions`): the same in every world."""
+    rows = REGION_ROWS
+    return _frame(
+        "regions",
+        {
+            "code": pl.Series([r.code for r in rows]),
+            "name": pl.Series([r.name for r in rows]),
+            "parent_code": pl.Series([r.parent_code for r in rows], dtype=pl.String),
+            "level": pl.Series([r.level for r in rows]),
+            "population": pl.Series([r.population for r in rows]),
+            "gdp": pl.Series([r.gdp for r in rows]),
+            "area_km2": pl.Series([r.area_km2 for r in rows]),
         },
     )

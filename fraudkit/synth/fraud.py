@@ -5,6 +5,10 @@ calling a bought target list with mostly short calls. A few targets stay on the 
 for long; some of those pay a first-layer mule account within hours, and may pay
 again over the following days after more calls. Where the money goes is ``rings``.
 
+Who is called is who is on the target list: names are bought per operation and month, weighted
+by the fraud intensity of the county they live in (``fraudkit.synth.counties``), so some counties
+lose more people to fraud than others, and more in a month of an ``intensity_spikes`` wave.
+
 Who pays is who the fraudster keeps engaged (``SynthConfig.victim_engagement_effect``):
 the longer the hook call, the likelier the payment. Half of those who pay are rung again
 before the first transfer, by the same number or a colleague's; a few of those who do not
@@ -21,6 +25,7 @@ import numpy as np
 from fraudkit.synth.calls import CallBatch, make_batch, talk_seconds
 from fraudkit.synth.clock import DAY, FRAUD_CALL_HOURS, HOUR, MINUTE
 from fraudkit.synth.config import SynthConfig
+from fraudkit.synth.counties import Counties
 from fraudkit.synth.population import Population, away_region
 from fraudkit.synth.rand import (
     Rng,
@@ -73,10 +78,11 @@ class FraudPlan:
 
 
 def build_fraud(
-    cfg: SynthConfig, pop: Population, reg: Registry, rng: Rng, spared: np.ndarray
+    cfg: SynthConfig, pop: Population, reg: Registry, rng: Rng, spared: np.ndarray, counties: Counties
 ) -> tuple[FraudPlan, CallBatch]:
     """Draw operations, register their SIMs, make their calls and choose the victims
-    (never among the ``spared`` people, the look-alikes, so each label means one thing)."""
+    (never among the ``spared`` people, the look-alikes, so each label means one thing), more of
+    them where the ``counties`` say fraud hits harder."""
     n_ops = scaled(cfg.fraud_operations_per_100k, pop.n / 100_000, minimum=1)
     op_len = uniform(rng, cfg.operation_days_range, n_ops) * DAY
     # stratified starts spread operations over the whole window instead of bunching by chance;
@@ -88,7 +94,7 @@ def build_fraud(
     numbers = _numbers(cfg, reg, rng, op_start, op_len)
     num_phone, num_op, num_first, num_end, num_roam, num_device = numbers
     calls, person, caller_num, hooks = _cold_calls(
-        cfg, pop, rng, num_phone, num_op, num_first, num_end, num_roam, n_ops
+        cfg, pop, counties, rng, num_phone, num_op, num_first, num_end, num_roam, n_ops
     )
 
     ring_op, ring_typology, ring_size, ring_from, ring_to, ring_weight = _ring_shells(cfg, rng, op_start, op_len)
@@ -216,6 +222,7 @@ def _numbers(
 def _cold_calls(
     cfg: SynthConfig,
     pop: Population,
+    counties: Counties,
     rng: Rng,
     num_phone: np.ndarray,
     num_op: np.ndarray,
@@ -239,12 +246,15 @@ def _cold_calls(
         inside = (shaped >= first[num]) & (shaped < end[num])
         t = np.where(inside, shaped, t)
 
-    op = num_op[num]
-    expected = np.bincount(op, minlength=n_ops)
-    pool_size = np.maximum(30, (expected * 0.8).astype(np.int64))
-    pool = rng.integers(0, pop.n, size=int(pool_size.sum()))
+    # a target list per operation and month, its names weighted by the intensity of their county
+    n_months = counties.n_months
+    key = num_op[num] * n_months + counties.month_of(t)
+    expected = np.bincount(key, minlength=n_ops * n_months)
+    pool_size = np.where(expected > 0, np.maximum(30, (expected * 0.8).astype(np.int64)), 0)
+    pool_month = np.repeat(np.tile(np.arange(n_months), n_ops), pool_size)
+    pool = counties.targets(rng.random(len(pool_month)), pool_month)
     pool_start = np.cumsum(pool_size) - pool_size
-    person = pool[pick_in(rng, pool_start[op], pool_size[op])]
+    person = pool[pick_in(rng, pool_start[key], pool_size[key])]
 
     sms = rng.random(n) < 0.1
     p_long = cfg.hook_rate

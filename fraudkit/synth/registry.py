@@ -12,16 +12,22 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fraudkit.schema import ACCOUNT_TYPES, CHANNELS, TXN_STATUSES
+from fraudkit.synth.regions import CITIES
 
 BANKS = ("ICBC", "CCB", "ABC", "BOC", "BOCOM", "CMB", "PSBC", "CIB")
 BANK_BINS = (622202, 621700, 622848, 621661, 622260, 621483, 621799, 622909)
 BANK_SHARES = np.array([0.2, 0.18, 0.16, 0.12, 0.08, 0.1, 0.1, 0.06])
 
+# The city is the world's internal region (cells, couriers, utilities, ATMs are per city); the
+# county a person lives in is an attribute (fraudkit.synth.counties).
 HOME_REGIONS = ("shenzhen", "guangzhou", "dongguan", "foshan", "huizhou", "zhuhai", "shantou", "zhanjiang")
-HOME_REGION_SHARES = np.array([0.24, 0.26, 0.14, 0.13, 0.07, 0.05, 0.06, 0.05])
+HOME_REGION_SHARES = np.array([c.population for c in CITIES], dtype=np.float64) / sum(c.population for c in CITIES)
+"""People live in the home cities as their residents do (fraudkit.synth.regions): a count per
+resident then compares across cities as it would on real data."""
 AWAY_REGIONS = ("nanning", "kunming", "xiamen", "changsha", "haikou", "guiyang")
 REGIONS = HOME_REGIONS + AWAY_REGIONS
 REGION_CODES = ("SZ", "GZ", "DG", "FS", "HZ", "ZH", "ST", "ZJ", "NN", "KM", "XM", "CS", "HK", "GY")
+"""The prefix of each region's cell ids."""
 N_HOME = len(HOME_REGIONS)
 
 PLANS = ("4g-basic", "5g-standard", "5g-premium", "family-share", "prepaid", "enterprise")

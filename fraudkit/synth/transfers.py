@@ -22,13 +22,14 @@ from fraudkit.progress import ProgressArg, as_reporter, stage
 from fraudkit.schema import CHANNELS, TABLES, TXN_STATUSES
 from fraudkit.synth.clock import DAY, day_probabilities, days_with_day_of_month
 from fraudkit.synth.config import TRANSFER_TYPOLOGIES, SynthConfig
-from fraudkit.synth.frames import gather, labels, money, polars_schema, sequential_ids
+from fraudkit.synth.frames import gather, labels, money, polars_schema, regions_table, sequential_ids
 from fraudkit.synth.fraud import STAGES
 from fraudkit.synth.ids import account_numbers
 from fraudkit.synth.money import TxnBatch, make_txns
 from fraudkit.synth.rand import Rng, categorical, int_range, lognormal, scaled, stream, uniform, yuan_to_cents
 from fraudkit.synth.registry import BANK_SHARES, CHANNEL
 from fraudkit.synth.rings import ROLES
+from fraudkit.synth.truth import REGION_TRUTH_SCHEMA
 from fraudkit.text import plural
 
 TRANSFER_STAGE_NAMES = ("accounts", "laundering", "economy", "tables")
@@ -712,6 +713,7 @@ def _tables(cfg: SynthConfig, txns: TxnBatch, account: pl.Series, holder_of: pl.
         "accounts": accounts,
         "subscribers": empty["subscribers"],
         "reports": empty["reports"],
+        "regions": regions_table(),  # reference data, the same in every world (no account here carries a region)
     }
 
 
@@ -736,6 +738,7 @@ EMPTY_TRUTH: dict[str, dict[str, pl.DataType]] = {
         "imei": pl.String(),
         "activated_at": pl.Datetime("us"),
     },
+    "regions": REGION_TRUTH_SCHEMA,
 }
 """Truth tables of the telecom world with no counterpart here, kept with their columns and no rows."""
 
@@ -808,9 +811,8 @@ def _truth(
         "fraud_transactions": fraud_transactions,
         "lookalikes": pl.concat(look_frames).unique(maintain_order=True).sort("lookalike", "entity_id"),
     }
-    return {
-        name: truth[name] for name in ("victims", "fraud_numbers", "mules", "rings", "fraud_transactions", "lookalikes")
-    }
+    names = ("victims", "fraud_numbers", "mules", "rings", "fraud_transactions", "lookalikes", "regions")
+    return {name: truth[name] for name in names}
 
 
 def transfer_world(

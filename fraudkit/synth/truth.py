@@ -1,5 +1,6 @@
 """Ground-truth tables: who the victims, fraud numbers, mules and rings are, which
-transfers belong to a ring's flow, and which legitimate entities only look suspicious.
+transfers belong to a ring's flow, which legitimate entities only look suspicious, and how
+hard fraud hit each county in each month.
 """
 
 from __future__ import annotations
@@ -8,12 +9,14 @@ import numpy as np
 import polars as pl
 
 from fraudkit.synth.config import TYPOLOGIES, SynthConfig
+from fraudkit.synth.counties import Counties
 from fraudkit.synth.economy import Economy
 from fraudkit.synth.frames import Identifiers, gather, labels, money, sequential_ids, timestamps
 from fraudkit.synth.fraud import STAGES, FraudPlan
 from fraudkit.synth.lookalikes import Lookalikes
 from fraudkit.synth.money import TxnBatch
 from fraudkit.synth.population import Population
+from fraudkit.synth.regions import COUNTY_CODES
 from fraudkit.synth.registry import ACCOUNT_KIND, Registry
 from fraudkit.synth.reports import VictimLosses
 from fraudkit.synth.rings import ROLES, Rings
@@ -143,3 +146,35 @@ def lookalikes_frame(
             )
         )
     return pl.concat(frames).unique(maintain_order=True).sort("lookalike", "entity_id")
+
+
+REGION_TRUTH_SCHEMA: dict[str, pl.DataType] = {
+    "code": pl.String(),
+    "month": pl.String(),
+    "intensity": pl.Float64(),
+    "residents": pl.Int64(),
+    "victims": pl.Int64(),
+    "loss_at_risk": pl.Float64(),
+}
+"""Truth ``regions``: one row per county and month of the world."""
+
+
+def regions_frame(cfg: SynthConfig, counties: Counties, plan: FraudPlan, losses: VictimLosses) -> pl.DataFrame:
+    """Per county and month: the intensity fraud was drawn with, the people living there, the
+    victims first contacted that month and what they lost (reported or not), so that a regional
+    index can be held against what happened."""
+    n_counties, n_months = len(COUNTY_CODES), counties.n_months
+    cell = counties.person[plan.v_person] * n_months + counties.month_of(plan.v_first_contact_s)
+    victims = np.bincount(cell, minlength=n_counties * n_months)
+    loss = np.bincount(cell, weights=losses.total_cents, minlength=n_counties * n_months)
+    return pl.DataFrame(
+        {
+            "code": pl.Series(np.repeat(COUNTY_CODES, n_months)),
+            "month": pl.Series(np.tile(cfg.months, n_counties)),
+            "intensity": pl.Series(np.round(counties.intensity.ravel(), 6)),
+            "residents": pl.Series(np.repeat(counties.residents, n_months)),
+            "victims": pl.Series(victims),
+            "loss_at_risk": money(loss.round().astype(np.int64)),
+        },
+        schema=REGION_TRUTH_SCHEMA,
+    )

@@ -20,11 +20,13 @@ from fraudkit.synth.calls import (
     ordinary_calls,
 )
 from fraudkit.synth.config import SynthConfig
+from fraudkit.synth.counties import build_counties, entity_regions
 from fraudkit.synth.economy import build_economy
 from fraudkit.synth.frames import (
     accounts_table,
     calls_table,
     draw_identifiers,
+    regions_table,
     reports_table,
     subscribers_table,
     transactions_table,
@@ -42,13 +44,14 @@ from fraudkit.synth.truth import (
     fraud_transactions_frame,
     lookalikes_frame,
     mules_frame,
+    regions_frame,
     rings_frame,
     victims_frame,
 )
 from fraudkit.text import plural
 
-TABLE_NAMES = ("calls", "transactions", "accounts", "subscribers", "reports")
-TRUTH_NAMES = ("victims", "fraud_numbers", "mules", "rings", "fraud_transactions", "lookalikes")
+TABLE_NAMES = ("calls", "transactions", "accounts", "subscribers", "reports", "regions")
+TRUTH_NAMES = ("victims", "fraud_numbers", "mules", "rings", "fraud_transactions", "lookalikes", "regions")
 STAGE_NAMES = ("population", "fraud", "rings", "calls", "transactions", "reports", "tables")
 
 
@@ -96,11 +99,12 @@ def generate_world(cfg: SynthConfig, progress: ProgressArg = None) -> World:
             pop = build_population(cfg, reg, stream(seed, "population"))
             econ = build_economy(cfg, pop, reg, stream(seed, "economy"))
             looks = build_lookalikes(cfg, pop, econ, reg, stream(seed, "lookalikes"))
+            counties = build_counties(cfg, pop, stream(seed, "regions"))
             step.note = f"{plural(cfg.subscribers, 'person')}, {plural(reg.n_phones, 'phone')}"
         world.advance()
 
         with stage(reporter, "fraud") as step:
-            plan, fraud_calls = build_fraud(cfg, pop, reg, stream(seed, "fraud"), looks.people)
+            plan, fraud_calls = build_fraud(cfg, pop, reg, stream(seed, "fraud"), looks.people, counties)
             step.note = plural(len(plan.v_person), "victim")
         world.advance()
 
@@ -138,15 +142,17 @@ def generate_world(cfg: SynthConfig, progress: ProgressArg = None) -> World:
 
         with stage(reporter, "tables") as step:
             ids = draw_identifiers(reg, stream(seed, "ids"))
+            phone_region, account_region = entity_regions(counties, pop, reg, stream(seed, "regions.entities"))
             calls = calls_table(cfg, log, ids)
             del log
             transactions = transactions_table(cfg, txns, ids)
             tables = {
                 "calls": calls,
                 "transactions": transactions,
-                "accounts": accounts_table(cfg, reg, ids),
-                "subscribers": subscribers_table(cfg, reg, ids),
+                "accounts": accounts_table(cfg, reg, ids, account_region),
+                "subscribers": subscribers_table(cfg, reg, ids, phone_region),
                 "reports": reports_table(cfg, reports, ids, stream(seed, "reports.typos")),
+                "regions": regions_table(),
             }
             truth = {
                 "victims": victims_frame(cfg, plan, losses, reported_at, ids, reg.phones().holder),
@@ -155,6 +161,7 @@ def generate_world(cfg: SynthConfig, progress: ProgressArg = None) -> World:
                 "rings": rings_frame(rings),
                 "fraud_transactions": fraud_transactions_frame(txns, transactions["txn_id"]),
                 "lookalikes": lookalikes_frame(pop, econ, looks, reg, ids),
+                "regions": regions_frame(cfg, counties, plan, losses),
             }
             step.note = f"{plural(sum(t.height for t in tables.values()), 'row')} in {plural(len(tables), 'table')}"
         world.advance()

@@ -16,6 +16,7 @@ HEADERS = {
     "subscribers": "phone,holder_id,activated_at,region,plan",
     "reports": "report_id,reported_at,victim_phone,victim_account,fraud_phone,fraud_account,loss_amount",
     "outcomes": "phone,contacted_at,result,note",
+    "regions": "code,name,parent_code,level,population,gdp,area_km2",
 }
 
 GOOD_ROWS = {
@@ -42,6 +43,10 @@ GOOD_ROWS = {
     "outcomes": [
         '13900002222,2024-03-01 11:00:00,reached,"warned, transfer stopped"',
         "13900003333,2024-03-01 11:05:00,unreachable,",
+    ],
+    "regions": [
+        '440300,Shenzhen,440000,city,"17,790,000",3.46e12,1997.5',
+        "440305,Nanshan,440300,county,1820000,,",
     ],
 }
 

@@ -49,13 +49,14 @@ def test_a_synthetic_world_folder_runs_as_a_drop(app: typer.Typer, world_folder:
     args = ["daily", "--drop", str(world_folder), "--db", str(db), "--out", str(out), "--tracking-uri", tracking]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "set aside truth/ (6 files: a synthetic world's ground truth, never loaded)" in result.stdout
-    assert "passed over world.json" in result.stdout and "from 5 files" in result.stdout
+    assert "set aside truth/ (7 files: a synthetic world's ground truth, never loaded)" in result.stdout
+    assert "passed over world.json" in result.stdout and "from 6 files" in result.stdout
     assert "warn: skipped: no victim model is registered" in result.stdout
     assert f"trends: {out / '2026-10-31' / 'trends.svg'}" in result.stdout
     assert (out / "2026-10-31" / "trends.svg").is_file()
     stages = [line for line in result.stderr.splitlines() if line.startswith("… ")]
-    assert stages[:2] == ["… ingest", "… ingest subscribers (1 file)"] and stages[-1] == "… summary"
+    assert stages[:3] == ["… ingest", "… ingest regions (1 file)", "… ingest subscribers (1 file)"]
+    assert stages[-1] == "… summary"
 
 
 @pytest.mark.parametrize(
@@ -99,7 +100,8 @@ def test_ctrl_c_exits_130_saying_what_was_kept(
     result = runner.invoke(app, args)
     assert result.exit_code == 130
     line = result.stderr.strip().splitlines()[-1]
-    assert line.startswith("error: interrupted at scan; kept: subscribers loaded (") and "not written: scan" in line
+    kept = "error: interrupted at scan; kept: regions loaded (64 new rows); subscribers loaded ("
+    assert line.startswith(kept) and "not written: scan" in line
 
 
 def test_python_m_pipelines_daily_is_the_same_command(capsys: pytest.CaptureFixture[str]) -> None:

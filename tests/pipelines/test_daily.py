@@ -131,7 +131,7 @@ def test_ctrl_c_during_the_scan_says_which_kinds_were_kept(
     with pytest.raises(DailyInterrupted) as caught:
         run_daily(config)
     line = caught.value.one_line()
-    assert line.startswith("interrupted at scan; kept: subscribers loaded (")
+    assert line.startswith("interrupted at scan; kept: regions loaded (64 new rows); subscribers loaded (")
     assert f"transactions loaded ({world.tables['transactions'].height:,} new rows)" in line
     assert "not written: scan, warn, summary" in line
     assert not list((tmp_path / "runs").glob("*/summary.*")), "no summary of a run that did not finish"

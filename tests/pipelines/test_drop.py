@@ -86,3 +86,11 @@ def test_a_drop_holding_only_ground_truth_says_so(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no CSV or Parquet files to load; set aside truth/"):
         drop_files(tmp_path)
     assert drop_files(tmp_path, allow_empty=True) == {}  # the live loop between deliveries
+
+
+def test_every_kind_a_drop_names_is_one_the_batch_loads() -> None:
+    """A file of a kind the load order left out would be listed and never loaded (regions, once)."""
+    from fraudkit.drop import INGEST_ORDER
+    from fraudkit.schema import TABLES
+
+    assert sorted(INGEST_ORDER) == sorted(TABLES) and INGEST_ORDER[0] == "regions"

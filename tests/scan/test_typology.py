@@ -66,7 +66,7 @@ def test_each_shape_gets_its_typology_both_ways() -> None:
     assert dict(together.iter_rows()) == expected
 
 
-@pytest.fixture(scope="module", params=[("default", 5, 6000), ("alt", 11, 12000)], ids=["default-seed5", "alt-seed11"])
+@pytest.fixture(scope="module", params=[("default", 5, 8000), ("alt", 11, 12000)], ids=["default-seed5", "alt-seed11"])
 def scanned(request: pytest.FixtureRequest, tmp_path_factory: TempPathFactory) -> ScanResult:
     """Scans of worlds of both typology mixes, sized to give about ten clusters each."""
     preset, seed, subscribers = request.param

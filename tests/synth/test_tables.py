@@ -16,6 +16,8 @@ EXPECTED_DTYPES = {
     "VARCHAR": pl.String,
     "TIMESTAMP": pl.Datetime("us"),
     "INTEGER": pl.Int32,
+    "BIGINT": pl.Int64,
+    "DOUBLE": pl.Float64,
     "DECIMAL(18,2)": pl.Float64,
     "BOOLEAN": pl.Boolean,
 }

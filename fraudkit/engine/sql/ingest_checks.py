@@ -16,6 +16,9 @@ NULL = "NULL"
 """The missing value, where a column has neither a file column nor a default."""
 
 AMOUNT_JUNK = r"[,\s¥￥元$]|RMB|CNY"  # thousands separators and currency marks around amounts
+NUMBER_JUNK = r"[,\s]"  # thousands separators in a plain quantity (residents, GDP, an area)
+REGION_CODE = "[0-9]{6}"  # an administrative division code (GB/T 2260): 440300, 440305
+LARGEST_WHOLE = 9.2e18  # a BIGINT holds no more
 EXCEL_SCIENTIFIC = r"[0-9]+(\.[0-9]+)?[eE]\+?[0-9]+"
 PARSE_DECIMAL = "DECIMAL(18,6)"  # int64-backed: 4x faster than wider decimals; up to 1e12
 
@@ -162,6 +165,23 @@ def whole_seconds(r: str) -> str:
     """A whole number of seconds ("60.0" from Excel is fine, "1.5" is not), else NULL."""
     seconds = f"try_cast({r} AS DECIMAL(18,3))"
     return f"CASE WHEN {seconds} = trunc({seconds}) THEN CAST({seconds} AS BIGINT) END"
+
+
+def number(r: str, p: Params) -> str:
+    """A finite number, read as is or with thousands separators removed, else NULL (NaN and
+    infinity too: no quantity is either)."""
+    parsed = f"coalesce(try_cast({r} AS DOUBLE), try_cast(regexp_replace({r}, {p(NUMBER_JUNK)}, '', 'g') AS DOUBLE))"
+    return f"CASE WHEN isfinite({parsed}) THEN {parsed} END"
+
+
+def fractional(n: str) -> str:
+    """A number with a fractional part (a count cannot have one)."""
+    return f"{n} <> trunc({n})"
+
+
+def region_code(r: str, p: Params) -> str:
+    """The code when it is six digits, else NULL."""
+    return f"CASE WHEN regexp_full_match({r}, {p(REGION_CODE)}) THEN {r} END"
 
 
 def kept_if_in(expr: str, allowed: list[str], otherwise: str) -> str:
