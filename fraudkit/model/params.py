@@ -6,6 +6,7 @@ once where they are built (CLI, notebook, pipeline) and passed down; nothing rea
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
@@ -110,6 +111,15 @@ class SplitParams:
             raise ConfigError("burn_in must not be negative")
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, as a container or taskset limits it), at least 1:
+    LightGBM is given that many threads, never OpenMP's guess, which counts the machine's cores."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 @dataclass(frozen=True)
 class LightGBMParams:
     """Booster settings; deterministic by construction (fixed seed, deterministic=True, forced col-wise)."""
@@ -142,7 +152,7 @@ class LightGBMParams:
             "seed": self.seed,
             "deterministic": True,
             "force_col_wise": True,
-            "num_threads": threads or 0,
+            "num_threads": threads or available_cores(),
             "verbosity": -1,
         }
 
