@@ -29,6 +29,9 @@ _QUERIES: dict[str, tuple[str, str]] = {
 }
 """Each table's query and what it binds: a range the look-back start and as_of, a point as_of only."""
 
+ENTITIES = ("account", "phone")
+"""The feature frames: one row per account, one per phone."""
+
 
 def load_frames(
     con: duckdb.DuckDBPyConnection, *, as_of: datetime, window: timedelta, history: timedelta
@@ -55,14 +58,16 @@ def build_features(
     window: timedelta = timedelta(days=7),
     history: timedelta = timedelta(days=30),
     params: FeatureParams = DEFAULT_PARAMS,
+    entities: tuple[str, ...] = ENTITIES,
 ) -> dict[str, pl.DataFrame]:
     """{"account": account features, "phone": call features joined with linked-account money features}.
 
     The phone frame has a row for every phone active in calls or whose linked accounts paid
-    out in the window; the side it lacks is filled as the catalogue says.
+    out in the window; the side it lacks is filled as the catalogue says. ``entities`` names the
+    frames wanted (the fraud-number model, built once per training day, needs the phones only).
     """
     frames = load_frames(con, as_of=as_of, window=window, history=history)
-    return features_from_frames(frames, as_of=as_of, window=window, history=history, params=params)
+    return features_from_frames(frames, as_of=as_of, window=window, history=history, params=params, entities=entities)
 
 
 def features_from_frames(
@@ -72,17 +77,27 @@ def features_from_frames(
     window: timedelta = timedelta(days=7),
     history: timedelta = timedelta(days=30),
     params: FeatureParams = DEFAULT_PARAMS,
+    entities: tuple[str, ...] = ENTITIES,
 ) -> dict[str, pl.DataFrame]:
     """What :func:`build_features` gives, from frames like ``load_frames``' (the store's, a shard's, a lake's)."""
+    unknown = set(entities) - set(ENTITIES)
+    if unknown:
+        raise ValueError(f"no feature frame {sorted(unknown)}; there are {list(ENTITIES)}")
     f = {name: frame.lazy() for name, frame in frames.items()}
     common = {"as_of": as_of, "window": window, "history": history, "reports": f["reports"], "params": params}
-    account, phone, money = collect_all(
-        [
-            account_features_lazy(f["transactions"], f["accounts"], **common),
-            phone_features_lazy(f["calls"], f["subscribers"], **common),
-            subscriber_money_features_lazy(f["transactions"], f["accounts"], f["subscribers"], f["calls"], **common),
-        ]
-    )
-    joined = phone.join(money, on="phone", how="full", coalesce=True)
-    joined = MONEY.fill_missing(PHONE.fill_missing(joined)).sort("phone")
-    return {"account": account, "phone": joined}
+    plans: dict[str, pl.LazyFrame] = {}
+    if "account" in entities:
+        plans["account"] = account_features_lazy(f["transactions"], f["accounts"], **common)
+    if "phone" in entities:
+        plans["phone"] = phone_features_lazy(f["calls"], f["subscribers"], **common)
+        plans["money"] = subscriber_money_features_lazy(
+            f["transactions"], f["accounts"], f["subscribers"], f["calls"], **common
+        )
+    built = dict(zip(plans, collect_all(list(plans.values())), strict=True))
+    out: dict[str, pl.DataFrame] = {}
+    if "account" in built:
+        out["account"] = built["account"]
+    if "phone" in built:
+        joined = built["phone"].join(built["money"], on="phone", how="full", coalesce=True)
+        out["phone"] = MONEY.fill_missing(PHONE.fill_missing(joined)).sort("phone")
+    return out

@@ -286,7 +286,7 @@ def entity_rows(
     if target == "mule":
         rows = mule_rows(con, as_of, mule or MuleParams(), scan_window=window).frame
         return rows.with_columns(pl.lit(day).alias("day"))
-    built = build_features(con, as_of=as_of, window=window)
+    built = build_features(con, as_of=as_of, window=window, entities=("phone",))
     active = _active(con, target, start, as_of)
     rows = built["phone"].filter(c("phone").is_in(active.implode()))
     return rows.with_columns(pl.lit(as_of).alias("as_of"), pl.lit(day).alias("day"))

@@ -62,6 +62,15 @@ def test_build_features_matches_the_pure_functions(store) -> None:
     assert pn["sim_age_days"] == -1.0 and pn["calls_in"] == 0 and pn["first_new_payee_large_amount"] == 5_000.0
 
 
+def test_phones_alone_are_the_same_phones_without_the_account_work(store) -> None:
+    """The fraud-number model builds its rows once per training day and needs the phones only."""
+    both = build_features(store, as_of=T, window=WINDOW, history=HISTORY)
+    phones = build_features(store, as_of=T, window=WINDOW, history=HISTORY, entities=("phone",))
+    assert list(phones) == ["phone"] and phones["phone"].equals(both["phone"])
+    with pytest.raises(ValueError, match="no feature frame"):
+        build_features(store, as_of=T, entities=("subscriber",))
+
+
 def test_build_features_on_an_empty_store_gives_empty_frames(tmp_path) -> None:
     con = connect(tmp_path / "empty.duckdb")
     built = build_features(con, as_of=T)
