@@ -8,7 +8,7 @@ The water houses of the month come from a scan over the whole month as of its en
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import polars as pl
@@ -62,12 +62,26 @@ def load_regions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return frame(con, sql.REGIONS, table="regions")
 
 
+SCAN_WINDOW = timedelta(days=7)
+"""The window of each of the month's scans: the scan's own default, as a centre scans day by day."""
+
+
 def flagged_members(con: duckdb.DuckDBPyConnection, month: Month) -> pl.DataFrame:
-    """Members (account, cluster_id) of the water houses a scan over the month, as of its end, flags."""
+    """Members (account, cluster_id) of the water houses flagged by the scans of the month: one per week
+    back from its end, each over :data:`SCAN_WINDOW`. An account in several weeks' water houses belongs
+    to the latest one it was in, so a ring seen every week counts once. Week by week, a scan's memory is
+    that of a week's transfers (a month's at once took 7.6 GiB at 1M subscribers)."""
     from fraudkit.scan.scan import run_scan
 
-    result = run_scan(con, as_of=month.end, window=month.end - month.start)
-    return result.members.join(result.flagged.select("cluster_id"), on="cluster_id").select("account", "cluster_id")
+    seen: list[pl.DataFrame] = []
+    end, week = month.end, 0
+    while end > month.start:
+        result = run_scan(con, as_of=end, window=min(SCAN_WINDOW, end - month.start))
+        flagged = result.members.join(result.flagged.select("cluster_id"), on="cluster_id")
+        seen.append(flagged.select("account", "cluster_id", pl.lit(week).alias("_week")))
+        end, week = end - SCAN_WINDOW, week + 1
+    members = pl.concat(seen).sort("_week", "account").unique("account", keep="first", maintain_order=True)
+    return members.select("account", "cluster_id").sort("account")
 
 
 def compute_index(
