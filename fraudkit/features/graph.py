@@ -497,20 +497,37 @@ def _relay_measures(txns: pl.LazyFrame, params: GraphParams) -> pl.LazyFrame:
 
 def _per_account(txns: pl.LazyFrame, tf: TimeFrame, params: GraphParams) -> pl.LazyFrame:
     """Sums, spread and activity days per account from both legs of every transfer."""
-    legs = transfer_legs(txns).sort("account", "ts", "cents", "is_out", "counterparty")  # spread: one order
+    legs = transfer_legs(txns).sort("account", "ts", "cents", "is_out", "counterparty").collect()  # one order
     is_out = c("is_out")
-    cents = c("cents").cast(pl.Float64)
-    return legs.group_by("account", maintain_order=True).agg(
-        c("cents").filter(~is_out).sum().alias("_in_cents"),
-        c("cents").filter(is_out).sum().alias("_out_cents"),
-        pl.len().alias("_n"),
-        (pl.lit(tf.as_of) - c("ts").min()).dt.total_microseconds().alias("_first_us"),
-        (pl.lit(tf.as_of) - c("ts").max()).dt.total_microseconds().alias("_last_us"),
-        c("ts").dt.date().n_unique().alias("_days"),
-        cents.mean().alias("_mean_cents"),
-        cents.std(ddof=0).alias("_std_cents"),
-        ((c("cents") % to_cents(params.round_unit)) == 0).sum().alias("_round_n"),
+    sums = (
+        legs.lazy()
+        .group_by("account", maintain_order=True)
+        .agg(
+            c("cents").filter(~is_out).sum().alias("_in_cents"),
+            c("cents").filter(is_out).sum().alias("_out_cents"),
+            pl.len().alias("_n"),
+            (pl.lit(tf.as_of) - c("ts").min()).dt.total_microseconds().alias("_first_us"),
+            (pl.lit(tf.as_of) - c("ts").max()).dt.total_microseconds().alias("_last_us"),
+            c("ts").dt.date().n_unique().alias("_days"),
+            ((c("cents") % to_cents(params.round_unit)) == 0).sum().alias("_round_n"),
+        )
     )
+    return sums.join(_spread(legs).lazy(), on="account", how="left", maintain_order="left")
+
+
+def _spread(legs: pl.DataFrame) -> pl.DataFrame:
+    """Per account (``legs`` sorted by account): mean and standard deviation of its amounts, summed in numpy
+    in the rows' order (Polars' parallel float sums differ in the last bits from run to run)."""
+    if legs.is_empty():
+        return pl.DataFrame(schema={"account": pl.Utf8, "_mean_cents": pl.Float64, "_std_cents": pl.Float64})
+    account = legs["account"].to_numpy()
+    cents = legs["cents"].cast(pl.Float64).to_numpy()
+    starts = np.flatnonzero(np.r_[True, account[1:] != account[:-1]])
+    counts = np.diff(np.r_[starts, len(account)])
+    mean = np.add.reduceat(cents, starts) / counts
+    deviation = cents - np.repeat(mean, counts)
+    std = np.sqrt(np.add.reduceat(deviation * deviation, starts) / counts)
+    return pl.DataFrame({"account": account[starts], "_mean_cents": mean, "_std_cents": std})
 
 
 def _whole_graph(edges: pl.DataFrame, n: int, params: GraphParams) -> dict[str, np.ndarray]:
@@ -519,8 +536,7 @@ def _whole_graph(edges: pl.DataFrame, n: int, params: GraphParams) -> dict[str, 
 
     pairs = edges.select("_s", "_d").to_numpy()
     directed = ig.Graph(n=n, edges=pairs, directed=True)
-    weights = edges["_cents"].cast(pl.Float64).to_list()
-    pagerank = np.asarray(directed.pagerank(weights=weights, damping=params.damping))
+    pagerank = _pagerank(pairs, edges["_cents"].cast(pl.Float64).to_numpy(), n, params.damping)
     undirected = directed.as_undirected(mode="collapse")
     return {
         "_pagerank": pagerank * n,
@@ -528,6 +544,33 @@ def _whole_graph(edges: pl.DataFrame, n: int, params: GraphParams) -> dict[str, 
         "_clustering": np.nan_to_num(np.asarray(undirected.transitivity_local_undirected(mode="zero"))),
         "_deg": np.asarray(undirected.degree(), dtype=np.int64),
     }
+
+
+def _pagerank(pairs: np.ndarray, weights: np.ndarray, n: int, damping: float) -> np.ndarray:
+    """Money-weighted pagerank by power iteration, an account with no money out spreading its rank evenly.
+
+    igraph's solver sums in parallel threads and differs in the last bits from run to run; here every sum
+    has one order (``np.bincount``), so the same graph gives the same ranks, bit for bit."""
+    if n == 0:
+        return np.zeros(0)
+    src, dst = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+    out_weight = np.bincount(src, weights=weights, minlength=n)
+    share = weights / out_weight[src]
+    dangling = out_weight == 0
+    rank = np.full(n, 1.0 / n)
+    for _ in range(PAGERANK_MAX_ROUNDS):
+        spread = np.bincount(dst, weights=rank[src] * share, minlength=n)
+        new = (1.0 - damping) / n + damping * (spread + rank[dangling].sum() / n)
+        done = np.abs(new - rank).sum() < PAGERANK_TOLERANCE
+        rank = new
+        if done:
+            break
+    return rank / rank.sum()
+
+
+PAGERANK_MAX_ROUNDS = 1_000
+PAGERANK_TOLERANCE = 1e-12
+"""Power iteration stops when the ranks move by less than this in all (L1), or after the rounds."""
 
 
 def graph_features(
