@@ -9,13 +9,16 @@ end; the option types are imported at the bottom (see ``fraudkit.cli_daily``).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from fraudkit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from fraudkit.index.result import IndexResult
 
 IndexLevel = Literal["city", "county", "both"]
 OUT_SUFFIXES = (".xlsx", ".html", ".parquet")
@@ -95,11 +98,8 @@ def index(
         console.print(f"written to [bold]{escape(str(out))}[/]", highlight=False)
 
 
-def _print(result: object) -> None:
+def _print(result: IndexResult) -> None:
     """The ranking as a table: rank, region, index, change, tier and its reason."""
-    from fraudkit.index.result import IndexResult
-
-    assert isinstance(result, IndexResult)
     table = Table(title=f"{result.level} index, {result.month}", title_justify="left")
     for name, justify in (("rank", "right"), ("region", "left"), ("index", "right"), ("change", "right")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]

@@ -617,10 +617,17 @@ def graph_features(
         .group_by(c("_s").alias("_v"))
         .agg(pl.len().alias("_mutual"))
     )
-    neighbours = pl.concat(
-        [edges.select(c("_s").alias("_v"), c("_d").alias("_u")), edges.select(c("_d").alias("_v"), c("_s").alias("_u"))]
-    ).unique()
-    neighbours = neighbours.sort("_v", "_u")  # means summed in one order: the same bits on every run
+    pairs = (  # each pair of counterparties both ways, with the money and transfers between them
+        pl.concat(
+            [
+                edges.select(c("_s").alias("_v"), c("_d").alias("_u"), "_cents", "_k"),
+                edges.select(c("_d").alias("_v"), c("_s").alias("_u"), "_cents", "_k"),
+            ]
+        )
+        .group_by("_v", "_u")
+        .agg(c("_cents").sum(), c("_k").sum())
+    )
+    neighbours = pairs.select("_v", "_u").sort("_v", "_u")  # means summed in one order: the same bits on every run
     marked = vertices.select(
         "_v",
         c("account").is_in(_names(flagged).implode()).alias("_flagged"),
@@ -657,17 +664,6 @@ def graph_features(
             c("_chain").mean().alias("_nb_chain_mean"),
             (c("_chain") > 0.5).sum().alias("_nb_chain_n"),
         )
-    )
-    pairs = (
-        pl.concat(
-            [
-                edges.select(c("_s").alias("_v"), c("_d").alias("_u"), "_cents", "_k"),
-                edges.select(c("_d").alias("_v"), c("_s").alias("_u"), "_cents", "_k"),
-            ]
-        )
-        .group_by("_v", "_u")
-        .agg(c("_cents").sum(), c("_k").sum())
-        .filter(c("_v") != c("_u"))
     )
     transfers = vertices.join(per_account, on="account").select(
         "_v", "_n", (c("_in_cents") + c("_out_cents")).alias("_money")

@@ -21,6 +21,7 @@ from fraudkit.index.result import IndexResult, Level, table_schema
 from fraudkit.index.scoring import IndexParams, scored, spikes, tiers
 from fraudkit.store import frame, table_exists
 from fraudkit.text import plural
+from fraudkit.timeutil import default_as_of
 
 c = pl.col
 TREND_MONTHS = 12
@@ -192,16 +193,8 @@ def _notes(values: pl.DataFrame, data: MonthData, regions: pl.DataFrame, level: 
     return notes
 
 
-def months_of(con: duckdb.DuckDBPyConnection) -> tuple[datetime, datetime]:
-    """The first and last record's times (transfers and calls), for a sensible default month."""
-    rows = con.sql(sql.RECORD_SPAN).fetchall()
-    first, last = rows[0]
-    if first is None or last is None:
-        raise ConfigError("the store has no transfers or calls", hint="ingest some first")
-    return first, last
-
-
 def last_full_month(con: duckdb.DuckDBPyConnection) -> Month:
-    """The latest calendar month the store's records reach into (the default of ``fraudkit index``)."""
-    _, last = months_of(con)
-    return Month.parse(f"{last:%Y-%m}")
+    """The latest calendar month the store's records reach into (the default of ``fraudkit index``): the
+    month of the day before the store's "now" (:func:`fraudkit.timeutil.default_as_of`)."""
+    last_day = default_as_of(con) - timedelta(days=1)
+    return Month.parse(f"{last_day:%Y-%m}")

@@ -49,15 +49,10 @@ def published_trend(con: duckdb.DuckDBPyConnection, level: Level, since: str, mo
         return empty
     runs = frame(con, sql.PUBLISHED_MONTHS, {"level": level, "since": since, "month": month}, table="index_runs")
     parts = [empty]
-    for rid, mon in runs.iter_rows():
-        rows = frame(con, sql.PUBLISHED_ROWS, {"run_id": rid}, table="index_regions")
-        for text in rows["row_json"].to_list():
-            row = json.loads(text)
-            parts.append(
-                pl.DataFrame(
-                    {"region": [row["region"]], "month": [mon], "index": [float(row["index"])], "tier": [row["tier"]]}
-                )
-            )
+    for _, mon in runs.iter_rows():
+        stored = published(con, mon, level)
+        if stored is not None:
+            parts.append(stored[0].select("region", pl.lit(mon).alias("month"), "index", "tier"))
     return pl.concat(parts).sort("region", "month")
 
 

@@ -80,18 +80,12 @@ class IndexParams:
 
     def weights(self) -> dict[str, float]:
         """Each indicator's weight in the index: its heading's weight times its share within the heading."""
-        heading_total = sum(self.heading_weights)
-        out: dict[str, float] = {}
-        for heading, hw, weights in zip(
-            HEADINGS,
-            self.heading_weights,
-            (self.cases_weights, self.interception_weights, self.supply_weights),
-            strict=True,
-        ):
-            names = [ind.name for ind in INDICATORS if ind.heading == heading]
-            for name, w in zip(names, weights, strict=True):
-                out[name] = hw / heading_total * w / sum(weights)
-        return out
+        total = sum(self.heading_weights)
+        return {
+            name: hw / total * share
+            for heading, hw in zip(HEADINGS, self.heading_weights, strict=True)
+            for name, share in self.heading_share(heading).items()
+        }
 
     def heading_share(self, heading: Heading) -> dict[str, float]:
         """Each indicator's weight within ``heading`` (summing to 1)."""

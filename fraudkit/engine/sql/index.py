@@ -22,11 +22,6 @@ MONTH_HAS_DATA = """
 """
 """Non-zero when the store holds a transfer or a call in [``$s``, ``$e``)."""
 
-RECORD_SPAN = """
-    SELECT least((SELECT min(ts) FROM transactions), (SELECT min(start_time) FROM calls)),
-           greatest((SELECT max(ts) FROM transactions), (SELECT max(start_time) FROM calls))
-"""
-"""The first and last record's times, transfers and calls alike."""
 
 _VICTIM = "coalesce(r.victim_phone, r.victim_account)"
 _REGION_OF_VICTIM = """
