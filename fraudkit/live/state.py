@@ -21,7 +21,6 @@ The loop's watermark (contacts ended before it are scored) is kept in the store,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import duckdb
@@ -31,7 +30,7 @@ from fraudkit.engine.sql import live as sql
 from fraudkit.model import frames
 from fraudkit.model.contacts import contact_features
 from fraudkit.model.params import ContactParams
-from fraudkit.store import frame, scalar
+from fraudkit.store import scalar
 
 MAX_CALL = timedelta(days=1)
 
@@ -49,54 +48,20 @@ def write_watermark(con: duckdb.DuckDBPyConnection, loop: str, scored_until: dat
 
 def tick_numbers(con: duckdb.DuckDBPyConnection, since: datetime, until: datetime, p: ContactParams) -> pl.Series:
     """Numbers of the calls that ended in [since, until) and could be contacts or follow-ups."""
-    hook_since = since - p.follow_up_within
-    params = {
-        "since": since,
-        "until": until,
-        "first": since - MAX_CALL,
-        "hook_since": hook_since,
-        "hook_first": hook_since - MAX_CALL,
-        "min_s": p.min_duration_s,
-    }
-    return frame(con, sql.TICK_NUMBERS, params)["phone"].cast(pl.String)
+    return frames.contact_numbers(con, since, until, p, first=since - MAX_CALL)
 
 
-@dataclass
-class TickInputs:
-    """The store cut down to what the tick's contacts need."""
-
-    calls: pl.DataFrame
-    subscribers: pl.DataFrame
-    accounts: pl.DataFrame
-    reports: pl.DataFrame
-    numbers: int
+TickInputs = frames.ContactInputs
+"""The store cut down to what the tick's contacts need."""
 
 
 def tick_inputs(
     con: duckdb.DuckDBPyConnection, since: datetime, until: datetime, p: ContactParams, numbers: pl.Series | None = None
 ) -> TickInputs:
     """Calls of the tick's numbers (``tick_numbers`` unless given) and of the handsets they called from
-    in the look-back,
-    and their SIMs, accounts and reports."""
+    in the look-back, and their SIMs, accounts and reports (``frames.contact_inputs``, as warn and train read)."""
     numbers = tick_numbers(con, since, until, p) if numbers is None else numbers
-    con.register("live_numbers", pl.DataFrame({"phone": numbers}))
-    try:
-        window = {"start": since - p.lookback, "until": until}
-        own = frame(con, sql.NUMBERS_CALLS, window)
-        # A contact's handset is its caller's in the contact (or its anchor), and every contact's
-        # caller is one of the tick's numbers: the handsets the numbers called from are enough.
-        # (Those of their counterparties are ten times as many calls at 1M subscribers.)
-        imeis = own.filter(pl.col("caller").is_in(numbers.implode()))["caller_imei"].drop_nulls().unique()
-        con.register("live_imeis", pl.DataFrame({"imei": imeis.cast(pl.String)}))
-        shared = frame(con, sql.HANDSETS_CALLS, window)
-        con.unregister("live_imeis")
-        calls = pl.concat([own, shared], how="vertical_relaxed").unique("call_id", keep="first")
-        at = {"until": until}
-        subscribers = frame(con, sql.NUMBERS_SUBSCRIBERS, at)
-        accounts = frame(con, sql.NUMBERS_ACCOUNTS, at)
-    finally:
-        con.unregister("live_numbers")
-    return TickInputs(calls, subscribers, accounts, frames.reports(con, until), numbers.len())
+    return frames.contact_inputs(con, since, until, p, numbers)
 
 
 def live_contacts(

@@ -24,7 +24,7 @@ def test_incremental_contacts_equal_batch(live_world: LiveWorld) -> None:
         for hour in (9, 14, 20):
             since = day + timedelta(hours=hour)
             until = since + timedelta(minutes=30)
-            batch = frames.contacts_from_store(con, since=since, until=until, params=p)
+            batch = frames.contacts_reading_all(con, since=since, until=until, params=p)
             live, inputs = live_contacts(con, since, until, p)
             assert_frame_equal(live, batch)
             assert inputs.calls.height < frames.calls_between(con, since - p.lookback, until).height

@@ -4,7 +4,7 @@ outcomes copied back from the work queue, and what a replay's clock makes visibl
 
 from __future__ import annotations
 
-from fraudkit.engine.sql.model import CONTACT_CALL_COLUMNS
+from fraudkit.engine.sql import model
 from fraudkit.engine.sql.scan import FLAGGED
 from fraudkit.engine.sql.warn import linked_accounts
 from fraudkit.schema import successful
@@ -40,58 +40,9 @@ INGEST_MARK = "SELECT count(*), coalesce(max(file_id), 0) FROM ingest_files"
 
 # --- what a tick reads (fraudkit.live.state) -------------------------------------------------
 
-TICK_NUMBERS = """
-    WITH ended AS (
-        SELECT caller, callee, duration_s, least(caller, callee) AS lo, greatest(caller, callee) AS hi
-        FROM calls
-        WHERE start_time >= $first AND start_time < $until
-          AND coalesce(kind, 'voice') = 'voice' AND duration_s > 0
-          AND start_time + to_seconds(duration_s) >= $since
-          AND start_time + to_seconds(duration_s) < $until
-          AND caller IS NOT NULL AND callee IS NOT NULL AND caller <> callee
-    ),
-    hooks AS (
-        SELECT DISTINCT least(caller, callee) AS lo, greatest(caller, callee) AS hi FROM calls
-        WHERE start_time >= $hook_first AND start_time < $until AND coalesce(kind, 'voice') = 'voice'
-          AND duration_s >= $min_s
-          AND start_time + to_seconds(duration_s) >= $hook_since
-          AND start_time + to_seconds(duration_s) < $until
-    ),
-    chosen AS (
-        SELECT caller, callee FROM ended WHERE duration_s >= $min_s
-        UNION ALL
-        SELECT e.caller, e.callee FROM ended e SEMI JOIN hooks h ON e.lo = h.lo AND e.hi = h.hi
-    )
-    SELECT DISTINCT phone FROM (SELECT caller AS phone FROM chosen UNION ALL SELECT callee FROM chosen)
-    """
-"""Numbers of the voice calls that ended in [``$since``, ``$until``) and could be contacts (at least
-``$min_s`` long) or their follow-ups (any answered call between a pair with such a call that ended
-since ``$hook_since``); ``$first`` and ``$hook_first`` bound the calls' starts."""
-
-NUMBERS_CALLS = (
-    f"SELECT {CONTACT_CALL_COLUMNS} FROM calls WHERE start_time >= $start AND start_time < $until "
-    "AND (caller IN (SELECT phone FROM live_numbers) OR callee IN (SELECT phone FROM live_numbers))"
-)
-"""Calls of the look-back made or taken by the tick's numbers (relation ``live_numbers``)."""
-
-HANDSETS_CALLS = (
-    f"SELECT {CONTACT_CALL_COLUMNS} FROM calls WHERE start_time >= $start AND start_time < $until "
-    "AND caller_imei IN (SELECT imei FROM live_imeis)"
-)
-"""Calls of the look-back made from the handsets the tick's numbers called from (relation ``live_imeis``)."""
-
-NUMBERS_SUBSCRIBERS = (
-    "SELECT phone, holder_id, activated_at FROM subscribers "
-    "WHERE (activated_at IS NULL OR activated_at < $until) AND phone IN (SELECT phone FROM live_numbers)"
-)
-"""The SIMs of the tick's numbers activated before ``$until``."""
-
-NUMBERS_ACCOUNTS = (
-    "SELECT account_id, holder_id, phone, opened_at, account_type FROM accounts "
-    "WHERE (opened_at IS NULL OR opened_at < $until) AND (phone IN (SELECT phone FROM live_numbers) "
-    "OR holder_id IN (SELECT holder_id FROM subscribers WHERE phone IN (SELECT phone FROM live_numbers)))"
-)
-"""Accounts opened before ``$until`` registered with the tick's numbers or held by their holders."""
+TICK_NUMBERS = model.CONTACT_NUMBERS
+"""The numbers of a tick's contacts: :data:`fraudkit.engine.sql.model.CONTACT_NUMBERS`, which
+``warn`` and ``train`` read their spans' contacts by too (named here for the engines' tests)."""
 
 # --- escalation (fraudkit.live.escalation) ---------------------------------------------------
 
