@@ -108,6 +108,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         _migrate_keys(con)
     con.execute(sql.FILES_DDL)
     con.execute(sql.KEYS_DDL)
+    con.execute(sql.RANGES_DDL)
 
 
 def _migrate_keys(con: duckdb.DuckDBPyConnection) -> None:
@@ -154,9 +155,19 @@ def load_file(
             plan = _fingerprinted(con, plan, table, fingerprint)
             counted = _exact(con, plan, table, mapping, settings, now, scratch, first_new)
         inserted, faulty, broken, lines, first_new = counted
-        file_id = _record_keys(con, plan, table, first_new)
+        key_range = _one_any(con, sql.new_key_range(table.name, table.key[0]), {"first": first_new}, table.name)
+        file_id = _record_keys(con, plan, table, first_new, key_range)
         conflicts, duplicates, updates = _settle_repeats(
-            con, plan, table, mapping, first_new, stored_before, now, file_id=file_id, added=inserted
+            con,
+            plan,
+            table,
+            mapping,
+            first_new,
+            stored_before,
+            now,
+            file_id=file_id,
+            added=inserted,
+            key_range=key_range,
         )
         counts = LoadCounts(
             rows_read=inserted + faulty + broken,
@@ -474,6 +485,7 @@ def _settle_repeats(
     *,
     file_id: int,
     added: int,
+    key_range: tuple[Any, ...],
 ) -> tuple[int, int, int]:
     """Sort the rows just added whose key came before (in the file or the store) into
     duplicates (same content), conflicts (rejects) or updates; returns their counts.
@@ -482,26 +494,37 @@ def _settle_repeats(
     their key hashes are already in ``ingest_keys`` (file ``file_id``), so candidates are
     found without hashing the keys again: hashes seen twice in the file, and hashes of
     earlier files of this kind, which ``ingest_keys`` gives without scanning the table (when
-    it covers every stored row; a store loaded before it existed is scanned). Keys
-    themselves then decide, rows are compared whole, and the bookkeeping of rows that go
-    goes with them.
+    it covers every stored row; a store loaded before it existed is scanned). Only earlier
+    files whose key range (``key_range``, the new rows' least and greatest first key column)
+    overlaps this one's are looked in: a day's file of new ids meets no stored row at all.
+    Keys themselves then decide, rows are compared whole, and the bookkeeping of rows that
+    go goes with them.
     """
+    lo, hi = key_range
     new = {"first": first_new}
     mine = {"file": file_id, "kind": table.name}
+    ranged = {**new, **mine, "lo": lo, "hi": hi}
     hashes = _repeated_in_file(con, file_id, added, table) if added > 1 else set()
-    sources = []
-    if stored_before:
+    sources: list[tuple[str, dict[str, Any]]] = []
+    if stored_before and added:
         recorded = _one(con, sql.EARLIER_KEYS, mine, table=table.name)[0]
         if recorded == stored_before:
-            sources.append(sql.EARLIER_REPEATS)
+            files = [
+                f
+                for (f,) in _exec(
+                    con, sql.OVERLAPPING_FILES, _used(ranged, sql.OVERLAPPING_FILES), table="ingest_files"
+                )
+            ]
+            if files:
+                bounds = {"files": files, "first_file": files[0], "last_file": files[-1]}
+                sources.append((sql.EARLIER_REPEATS, {**mine, **bounds}))
         else:
-            sources.append(sql.earlier_repeats_scanned(table.name, table.key))
-    for source in sources:
-        hashes.update(int(h) for (h,) in _exec(con, source, _used({**new, **mine}, source), table=table.name))
+            sources.append((sql.earlier_repeats_scanned(table.name, table.key), ranged))
+    for source, params in sources:
+        hashes.update(int(h) for (h,) in _exec(con, source, _used(params, source), table=table.name))
     if not hashes:
         return 0, 0, 0
     update = mapping is not None and mapping.on_conflict == "update"
-    lo, hi = _one_any(con, sql.new_key_range(table.name, table.key[0]), new, table.name)
     _exec(
         con,
         sql.repeats(table.name, table.key, table.column_names, update=update),
@@ -550,11 +573,16 @@ def _numpy(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any], t
     return np.asarray(next(iter(result.values())))
 
 
-def _record_keys(con: duckdb.DuckDBPyConnection, plan: FilePlan, table: Table, first_new: int) -> int:
+def _record_keys(
+    con: duckdb.DuckDBPyConnection, plan: FilePlan, table: Table, first_new: int, key_range: tuple[Any, ...]
+) -> int:
     """Note each new row's key hash and line under a new file id (returned): the earlier row
-    a later conflict names, and what repeats are looked for in."""
+    a later conflict names, and what repeats are looked for in; and the rows' key range, which
+    says which files a later one need look in."""
     file_id = _one(con, sql.NEXT_FILE_ID, table="ingest_files")[0]
     _exec(con, sql.RECORD_FILE, {"file": file_id, "kind": table.name, "sha": plan.sha256}, table="ingest_files")
+    lo, hi = key_range
+    _exec(con, sql.RECORD_RANGE, {"file": file_id, "lo": lo, "hi": hi}, table="ingest_ranges")
     join, line = _line_of(con, plan, "t")
     _exec(
         con,

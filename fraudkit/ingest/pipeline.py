@@ -371,7 +371,7 @@ def _load(
 def _schema_in_place(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether every table ingest writes exists in its current form: one query, where creating
     them "if not exists" costs a statement each (a tenth of a small file's ingest)."""
-    names = [*TABLES, "rejects", "ingest_log", "ingest_files", "ingest_keys"]
+    names = [*TABLES, "rejects", "ingest_log", "ingest_files", "ingest_keys", "ingest_ranges"]
     tables = con.execute(sql.SCHEMA_TABLES_PRESENT, {"names": names}).fetchall()[0][0]
     narrow_keys = con.execute(sql.KEYS_BY_FILE_ID).fetchall()[0][0]
     found = (tables, narrow_keys)
