@@ -29,6 +29,9 @@ _QUERIES: dict[str, tuple[str, str]] = {
 }
 """Each table's query and what it binds: a range the look-back start and as_of, a point as_of only."""
 
+FEATURE_HISTORY = timedelta(days=30)
+"""The look-back the features read by default (first-seen pairs, SIMs per handset, money baselines)."""
+
 ENTITIES = ("account", "phone")
 """The feature frames: one row per account, one per phone."""
 
@@ -56,18 +59,22 @@ def build_features(
     *,
     as_of: datetime,
     window: timedelta = timedelta(days=7),
-    history: timedelta = timedelta(days=30),
+    history: timedelta = FEATURE_HISTORY,
     params: FeatureParams = DEFAULT_PARAMS,
     entities: tuple[str, ...] = ENTITIES,
+    phones: pl.Series | None = None,
 ) -> dict[str, pl.DataFrame]:
     """{"account": account features, "phone": call features joined with linked-account money features}.
 
     The phone frame has a row for every phone active in calls or whose linked accounts paid
     out in the window; the side it lacks is filled as the catalogue says. ``entities`` names the
-    frames wanted (the fraud-number model, built once per training day, needs the phones only).
+    frames wanted (the fraud-number model, built once per training day, needs the phones only),
+    and ``phones`` the only phones wanted (that model's rows are one day's callers).
     """
     frames = load_frames(con, as_of=as_of, window=window, history=history)
-    return features_from_frames(frames, as_of=as_of, window=window, history=history, params=params, entities=entities)
+    return features_from_frames(
+        frames, as_of=as_of, window=window, history=history, params=params, entities=entities, phones=phones
+    )
 
 
 def features_from_frames(
@@ -75,11 +82,15 @@ def features_from_frames(
     *,
     as_of: datetime,
     window: timedelta = timedelta(days=7),
-    history: timedelta = timedelta(days=30),
+    history: timedelta = FEATURE_HISTORY,
     params: FeatureParams = DEFAULT_PARAMS,
     entities: tuple[str, ...] = ENTITIES,
+    phones: pl.Series | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """What :func:`build_features` gives, from frames like ``load_frames``' (the store's, a shard's, a lake's)."""
+    """What :func:`build_features` gives, from frames like ``load_frames``' (the store's, a shard's, a lake's).
+
+    ``phones``: the phone frame has their rows only (the same rows as without it, the others left out).
+    """
     unknown = set(entities) - set(ENTITIES)
     if unknown:
         raise ValueError(f"no feature frame {sorted(unknown)}; there are {list(ENTITIES)}")
@@ -89,9 +100,10 @@ def features_from_frames(
     if "account" in entities:
         plans["account"] = account_features_lazy(f["transactions"], f["accounts"], **common)
     if "phone" in entities:
-        plans["phone"] = phone_features_lazy(f["calls"], f["subscribers"], **common)
+        wanted = None if phones is None else pl.LazyFrame({"phone": phones.cast(pl.String)}).unique()
+        plans["phone"] = phone_features_lazy(f["calls"], f["subscribers"], **common, phones=wanted)
         plans["money"] = subscriber_money_features_lazy(
-            f["transactions"], f["accounts"], f["subscribers"], f["calls"], **common
+            f["transactions"], f["accounts"], f["subscribers"], f["calls"], **common, phones=wanted
         )
     built = dict(zip(plans, collect_all(list(plans.values())), strict=True))
     out: dict[str, pl.DataFrame] = {}

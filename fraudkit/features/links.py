@@ -16,15 +16,27 @@ DEFAULT_MAX_HOLDER_LINKS = 100
 
 
 def phone_account_links(
-    accounts: pl.LazyFrame, subscribers: pl.LazyFrame, *, max_holder_links: int = DEFAULT_MAX_HOLDER_LINKS
+    accounts: pl.LazyFrame,
+    subscribers: pl.LazyFrame,
+    *,
+    max_holder_links: int = DEFAULT_MAX_HOLDER_LINKS,
+    phones: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
     """Lazy links: phone, account_id, via_holder, via_registered_phone (one row per pair).
 
-    Expects the prepared frames (``accounts_at`` / ``subscribers_at`` columns).
+    Expects the prepared frames (``accounts_at`` / ``subscribers_at`` columns). ``phones`` (column
+    ``phone``): the links of these phones only, reading only their holders' SIMs and accounts.
     """
     c = pl.col
     acc = accounts.select(c("account_id"), c("holder_id"), c("phone"))
     sub = subscribers.select(c("phone"), c("holder_id"))
+    if phones is not None:
+        wanted = phones.select("phone")
+        holders = sub.join(wanted, on="phone", how="semi").select("holder_id").drop_nulls().unique()
+        registered = acc.join(wanted, on="phone", how="semi")
+        # a holder's cap counts all their SIMs and accounts, so those are kept whole
+        acc = pl.concat([acc.join(holders, on="holder_id", how="semi"), registered]).unique()
+        sub = sub.join(holders, on="holder_id", how="semi")
     per_holder = (
         acc.drop_nulls("holder_id")
         .group_by("holder_id")
@@ -44,11 +56,12 @@ def phone_account_links(
     by_phone = acc.drop_nulls("phone").select(
         "phone", "account_id", pl.lit(False).alias("via_holder"), pl.lit(True).alias("via_registered_phone")
     )
-    return (
+    links = (
         pl.concat([by_holder, by_phone])
         .group_by("phone", "account_id")
         .agg(c("via_holder").any(), c("via_registered_phone").any())
     )
+    return links if phones is None else links.join(phones.select("phone"), on="phone", how="semi")
 
 
 def link_phone_accounts(

@@ -204,19 +204,25 @@ def subscriber_money_features_lazy(
     reports: pl.LazyFrame | None = None,
     params: FeatureParams = DEFAULT_PARAMS,
     max_holder_links: int = DEFAULT_MAX_HOLDER_LINKS,
+    phones: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
-    """The plan behind :func:`subscriber_money_features`."""
+    """The plan behind :func:`subscriber_money_features`; ``phones`` (column ``phone``) keeps only their rows."""
     tf = TimeFrame(as_of, window, history)
-    txns = transactions_in_history(transactions.lazy(), tf)
+    # read by several branches with different projections, which the optimiser does not share
+    txns = transactions_in_history(transactions.lazy(), tf).cache()
     hist_calls = calls_in_history(calls.lazy(), tf)
     reps = reports_before(reports.lazy() if reports is not None else None, tf)
     known = accounts_at(accounts.lazy(), tf)
-    links = phone_account_links(
-        known, subscribers_at(subscribers.lazy(), tf), max_holder_links=max_holder_links
-    ).select("phone", "account_id")
+    links = (
+        phone_account_links(
+            known, subscribers_at(subscribers.lazy(), tf), max_holder_links=max_holder_links, phones=phones
+        )
+        .select("phone", "account_id")
+        .cache()
+    )
     # One row per (transfer, phone linked to its paying account).
-    window_out = txns.filter(c("ts") >= tf.window_start).join(
-        links.rename({"account_id": "src"}), on="src", how="inner"
+    window_out = (
+        txns.filter(c("ts") >= tf.window_start).join(links.rename({"account_id": "src"}), on="src", how="inner").cache()
     )
     fraud = reported_set(reps, "fraud_account", "_fraud").rename({"value": "dst"})
     activity = (
@@ -228,7 +234,7 @@ def subscriber_money_features_lazy(
             c("_fraud").fill_null(False).sum().alias("_to_fraud_n"),
         )
     )
-    first = _first_new_large(window_out, txns, known.select("account_id", "holder_id"), tf, params)
+    first = _first_new_large(window_out, txns, known.select("account_id", "holder_id"), tf, params).cache()
     raw = (
         activity.join(links.group_by("phone").agg(pl.len().alias("_linked_accounts")), on="phone", how="left")
         .join(first, on="phone", how="left")

@@ -14,6 +14,8 @@ import polars as pl
 from fraudkit.features.engine import collect
 from fraudkit.features.params import DEFAULT_PARAMS, FeatureParams, TimeFrame
 from fraudkit.features.prepare import (
+    HANDSET_CALLERS,
+    PAIR_PREVIOUS,
     call_legs,
     calls_in_history,
     days_between,
@@ -148,12 +150,25 @@ def _activity(window_legs: pl.LazyFrame, params: FeatureParams) -> pl.LazyFrame:
 
 
 def _counterparties(
-    window_legs: pl.LazyFrame, calls: pl.LazyFrame, reports: pl.LazyFrame, tf: TimeFrame, params: FeatureParams
+    window_legs: pl.LazyFrame,
+    calls: pl.LazyFrame,
+    reports: pl.LazyFrame,
+    tf: TimeFrame,
+    params: FeatureParams,
+    *,
+    narrowed: bool = False,
 ) -> pl.LazyFrame:
-    """Distinct numbers in contact during the window, counted once, then read many ways per phone."""
+    """Distinct numbers in contact during the window, counted once, then read many ways per phone.
+
+    Whether a pair is new comes from the legs' ``PAIR_PREVIOUS`` when they carry it (frames read
+    once for many days), else from the history before the window; ``narrowed``: the legs are a
+    few phones' only, so the history's pairs are cut to theirs first.
+    """
     out = c("is_out")
     inc = ~out
     long_in = inc & c("is_voice") & (c("duration_s") >= params.long_call_s)
+    spanned = PAIR_PREVIOUS in window_legs.collect_schema()
+    previous = c(PAIR_PREVIOUS)
     pairs = window_legs.group_by("phone", "other").agg(
         out.sum().alias("_out_n"),
         inc.sum().alias("_in_n"),
@@ -163,11 +178,17 @@ def _counterparties(
         long_in.sum().alias("_long_in_n"),
         c("ts").filter(long_in).min().alias("_first_long_in"),
         c("duration_s").filter(inc & c("is_voice")).sum().alias("_in_voice_s"),
+        *([previous.filter(previous < tf.window_start).max().alias("_before")] if spanned else []),
     )
-    pairs = (
-        pairs.with_columns(unordered_pair("phone", "other"))
-        .join(prior_pairs(calls, "caller", "callee", tf), on=["_lo", "_hi"], how="left")
-        .join(reported_set(reports, "fraud_phone", "_fraud").rename({"value": "other"}), on="other", how="left")
+    if spanned:  # the call before the pair's first of the window, when it fell in the history
+        prior = pl.when(c("_before") >= tf.history_start).then(True).alias("_prior")
+        pairs = pairs.with_columns(prior).drop("_before")
+    else:
+        pairs = pairs.with_columns(unordered_pair("phone", "other"))
+        among = pairs if narrowed else None
+        pairs = pairs.join(prior_pairs(calls, "caller", "callee", tf, among=among), on=["_lo", "_hi"], how="left")
+    pairs = pairs.join(
+        reported_set(reports, "fraud_phone", "_fraud").rename({"value": "other"}), on="other", how="left"
     )
     new = c("_prior").is_null()
     fraud = c("_fraud").fill_null(False)
@@ -186,13 +207,22 @@ def _counterparties(
     )
 
 
-def _sims_per_imei(calls: pl.LazyFrame, tf: TimeFrame) -> pl.LazyFrame:
-    """For each caller, the most SIMs seen over the history on any handset it used in the window."""
+def _sims_per_imei(calls: pl.LazyFrame, tf: TimeFrame, phones: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """For each caller (of ``phones`` only, when given), the most SIMs seen over the history on any
+    handset it used in the window. With ``HANDSET_CALLERS`` only the handsets shared over the
+    span are counted; a handset with one caller over the span has one in any history."""
     with_imei = calls.filter(c("imei").is_not_null())
+    used = with_imei.filter(c("ts") >= tf.window_start).select("caller", "imei")
+    if phones is not None:
+        used = used.join(phones.select(c("phone").alias("caller")), on="caller", how="semi")
+        with_imei = with_imei.join(used.select("imei").unique(), on="imei", how="semi")
+    used = used.unique()
+    if HANDSET_CALLERS in calls.collect_schema():
+        with_imei = with_imei.filter(c(HANDSET_CALLERS) > 1)
     sims = with_imei.group_by("imei").agg(c("caller").n_unique().alias("_sims"))
-    used = with_imei.filter(c("ts") >= tf.window_start).select("caller", "imei").unique()
     return (
-        used.join(sims, on="imei", how="inner")
+        used.join(sims, on="imei", how="left")
+        .with_columns(c("_sims").fill_null(1))
         .group_by("caller")
         .agg(c("_sims").max().alias("_sims_per_imei"))
         .rename({"caller": "phone"})
@@ -230,11 +260,20 @@ def phone_features_lazy(
     history: timedelta = timedelta(days=30),
     reports: pl.LazyFrame | None = None,
     params: FeatureParams = DEFAULT_PARAMS,
+    phones: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
-    """The plan behind :func:`phone_features`, for callers that collect several plans together."""
+    """The plan behind :func:`phone_features`, for callers that collect several plans together.
+
+    ``phones`` (column ``phone``): only their rows, each exactly what the whole frame has for it;
+    the fraud-number model wants one day's callers, a fraction of the phones.
+    """
     tf = TimeFrame(as_of, window, history)
-    hist = calls_in_history(calls.lazy(), tf)
+    # each read by several branches with different projections, which the optimiser does not share
+    hist = calls_in_history(calls.lazy(), tf).cache()
     window_legs = call_legs(hist.filter(c("ts") >= tf.window_start))
+    if phones is not None:
+        window_legs = window_legs.join(phones.select("phone"), on="phone", how="semi")
+    window_legs = window_legs.cache()
     reps = reports_before(reports.lazy() if reports is not None else None, tf)
     ages = subscribers_at(subscribers.lazy(), tf).select(
         c("phone"),
@@ -242,8 +281,8 @@ def phone_features_lazy(
     )
     raw = (
         _activity(window_legs, params)
-        .join(_counterparties(window_legs, hist, reps, tf, params), on="phone", how="left")
-        .join(_sims_per_imei(hist, tf), on="phone", how="left")
+        .join(_counterparties(window_legs, hist, reps, tf, params, narrowed=phones is not None), on="phone", how="left")
+        .join(_sims_per_imei(hist, tf, phones), on="phone", how="left")
         .join(ages, on="phone", how="left")
         .with_columns(_as_of=pl.lit(tf.as_of))
     )

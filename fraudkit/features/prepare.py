@@ -58,13 +58,46 @@ def transactions_in_history(transactions: pl.LazyFrame, tf: TimeFrame) -> pl.Laz
     )
 
 
+PAIR_PREVIOUS = "_pair_previous"
+"""Column of calls read once for many as-of times (``with_span_history``): when the pair's previous call began."""
+HANDSET_CALLERS = "_handset_callers"
+"""Column of such calls: how many numbers called from the call's handset over the whole span."""
+
+
+def with_span_history(calls: pl.LazyFrame) -> pl.DataFrame:
+    """Calls over a span with two columns that answer every as-of time's history questions at once.
+
+    ``PAIR_PREVIOUS``: the start of the pair's call before this one (either direction; the calls
+    sorted by start). A pair had a call in [T - history, T - window) exactly when, among its calls
+    of the window, one has its previous call in that span, so no look-back has to be joined per T.
+    ``HANDSET_CALLERS``: distinct callers of the call's IMEI over the span; a handset with one
+    caller has one on every day, so only the few shared handsets are counted per T. Only the
+    calls ``calls_in_history`` keeps are kept.
+    """
+    lo, hi = unordered_pair("caller", "callee")
+    valid = pl.col("caller").is_not_null() & pl.col("callee").is_not_null() & (pl.col("caller") != pl.col("callee"))
+    ts = pl.col("start_time").cast(TS)
+    # in time order (stable, so ties keep one order): a shift within each pair is its previous call
+    rows = calls.filter(valid).sort(ts, maintain_order=True).with_columns(lo, hi)
+    with_imei = pl.col("caller_imei").is_not_null()
+    return (
+        rows.with_columns(
+            ts.shift(1).over(["_lo", "_hi"]).alias(PAIR_PREVIOUS),
+            pl.when(with_imei).then(pl.col("caller").n_unique().over("caller_imei")).alias(HANDSET_CALLERS),
+        )
+        .drop("_lo", "_hi")
+        .collect()
+    )
+
+
 def calls_in_history(calls: pl.LazyFrame, tf: TimeFrame) -> pl.LazyFrame:
     """Calls between two different numbers that started in [T - history, T).
 
     Columns: ts, caller, callee, duration_s (Int64, 0 when missing), is_voice, roaming
-    (False when missing), imei.
+    (False when missing), imei; and the span columns of ``with_span_history`` when the calls have them.
     """
     schema = calls.collect_schema()
+    span = [pl.col(name) for name in (PAIR_PREVIOUS, HANDSET_CALLERS) if name in schema]
     return calls.select(
         pl.col("start_time").cast(TS).alias("ts"),
         pl.col("caller").cast(pl.String),
@@ -73,6 +106,7 @@ def calls_in_history(calls: pl.LazyFrame, tf: TimeFrame) -> pl.LazyFrame:
         (_optional(schema, "kind", pl.String()).fill_null("voice") == "voice").alias("is_voice"),
         _optional(schema, "roaming", pl.Boolean()).fill_null(False).alias("roaming"),
         _optional(schema, "caller_imei", pl.String()).alias("imei"),
+        *span,
     ).filter(
         (pl.col("ts") >= tf.history_start)
         & (pl.col("ts") < tf.as_of)
@@ -143,8 +177,10 @@ def call_legs(calls: pl.LazyFrame) -> pl.LazyFrame:
     """Each call seen from both ends: phone, other, is_out, ts, duration_s, is_voice, roaming.
 
     ``roaming`` is the phone's own roaming, known on outgoing legs only (False on incoming).
+    ``PAIR_PREVIOUS`` comes along when the calls have it.
     """
     common = [pl.col("ts"), pl.col("duration_s"), pl.col("is_voice")]
+    common += [pl.col(PAIR_PREVIOUS)] if PAIR_PREVIOUS in calls.collect_schema() else []
     out = calls.select(
         pl.col("caller").alias("phone"),
         pl.col("callee").alias("other"),
@@ -178,9 +214,15 @@ def prior_pairs(
     ``among`` (columns _lo, _hi) restricts the answer to candidate pairs first, which is
     cheaper when the candidates are few. Columns _lo, _hi, _prior (True).
     """
-    before = events.filter(pl.col("ts") < tf.window_start).select(unordered_pair(a, b))
+    before = events.filter(pl.col("ts") < tf.window_start)
     if among is not None:
-        before = before.join(among.select("_lo", "_hi").unique(), on=["_lo", "_hi"], how="semi")
+        wanted = among.select("_lo", "_hi").unique()
+        # an event of a wanted pair has one of its ends at ``a``: cut to those before pairing every row
+        ends = pl.concat([wanted.select(pl.col("_lo").alias(a)), wanted.select(pl.col("_hi").alias(a))]).unique()
+        before = before.join(ends, on=a, how="semi").select(unordered_pair(a, b))
+        before = before.join(wanted, on=["_lo", "_hi"], how="semi")
+    else:
+        before = before.select(unordered_pair(a, b))
     return before.unique().with_columns(pl.lit(True).alias("_prior"))
 
 

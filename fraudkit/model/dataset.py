@@ -13,6 +13,7 @@ from later (that is what a label is), but only from what was on record before th
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ from fraudkit import timeutil
 from fraudkit.engine.sql import model as sql
 from fraudkit.errors import ConfigError, NotReadyError
 from fraudkit.features.catalogue import model_inputs
+from fraudkit.features.frames import FEATURE_HISTORY
 from fraudkit.model import frames
 from fraudkit.model.catalogue import ModelFeature, model_features
 from fraudkit.model.contacts import CONTACT_FEATURE_NAMES, CONTACT_KEYS
@@ -272,13 +274,16 @@ def entity_rows(
     *,
     window: timedelta,
     mule: MuleParams | None = None,
+    loaded: Mapping[str, pl.LazyFrame] | None = None,
 ) -> pl.DataFrame:
     """Feature rows of the phones active on ``day`` (fraud_number), or of the accounts active in the
     mule history before the midnight after it (mule, ``mule.mule_rows``), as of that midnight.
 
-    Used both to train and to score, so the two can never drift apart.
+    Used both to train and to score, so the two can never drift apart. ``loaded`` (fraud_number):
+    the store's frames over a span holding this day's look-back (``phone_frames``), read once
+    for many days instead of once a day.
     """
-    from fraudkit.features import build_features
+    from fraudkit.features.frames import build_features, features_from_frames
     from fraudkit.model.mule import mule_rows
 
     start = start_of_day(day)
@@ -286,10 +291,25 @@ def entity_rows(
     if target == "mule":
         rows = mule_rows(con, as_of, mule or MuleParams(), scan_window=window).frame
         return rows.with_columns(pl.lit(day).alias("day"))
-    built = build_features(con, as_of=as_of, window=window, entities=("phone",))
     active = _active(con, target, start, as_of)
+    # only the day's callers are built: their rows are the whole frame's, for a fraction of the work
+    if loaded is None:
+        built = build_features(con, as_of=as_of, window=window, entities=("phone",), phones=active)
+    else:
+        built = features_from_frames(loaded, as_of=as_of, window=window, entities=("phone",), phones=active)
     rows = built["phone"].filter(c("phone").is_in(active.implode()))
     return rows.with_columns(pl.lit(as_of).alias("as_of"), pl.lit(day).alias("day"))
+
+
+def phone_frames(con: duckdb.DuckDBPyConnection, days: Sequence[date], window: timedelta) -> dict[str, pl.LazyFrame]:
+    """The store's frames for the fraud-number rows of all ``days``: every day's look-back in one read,
+    the calls with what answers each day's history questions (``prepare.with_span_history``)."""
+    from fraudkit.features.frames import load_frames
+    from fraudkit.features.prepare import with_span_history
+
+    first, last = start_of_day(min(days)) + timedelta(days=1), start_of_day(max(days)) + timedelta(days=1)
+    frames = load_frames(con, as_of=last, window=window, history=last - first + FEATURE_HISTORY)
+    return frames | {"calls": with_span_history(frames["calls"]).lazy()}
 
 
 def cluster_features(con: duckdb.DuckDBPyConnection, as_of: datetime, window: timedelta) -> pl.DataFrame:
@@ -330,8 +350,9 @@ def _entity_set(
     key = "phone" if target == "fraud_number" else "account_id"
     parts = []
     with stage(reporter, "features", total=len(split.all_days), unit="days") as built:
+        loaded = phone_frames(con, split.all_days, p.window) if target == "fraud_number" and split.all_days else None
         for day in split.all_days:
-            parts.append(entity_rows(con, target, day, window=p.window))
+            parts.append(entity_rows(con, target, day, window=p.window, loaded=loaded))
             built.advance()
         rows = pl.concat(parts, how="vertical_relaxed")
         built.note = plural(rows.height, "row")

@@ -71,6 +71,15 @@ def test_phones_alone_are_the_same_phones_without_the_account_work(store) -> Non
         build_features(store, as_of=T, entities=("subscriber",))
 
 
+@pytest.mark.parametrize("pick", [slice(0, 3), slice(1, None, 2), slice(0, 0)])
+def test_some_phones_get_exactly_their_rows_of_the_whole_frame(store, pick: slice) -> None:
+    """The fraud-number rows are one day's callers: built alone, each row is what the whole frame has."""
+    whole = build_features(store, as_of=T, window=WINDOW, history=HISTORY, entities=("phone",))["phone"]
+    wanted = pl.Series("phone", whole["phone"].to_list()[pick] + ["NOT-A-PHONE"])
+    some = build_features(store, as_of=T, window=WINDOW, history=HISTORY, entities=("phone",), phones=wanted)
+    assert_frame_equal(some["phone"], whole.filter(pl.col("phone").is_in(wanted.implode())))
+
+
 def test_build_features_on_an_empty_store_gives_empty_frames(tmp_path) -> None:
     con = connect(tmp_path / "empty.duckdb")
     built = build_features(con, as_of=T)

@@ -10,7 +10,9 @@ import pytest
 from model_world import AS_OF, ModelWorld
 from polars.testing import assert_frame_equal
 
+from fraudkit.features import build_features
 from fraudkit.model import build_training_set, entity_rows, load_model, register, score_day, train_model
+from fraudkit.model.dataset import phone_frames
 from fraudkit.model.params import TrainParams
 from fraudkit.settings import Settings
 from fraudkit.store import connect
@@ -57,3 +59,26 @@ def test_rows_of_a_day_do_not_change_when_later_events_are_deleted(
         con.close()
     assert before.height > 100
     assert_frame_equal(before, after)
+
+
+def test_rows_from_one_read_of_the_span_are_each_days_own(model_world: ModelWorld) -> None:
+    """Training reads the store once for all its days; every day's rows are those of the whole frame."""
+    con = duckdb.connect(str(model_world.db), read_only=True)
+    try:
+        days = [date(2026, 10, 12), date(2026, 10, 18), date(2026, 10, 25)]
+        loaded = phone_frames(con, days, timedelta(days=7))
+        for day in days:
+            as_of = datetime.combine(day, datetime.min.time()) + timedelta(days=1)
+            callers = con.sql(
+                "SELECT DISTINCT caller FROM calls WHERE start_time >= ? AND start_time < ?",
+                params=[as_of - timedelta(days=1), as_of],
+            ).pl()["caller"]
+            whole = build_features(con, as_of=as_of, window=timedelta(days=7), entities=("phone",))["phone"]
+            expected = whole.filter(pl.col("phone").is_in(callers.implode())).with_columns(
+                pl.lit(as_of).alias("as_of"), pl.lit(day).alias("day")
+            )
+            assert expected.height > 100
+            assert_frame_equal(entity_rows(con, "fraud_number", day, window=timedelta(days=7), loaded=loaded), expected)
+            assert_frame_equal(entity_rows(con, "fraud_number", day, window=timedelta(days=7)), expected)
+    finally:
+        con.close()

@@ -10,10 +10,10 @@ from __future__ import annotations
 from fraudkit.schema import SUCCESSFUL
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "transactions": ("txn_id", "ts", "src_account", "dst_account", "amount", "currency", "channel", "status"),
-    "calls": ("call_id", "caller", "callee", "start_time", "duration_s", "kind", "caller_imei", "cell_id", "roaming"),
-    "accounts": ("account_id", "holder_id", "phone", "bank", "opened_at", "account_type", "region"),
-    "subscribers": ("phone", "holder_id", "activated_at", "region", "plan"),
+    "transactions": ("ts", "src_account", "dst_account", "amount", "channel", "status"),
+    "calls": ("caller", "callee", "start_time", "duration_s", "kind", "caller_imei", "roaming"),
+    "accounts": ("account_id", "holder_id", "phone", "opened_at"),
+    "subscribers": ("phone", "holder_id", "activated_at"),
     "reports": (
         "report_id",
         "reported_at",
@@ -24,7 +24,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "loss_amount",
     ),
 }
-"""What the feature producers read of each canonical table."""
+"""What the feature producers read of each canonical table, and nothing more: at 1M subscribers the
+ids and labels no producer reads (txn_id, call_id, cell_id, bank, ...) were a third of the frames' memory."""
 
 AS_DOUBLE = ("amount", "loss_amount")
 """Money columns the producers take as DOUBLE (the store keeps DECIMAL(18,2))."""
