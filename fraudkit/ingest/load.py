@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, time
 from pathlib import Path
@@ -596,7 +596,43 @@ def _record_keys(
 def _insert_good(con: duckdb.DuckDBPyConnection, table: Table, stage: StageSql) -> int:
     """Good rows straight from the reader into the canonical table, in file order."""
     query = sql.insert_good(table.name, table.column_names, stage.query)
-    return int(_exec(con, query, stage.params, table=table.name)[0][0])
+    with _without_optimizer(con, sql.FILTER_PUSHDOWN, table.name):
+        return int(_exec(con, query, stage.params, table=table.name)[0][0])
+
+
+def disabled_optimizers(con: duckdb.DuckDBPyConnection) -> str:
+    """The database's list of turned-off optimizer passes, to restore with :func:`restore_optimizers`."""
+    return str(con.execute(sql.DISABLED_OPTIMIZERS).fetchall()[0][0] or "")
+
+
+def restore_optimizers(con: duckdb.DuckDBPyConnection, names: str) -> None:
+    """Set the list back to ``names`` if a load left it otherwise (one whose transaction aborted
+    could not restore it itself: an aborted transaction refuses every statement)."""
+    if disabled_optimizers(con) != names:
+        con.execute(sql.SET_DISABLED_OPTIMIZERS, {"names": names})
+
+
+@contextlib.contextmanager
+def _without_optimizer(con: duckdb.DuckDBPyConnection, name: str, table: str) -> Iterator[None]:
+    """Run the block with DuckDB's optimizer pass ``name`` turned off, then restore the setting.
+
+    The setting is the database's, so another connection to the same database in this process
+    plans without the pass meanwhile: the same results, perhaps slower. When the block fails and
+    aborts the transaction, the setting cannot be restored here; the caller restores it after its
+    rollback (:func:`restore_optimizers`)."""
+    before = disabled_optimizers(con)
+    names = [n.strip() for n in before.split(",") if n.strip()]
+    if name in names:
+        yield
+        return
+    _exec(con, sql.SET_DISABLED_OPTIMIZERS, {"names": ",".join([*names, name])}, table=table)
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(duckdb.Error, StoreError):
+            _exec(con, sql.SET_DISABLED_OPTIMIZERS, {"names": before}, table=table)
+        raise
+    _exec(con, sql.SET_DISABLED_OPTIMIZERS, {"names": before}, table=table)
 
 
 def _used(params: dict[str, Any], query: str) -> dict[str, Any]:

@@ -27,7 +27,16 @@ from fraudkit.engine.sql import BEGIN, COMMIT, ROLLBACK
 from fraudkit.engine.sql import ingest as sql
 from fraudkit.errors import ConfigError
 from fraudkit.ingest.fingerprint import FingerprintPass
-from fraudkit.ingest.load import AlreadyIngested, LoadCounts, ReaderFailed, Undo, ensure_tables, load_file
+from fraudkit.ingest.load import (
+    AlreadyIngested,
+    LoadCounts,
+    ReaderFailed,
+    Undo,
+    disabled_optimizers,
+    ensure_tables,
+    load_file,
+    restore_optimizers,
+)
 from fraudkit.ingest.mapping import Mapping, load_mapping
 from fraudkit.ingest.plan import FilePlan, already_ingested, fingerprint_file, ingested_from, peek_file
 from fraudkit.ingest.scratch import Scratch
@@ -215,7 +224,7 @@ def ingest_paths(
         fingerprint = partial(
             fingerprint_file, table=table, mapping=mapping, encoding=encoding, settings=settings, scratch=scratch
         )
-        with FingerprintPass(plans, fingerprint) as prints, _insertion_order_kept(con):
+        with FingerprintPass(plans, fingerprint) as prints, _insertion_order_kept(con), _optimizers_kept(con):
             exact: set[int] = set()
             while True:
                 try:
@@ -398,6 +407,17 @@ def _sql(con: duckdb.DuckDBPyConnection, statement: str, table: Table) -> None:
 def _emit(progress: ProgressFn | None, event: ProgressEvent) -> None:
     if progress is not None:
         progress(event)
+
+
+@contextmanager
+def _optimizers_kept(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """A load turns an optimizer pass off around its insert; after a failed run (its transaction
+    aborted, so the load could not turn it back on) the database's setting is restored here."""
+    before = disabled_optimizers(con)
+    try:
+        yield
+    finally:
+        restore_optimizers(con, before)
 
 
 @contextmanager
