@@ -30,7 +30,7 @@ from fraudkit.engine.sql import live as sql
 from fraudkit.model import frames
 from fraudkit.model.contacts import contact_features
 from fraudkit.model.params import ContactParams
-from fraudkit.store import scalar
+from fraudkit.store import frame, scalar
 
 MAX_CALL = timedelta(days=1)
 
@@ -48,7 +48,16 @@ def write_watermark(con: duckdb.DuckDBPyConnection, loop: str, scored_until: dat
 
 def tick_numbers(con: duckdb.DuckDBPyConnection, since: datetime, until: datetime, p: ContactParams) -> pl.Series:
     """Numbers of the calls that ended in [since, until) and could be contacts or follow-ups."""
-    return frames.contact_numbers(con, since, until, p, first=since - MAX_CALL)
+    hook_since = since - p.follow_up_within
+    params = {
+        "since": since,
+        "until": until,
+        "first": since - MAX_CALL,
+        "hook_since": hook_since,
+        "hook_first": hook_since - MAX_CALL,
+        "min_s": p.min_duration_s,
+    }
+    return frame(con, sql.TICK_NUMBERS, params)["phone"].cast(pl.String)
 
 
 TickInputs = frames.ContactInputs

@@ -104,21 +104,30 @@ def latest_before(con: duckdb.DuckDBPyConnection, table: str, column: str, until
     return scalar(con, store_sql.latest_before(table, column), [until])
 
 
-def contact_numbers(
-    con: duckdb.DuckDBPyConnection, since: datetime, until: datetime, p: ContactParams, *, first: datetime
-) -> pl.Series:
-    """Numbers of the calls that ended in [since, until) and could be contacts or their follow-ups,
-    among calls begun at or after ``first`` (the live loop bounds it by a call's longest length)."""
+def longest_call(con: duckdb.DuckDBPyConnection) -> timedelta:
+    """The longest call's length: a call that ended at or after a time began at most this long before."""
+    return timedelta(seconds=max(int(scalar(con, sql.LONGEST_CALL) or 0), 0))
+
+
+def contact_numbers(con: duckdb.DuckDBPyConnection, since: datetime, until: datetime, p: ContactParams) -> pl.Series:
+    """Numbers of the contacts that ended in [since, until): the two of each long call from a new
+    (or reported) number that ended then or up to ``follow_up_within`` before, with a call of theirs
+    that ended in the span. A superset of the contacts' numbers, a tenth of all at 1M subscribers."""
+    start = since - p.lookback
     hook_since = since - p.follow_up_within
+    longest = longest_call(con)
     params = {
         "since": since,
         "until": until,
-        "first": first,
+        "first": max(start, since - longest),  # calls that end in the span began since then
         "hook_since": hook_since,
-        "hook_first": first - p.follow_up_within,
+        "hook_first": max(start, hook_since - longest),
+        "events_from": start,
         "min_s": p.min_duration_s,
+        "history_s": p.history.total_seconds(),
+        "new_s": p.new_within.total_seconds(),
     }
-    return frame(con, sql.CONTACT_NUMBERS, params, table="calls")["phone"].cast(pl.String)
+    return frame(con, sql.HOOKED_NUMBERS, params, table="calls")["phone"].cast(pl.String)
 
 
 @dataclass
@@ -153,21 +162,12 @@ def contact_inputs(
     pieces reads them once at its end.
     """
     at = known_until or until
-    start = since - p.lookback
-    numbers = contact_numbers(con, since, until, p, first=start) if numbers is None else numbers
-    window = {"start": start, "until": until}
+    numbers = contact_numbers(con, since, until, p) if numbers is None else numbers
+    window = {"start": since - p.lookback, "until": until}
     with registered(con, pl.DataFrame({"phone": numbers}, schema={"phone": pl.String}), "contact_numbers") as rel:
-        own = frame(con, sql.numbers_calls(rel), window, table="calls")
-        # A contact's handset is its caller's in the contact (or its anchor), and every contact's
-        # caller is one of the numbers: the handsets the numbers called from are enough.
-        # (Those of their counterparties are ten times as many calls at 1M subscribers.)
-        imeis = own.filter(pl.col("caller").is_in(numbers.implode()))["caller_imei"].drop_nulls().unique()
-        handsets = pl.DataFrame({"imei": imeis.cast(pl.String)}, schema={"imei": pl.String})
-        with registered(con, handsets, "contact_imeis") as imei_rel:
-            shared = frame(con, sql.handsets_calls(imei_rel), window, table="calls")
+        calls = frame(con, sql.numbers_calls(rel), window, table="calls")
         subs = frame(con, sql.numbers_subscribers(rel), {"until": at}, table="subscribers")
         accs = frame(con, sql.numbers_accounts(rel), {"until": at}, table="accounts")
-    calls = pl.concat([own, shared], how="vertical_relaxed").unique("call_id", keep="first")
     reps = reports(con, at) if reports_known is None else reports_known
     return ContactInputs(calls, subs, accs, reps, numbers.len())
 

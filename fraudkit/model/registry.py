@@ -305,8 +305,95 @@ def registry_beside_store(settings: Settings) -> str | None:
     return uri
 
 
+CACHE_DIR = "fraudkit-model-cache"
+"""Beside a sqlite registry: each loaded version's booster and meta, by name, version and run."""
+
+
+def _registry_file(settings: Settings) -> Path | None:
+    uri = settings.resolved_tracking_uri
+    return Path(uri[len("sqlite:///") :]) if uri.startswith("sqlite:///") else None
+
+
+def _cache_folder(db: Path, name: str, version: str, run_id: str) -> Path:
+    return db.parent / CACHE_DIR / name / f"{version}-{run_id}"
+
+
+def _cached_model(settings: Settings, target: str, version: str | None) -> LoadedModel | None:
+    """The version (or champion) from the local cache, without importing MLflow (2-5 s of a short
+    command). The alias and the version's run are read from the registry's sqlite file at every
+    call, so a promotion is seen at once; a version's artifacts never change, so its cached copy
+    stays right. None (load through MLflow) for any other registry, an alias or version the file
+    does not answer plainly, or a cache not written yet or unreadable."""
+    import sqlite3
+    from contextlib import closing
+
+    from fraudkit.engine.sql import model as sql
+
+    db = _registry_file(settings)
+    if db is None or not db.is_file() or (version is not None and not str(version).isdigit()):
+        return None
+    name = model_name(target)
+    try:
+        with closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as reg:
+            if version is None:
+                aliased = reg.execute(sql.REGISTRY_ALIAS_VERSION, [name, CHAMPION]).fetchall()
+                if len(aliased) != 1:
+                    return None
+                version = str(aliased[0][0])
+            found = reg.execute(sql.REGISTRY_VERSION_RUN, [name, int(version)]).fetchall()
+    except sqlite3.Error:  # an older or newer registry schema: MLflow knows it
+        return None
+    if len(found) != 1 or found[0][1] != "READY":
+        return None
+    run_id = str(found[0][0])
+    folder = _cache_folder(db, name, str(version), run_id)
+    import lightgbm as lgb
+
+    try:
+        meta = json.loads((folder / META_FILE).read_text())
+        booster = lgb.Booster(model_str=(folder / "model.txt").read_text())
+    except (OSError, ValueError, lgb.basic.LightGBMError):
+        return None
+    return LoadedModel(target=check_target(target), version=str(version), run_id=run_id, booster=booster, meta=meta)
+
+
+def _write_cache(settings: Settings, model: LoadedModel) -> None:
+    """Keep a loaded version for ``_cached_model``; written to a temporary folder and renamed, so a
+    reader never sees half of it. A folder that cannot be written only costs the next load its time."""
+    import os
+    import shutil
+
+    db = _registry_file(settings)
+    if db is None:
+        return
+    folder = _cache_folder(db, model_name(model.target), model.version, model.run_id)
+    if folder.is_dir():
+        return
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".tmp-"))
+        (tmp / "model.txt").write_text(model.booster.model_to_string())
+        (tmp / META_FILE).write_text(json.dumps(model.meta))
+        try:
+            os.rename(tmp, folder)
+        except OSError:  # another process wrote it first
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError:
+        return
+
+
 def load_model(settings: Settings, target: str, version: str | None = None) -> LoadedModel:
-    """The champion of ``target`` (or the named version) with its features and thresholds."""
+    """The champion of ``target`` (or the named version) with its features and thresholds; from the
+    local cache of a sqlite registry when it holds the version (``_cached_model``), else through MLflow."""
+    cached = _cached_model(settings, target, version)
+    if cached is not None:
+        return cached
+    model = _load_through_mlflow(settings, target, version)
+    _write_cache(settings, model)
+    return model
+
+
+def _load_through_mlflow(settings: Settings, target: str, version: str | None = None) -> LoadedModel:
     import mlflow.artifacts
     import mlflow.lightgbm
 

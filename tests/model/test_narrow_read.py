@@ -113,3 +113,14 @@ def test_an_empty_span_has_the_columns_of_a_full_one(store: duckdb.DuckDBPyConne
     got = frames.contacts_from_store(store, since=AS_OF, until=AS_OF)
     assert got.is_empty()
     assert got.schema == frames.contacts_reading_all(store, since=AS_OF, until=AS_OF).schema
+
+
+def test_the_numbers_read_hold_every_contacts_two_and_few_others(store: duckdb.DuckDBPyConnection) -> None:
+    from fraudkit.live.state import tick_numbers
+
+    p = ContactParams()
+    since = AS_OF - timedelta(days=1)
+    numbers = set(frames.contact_numbers(store, since, AS_OF, p).to_list())
+    rows = frames.contacts_reading_all(store, since=since, until=AS_OF, params=p)
+    assert set(rows["caller"].to_list()) | set(rows["callee"].to_list()) <= numbers
+    assert len(numbers) < 0.8 * tick_numbers(store, since, AS_OF, p).len(), "long calls of old pairs are left out"

@@ -73,20 +73,66 @@ CONTACT_NUMBERS = """
 since ``$hook_since``); ``$first`` and ``$hook_first`` bound the calls' starts."""
 
 
+LONGEST_CALL = "SELECT max(duration_s) FROM calls"
+"""The longest call's seconds: a call that ended at or after a time began at most this long before it."""
+
+HOOKED_NUMBERS = """
+    WITH long AS (
+        SELECT caller, least(caller, callee) AS lo, greatest(caller, callee) AS hi,
+               start_time + to_seconds(duration_s) AS ended
+        FROM calls
+        WHERE start_time >= $hook_first AND start_time < $until
+          AND coalesce(kind, 'voice') = 'voice' AND duration_s >= $min_s
+          AND start_time + to_seconds(duration_s) >= $hook_since
+          AND start_time + to_seconds(duration_s) < $until
+          AND caller IS NOT NULL AND callee IS NOT NULL AND caller <> callee
+    ),
+    ended AS (
+        SELECT DISTINCT least(caller, callee) AS lo, greatest(caller, callee) AS hi
+        FROM calls
+        WHERE start_time >= $first AND start_time < $until
+          AND coalesce(kind, 'voice') = 'voice' AND duration_s > 0
+          AND start_time + to_seconds(duration_s) >= $since
+          AND start_time + to_seconds(duration_s) < $until
+          AND caller IS NOT NULL AND callee IS NOT NULL AND caller <> callee
+    ),
+    live AS (SELECT l.* FROM long l SEMI JOIN ended e ON l.lo = e.lo AND l.hi = e.hi),
+    touched AS (SELECT lo AS phone FROM live UNION SELECT hi FROM live),
+    earlier AS (
+        SELECT least(caller, callee) AS lo, greatest(caller, callee) AS hi, start_time AS began,
+               start_time + to_seconds(coalesce(duration_s, 0)) AS ended
+        FROM calls
+        WHERE start_time >= $events_from AND start_time < $until
+          AND caller IN (SELECT phone FROM touched) AND callee IN (SELECT phone FROM touched)
+          AND caller <> callee
+    ),
+    hooks AS (
+        SELECT lo, hi FROM live l
+        WHERE l.caller IN (SELECT fraud_phone FROM reports WHERE reported_at < $until AND fraud_phone IS NOT NULL)
+           OR NOT EXISTS (
+               SELECT 1 FROM earlier k WHERE k.lo = l.lo AND k.hi = l.hi AND k.ended < l.ended
+                 AND k.began >= l.ended - to_seconds($history_s) AND k.began < l.ended - to_seconds($new_s)
+           )
+    )
+    SELECT DISTINCT phone FROM (SELECT lo AS phone FROM hooks UNION ALL SELECT hi FROM hooks)
+    """
+"""Numbers of the contacts that ended in [``$since``, ``$until``), narrower than
+:data:`CONTACT_NUMBERS`: the pairs of a long voice call that ended since ``$hook_since`` and was
+first in touch within ``$new_s`` seconds (no earlier call of the pair begun ``$history_s`` to
+``$new_s`` seconds before it ended, among those begun from ``$events_from``) or whose caller a
+report names, with an answered call of the pair that ended in the span (the long call itself or
+a follow-up); ``$first`` and ``$hook_first`` bound the calls' starts."""
+
+
 def numbers_calls(numbers: str) -> str:
     """Calls begun in [``$start``, ``$until``) made or taken by the numbers (column ``phone``) of the
-    relation ``numbers``."""
+    relation ``numbers``, or made from a handset one of them called from in that time; one scan."""
+    mine = f"(SELECT phone FROM {numbers})"
     return (
         f"SELECT {CONTACT_CALL_COLUMNS} FROM calls WHERE start_time >= $start AND start_time < $until "
-        f"AND (caller IN (SELECT phone FROM {numbers}) OR callee IN (SELECT phone FROM {numbers}))"
-    )
-
-
-def handsets_calls(imeis: str) -> str:
-    """Calls begun in [``$start``, ``$until``) made from the handsets (column ``imei``) of the relation ``imeis``."""
-    return (
-        f"SELECT {CONTACT_CALL_COLUMNS} FROM calls WHERE start_time >= $start AND start_time < $until "
-        f"AND caller_imei IN (SELECT imei FROM {imeis})"
+        f"AND (caller IN {mine} OR callee IN {mine} OR caller_imei IN ("
+        "SELECT DISTINCT caller_imei FROM calls WHERE start_time >= $start AND start_time < $until "
+        f"AND caller IN {mine} AND caller_imei IS NOT NULL))"
     )
 
 
@@ -106,3 +152,12 @@ def numbers_accounts(numbers: str) -> str:
         f"WHERE (opened_at IS NULL OR opened_at < $until) AND (phone IN (SELECT phone FROM {numbers}) "
         f"OR holder_id IN (SELECT holder_id FROM subscribers WHERE phone IN (SELECT phone FROM {numbers})))"
     )
+
+
+# --- the registry's own sqlite file, read for the champion (fraudkit.model.registry) ------------
+
+REGISTRY_ALIAS_VERSION = "SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?"
+"""The version an alias of a registered model points at, in MLflow's sqlite registry (no MLflow import)."""
+
+REGISTRY_VERSION_RUN = "SELECT run_id, status FROM model_versions WHERE name = ? AND version = ?"
+"""The run and status of a registered version, in MLflow's sqlite registry."""
