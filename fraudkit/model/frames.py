@@ -178,14 +178,16 @@ def contacts_from_store(
     since: datetime,
     until: datetime,
     params: ContactParams | None = None,
-    chunk: timedelta = timedelta(days=1),
+    chunk: timedelta = timedelta(days=4),
 ) -> pl.DataFrame:
     """Contacts that ended in [since, until) with their features, reading only the calls they need.
 
     The span is cut into ``chunk``-long pieces; each reads the numbers that could be its contacts,
     then only those numbers' (and handsets') calls in its look-back (``contact_inputs``), not every
-    call of it: a day at 1M subscribers reads about a tenth of the store. Every contact's features
-    are exact, so the pieces join up into the frame ``contacts_reading_all`` computes.
+    call of it: a day at 1M subscribers reads a sixth of the store. Every contact's features are
+    exact, so the pieces join up into the frame ``contacts_reading_all`` computes. Four days a
+    piece: at 1M, 26 s of CPU and 2.4 GiB for four days, against 41 s and 1.7 GiB day by day
+    (each piece scans the store's calls a few times, whatever its length).
     """
     p = params or ContactParams()
     reps = reports(con, until)
