@@ -727,6 +727,14 @@ KEYS: tuple[Key, ...] = (
         choices=("victim", "fraud_number", "mule"),
     ),
     _k("train", "window", "duration", _train("window"), "Feature window of the per-day targets (fraud_number, mule)."),
+    _k(
+        "train",
+        "max_train_rows",
+        "int",
+        _train("max_train_rows"),
+        "Training rows beyond this are sampled (all positives kept, negatives drawn with the booster's seed).",
+        low=1000,
+    ),
     # [warn]
     _k(
         "warn",
