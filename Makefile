@@ -56,10 +56,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_synth.py --subscribers 1000000
-	$(BIN)/python benchmarks/bench_ingest.py --rows 10000000
+	$(BIN)/python benchmarks/bench_ingest.py --subscribers 1000000 --repeat 3
 	$(BIN)/python benchmarks/bench_features.py --rows 10000000
 	$(BIN)/python benchmarks/bench_scan.py --subscribers 1000000
 	$(BIN)/python benchmarks/bench_model.py --train-subscribers 100000 --score-subscribers 1000000 --rows 1000000
+	$(BIN)/python benchmarks/bench_city.py --subscribers 1000000
 
 clean:
 	rm -rf demo .pytest_cache .hypothesis build *.egg-info

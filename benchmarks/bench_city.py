@@ -51,7 +51,7 @@ def commands(step: str, world: Path, folder: Path) -> list[list[str]]:
     if step.startswith("train "):
         return [[*FRAUDKIT, "train", "--target", step.split()[1], *truth, *db, *mlflow]]
     if step == "warn":
-        return [[*FRAUDKIT, "warn", "--out", str(folder / "warn"), *db, *mlflow]]
+        return [[*FRAUDKIT, "warn", "--out", str(folder / "warn.parquet"), *db, *mlflow]]
     raise ValueError(step)
 
 

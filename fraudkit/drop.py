@@ -76,9 +76,7 @@ def list_drop(drop: Path) -> DropListing:
         relative = path.relative_to(drop)
         if len(relative.parts) > 1 and relative.parts[0].lower() == GROUND_TRUTH_FOLDER:
             listing.ground_truth.append(path)
-        elif not data_file_name(path) or any(
-            part.startswith(".") for part in relative.parts
-        ):
+        elif not data_file_name(path) or any(part.startswith(".") for part in relative.parts):
             listing.passed_over.append(path)
         elif (kind := kind_of(relative)) is None:
             listing.unnamed.append(path)

@@ -82,4 +82,3 @@ def count_between(table: str, column: str) -> str:
     """Rows of ``table`` with ``column`` in [``?``, ``?``)."""
     col, tbl = quote_ident(column), quote_ident(table)
     return f"SELECT count(*) FROM {tbl} WHERE {col} >= ? AND {col} < ?"
-
