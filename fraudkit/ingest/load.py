@@ -573,6 +573,12 @@ def _numpy(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any], t
     return np.asarray(next(iter(result.values())))
 
 
+RANGED_KEYS = frozenset({"call_id", "txn_id", "report_id", "code"})
+"""Keys whose range a file records: ids of records, not of people. A range of phones or account
+numbers would keep two real ones in a bookkeeping table; those files record none, so every later
+file of their kind looks in them (as in files loaded before ranges were kept)."""
+
+
 def _record_keys(
     con: duckdb.DuckDBPyConnection, plan: FilePlan, table: Table, first_new: int, key_range: tuple[Any, ...]
 ) -> int:
@@ -582,7 +588,8 @@ def _record_keys(
     file_id = _one(con, sql.NEXT_FILE_ID, table="ingest_files")[0]
     _exec(con, sql.RECORD_FILE, {"file": file_id, "kind": table.name, "sha": plan.sha256}, table="ingest_files")
     lo, hi = key_range
-    _exec(con, sql.RECORD_RANGE, {"file": file_id, "lo": lo, "hi": hi}, table="ingest_ranges")
+    if table.key[0] in RANGED_KEYS:
+        _exec(con, sql.RECORD_RANGE, {"file": file_id, "lo": lo, "hi": hi}, table="ingest_ranges")
     join, line = _line_of(con, plan, "t")
     _exec(
         con,

@@ -110,6 +110,21 @@ def test_each_file_records_its_key_range(con: duckdb.DuckDBPyConnection, tmp_pat
     assert overlapping("T0", "T9") == [1, 2], "a file that added no rows holds no keys"
 
 
+def test_files_keyed_by_phones_keep_no_range_and_still_find_their_repeats(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """A range of phone numbers would keep two real ones in a bookkeeping table: none is kept."""
+    sim = "13800001111,H1,2024-01-01 00:00:00,440300,prepaid"
+    first = write(
+        tmp_path / "a.csv", [HEADERS["subscribers"], sim, "13900002222,H2,2024-01-01 00:00:00,440300,prepaid"]
+    )
+    ingest_paths(con, first, "subscribers")
+    assert con.execute("SELECT count(*) FROM ingest_ranges").fetchall() == [(0,)]
+    again = write(tmp_path / "b.csv", [HEADERS["subscribers"], sim])
+    summary = ingest_paths(con, again, "subscribers")
+    assert (summary.loaded, summary.duplicates) == (0, 1)
+
+
 def test_a_file_without_a_recorded_range_is_always_looked_in(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     """Files loaded before ranges were recorded may hold any key."""
     first = write(tmp_path / "a.csv", [HEADERS["transactions"], txn("T1", "1.00"), txn("T5", "1.00")])
