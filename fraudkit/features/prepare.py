@@ -64,6 +64,11 @@ HANDSET_CALLERS = "_handset_callers"
 """Column of such calls: how many numbers called from the call's handset over the whole span."""
 
 
+def between_two_numbers() -> pl.Expr:
+    """A call the features count: both numbers known and different (a call to oneself says nothing)."""
+    return pl.col("caller").is_not_null() & pl.col("callee").is_not_null() & (pl.col("caller") != pl.col("callee"))
+
+
 def with_span_history(calls: pl.LazyFrame) -> pl.DataFrame:
     """Calls over a span with two columns that answer every as-of time's history questions at once.
 
@@ -75,10 +80,9 @@ def with_span_history(calls: pl.LazyFrame) -> pl.DataFrame:
     calls ``calls_in_history`` keeps are kept.
     """
     lo, hi = unordered_pair("caller", "callee")
-    valid = pl.col("caller").is_not_null() & pl.col("callee").is_not_null() & (pl.col("caller") != pl.col("callee"))
     ts = pl.col("start_time").cast(TS)
     # in time order (stable, so ties keep one order): a shift within each pair is its previous call
-    rows = calls.filter(valid).sort(ts, maintain_order=True).with_columns(lo, hi)
+    rows = calls.filter(between_two_numbers()).sort(ts, maintain_order=True).with_columns(lo, hi)
     with_imei = pl.col("caller_imei").is_not_null()
     return (
         rows.with_columns(
@@ -107,13 +111,7 @@ def calls_in_history(calls: pl.LazyFrame, tf: TimeFrame) -> pl.LazyFrame:
         _optional(schema, "roaming", pl.Boolean()).fill_null(False).alias("roaming"),
         _optional(schema, "caller_imei", pl.String()).alias("imei"),
         *span,
-    ).filter(
-        (pl.col("ts") >= tf.history_start)
-        & (pl.col("ts") < tf.as_of)
-        & pl.col("caller").is_not_null()
-        & pl.col("callee").is_not_null()
-        & (pl.col("caller") != pl.col("callee"))
-    )
+    ).filter((pl.col("ts") >= tf.history_start) & (pl.col("ts") < tf.as_of) & between_two_numbers())
 
 
 def accounts_at(accounts: pl.LazyFrame, tf: TimeFrame) -> pl.LazyFrame:

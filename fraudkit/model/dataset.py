@@ -297,8 +297,7 @@ def entity_rows(
         built = build_features(con, as_of=as_of, window=window, entities=("phone",), phones=active)
     else:
         built = features_from_frames(loaded, as_of=as_of, window=window, entities=("phone",), phones=active)
-    rows = built["phone"].filter(c("phone").is_in(active.implode()))
-    return rows.with_columns(pl.lit(as_of).alias("as_of"), pl.lit(day).alias("day"))
+    return built["phone"].with_columns(pl.lit(as_of).alias("as_of"), pl.lit(day).alias("day"))
 
 
 def phone_frames(con: duckdb.DuckDBPyConnection, days: Sequence[date], window: timedelta) -> dict[str, pl.LazyFrame]:

@@ -35,7 +35,7 @@ def _fit_and_test(
     test = frame.filter(c("split") == "test")
     if int(train["label"].sum() or 0) == 0 or test.is_empty():
         return np.zeros((3, 0))
-    booster, _, _ = fit_booster(train, val, names, p, s)
+    booster = fit_booster(train, val, names, p, s).booster
     threshold = best_f1_threshold(val["label"].to_numpy(), raw_margin(booster, val, names))
     margin = raw_margin(booster, test, names)
     return np.vstack([test["label"].to_numpy().astype(float), (margin >= threshold).astype(float), margin])

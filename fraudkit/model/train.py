@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -92,13 +92,22 @@ def _matrix(frame: pl.DataFrame, features: list[str]) -> np.ndarray:
     return frame.select([c(f).cast(pl.Float64) for f in features]).to_numpy()
 
 
-def fit_booster(
-    train: pl.DataFrame, val: pl.DataFrame, features: list[str], p: TrainParams, s: Settings
-) -> tuple[lightgbm.Booster, float, list[Any]]:
-    """A booster fitted on ``train``, stopped early on ``val`` when it holds both classes; with the
-    positives' weight and the validation sets used (none: every round kept)."""
+class Fitted(NamedTuple):
+    """A fitted booster with what its fit used: the positives' weight, the validation sets (none: every
+    round kept) and how many training rows it saw."""
+
+    booster: lightgbm.Booster
+    pos_weight: float
+    valid_sets: list[Any]
+    rows: int
+
+
+def fit_booster(train: pl.DataFrame, val: pl.DataFrame, features: list[str], p: TrainParams, s: Settings) -> Fitted:
+    """A booster fitted on ``train`` (sampled past ``max_train_rows``: every fit, folds included), stopped
+    early on ``val`` when it holds both classes."""
     import lightgbm as lgb
 
+    train = sample_training_rows(train, p.max_train_rows, seed=p.lgbm.seed)
     pos = int(train["label"].sum() or 0)
     neg = train.height - pos
     pos_weight = float(min(max(neg / max(pos, 1), 1.0), p.lgbm.max_pos_weight))
@@ -123,7 +132,7 @@ def fit_booster(
     )
     if not valid_sets:
         booster.best_iteration = 0  # no validation positives: keep every round (recorded below)
-    return booster, pos_weight, valid_sets
+    return Fitted(booster, pos_weight, valid_sets, train.height)
 
 
 def sample_training_rows(train: pl.DataFrame, max_rows: int, *, seed: int) -> pl.DataFrame:
@@ -156,8 +165,7 @@ def train_model(ts: TrainingSet, params: TrainParams | None = None, settings: Se
             f"no positive {ts.target} labels in the training days ({ts.split.describe()['train_days']})",
             hint="pass --truth DIR for a synthetic world, or ingest reports and call-back outcomes",
         )
-    fitted = sample_training_rows(train, p.max_train_rows, seed=p.lgbm.seed)
-    booster, pos_weight, valid_sets = fit_booster(fitted, val, ts.features, p, s)
+    booster, pos_weight, valid_sets, fitted_rows = fit_booster(train, val, ts.features, p, s)
 
     margin = raw_margin(booster, ts.frame, ts.features)
     fitted_on = (ts.frame["split"] == "val") & ts.frame["label"].is_not_null()
@@ -194,7 +202,7 @@ def train_model(ts: TrainingSet, params: TrainParams | None = None, settings: Se
     test_rows = scored.filter((c("split") == "test") & c("label").is_not_null())
     metrics |= {f"{k}": float(v) for k, v in ts.summary().items()}
     metrics["best_iteration"] = float(meta["best_iteration"])
-    metrics["train_rows_fitted"] = float(fitted.height)
+    metrics["train_rows_fitted"] = float(fitted_rows)
     if ts.target != "victim":
         metrics |= flag_metrics(test_rows, thresholds["flag"])
     if ts.target == "mule" and "fold" in ts.frame.columns:

@@ -44,15 +44,19 @@ ACTIVE_CALLERS = "SELECT DISTINCT caller AS key FROM calls WHERE start_time >= $
 
 # --- the calls a span's contacts need (fraudkit.model.frames.contact_inputs) --------------------
 
-CONTACT_NUMBERS = """
-    WITH ended AS (
-        SELECT caller, callee, duration_s, least(caller, callee) AS lo, greatest(caller, callee) AS hi
+_ENDED_IN_SPAN = """
         FROM calls
         WHERE start_time >= $first AND start_time < $until
           AND coalesce(kind, 'voice') = 'voice' AND duration_s > 0
           AND start_time + to_seconds(duration_s) >= $since
           AND start_time + to_seconds(duration_s) < $until
-          AND caller IS NOT NULL AND callee IS NOT NULL AND caller <> callee
+          AND caller IS NOT NULL AND callee IS NOT NULL AND caller <> callee"""
+"""The answered voice calls between two numbers that ended in [``$since``, ``$until``) (begun from ``$first``):
+the calls a span's contacts and follow-ups are among, for both queries below."""
+
+CONTACT_NUMBERS = f"""
+    WITH ended AS (
+        SELECT caller, callee, duration_s, least(caller, callee) AS lo, greatest(caller, callee) AS hi{_ENDED_IN_SPAN}
     ),
     hooks AS (
         SELECT DISTINCT least(caller, callee) AS lo, greatest(caller, callee) AS hi FROM calls
@@ -76,7 +80,7 @@ since ``$hook_since``); ``$first`` and ``$hook_first`` bound the calls' starts."
 LONGEST_CALL = "SELECT max(duration_s) FROM calls"
 """The longest call's seconds: a call that ended at or after a time began at most this long before it."""
 
-HOOKED_NUMBERS = """
+HOOKED_NUMBERS = f"""
     WITH long AS (
         SELECT caller, least(caller, callee) AS lo, greatest(caller, callee) AS hi,
                start_time + to_seconds(duration_s) AS ended
@@ -88,13 +92,7 @@ HOOKED_NUMBERS = """
           AND caller IS NOT NULL AND callee IS NOT NULL AND caller <> callee
     ),
     ended AS (
-        SELECT DISTINCT least(caller, callee) AS lo, greatest(caller, callee) AS hi
-        FROM calls
-        WHERE start_time >= $first AND start_time < $until
-          AND coalesce(kind, 'voice') = 'voice' AND duration_s > 0
-          AND start_time + to_seconds(duration_s) >= $since
-          AND start_time + to_seconds(duration_s) < $until
-          AND caller IS NOT NULL AND callee IS NOT NULL AND caller <> callee
+        SELECT DISTINCT least(caller, callee) AS lo, greatest(caller, callee) AS hi{_ENDED_IN_SPAN}
     ),
     live AS (SELECT l.* FROM long l SEMI JOIN ended e ON l.lo = e.lo AND l.hi = e.hi),
     touched AS (SELECT lo AS phone FROM live UNION SELECT hi FROM live),
