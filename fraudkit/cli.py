@@ -214,10 +214,17 @@ class _FraudkitCommand(TyperCommand):
             tree = self._load_tree(ctx)
         except FraudkitError as exc:  # also under `python -m pipelines.daily`, outside the group
             raise _fail(exc.one_line()) from None
-        token = _TREE.set(tree)
+        from fraudkit.store import DUCKDB_MEMORY, check_memory_size
+
+        try:
+            memory = check_memory_size(str(tree.get("store.duckdb_memory")))
+        except FraudkitError as exc:
+            raise _fail(exc.one_line()) from None
+        token, memory_token = _TREE.set(tree), DUCKDB_MEMORY.set(memory)
         try:
             return super().invoke(ctx)
         finally:
+            DUCKDB_MEMORY.reset(memory_token)
             _TREE.reset(token)
 
     def _load_tree(self, ctx: Context) -> Any:

@@ -199,6 +199,14 @@ KEYS: tuple[Key, ...] = (
         high=3600,
     ),
     _k("store", "threads", "int", None, "CPU threads for LightGBM (unset: all).", low=1, high=1024, optional=True),
+    _k(
+        "store",
+        "duckdb_memory",
+        "text",
+        Constant("fraudkit.store", "DEFAULT_DUCKDB_MEMORY"),
+        "Memory DuckDB may hold (e.g. 1GB, 512MB); past it, it spills to the store's temp folder <db>.tmp.",
+        env="FRAUDKIT_DUCKDB_MEMORY",
+    ),
     # [engine]
     _k(
         "engine",

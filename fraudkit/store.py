@@ -12,10 +12,12 @@ import json
 import os
 import re
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -83,6 +85,31 @@ def _is_text(head: bytes) -> bool:
     return all(b >= 32 or b in (9, 10, 13) for b in head)
 
 
+DEFAULT_DUCKDB_MEMORY = "1GB"
+"""DuckDB's memory cap (its own default is 80% of the machine): at 1M subscribers the cached blocks
+of a 30-day read alone held a further 0.65 GiB beside the Polars frames built from them."""
+MEMORY_SIZE = re.compile(r"(?i)^\s*(\d+(\.\d+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)\s*$")
+DUCKDB_MEMORY: ContextVar[str | None] = ContextVar("fraudkit_duckdb_memory", default=None)
+"""The running command's [store] duckdb_memory (set where the command starts); unset: the default."""
+
+
+def check_memory_size(text: str, *, option: str = "[store] duckdb_memory") -> str:
+    """A DuckDB memory size such as '1GB' or '512 MiB', as DuckDB reads it."""
+    found = MEMORY_SIZE.match(text)
+    if found is None or float(found.group(1)) <= 0:
+        raise ConfigError(
+            f"{option} {text!r} is not a memory size", hint="write a number and a unit, e.g. 1GB or 512MB"
+        )
+    return f"{found.group(1)}{found.group(3).upper()}"
+
+
+def duckdb_memory() -> str:
+    """The memory cap of the stores this process opens: the command's setting, else
+    $FRAUDKIT_DUCKDB_MEMORY, else ``DEFAULT_DUCKDB_MEMORY``."""
+    chosen = DUCKDB_MEMORY.get() or os.environ.get("FRAUDKIT_DUCKDB_MEMORY", "").strip() or DEFAULT_DUCKDB_MEMORY
+    return check_memory_size(chosen)
+
+
 def connect(
     path: str | Path = DEFAULT_DB,
     *,
@@ -116,6 +143,7 @@ def connect(
     try:
         if threads:
             con.execute(sql.set_threads(threads))
+        con.execute(sql.set_memory_limit(duckdb_memory()))
         if not read_only:
             ensure_schema(con)
         elif not table_exists(con, "calls"):
@@ -345,6 +373,27 @@ def frame(
     wrapped as :func:`run` wraps them (the result streams, so they may come while it is fetched)."""
     with engine_errors(query, table=table):
         return con.sql(query, params=params).pl() if params else con.sql(query).pl()
+
+
+def categorised_frame(
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    params: list | dict | None,
+    categories: tuple[str, ...],
+    *,
+    table: str | None = None,
+) -> pl.DataFrame:
+    """:func:`frame` with the ``categories`` columns as Polars categories, through a scratch Parquet
+    file that Polars reads in pieces: at 1M subscribers the 30 days of calls took 1.55 GiB through
+    Arrow and 0.71 GiB this way (the whole text columns never exist at once). The file is removed."""
+    with tempfile.TemporaryDirectory(prefix="fraudkit-frame-") as scratch:
+        path = Path(scratch) / "frame.parquet"
+        with engine_errors(query, table=table):
+            relation = con.sql(query, params=params) if params else con.sql(query)
+            relation.write_parquet(str(path), compression="lz4")
+        wanted = pl.scan_parquet(path)
+        present = [name for name in categories if name in wanted.collect_schema()]
+        return wanted.with_columns(pl.col(present).cast(pl.Categorical())).collect()
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -213,8 +213,10 @@ def open_shard(
 
 
 def shard_of(key: pl.Expr, shards: int) -> pl.Expr:
-    """The local shard of a key (Int32; null for a null key)."""
-    return pl.when(key.is_not_null()).then((key.hash(seed=HASH_SEED) % shards).cast(pl.Int32))
+    """The local shard of a key (Int32; null for a null key), hashed as text: an identifier read as a
+    category (``features.prepare.ID``) lands where the same identifier as a string does."""
+    text = key.cast(pl.String)
+    return pl.when(key.is_not_null()).then((text.hash(seed=HASH_SEED) % shards).cast(pl.Int32))
 
 
 def _pairs_map(frame: pl.DataFrame, key: str, shards: pl.Expr) -> pl.DataFrame:

@@ -14,11 +14,12 @@ import polars as pl
 
 from fraudkit.engine.sql import features as sql
 from fraudkit.features.accounts import account_features_lazy
-from fraudkit.features.engine import collect_all
+from fraudkit.features.engine import collect, collect_all
 from fraudkit.features.money import MONEY, subscriber_money_features_lazy
 from fraudkit.features.params import DEFAULT_PARAMS, FeatureParams, TimeFrame
 from fraudkit.features.phones import PHONE, phone_features_lazy
-from fraudkit.store import frame
+from fraudkit.features.prepare import ID
+from fraudkit.store import categorised_frame
 
 _QUERIES: dict[str, tuple[str, str]] = {
     "transactions": (sql.TRANSACTIONS, "range"),
@@ -50,7 +51,7 @@ def load_frames(
         params: dict[str, datetime] = {"as_of": tf.as_of}
         if kind == "range":
             params["start"] = tf.history_start
-        frames[table] = frame(con, query, params, table=table).lazy()
+        frames[table] = categorised_frame(con, query, params, sql.IDENTIFIERS, table=table).lazy()
     return frames
 
 
@@ -96,20 +97,21 @@ def features_from_frames(
         raise ValueError(f"no feature frame {sorted(unknown)}; there are {list(ENTITIES)}")
     f = {name: frame.lazy() for name, frame in frames.items()}
     common = {"as_of": as_of, "window": window, "history": history, "reports": f["reports"], "params": params}
-    plans: dict[str, pl.LazyFrame] = {}
-    if "account" in entities:
-        plans["account"] = account_features_lazy(f["transactions"], f["accounts"], **common)
-    if "phone" in entities:
-        wanted = None if phones is None else pl.LazyFrame({"phone": phones.cast(pl.String)}).unique()
-        plans["phone"] = phone_features_lazy(f["calls"], f["subscribers"], **common, phones=wanted)
-        plans["money"] = subscriber_money_features_lazy(
-            f["transactions"], f["accounts"], f["subscribers"], f["calls"], **common, phones=wanted
-        )
-    built = dict(zip(plans, collect_all(list(plans.values())), strict=True))
     out: dict[str, pl.DataFrame] = {}
-    if "account" in built:
-        out["account"] = built["account"]
-    if "phone" in built:
-        joined = built["phone"].join(built["money"], on="phone", how="full", coalesce=True)
+    # one frame after the other: their working sets never meet (at 1M subscribers, 4.35 GiB at the
+    # peak together, 3.75 apart, for 2 s more of repeating the shared transfers' preparation)
+    if "account" in entities:
+        out["account"] = collect(account_features_lazy(f["transactions"], f["accounts"], **common))
+    if "phone" in entities:
+        wanted = None if phones is None else pl.LazyFrame({"phone": phones.cast(pl.String).cast(ID)}).unique()
+        calls, money = collect_all(
+            [
+                phone_features_lazy(f["calls"], f["subscribers"], **common, phones=wanted),
+                subscriber_money_features_lazy(
+                    f["transactions"], f["accounts"], f["subscribers"], f["calls"], **common, phones=wanted
+                ),
+            ]
+        )
+        joined = calls.join(money, on="phone", how="full", coalesce=True)
         out["phone"] = MONEY.fill_missing(PHONE.fill_missing(joined)).sort("phone")
     return out

@@ -590,7 +590,8 @@ def graph_features(
     money moved between one holder's own accounts from money moved to someone else).
     """
     tf = TimeFrame(as_of, params.history, params.history)
-    txns = transactions_in_history(transactions.lazy(), tf).collect()
+    # accounts as text: the graph's vertices are named, and its frames (the suspicious subgraph) are small
+    txns = transactions_in_history(transactions.lazy(), tf).with_columns(c("src", "dst").cast(pl.String)).collect()
     per_account = (
         _per_account(txns.lazy(), tf, params)
         .join(_relay_measures(txns.lazy().with_row_index("_x"), params), on="account", how="left")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from fraudkit.features.engine import collect
+from fraudkit.features.prepare import ID
 
 DEFAULT_MAX_HOLDER_LINKS = 100
 
@@ -75,10 +76,10 @@ def link_phone_accounts(
     c = pl.col
     schema = accounts.collect_schema()
     acc = accounts.lazy().select(
-        c("account_id").cast(pl.String),
-        c("holder_id").cast(pl.String),
-        (c("phone") if "phone" in schema else pl.lit(None)).cast(pl.String).alias("phone"),
+        c("account_id").cast(ID),
+        c("holder_id").cast(ID),
+        (c("phone") if "phone" in schema else pl.lit(None)).cast(ID).alias("phone"),
     )
-    sub = subscribers.lazy().select(c("phone").cast(pl.String), c("holder_id").cast(pl.String))
+    sub = subscribers.lazy().select(c("phone").cast(ID), c("holder_id").cast(ID))
     links = phone_account_links(acc, sub, max_holder_links=max_holder_links)
-    return collect(links.sort("phone", "account_id"))
+    return collect(links.with_columns(c("phone", "account_id").cast(pl.String)).sort("phone", "account_id"))

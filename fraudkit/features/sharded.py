@@ -81,7 +81,7 @@ def _links_at(
     links = phone_account_links(
         accounts_at(accounts.lazy(), tf), subscribers_at(subscribers.lazy(), tf), max_holder_links=max_holder_links
     )
-    return collect(links.select("phone", "account_id"))
+    return collect(links.select(pl.col("phone", "account_id").cast(pl.String)))
 
 
 def feature_sharding(as_of: datetime, *, max_holder_links: int = DEFAULT_MAX_HOLDER_LINKS) -> Sharding:

@@ -104,7 +104,7 @@ class FeatureSet:
 
     def finish(self, raw: pl.LazyFrame) -> pl.LazyFrame:
         """Key plus every registered feature, filled and typed, sorted by key for determinism."""
-        cols = [pl.col(self.key)]
+        cols = [pl.col(self.key).cast(pl.String)]  # identifiers are categories inside the producers
         for spec in self.specs:
             expr = self.exprs[spec.name].cast(spec.dtype)
             if spec.kind != "count":

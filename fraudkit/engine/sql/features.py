@@ -27,6 +27,22 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 """What the feature producers read of each canonical table, and nothing more: at 1M subscribers the
 ids and labels no producer reads (txn_id, call_id, cell_id, bank, ...) were a third of the frames' memory."""
 
+IDENTIFIERS = (
+    "src_account",
+    "dst_account",
+    "caller",
+    "callee",
+    "caller_imei",
+    "account_id",
+    "holder_id",
+    "phone",
+    "victim_phone",
+    "victim_account",
+    "fraud_phone",
+    "fraud_account",
+)
+"""Columns of ``COLUMNS`` that hold identifiers: read as categories (``fraudkit.features.prepare.ID``)."""
+
 AS_DOUBLE = ("amount", "loss_amount")
 """Money columns the producers take as DOUBLE (the store keeps DECIMAL(18,2))."""
 

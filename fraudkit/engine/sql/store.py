@@ -32,6 +32,12 @@ def set_threads(threads: int) -> str:
     return f"SET threads = {int(threads)}"
 
 
+def set_memory_limit(size: str) -> str:
+    """Cap the memory DuckDB holds (it spills to the store's temp folder past it); ``size`` is checked
+    against ``fraudkit.store.MEMORY_SIZE`` first, so only digits and a unit reach the text."""
+    return f"SET memory_limit = '{size}'"
+
+
 def row_count(table: str) -> str:
     """The rows of ``table``."""
     return f"SELECT count(*) FROM {quote_ident(table)}"
