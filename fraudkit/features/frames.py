@@ -19,7 +19,7 @@ from fraudkit.features.money import MONEY, subscriber_money_features_lazy
 from fraudkit.features.params import DEFAULT_PARAMS, FeatureParams, TimeFrame
 from fraudkit.features.phones import PHONE, phone_features_lazy
 from fraudkit.features.prepare import ID
-from fraudkit.store import categorised_frame
+from fraudkit.store import categorised_frame, release_cached_blocks
 
 _QUERIES: dict[str, tuple[str, str]] = {
     "transactions": (sql.TRANSACTIONS, "range"),
@@ -52,6 +52,7 @@ def load_frames(
         if kind == "range":
             params["start"] = tf.history_start
         frames[table] = categorised_frame(con, query, params, sql.IDENTIFIERS, table=table).lazy()
+    release_cached_blocks(con)
     return frames
 
 

@@ -89,7 +89,7 @@ def ranking_metrics(
     scored: pl.DataFrame, *, k: int, per_subscriber_day: bool, target: str = "victim"
 ) -> dict[str, float]:
     """AUC-PR on rows, and precision/recall@k on the ranking the team would work from (``ranking``'s order)."""
-    rows = scored.filter(c("label").is_not_null())
+    rows = only_labelled(scored)
     ranked = subscriber_days(rows) if per_subscriber_day else rank(rows, target)
     out = {
         "auc_pr": average_precision(rows["label"].to_numpy(), rows["score"].to_numpy()),
@@ -99,6 +99,11 @@ def ranking_metrics(
     }
     out.update(at_k(ranked, k))
     return out
+
+
+def only_labelled(rows: pl.DataFrame) -> pl.DataFrame:
+    """The rows with a label: the frame itself when every row has one (no copy of millions of rows)."""
+    return rows if rows["label"].null_count() == 0 else rows.filter(c("label").is_not_null())
 
 
 def capacity_threshold(scored_val: pl.DataFrame, capacity: int) -> float:

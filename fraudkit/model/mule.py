@@ -33,7 +33,7 @@ from fraudkit.features.graph import GraphParams, graph_features
 from fraudkit.model.params import MuleParams, SplitParams
 from fraudkit.model.split import DaySplit, split_days
 from fraudkit.resolution import sub_day, time_resolution
-from fraudkit.store import frame
+from fraudkit.store import categorised_frame, release_cached_blocks
 
 c = pl.col
 
@@ -69,9 +69,13 @@ def mule_rows(
     from fraudkit.model.dataset import cluster_features
 
     start = as_of - params.history
-    txns = frame(con, features_sql.TRANSACTIONS, {"start": start, "as_of": as_of}, table="transactions")
-    accounts = frame(con, features_sql.ACCOUNTS, {"as_of": as_of}, table="accounts")
-    reports = frame(con, features_sql.REPORTS, {"as_of": as_of}, table="reports")
+    ids = features_sql.IDENTIFIERS
+    txns = categorised_frame(
+        con, features_sql.TRANSACTIONS, {"start": start, "as_of": as_of}, ids, table="transactions"
+    )
+    accounts = categorised_frame(con, features_sql.ACCOUNTS, {"as_of": as_of}, ids, table="accounts")
+    reports = categorised_frame(con, features_sql.REPORTS, {"as_of": as_of}, ids, table="reports")
+    release_cached_blocks(con)
     flows = account_features(
         txns.lazy(), accounts.lazy(), as_of=as_of, window=params.window, history=params.history, reports=reports.lazy()
     )

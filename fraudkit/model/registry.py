@@ -168,7 +168,9 @@ def register(
     (``promote_if_first``), so that ``fraudkit warn`` works after a first training; later ones
     wait for ``promote``.
     """
-    import lightgbm as lgb
+    from fraudkit.model.lgbm import lightgbm
+
+    lgb = lightgbm()
     import mlflow
     import mlflow.lightgbm
     from mlflow.models import infer_signature
@@ -347,7 +349,9 @@ def _cached_model(settings: Settings, target: str, version: str | None) -> Loade
         return None
     run_id = str(found[0][0])
     folder = _cache_folder(db, name, str(version), run_id)
-    import lightgbm as lgb
+    from fraudkit.model.lgbm import lightgbm
+
+    lgb = lightgbm()
 
     try:
         meta = json.loads((folder / META_FILE).read_text())

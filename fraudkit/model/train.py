@@ -24,11 +24,12 @@ from fraudkit.model.calibration import (
     fit_calibration,
     reliability,
 )
-from fraudkit.model.dataset import TrainingSet
+from fraudkit.model.dataset import TrainingSet, split_part
 from fraudkit.model.metrics import (
     at_k,
     capacity_threshold,
     interception,
+    only_labelled,
     ranking_metrics,
     subscriber_days,
 )
@@ -76,8 +77,20 @@ def raw_margin(booster: lightgbm.Booster, frame: pl.DataFrame, features: list[st
         raise NotReadyError(f"rows lack the model's features: {', '.join(missing)}")
     if frame.is_empty():
         return np.zeros(0)
-    x = frame.select([c(f).cast(pl.Float64) for f in features]).to_numpy()
-    return booster.predict(x, num_iteration=booster.best_iteration or None, raw_score=True)
+    # in pieces: the matrix of 5.3M fraud-number rows alone was 2 GiB; each row's score is its own
+    pieces = [
+        booster.predict(
+            _matrix(frame.slice(at, MARGIN_ROWS), features),
+            num_iteration=booster.best_iteration or None,
+            raw_score=True,
+        )
+        for at in range(0, frame.height, MARGIN_ROWS)
+    ]
+    return np.concatenate(pieces)
+
+
+MARGIN_ROWS = 500_000
+"""Rows scored at a time by ``raw_margin``."""
 
 
 def predict(
@@ -105,7 +118,9 @@ class Fitted(NamedTuple):
 def fit_booster(train: pl.DataFrame, val: pl.DataFrame, features: list[str], p: TrainParams, s: Settings) -> Fitted:
     """A booster fitted on ``train`` (sampled past ``max_train_rows``: every fit, folds included), stopped
     early on ``val`` when it holds both classes."""
-    import lightgbm as lgb
+    from fraudkit.model.lgbm import lightgbm
+
+    lgb = lightgbm()
 
     train = sample_training_rows(train, p.max_train_rows, seed=p.lgbm.seed)
     pos = int(train["label"].sum() or 0)
@@ -141,13 +156,30 @@ def sample_training_rows(train: pl.DataFrame, max_rows: int, *, seed: int) -> pl
     three, at a third of the booster's time and memory."""
     if train.height <= max_rows:
         return train
-    positive = (train["label"] == 1).to_numpy()
+    return train.filter(pl.Series(_kept_rows((train["label"] == 1).to_numpy(), max_rows, seed)))
+
+
+def _kept_rows(positive: np.ndarray, max_rows: int, seed: int) -> np.ndarray:
+    """Which rows ``sample_training_rows`` keeps, from which are positive."""
     negatives = np.flatnonzero(~positive)
     keep_n = max(max_rows - int(positive.sum()), 0)
     chosen = np.random.default_rng(seed).choice(negatives, size=min(keep_n, negatives.size), replace=False)
     keep = positive.copy()
     keep[chosen] = True
-    return train.filter(pl.Series(keep))
+    return keep
+
+
+def training_rows(ts: TrainingSet, max_rows: int, *, seed: int) -> pl.DataFrame:
+    """``sample_training_rows(ts.part("train"), ...)``, the same rows in the same order, cut from the
+    whole frame in one filter: the training part is never copied out whole (2.5M rows at 1M subscribers)."""
+    in_part = ts.frame.select(((c("split") == "train") & c("label").is_not_null()).fill_null(False))
+    mask = in_part.to_series().to_numpy()
+    positions = np.flatnonzero(mask)
+    if positions.size > max_rows:
+        positive = (ts.frame["label"].gather(positions) == 1).fill_null(False).to_numpy()
+        mask = np.zeros(ts.frame.height, dtype=bool)
+        mask[positions[_kept_rows(positive, max_rows, seed)]] = True
+    return ts.frame.filter(pl.Series(mask))
 
 
 def train_model(ts: TrainingSet, params: TrainParams | None = None, settings: Settings | None = None) -> TrainResult:
@@ -158,14 +190,15 @@ def train_model(ts: TrainingSet, params: TrainParams | None = None, settings: Se
     started = time.perf_counter()
     p = params or TrainParams(target=ts.target)
     s = settings or Settings()
-    train, val = ts.part("train"), ts.part("val")
-    pos = int(train["label"].sum() or 0)
+    pos = int(ts.frame.filter((c("split") == "train") & (c("label") == 1)).height)
     if pos == 0:
         raise NotReadyError(
             f"no positive {ts.target} labels in the training days ({ts.split.describe()['train_days']})",
             hint="pass --truth DIR for a synthetic world, or ingest reports and call-back outcomes",
         )
-    booster, pos_weight, valid_sets, fitted_rows = fit_booster(train, val, ts.features, p, s)
+    train = training_rows(ts, p.max_train_rows, seed=p.lgbm.seed)  # what fit_booster would sample, cut at once
+    booster, pos_weight, valid_sets, fitted_rows = fit_booster(train, ts.part("val"), ts.features, p, s)
+    del train
 
     margin = raw_margin(booster, ts.frame, ts.features)
     fitted_on = (ts.frame["split"] == "val") & ts.frame["label"].is_not_null()
@@ -199,7 +232,10 @@ def train_model(ts: TrainingSet, params: TrainParams | None = None, settings: Se
     metrics, test_scored, thresholds = evaluate(scored, p, test_days=list(ts.split.test), victims=ts.victims)
     meta["thresholds"] = thresholds
     importance = feature_importance(booster)
-    test_rows = scored.filter((c("split") == "test") & c("label").is_not_null())
+    if ts.target == "victim":  # its evaluated rows reach back before the test days
+        test_rows = scored.filter((c("split") == "test") & c("label").is_not_null())
+    else:  # the test days' rows, as evaluate returned them
+        test_rows = only_labelled(test_scored)
     metrics |= {f"{k}": float(v) for k, v in ts.summary().items()}
     metrics["best_iteration"] = float(meta["best_iteration"])
     metrics["train_rows_fitted"] = float(fitted_rows)
@@ -252,13 +288,14 @@ def evaluate(
     victims, the rows returned include the contacts of the ``horizon`` before the first test
     day, whose call-backs may still have come in time (see ``metrics.interception``).
     """
-    test = scored.filter(c("split") == "test")
+    test = split_part(scored, "test")
     victim = params.target == "victim"
     metrics = ranking_metrics(test, k=params.capacity, per_subscriber_day=victim, target=params.target)
-    labelled = test.filter(c("label").is_not_null())
+    labelled = only_labelled(test)
     metrics |= calibration_metrics(labelled["score"].to_numpy(), labelled["label"].to_numpy())
-    if thresholds is None:
-        thresholds = _thresholds(scored.filter(c("split") == "val"), params.capacity, victim)
+    if thresholds is None:  # from the columns the thresholds read only, not a copy of every feature
+        read = ["day", "score", "label", *(["callee"] if victim else [])]
+        thresholds = _thresholds(scored.select(*read, "split").filter(c("split") == "val"), params.capacity, victim)
     if not victim:
         return metrics, test, thresholds
     if "scam_contact" in test.columns:
