@@ -51,7 +51,7 @@ def load_frames(
         params: dict[str, datetime] = {"as_of": tf.as_of}
         if kind == "range":
             params["start"] = tf.history_start
-        frames[table] = categorised_frame(con, query, params, sql.IDENTIFIERS, table=table).lazy()
+        frames[table] = categorised_frame(con, query, params, sql.AS_CATEGORIES, table=table).lazy()
     release_cached_blocks(con)
     return frames
 

@@ -69,7 +69,7 @@ def mule_rows(
     from fraudkit.model.dataset import cluster_features
 
     start = as_of - params.history
-    ids = features_sql.IDENTIFIERS
+    ids = features_sql.AS_CATEGORIES
     txns = categorised_frame(
         con, features_sql.TRANSACTIONS, {"start": start, "as_of": as_of}, ids, table="transactions"
     )
@@ -80,6 +80,7 @@ def mule_rows(
         txns.lazy(), accounts.lazy(), as_of=as_of, window=params.window, history=params.history, reports=reports.lazy()
     )
     clusters = cluster_features(con, as_of, scan_window)
+    release_cached_blocks(con)  # what the scan read stays in DuckDB otherwise, beside the graph's frames
     flagged = clusters.filter(c("cluster_flagged") > 0)["account_id"]
     graph = graph_features(
         txns,

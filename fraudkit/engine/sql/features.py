@@ -27,7 +27,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 """What the feature producers read of each canonical table, and nothing more: at 1M subscribers the
 ids and labels no producer reads (txn_id, call_id, cell_id, bank, ...) were a third of the frames' memory."""
 
-IDENTIFIERS = (
+AS_CATEGORIES = (
     "src_account",
     "dst_account",
     "caller",
@@ -40,8 +40,10 @@ IDENTIFIERS = (
     "victim_account",
     "fraud_phone",
     "fraud_account",
+    "channel",
 )
-"""Columns of ``COLUMNS`` that hold identifiers: read as categories (``fraudkit.features.prepare.ID``)."""
+"""Columns of ``COLUMNS`` read as Polars categories: the identifiers (``fraudkit.features.prepare.ID``) and
+the transfer channel, a handful of words over millions of rows."""
 
 AS_DOUBLE = ("amount", "loss_amount")
 """Money columns the producers take as DOUBLE (the store keeps DECIMAL(18,2))."""
