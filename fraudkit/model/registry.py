@@ -220,6 +220,9 @@ def register(
     client.set_model_version_tag(name, version, "as_of", result.meta["as_of"])
     client.set_model_version_tag(name, version, "label_source", result.meta["label_source"])
     registered = RegisteredModel(name=name, version=version, run_id=run_id, metrics=dict(result.metrics))
+    # cached now, as its first load would cache it: the first warn after a training needs no MLflow
+    kept = json.loads(json.dumps(result.meta))  # what MLflow's copy of the meta reads back as
+    _write_cache(settings, LoadedModel(check_target(result.target), version, run_id, result.booster, kept))
     if promote_if_first and _champion_version(client, name) is None:
         client.set_registered_model_alias(name, CHAMPION, version)
     return registered
