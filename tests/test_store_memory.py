@@ -63,3 +63,19 @@ def test_categorised_frame_keeps_values_and_types_and_reads_empty_results(tmp_pa
     empty = categorised_frame(con, "SELECT * FROM t WHERE amount > $low", {"low": 99.0}, ("phone", "absent"))
     assert empty.height == 0 and empty.schema["phone"] == pl.Categorical() and "amount" in empty.columns
     con.close()
+
+
+def test_categorised_frame_scratch_stays_beside_the_store_and_goes(tmp_path, monkeypatch) -> None:
+    seen: list[str] = []
+    real = pl.scan_parquet
+
+    def spy(path, *args, **kwargs):
+        seen.append(str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(pl, "scan_parquet", spy)
+    con = connect(tmp_path / "s.duckdb")
+    categorised_frame(con, "SELECT * FROM calls", None, ("caller",))
+    con.close()
+    assert seen and all(p.startswith(str(tmp_path / "s.duckdb.tmp")) for p in seen)  # rows in full: not in /tmp
+    assert not (tmp_path / "s.duckdb.tmp").exists()  # made for the while, and gone

@@ -38,6 +38,10 @@ def set_memory_limit(size: str) -> str:
     return f"SET memory_limit = '{size}'"
 
 
+TEMP_DIRECTORY = "SELECT current_setting('temp_directory')"
+"""Where DuckDB spills: ``<db>.tmp`` beside a store file."""
+
+
 def row_count(table: str) -> str:
     """The rows of ``table``."""
     return f"SELECT count(*) FROM {quote_ident(table)}"
