@@ -647,22 +647,30 @@ def graph_features(
     measures = pl.DataFrame(whole).with_row_index("_v")
     out_deg = edges.group_by(c("_s").alias("_v")).agg(pl.len().alias("_out_deg"))
     in_deg = edges.group_by(c("_d").alias("_v")).agg(pl.len().alias("_in_deg"))
-    mutual = (
-        edges.select("_s", "_d")
-        .join(edges.select(c("_d").alias("_s"), c("_s").alias("_d")), on=["_s", "_d"], how="semi")
-        .group_by(c("_s").alias("_v"))
-        .agg(pl.len().alias("_mutual"))
-    )
-    pairs = (  # each pair of counterparties both ways, with the money and transfers between them
-        pl.concat(
-            [
-                edges.select(c("_s").alias("_v"), c("_d").alias("_u"), "_cents", "_k"),
-                edges.select(c("_d").alias("_v"), c("_s").alias("_u"), "_cents", "_k"),
-            ]
-        )
-        .group_by("_v", "_u")
-        .agg(c("_cents").sum(), c("_k").sum())
-    )
+    # the next two in EDGE_PIECES pieces of vertices, one after the other: every row belongs to one
+    # vertex ``_v``; at once, they took 1.3 GiB more for a second at 1M subscribers
+    forward = edges.lazy().select(c("_s").alias("_v"), c("_d").alias("_u"), "_cents", "_k")
+    backward = edges.lazy().select(c("_d").alias("_v"), c("_s").alias("_u"), "_cents", "_k")
+    mutual = pl.concat(
+        [
+            forward.filter(c("_v") % EDGE_PIECES == k)
+            .join(backward.select("_v", "_u"), on=["_v", "_u"], how="semi")
+            .group_by("_v")
+            .agg(pl.len().alias("_mutual"))
+            for k in range(EDGE_PIECES)
+        ],
+        parallel=False,
+    ).collect()
+    pairs = pl.concat(  # each pair of counterparties both ways, with the money and transfers between them
+        [
+            pl.concat([forward, backward])
+            .filter(c("_v") % EDGE_PIECES == k)
+            .group_by("_v", "_u")
+            .agg(c("_cents").sum(), c("_k").sum())
+            for k in range(EDGE_PIECES)
+        ],
+        parallel=False,
+    ).collect()
     del edges
     neighbours = pairs.select("_v", "_u").sort("_v", "_u")  # means summed in one order: the same bits on every run
     marked = vertices.select(
