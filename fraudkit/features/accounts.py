@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from fraudkit.features.engine import collect
+from fraudkit.features.engine import collect, in_pieces
 from fraudkit.features.params import DEFAULT_PARAMS, FeatureParams, TimeFrame
 from fraudkit.features.prepare import (
-    ID,
     accounts_at,
     days_between,
+    identifier_code,
     is_night,
     prior_pairs,
     reported_set,
@@ -237,13 +237,12 @@ def _counterparties(
 ) -> pl.LazyFrame:
     """Distinct counterparties of the window, counted once, then read many ways per account, in
     ``COUNTERPARTY_PIECES`` pieces by account run one after the other."""
-    code = c("account").to_physical() if window_legs.collect_schema()["account"] == ID else c("account").hash()
     prior = prior_pairs(txns, "src", "dst", tf)
-    pieces = [
-        _counterparties_of(window_legs.filter(code % COUNTERPARTY_PIECES == k), prior, accounts, reports, params)
-        for k in range(COUNTERPARTY_PIECES)
-    ]
-    return pl.concat(pieces, how="vertical", parallel=False)
+    return in_pieces(
+        lambda piece: _counterparties_of(window_legs.filter(piece), prior, accounts, reports, params),
+        identifier_code("account", window_legs.collect_schema()["account"]),
+        COUNTERPARTY_PIECES,
+    )
 
 
 def _counterparties_of(

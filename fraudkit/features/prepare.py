@@ -20,6 +20,12 @@ and a feature frame's key is text again (``FeatureSet.finish``). At 1M subscribe
 most of the features' memory."""
 
 
+def identifier_code(name: str, dtype: pl.DataType) -> pl.Expr:
+    """A non-negative integer per identifier of column ``name`` (its category code, or its hash when
+    the column is text), equal for equal identifiers: what ``engine.in_pieces`` cuts by."""
+    return pl.col(name).to_physical() if dtype == ID else pl.col(name).hash()
+
+
 def _optional(schema: pl.Schema, name: str, dtype: pl.DataType) -> pl.Expr:
     """The column when the frame has it, else a typed null, so optional contract columns may be absent."""
     return pl.col(name).cast(dtype) if name in schema else pl.lit(None, dtype).alias(name)

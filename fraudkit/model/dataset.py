@@ -36,6 +36,7 @@ from fraudkit.model.labels import (
     victims_from_reports,
     victims_from_truth,
 )
+from fraudkit.model.metrics import only_labelled
 from fraudkit.model.params import LabelSource, MuleParams, Target, TrainParams, check_target
 from fraudkit.model.split import DaySplit, split_days
 from fraudkit.progress import ProgressArg, Reporter, as_reporter, stage
@@ -75,7 +76,7 @@ class TrainingSet:
     def part(self, name: str, *, labelled: bool = True) -> pl.DataFrame:
         """Rows of one part of the split ('train', 'val', 'test'), only labelled ones by default."""
         rows = split_part(self.frame, name)
-        return rows.filter(c("label").is_not_null()) if labelled and rows["label"].null_count() else rows
+        return only_labelled(rows) if labelled else rows
 
     def summary(self) -> dict[str, int]:
         """Rows and positives per labelled part, for the log and the console (counted, not copied out:

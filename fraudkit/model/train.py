@@ -203,7 +203,7 @@ def train_model(ts: TrainingSet, params: TrainParams | None = None, settings: Se
     margin = raw_margin(booster, ts.frame, ts.features)
     fitted_on = (ts.frame["split"] == "val") & ts.frame["label"].is_not_null()
     calibration = fit_calibration(
-        margin[fitted_on.to_numpy()], ts.frame.filter(fitted_on)["label"].to_numpy(), pos_weight=pos_weight
+        margin[fitted_on.to_numpy()], ts.frame["label"].filter(fitted_on).to_numpy(), pos_weight=pos_weight
     )
     scored = ts.frame.with_columns(pl.Series("score", calibration.probability(margin)))
     meta: dict[str, Any] = {
