@@ -244,7 +244,7 @@ def train_model(ts: TrainingSet, params: TrainParams | None = None, settings: Se
     if ts.target == "mule" and "fold" in ts.frame.columns:
         from fraudkit.model.grouped import grouped_metrics
 
-        metrics |= grouped_metrics(ts, p, s)
+        metrics |= grouped_metrics(ts, p, s, first_fold_margin=margin)  # fold 0's split is the model's
     return TrainResult(
         target=ts.target,
         booster=booster,

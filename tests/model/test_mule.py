@@ -3,11 +3,12 @@ a flag threshold kept with the model, `fraudkit score`, and labels from a file."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 import pytest
 from leakscan import folder_leaks, known_identifiers
@@ -18,9 +19,10 @@ from fraudkit.errors import ConfigError
 from fraudkit.features.catalogue import model_inputs
 from fraudkit.model.dataset import TrainingSet, build_training_set
 from fraudkit.model.external import read_labels
-from fraudkit.model.mule import SUB_DAY_FEATURES
+from fraudkit.model.grouped import grouped_metrics
+from fraudkit.model.mule import SUB_DAY_FEATURES, fold_split
 from fraudkit.model.params import TrainParams
-from fraudkit.model.train import TrainResult, best_f1_threshold, train_model
+from fraudkit.model.train import TrainResult, best_f1_threshold, raw_margin, train_model
 from fraudkit.settings import Settings
 from fraudkit.synth import SynthConfig, generate_world, store_world
 
@@ -105,6 +107,21 @@ def test_training_reports_grouped_and_temporal_figures_and_keeps_its_flag(mule_m
     test = mule_model.test_scored.filter(pl.col("label").is_not_null())
     hits = test.filter((pl.col("score") >= flag) & (pl.col("label") == 1)).height
     assert m["flag_precision"] == pytest.approx(hits / test.filter(pl.col("score") >= flag).height)
+
+
+def test_cross_validation_takes_the_models_own_fit_for_the_first_fold(
+    mule_set: TrainingSet, mule_model: TrainResult
+) -> None:
+    """The registered model is fitted on fold 0's split, so its scores stand for that fold's fit: the
+    figures are the same as when every fold is fitted, and a frame split otherwise is fitted anew."""
+    p, s = TrainParams(target="mule"), Settings(threads=1)
+    margin = raw_margin(mule_model.booster, mule_set.frame, mule_set.features)
+    refitted = grouped_metrics(mule_set, p, s)
+    assert grouped_metrics(mule_set, p, s, first_fold_margin=margin) == refitted
+    assert refitted["cv_f1"] == mule_model.metrics["cv_f1"]
+    other = replace(mule_set, frame=fold_split(mule_set.frame, 1, p.mule.folds))
+    wrong = np.zeros(mule_set.frame.height)  # not this split's scores: must not be used
+    assert grouped_metrics(other, p, s, first_fold_margin=wrong)["cv_f1"] == refitted["cv_f1"]
 
 
 def test_the_flag_threshold_is_the_best_f1_and_flags_ties_together() -> None:
