@@ -185,3 +185,161 @@ login_failures = Table(
 )
 """Recent failed logins of the work queue, one row per scope and failure, kept in the store so
 every server process counts alike and a restart does not reset them (rows past the window go)."""
+
+# --- rings over time and the cases investigators work (fraudkit.rings, fraudkit.cases) --------------
+# Accounts here are the DuckDB store's keyed pseudonyms (``p:...``, as its scan tables keep them) with
+# their masked label beside: this store is read by the web server, and a ring needs no full number
+# to be worked; a case file reveals them from the DuckDB store, audited.
+
+RING_STATUSES = ("active", "dormant", "merged")
+"""active: seen by a recent scan; dormant: no scan has seen it for ``[rings] dormant_after``; merged:
+its members went into another ring (``merged_into``), which carries on."""
+
+rings = Table(
+    "rings",
+    metadata,
+    Column("ring_id", String(16), primary_key=True),  # opaque: R000001, R000002, ... in order of first sight
+    Column("first_seen", DateTime, nullable=False),  # as-of time of the first scan that flagged it
+    Column("last_seen", DateTime, nullable=False),  # as-of time of the latest scan that flagged it
+    Column("status", String(8), nullable=False),  # one of RING_STATUSES
+    Column("merged_into", String(16)),
+    Column("split_from", String(16)),  # the ring it split from when it first appeared, if any
+    Column("typology", String(32)),  # the latest scan's guess
+    Column("members_now", Integer, nullable=False),  # members of the latest snapshot
+    Column("members_ever", Integer, nullable=False),
+    Column("money_in", Float, nullable=False),  # to date: entry transfers into members, each counted once
+    Column("cash_out", Float, nullable=False),  # to date: cash-out transfers out of members, each counted once
+    Column("victims", Integer, nullable=False),  # to date: distinct accounts that paid in from outside
+    Column("score", Float),  # the latest snapshot's scan score
+    Column("updated_at", DateTime, nullable=False),  # as-of time of the scan that last changed the row
+    Index("ix_rings_last_seen", "last_seen"),
+)
+
+ring_snapshots = Table(
+    "ring_snapshots",
+    metadata,
+    # one row per ring and tracked scan that saw it: the ring's timeline
+    Column("ring_id", String(16), ForeignKey("rings.ring_id"), primary_key=True),
+    Column("run_id", String(64), primary_key=True),  # the scan's run id (scan tables of the DuckDB store)
+    Column("as_of", DateTime, nullable=False),
+    Column("window_hours", Integer, nullable=False),
+    Column("cluster_label", String(64)),  # the masked cluster id the scan's report shows
+    Column("size", Integer, nullable=False),
+    Column("money_in", Float, nullable=False),  # in the scan's window
+    Column("cash_out", Float, nullable=False),  # in the scan's window
+    Column("new_money_in", Float, nullable=False),  # of it, transfers after the ring's previous snapshot
+    Column("new_cash_out", Float, nullable=False),
+    Column("victims", Integer, nullable=False),
+    Column("score", Float),
+    Column("typology", String(32)),
+    Column("overlap", Float),  # the matching's money-weighted overlap with the ring before (null: new ring)
+    Index("ix_ring_snapshots_as_of", "as_of"),
+)
+
+ring_members = Table(
+    "ring_members",
+    metadata,
+    # one row per ring, snapshot and member account
+    Column("ring_id", String(16), primary_key=True),
+    Column("run_id", String(64), primary_key=True),
+    Column("account", String(80), primary_key=True),  # pseudonym
+    Column("label", String(64), nullable=False),  # masked account number
+    Column("role", String(16)),  # collector | layer | cashout (the scan's)
+    Column("money_in", Float, nullable=False),
+    Column("money_out", Float, nullable=False),
+    Column("holder", String(80)),  # pseudonym of the holder, when the store knows it
+    Index("ix_ring_members_account", "account"),
+)
+
+ring_flows = Table(
+    "ring_flows",
+    metadata,
+    # the money of one snapshot, summed per pair as the scan's flow table keeps it: the drawings
+    Column("flow_row", Integer, primary_key=True, autoincrement=True),
+    Column("ring_id", String(16), nullable=False),
+    Column("run_id", String(64), nullable=False),
+    Column("src", String(80)),  # pseudonym
+    Column("dst", String(80)),  # pseudonym
+    Column("src_label", String(64)),  # masked
+    Column("dst_label", String(64)),  # masked
+    Column("flow", String(16), nullable=False),  # entry | internal | exit
+    Column("channel", String(32)),
+    Column("amount", Float, nullable=False),
+    Column("n_txns", Integer, nullable=False),
+    Column("first_ts", DateTime),
+    Column("last_ts", DateTime),
+    Index("ix_ring_flows_snapshot", "ring_id", "run_id"),
+)
+
+RING_EVENTS = (
+    "appeared",
+    "joined",
+    "left",
+    "cash_out_point",
+    "split_from",
+    "split_into",
+    "merged_from",
+    "merged_into",
+    "dormant",
+    "reactivated",
+)
+"""What a ring's timeline records: it appeared (new ring), a member joined or left, a new cash-out
+point, lineage (ring B split from A: ``split_from`` on B, ``split_into`` on A; merges likewise), and
+status changes."""
+
+ring_events = Table(
+    "ring_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("ring_id", String(16), nullable=False),
+    Column("run_id", String(64), nullable=False),  # the scan that showed it
+    Column("as_of", DateTime, nullable=False),
+    Column("kind", String(16), nullable=False),  # one of RING_EVENTS
+    Column("account", String(80)),  # pseudonym of the member (joined, left) or cash-out point
+    Column("label", String(64)),  # masked account
+    Column("other_ring", String(16)),  # lineage: the ring split from / into, merged from / into
+    Column("detail", Text),
+    Index("ix_ring_events_ring", "ring_id", "as_of"),
+    Index("ix_ring_events_as_of", "as_of"),
+)
+
+ring_tracked = Table(
+    "ring_tracked",
+    metadata,
+    # every scan the tracking has taken in, in order: a scan already taken in changes nothing
+    Column("run_id", String(64), primary_key=True),
+    Column("as_of", DateTime, nullable=False),
+    Column("window_hours", Integer, nullable=False),
+    Column("clusters", Integer, nullable=False),  # flagged clusters it held
+    Column("tracked_at", DateTime, nullable=False),
+)
+
+CASE_STATUSES = ("open", "confirmed", "false_positive", "closed")
+"""open: being worked; confirmed: the ring is a water house (its members are mule labels);
+false_positive: it is not (its members are negative labels); closed: done, no verdict."""
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("case_id", String(16), primary_key=True),  # C000001, ... in order of opening
+    Column("ring_id", String(16), ForeignKey("rings.ring_id"), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),  # one of CASE_STATUSES
+    Column("opened_by", String(64), nullable=False),
+    Column("opened_at", DateTime, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+case_events = Table(
+    "case_events",
+    metadata,
+    # every change to a case, who and when: opened, a status change, a note, an export
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(16), ForeignKey("cases.case_id"), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("action", String(16), nullable=False),  # opened | status | note | export
+    Column("status", String(16)),  # the status after the action
+    Column("note", Text),
+    Index("ix_case_events_case", "case_id", "event_id"),
+)
