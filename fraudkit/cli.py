@@ -1754,3 +1754,10 @@ app.command()(daily)
 from fraudkit.cli_index import index  # noqa: E402
 
 app.command()(index)
+
+from fraudkit.cli_case import CASE_COMMANDS, CASE_HELP  # noqa: E402
+
+case_app = _FraudkitTyper(help=CASE_HELP)
+app.add_typer(case_app, name="case")
+for _name, _command in CASE_COMMANDS.items():
+    case_app.command(_name)(_command)
