@@ -130,6 +130,7 @@ def _mule_set(
     with stage(reporter, f"account rows as of {when:%Y-%m-%d %H:%M}") as built:
         rows = mule_rows(con, when, p.mule, scan_window=p.window)
         built.note = plural(rows.frame.height, "account")
+    case_notes: list[str] = []
     if labels is not None:
         known, source = (labels if isinstance(labels, pl.DataFrame) else read_labels(labels)), "labels"
     elif truth is not None:
@@ -137,11 +138,13 @@ def _mule_set(
     else:
         named = frames.reports(con, when)["fraud_account"].drop_nulls().cast(pl.String).unique()
         known, source = pl.DataFrame({"account_id": named, "group": named}), "report"
+        known, case_notes = _with_case_verdicts(con, known, rows.frame["account_id"])
     features, dropped = usable_features(rows)
     labelled = fold_split(with_labels(rows.frame, known, p.mule, source), 0, p.mule.folds)
     day = (when - timedelta(days=1)).date()
     labelled = labelled.with_columns(pl.lit(day).alias("day"))
     notes = [*rows.notes, f"time resolution of the transfers: {rows.resolution}"]
+    notes += case_notes
     notes += [f"left out {name}: {why}" for name, why in dropped.items()]
     return TrainingSet(
         target="mule",
@@ -154,6 +157,18 @@ def _mule_set(
         dropped=dropped,
         notes=notes,
     )
+
+
+def _with_case_verdicts(
+    con: duckdb.DuckDBPyConnection, known: pl.DataFrame, accounts: pl.Series
+) -> tuple[pl.DataFrame, list[str]]:
+    """Report-named positives joined by the members of rings investigators confirmed (``fraudkit
+    case``), when the store's operational store holds verdicts; a note says what they added."""
+    from fraudkit.cases.labels import store_verdicts, with_verdicts
+
+    verdicts = store_verdicts(con)
+    added = with_verdicts(known, accounts, verdicts, con) if verdicts is not None else None
+    return (known, []) if added is None else (added.known, [added.note])
 
 
 def _truth_frames(truth: str | Path | dict[str, pl.DataFrame] | None, target: Target) -> dict[str, pl.DataFrame] | None:

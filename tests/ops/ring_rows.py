@@ -172,3 +172,17 @@ def _ring_event(
         "other_ring": None,
         "detail": None,
     }
+
+
+def add_ring(engine: Engine, ring_id: str, accounts: list[str], pseudonym: Callable[[str], str]) -> None:
+    """One ring seen by one scan, with ``accounts`` (full numbers, stored as pseudonyms) its members."""
+    scan = ("scan-" + ring_id, FIRST_SCAN)
+    figures = {"members_now": len(accounts), "members_ever": len(accounts), "money_in": 1_000.0, "victims": 1}
+    with engine.begin() as conn:
+        conn.execute(insert(rings).values(**_ring(ring_id, FIRST_SCAN, FIRST_SCAN, **figures)))
+        conn.execute(
+            insert(ring_snapshots).values(
+                **_snapshot(ring_id, scan[0], FIRST_SCAN, len(accounts), money_in=1_000.0, overlap=None)
+            )
+        )
+        conn.execute(insert(ring_members), [_member(ring_id, scan[0], pseudonym(a), a, "layer") for a in accounts])
