@@ -1445,6 +1445,7 @@ def serve(
     run_server(host=host, port=port, db=db, ops_db=url, pay_minutes=pay_minutes, echo=console.print)
 
 
+OperatorRole = Literal["warning_operator", "investigator", "supervisor"]  # fraudkit.ops.schema.OPERATOR_ROLES
 operators_app = _FraudkitTyper(help="Operator accounts of the work queue: add, list, disable.")
 app.add_typer(operators_app, name="operators")
 
@@ -1453,13 +1454,19 @@ app.add_typer(operators_app, name="operators")
 def operators_add(
     name: Annotated[str, typer.Argument(help="Login name (letters, digits, . - _).")],
     display_name: Annotated[str | None, typer.Option("--display-name", help="Name shown beside the login.")] = None,
+    role: Annotated[
+        OperatorRole,
+        typer.Option(
+            "--role", help="What they work: the alert queue (warning_operator), rings and cases (investigator), both."
+        ),
+    ] = "warning_operator",
     db: DbOption = None,
     ops_db: OpsDbOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Add an operator; the password is asked for twice and stored only as an argon2 hash.
 
-    Example: [bold]fraudkit operators add li.wei --db demo/fraudkit.duckdb[/]
+    Example: [bold]fraudkit operators add li.wei --role investigator --db demo/fraudkit.duckdb[/]
     """
     from fraudkit.ops.db import ops_engine
     from fraudkit.ops.operators import check_name, check_password, create_operator
@@ -1468,13 +1475,13 @@ def operators_add(
     url = _ops_store_url(db, ops_db, may_create=True)  # before the password is asked for
     password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     check_password(password)
-    create_operator(ops_engine(url), name, password, display_name=display_name)
-    console.print(f"operator [bold]{name}[/] added", highlight=False)
+    create_operator(ops_engine(url), name, password, display_name=display_name, role=role)
+    console.print(f"operator [bold]{name}[/] added ({role})", highlight=False)
 
 
 @operators_app.command("list")
 def operators_list(db: DbOption = None, ops_db: OpsDbOption = None, config: ConfigOption = None) -> None:
-    """List operators: name, display name, active, created.
+    """List operators: name, display name, role, active, created.
 
     Example: [bold]fraudkit operators list --db demo/fraudkit.duckdb[/]
     """
@@ -1482,10 +1489,14 @@ def operators_list(db: DbOption = None, ops_db: OpsDbOption = None, config: Conf
 
     from fraudkit.ops.operators import list_operators
 
-    table = Table("operator", "display name", "active", "created")
+    table = Table("operator", "display name", "role", "active", "created")
     for op in list_operators(_reading_ops_engine(db, ops_db)):
         table.add_row(
-            op.operator_id, op.display_name or "", "yes" if op.active else "no", f"{op.created_at:%Y-%m-%d %H:%M}"
+            op.operator_id,
+            op.display_name or "",
+            op.role,
+            "yes" if op.active else "no",
+            f"{op.created_at:%Y-%m-%d %H:%M}",
         )
     console.print(table)
 

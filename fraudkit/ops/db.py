@@ -51,10 +51,11 @@ def ops_engine(url: str, *, create: bool = True) -> Any:
 
 
 def ensure_schema(engine: Any) -> None:
-    """Create the tables that are missing, and the indexes missing from tables that exist:
-    ``create_all`` skips an existing table whole, so an index added to the schema later (the
-    call order's) would never reach an older store. Tried twice, because two processes opening
-    a new store at once (the loop and ``serve`` under systemd) can race to create the same table."""
+    """Create the tables that are missing, and the columns and indexes missing from tables that
+    exist: ``create_all`` skips an existing table whole, so a column or an index added to the schema
+    later (the operators' role, the call order's index) would never reach an older store. Tried
+    twice, because two processes opening a new store at once (the loop and ``serve`` under systemd)
+    can race to create the same table."""
     from sqlalchemy.exc import DBAPIError
 
     for attempt in (1, 2):
@@ -74,11 +75,31 @@ def _create_missing(conn: Any) -> None:
     from fraudkit.ops.schema import metadata
 
     metadata.create_all(conn)
+    _add_missing_columns(conn)
     present = _index_names(conn)
     for table in metadata.sorted_tables:
         for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
             if index.name not in present:  # IF NOT EXISTS: another process may add it meanwhile
                 conn.execute(CreateIndex(index, if_not_exists=True))
+
+
+def _add_missing_columns(conn: Any) -> None:
+    """Add the columns the schema gained since an existing table was made (``operators.role``). Such a
+    column has a server default (or allows null), so rows already there take it; its definition is
+    SQLAlchemy's compilation of the schema's column for the store's dialect, names quoted."""
+    from sqlalchemy import inspect, text
+    from sqlalchemy.schema import CreateColumn
+
+    from fraudkit.ops.schema import metadata
+
+    found = inspect(conn).get_multi_columns(filter_names=list(metadata.tables))
+    present = {table: {str(column["name"]) for column in columns} for (_, table), columns in found.items()}
+    quote = conn.dialect.identifier_preparer.quote
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            if column.name not in present.get(table.name, {column.name}):
+                spec = CreateColumn(column).compile(dialect=conn.dialect)
+                conn.execute(text(f"ALTER TABLE {quote(table.name)} ADD COLUMN {spec}"))
 
 
 def _index_names(conn: Any) -> set[str]:

@@ -1,5 +1,6 @@
 """Named operator accounts of the work queue: create, disable, list, verify a password, and
-refuse logins after repeated failures.
+refuse logins after repeated failures. Each has a role (``OPERATOR_ROLES``): the alert queue, the
+rings and their cases, or both.
 
 Passwords are stored only as argon2id hashes (argon2-cffi's defaults, the OWASP-recommended
 choice); a disabled operator keeps their row, so outcomes and reveals still name who did them.
@@ -21,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from fraudkit.errors import ConfigError
 from fraudkit.exposure import mask_text
 from fraudkit.ops.queue import writing
-from fraudkit.ops.schema import audit_log, login_failures, operators
+from fraudkit.ops.schema import OPERATOR_ROLES, audit_log, login_failures, operators
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MIN_PASSWORD = 8
@@ -54,6 +55,7 @@ class Operator:
     display_name: str | None
     active: bool
     created_at: datetime
+    role: str = OPERATOR_ROLES[0]
 
 
 def _hasher() -> Any:
@@ -78,23 +80,39 @@ def check_password(password: str) -> str:
     return password
 
 
-def create_operator(engine: Engine, name: str, password: str, *, display_name: str | None = None) -> Operator:
+def check_role(role: str) -> str:
+    """One of ``OPERATOR_ROLES``: what the operator works in the web server."""
+    if role not in OPERATOR_ROLES:
+        raise ConfigError(f"unknown operator role {role!r}", hint="one of " + ", ".join(OPERATOR_ROLES))
+    return role
+
+
+def create_operator(
+    engine: Engine,
+    name: str,
+    password: str,
+    *,
+    display_name: str | None = None,
+    role: str = OPERATOR_ROLES[0],
+) -> Operator:
     """A new active operator; an existing name is a one-line error (disable, don't reuse)."""
     check_name(name)
     check_password(password)
+    check_role(role)
     row = {
         "operator_id": name,
         "password_hash": _hasher().hash(password),
         "display_name": (display_name or "").strip() or None,
         "active": True,
         "created_at": datetime.now().replace(microsecond=0),
+        "role": role,
     }
     try:
         with engine.begin() as conn:
             conn.execute(insert(operators).values(**row))
     except IntegrityError:
         raise ConfigError(f"operator {name!r} exists already", hint="pick another name") from None
-    return Operator(name, row["display_name"], True, row["created_at"])
+    return Operator(name, row["display_name"], True, row["created_at"], role)
 
 
 def set_active(engine: Engine, name: str, active: bool) -> None:
@@ -108,7 +126,13 @@ def set_active(engine: Engine, name: str, active: bool) -> None:
 
 def list_operators(engine: Engine) -> list[Operator]:
     """Every operator, by name."""
-    columns = [operators.c.operator_id, operators.c.display_name, operators.c.active, operators.c.created_at]
+    columns = [
+        operators.c.operator_id,
+        operators.c.display_name,
+        operators.c.active,
+        operators.c.created_at,
+        operators.c.role,
+    ]
     with engine.connect() as conn:
         rows = conn.execute(select(*columns).order_by(operators.c.operator_id)).all()
     return [Operator(*row) for row in rows]
@@ -124,6 +148,14 @@ def is_active(engine: Engine, name: str) -> bool:
     """True for an existing, enabled operator (checked on every page, so disabling takes effect)."""
     with engine.connect() as conn:
         return bool(conn.execute(select(operators.c.active).where(operators.c.operator_id == name)).scalar())
+
+
+def active_role(engine: Engine, name: str) -> str | None:
+    """The role of an existing, enabled operator, else None (read on every page, so disabling and a
+    changed role take effect at the next one)."""
+    query = select(operators.c.role).where(operators.c.operator_id == name, operators.c.active.is_(True))
+    with engine.connect() as conn:
+        return conn.execute(query).scalar()
 
 
 def verify(engine: Engine, name: str, password: str) -> bool:

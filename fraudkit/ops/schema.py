@@ -34,6 +34,10 @@ overflow beyond the team's capacity) to the SMS list, urgent to the bank list.""
 RESULTS = ("reached", "unreachable", "confirmed_victim", "false_alarm", "refused")
 """Call-back results, the same values as the canonical ``outcomes`` table."""
 
+OPERATOR_ROLES = ("warning_operator", "investigator", "supervisor")
+"""What an operator works in the web server: warning_operator the alert queue, investigator the rings
+and their cases, supervisor both."""
+
 operators = Table(
     "operators",
     metadata,
@@ -42,6 +46,8 @@ operators = Table(
     Column("display_name", String(128)),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime, nullable=False),
+    # one of OPERATOR_ROLES; a store made before roles gets the column on open, everyone a warning operator
+    Column("role", String(24), nullable=False, server_default=OPERATOR_ROLES[0]),
 )
 
 alerts = Table(

@@ -79,6 +79,30 @@ def test_cli_add_list_disable(tmp_path: Path) -> None:
     assert again.exit_code == 2 and "exists already" in again.output and "Traceback" not in again.output
 
 
+def test_roles_default_to_warning_operator_and_are_checked(engine: Engine) -> None:
+    operators.create_operator(engine, "ana", "password-a")
+    operators.create_operator(engine, "zhao", "password-z", role="investigator")
+    assert {o.operator_id: o.role for o in operators.list_operators(engine)} == {
+        "ana": "warning_operator",
+        "zhao": "investigator",
+    }
+    assert operators.active_role(engine, "zhao") == "investigator"
+    operators.set_active(engine, "zhao", False)
+    assert operators.active_role(engine, "zhao") is None and operators.active_role(engine, "nobody") is None
+    with pytest.raises(ConfigError, match="unknown operator role 'admin'"):
+        operators.create_operator(engine, "bo", "password-b", role="admin")
+
+
+def test_cli_add_with_a_role(tmp_path: Path) -> None:
+    db = _store(tmp_path)
+    args = ["operators", "add", "zhao", "--role", "investigator", "--db", db]
+    added = runner.invoke(app, args, input="password-z\npassword-z\n")
+    assert added.exit_code == 0 and "added (investigator)" in added.output
+    assert "investigator" in runner.invoke(app, ["operators", "list", "--db", db]).output
+    wrong = runner.invoke(app, ["operators", "add", "bo", "--role", "boss", "--db", db])
+    assert wrong.exit_code == 2 and "supervisor" in wrong.output
+
+
 def test_cli_add_refuses_a_short_password_in_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["operators", "add", "ana", "--db", _store(tmp_path)], input="short\nshort\n")
     assert result.exit_code == 2 and "8 to 1024 characters" in result.output

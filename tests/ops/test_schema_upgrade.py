@@ -1,14 +1,14 @@
-"""An operational store made before an index or table was added to the schema gets it when it is
+"""An operational store made before an index, a table or a column was added to the schema gets it when it is
 next opened the normal way (``ops_engine``), on every backend, and opening again changes nothing."""
 
 from __future__ import annotations
 
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.schema import DropIndex
 
 from fraudkit.ops.db import ops_engine
-from fraudkit.ops.schema import alerts, login_failures
+from fraudkit.ops.schema import alerts, login_failures, operators
 
 CALL_ORDER_INDEX = "ix_alerts_call_order"
 
@@ -44,5 +44,22 @@ def test_opening_an_old_store_adds_the_missing_index_and_table(ops_url: str) -> 
             assert {"ix_alerts_queue", "ix_alerts_phone"} <= index_names(engine, "alerts")
             assert inspect(engine).has_table("login_failures")
             assert {"ix_login_failures_subject", "ix_login_failures_at"} <= index_names(engine, "login_failures")
+        finally:
+            engine.dispose()
+
+
+def test_operators_of_a_store_made_before_roles_are_warning_operators(ops_url: str) -> None:
+    engine = ops_engine(ops_url)
+    with engine.begin() as conn:  # the table as it was, with one operator
+        conn.execute(text("ALTER TABLE operators DROP COLUMN role"))
+        conn.execute(text("INSERT INTO operators VALUES ('ana', 'x', NULL, TRUE, '2026-11-01 08:00:00')"))
+    engine.dispose()
+    for _ in range(2):  # the second open finds the column in place
+        engine = ops_engine(ops_url)
+        try:
+            with engine.connect() as conn:
+                assert conn.execute(select(operators.c.operator_id, operators.c.role)).all() == [
+                    ("ana", "warning_operator")
+                ]
         finally:
             engine.dispose()
