@@ -748,16 +748,22 @@ def scan(
     engine: EngineOption = None,
     lake: LakeOption = None,
     db: DbOption = None,
+    ops_db: OpsDbOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Find water-house (mule ring) clusters: fast pass-through money flows, ranked with evidence.
+
+    Flagged clusters are matched to the rings earlier scans found (`fraudkit rings`), kept in the
+    operational store beside --db.
 
     Example: [bold]fraudkit scan --as-of 2026-10-31 --window 7d --out reports[/]
 
     Slow rings on daily data: [bold]fraudkit scan --detector dense --span 120d[/]
     """
-    from fraudkit.config import backend
-    from fraudkit.exposure import reveal_if
+    from fraudkit.config import backend, ring_params
+    from fraudkit.exposure import reveal_if, store_secret
+    from fraudkit.ops.db import ops_engine
+    from fraudkit.rings.track import track_scan
     from fraudkit.scan.outputs import detectors_note, evidence_note, publish_scan, thresholds_note
     from fraudkit.scan.scan import run_scan
     from fraudkit.store import open_store
@@ -782,12 +788,15 @@ def scan(
         with reveal_if(con, reveal, command="scan", what=what, **audit) as grant:
             report = publish_scan(con, result, out, top=top, reveal=grant).report
             console.print(clusters_table(result, top=top, reveal=grant))
+        tracked = track_scan(
+            ops_engine(_ops_store_url(db, ops_db, may_create=True)), result, store_secret(con), ring_params(_tree())
+        )
     console.print(
         f"{result.flagged.height} of {plural(result.clusters.height, 'cluster')} flagged. "
         f"Report: [bold]{escape(str(report))}[/]; tables: scan_clusters, scan_members, scan_flows; "
         f"Parquet in {escape(str(out))}"
     )
-    for note in (detectors_note(result), evidence_note(result), thresholds_note(result)):
+    for note in (detectors_note(result), evidence_note(result), thresholds_note(result), tracked.describe()):
         if note:
             console.print(f"[dim]{escape(note)}[/]")
 
@@ -1765,6 +1774,10 @@ app.command()(daily)
 from fraudkit.cli_index import index  # noqa: E402
 
 app.command()(index)
+
+from fraudkit.cli_rings import rings  # noqa: E402
+
+app.command()(rings)
 
 from fraudkit.cli_case import CASE_COMMANDS, CASE_HELP  # noqa: E402
 

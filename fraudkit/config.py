@@ -136,6 +136,7 @@ _split, _lgbm, _train, _mule = (
     _d("model.params", "MuleParams"),
 )
 _index = _d("index.scoring", "IndexParams")
+_rings = _d("rings.params", "RingParams")
 _watch, _ingest, _tiers = (
     _d("live.config", "WatchConfig"),
     _d("ingest.validate", "IngestSettings"),
@@ -153,6 +154,7 @@ SECTIONS: dict[str, str] = {
     "scan.score": "How a cluster's evidence becomes its score, and where it is flagged.",
     "scan.dense": "The dense detector: rings found by the shape of their money over the span, not its speed.",
     "trace": "Following a victim's money forward.",
+    "rings": "Rings over time: how each scan's clusters are matched to the rings already known.",
     "contacts": "What counts as a contact worth scoring for the victim model, and its look-backs.",
     "labels": "How training rows get their labels.",
     "split": "The temporal train/validation/test split.",
@@ -843,6 +845,45 @@ KEYS: tuple[Key, ...] = (
         _watch("open_for"),
         "Alerts younger than this are watched for transfers.",
     ),
+    # [rings]
+    _k(
+        "rings",
+        "match",
+        "text",
+        _rings("match"),
+        "What a member shared by a cluster and a known ring weighs: the money through it, or one each.",
+        choices=("money", "members"),
+    ),
+    _k(
+        "rings",
+        "match_threshold",
+        "number",
+        _rings("match_threshold"),
+        "A cluster continues a ring when they share at least this share of the smaller one's weight.",
+        low=0.01,
+        high=1,
+    ),
+    _k(
+        "rings",
+        "join_on",
+        "texts",
+        _rings("join_on"),
+        "Flagged clusters of one scan are one ring when a holder has accounts in both or a sender paid into both.",
+    ),
+    _k(
+        "rings",
+        "leave_after",
+        "duration",
+        _rings("leave_after"),
+        "A member the scans of its ring have not seen for this long has left (one missed scan is not a leave).",
+    ),
+    _k(
+        "rings",
+        "dormant_after",
+        "duration",
+        _rings("dormant_after"),
+        "A ring no scan has flagged for this long is dormant.",
+    ),
     # [daily]
     _k("daily", "out", "path", Path("runs"), "Where each day's folder goes (<out>/<as-of date>/)."),
     _k("daily", "format", "text", "xlsx", "Call-back list format.", choices=("xlsx", "csv", "parquet")),
@@ -1297,6 +1338,12 @@ def index_params(cfg: Config) -> Any:
     from fraudkit.index.scoring import IndexParams
 
     return _build(cfg, "index", IndexParams)
+
+
+def ring_params(cfg: Config) -> Any:
+    from fraudkit.rings.params import RingParams
+
+    return _build(cfg, "rings", RingParams)
 
 
 def scan_params(cfg: Config) -> Any:

@@ -185,6 +185,10 @@ class SynthConfig:
     mule_aged_account_share: float = 0.25
     mule_camouflage_rate: float = 0.3
     atm_cashout_share: float = 0.6
+    mule_turnover_per_week: float = 0.4
+    """How often a ring replaces one of its accounts (a burned account dropped, a new one recruited in
+    its place), per account and week of the ring's use: water houses live for weeks and change their
+    mules. 0 keeps every ring's accounts for its whole life."""
 
     # transfer-only worlds (kind "transfers"); ring_size_range, fee_range, the mule and the
     # ordinary-life rates above apply to them too
@@ -416,6 +420,7 @@ _RATES = (
     "duplicate_payment_rate",
 )
 _NON_NEGATIVE = (
+    "mule_turnover_per_week",
     "calls_per_person_day",
     "shopping_per_person_month",
     "p2p_per_person_month",

@@ -28,6 +28,7 @@ from fraudkit.synth.rand import (
     int_range,
     log_uniform,
     pick_in,
+    stream,
     uniform,
 )
 from fraudkit.synth.registry import (
@@ -64,6 +65,12 @@ class Rings:
     member_ring: np.ndarray
     member_role: np.ndarray  # index into ROLES
     pay_dst: np.ndarray  # collector account each victim payment went to
+    member_from: np.ndarray  # seconds: when the account joined its ring (NEVER_BEFORE: from the ring's start)
+    member_to: np.ndarray  # seconds: when it was dropped for a recruit (NEVER_AFTER: kept to the end)
+
+
+NEVER_BEFORE = np.iinfo(np.int64).min // 4
+NEVER_AFTER = np.iinfo(np.int64).max // 4
 
 
 def layout(typology: str, n: int) -> tuple[np.ndarray, int, int]:
@@ -166,6 +173,40 @@ def threshold_parts(rng: Rng, total: np.ndarray, threshold: int) -> tuple[np.nda
     return parent_all[order], parts_all[order]
 
 
+@dataclass
+class Roster:
+    """Which account fills each member slot of the rings at a time: the slot's first account from the
+    ring's start, each recruit from the moment it replaced the one before (the burned one dropped)."""
+
+    slot: np.ndarray  # per account, sorted by slot and then by start
+    start: np.ndarray  # seconds from which the account fills its slot
+    acct: np.ndarray
+
+    @classmethod
+    def of(
+        cls, members: np.ndarray, recruit_slot: np.ndarray, recruit_from: np.ndarray, recruits: np.ndarray
+    ) -> Roster:
+        slot = np.concatenate([np.arange(len(members)), recruit_slot])
+        start = np.concatenate([np.full(len(members), NEVER_BEFORE), recruit_from])
+        order = np.lexsort((start, slot))
+        return cls(slot[order], start[order], np.concatenate([members, recruits])[order])
+
+    def at(self, slot: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """The account filling each ``slot`` at time ``t``."""
+        # per slot, accounts are in order of start: the last one started by t (the first starts before all)
+        first = np.searchsorted(self.slot, slot, side="left")
+        last = np.searchsorted(self.slot, slot, side="right") - 1
+        pos = first.copy()
+        for _ in range(int((last - first).max(initial=0))):  # a few recruits per slot at most
+            pos = np.where((pos < last) & (self.start[np.minimum(pos + 1, len(self.start) - 1)] <= t), pos + 1, pos)
+        return self.acct[pos]
+
+    def until(self) -> np.ndarray:
+        """Per account (in roster order): when the next recruit took its slot (NEVER_AFTER: kept)."""
+        same = np.r_[self.slot[1:] == self.slot[:-1], False]
+        return np.where(same, np.r_[self.start[1:], NEVER_AFTER], NEVER_AFTER)
+
+
 class Engine:
     """Moves pieces through ring levels and books every transfer in a ledger."""
 
@@ -178,25 +219,25 @@ class Engine:
         acct_region: np.ndarray,
         start: np.ndarray,
         count: np.ndarray,
-        members: np.ndarray,
+        roster: Roster,
         keep: np.ndarray,
         dwell_median: np.ndarray,
         depth: np.ndarray,
     ) -> None:
         self.cfg, self.rng, self.econ = cfg, rng, econ
         self.acct_bank, self.acct_region = acct_bank, acct_region
-        self.start, self.count, self.members = start, count, members
+        self.start, self.count, self.roster = start, count, roster
         self.keep, self.dwell_median, self.depth = keep, dwell_median, depth
         self.ledger: list[TxnBatch] = []
 
     # --- where money goes ---------------------------------------------------------------
-    def member(self, ring: np.ndarray, level: int, k: np.ndarray) -> np.ndarray:
-        """The k-th member (modulo the level's size) of a level of each ring."""
+    def member(self, ring: np.ndarray, level: int, k: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """The account in the k-th slot (modulo the level's size) of a level of each ring at time ``t``."""
         cnt = np.maximum(self.count[ring, level], 1)
-        return self.members[self.start[ring, level] + k % cnt]
+        return self.roster.at(self.start[ring, level] + k % cnt, t)
 
-    def any_member(self, ring: np.ndarray, level: int) -> np.ndarray:
-        return self.member(ring, level, self.rng.integers(0, 1 << 30, size=len(ring)))
+    def any_member(self, ring: np.ndarray, level: int, t: np.ndarray) -> np.ndarray:
+        return self.member(ring, level, self.rng.integers(0, 1 << 30, size=len(ring)), t)
 
     def dwell(self, ring: np.ndarray) -> np.ndarray:
         """Seconds a piece rests in an account before it moves on."""
@@ -231,7 +272,7 @@ class Engine:
         offset = self.rng.integers(0, 1 << 30, size=len(p))
         j = group_offsets(parent)
         ring = p.ring[parent]
-        dst = self.member(ring, level, offset[parent] + j)
+        dst = self.member(ring, level, offset[parent] + j, p.t[parent])
         keep = part_cents > 0
         parent, ring, dst, part_cents = parent[keep], ring[keep], dst[keep], part_cents[keep]
         t = p.t[parent] + self.dwell(ring)
@@ -322,8 +363,8 @@ class Engine:
     # --- typologies ---------------------------------------------------------------------
     def fan_in(self, p: Pieces) -> None:
         p = self.sweep(p)
-        p = self.hop(p, self.any_member(p.ring, 1))
-        p = self.hop(p, self.any_member(p.ring, CASHOUT))
+        p = self.hop(p, self.any_member(p.ring, 1, p.t))
+        p = self.hop(p, self.any_member(p.ring, CASHOUT, p.t))
         self.cash_out(p)
 
     def fan_out(self, p: Pieces) -> None:
@@ -334,7 +375,7 @@ class Engine:
 
     def chain(self, p: Pieces) -> None:
         p = self._along(p)
-        p = self.hop(p, self.member(p.ring, CASHOUT, p.slot))
+        p = self.hop(p, self.member(p.ring, CASHOUT, p.slot, p.t))
         self.cash_out(p)
 
     def scatter_gather(self, p: Pieces) -> None:
@@ -342,7 +383,7 @@ class Engine:
         k = self.rng.integers(np.minimum(2, most), most + 1)
         parent, parts = random_parts(self.rng, self.net(p), k)
         p = self.split(p, parent, parts, 1)
-        p = self.hop(p, self.member(p.ring, 2, np.zeros(len(p), dtype=np.int64)))
+        p = self.hop(p, self.member(p.ring, 2, np.zeros(len(p), dtype=np.int64), p.t))
         p = self.merge_flows(p)
         most = self.count[p.ring, CASHOUT]
         parent, parts = random_parts(self.rng, self.net(p), self.rng.integers(1, most + 1))
@@ -355,13 +396,13 @@ class Engine:
         k = np.where(net < 200_000, 1, self.rng.integers(2, 4, size=len(p)))
         parent, parts = random_parts(self.rng, net, k)
         p = self.split(p, parent, parts, 2)
-        p = self.hop(p, self.any_member(p.ring, CASHOUT))
+        p = self.hop(p, self.any_member(p.ring, CASHOUT, p.t))
         self.cash_out(p)
 
     def cycle(self, p: Pieces) -> None:
         p = self._along(p)
         p = self.hop(p, p.origin)
-        p = self.hop(p, self.any_member(p.ring, CASHOUT))
+        p = self.hop(p, self.any_member(p.ring, CASHOUT, p.t))
         self.cash_out(p)
 
     def _along(self, p: Pieces) -> Pieces:
@@ -370,7 +411,7 @@ class Engine:
             go = np.flatnonzero(self.depth[p.ring] >= level)
             if len(go) == 0:
                 break
-            moved = self.hop(p.take(go), self.member(p.ring[go], level, p.slot[go]))
+            moved = self.hop(p.take(go), self.member(p.ring[go], level, p.slot[go], p.t[go]))
             p.acct[go], p.cents[go], p.t[go] = moved.acct, moved.cents, moved.t
         return p
 
@@ -407,6 +448,13 @@ def build_rings(
     first_use = np.where(first_use == np.iinfo(np.int64).max, plan.op_start_s[plan.ring_op], first_use)
     mules = _mule_accounts(cfg, plan, pop, reg, rng, member_ring, first_use, spared)
     members = mules.acct
+    # turnover from its own stream: a world without it is the world it was before turnover existed
+    turnover = stream(cfg.seed, "rings.turnover")
+    last_use = np.full(n_rings, np.iinfo(np.int64).min)
+    np.maximum.at(last_use, ring_of_pay, plan.pay_t)
+    recruit_slot, recruit_from = _replacements(cfg, turnover, member_ring, first_use, np.maximum(last_use, first_use))
+    recruits = _recruits(cfg, plan, pop, reg, turnover, member_ring[recruit_slot], recruit_from, mules.handler, spared)
+    roster = Roster.of(members, recruit_slot, recruit_from, recruits)
 
     fee = uniform(rng, cfg.fee_range, n_rings)
     keep = (1.0 - fee) ** (1.0 / hops)
@@ -420,7 +468,7 @@ def build_rings(
         accts.region.astype(np.int64),
         start,
         counts,
-        members,
+        roster,
         keep,
         dwell_median,
         depth,
@@ -429,7 +477,7 @@ def build_rings(
     # victims pay a collector of their ring; chains and cycles follow that collector's line
     n_pay = len(plan.pay_t)
     slot = rng.integers(0, 1 << 30, size=n_pay) % np.maximum(counts[ring_of_pay, 0], 1)
-    collector = members[start[ring_of_pay, 0] + slot]
+    collector = roster.at(start[ring_of_pay, 0] + slot, plan.pay_t)
     victim_txns = make_txns(
         plan.v_account[plan.pay_victim],
         collector,
@@ -464,20 +512,38 @@ def build_rings(
             routes[name](pieces.take(mine))
 
     camouflage = _camouflage(cfg, rng, members, econ, reg)
+    recruits_camouflage = _camouflage(cfg, turnover, recruits, econ, reg)
     n_victims = np.bincount(plan.v_ring, minlength=n_rings)
+    slot_ring, slot_role = member_ring[roster.slot], role[roster.slot]
     rings = Rings(
         typology=plan.ring_typology,
         op=plan.ring_op,
-        size=size,
+        size=np.bincount(slot_ring, minlength=n_rings),
         n_victims=n_victims,
         fee=fee,
-        member_acct=members,
-        member_ring=member_ring,
-        member_role=role,
+        member_acct=roster.acct,
+        member_ring=slot_ring,
+        member_role=slot_role,
         pay_dst=collector,
+        member_from=roster.start,
+        member_to=roster.until(),
     )
     calls = _mule_calls(cfg, pop, rng, mules, member_ring, first_use)
-    return rings, TxnBatch.concat([victim_txns, *engine.ledger, camouflage]), calls
+    txns = TxnBatch.concat([victim_txns, *engine.ledger, camouflage, recruits_camouflage])
+    return rings, txns, calls
+
+
+def _replacements(
+    cfg: SynthConfig, rng: Rng, member_ring: np.ndarray, first_use: np.ndarray, last_use: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The member slots whose account is replaced while the ring is in use, and when (sorted by slot and
+    time): ``mule_turnover_per_week`` replacements per slot and week of the ring's use, at uniform times."""
+    span = (last_use - first_use)[member_ring]
+    k = rng.poisson(cfg.mule_turnover_per_week * span / (7 * DAY))
+    slot = np.repeat(np.arange(len(member_ring)), k)
+    t = first_use[member_ring[slot]] + (rng.random(len(slot)) * span[slot]).astype(np.int64)
+    order = np.lexsort((t, slot))
+    return slot[order], t[order]
 
 
 def _mule_accounts(
@@ -495,17 +561,7 @@ def _mule_accounts(
     n = len(member_ring)
     pos = group_offsets(member_ring)
     ring_first = np.arange(n) - pos
-
-    # holders: ordinary people selling accounts (never victims) or identities bought elsewhere
-    local = rng.random(n) < cfg.mule_from_population_share
-    candidates = np.setdiff1d(np.arange(pop.n), np.concatenate([plan.v_person, spared]))
-    person = candidates[rng.integers(0, len(candidates), size=n)]
-    ghost = reg.new_holders(n)
-    phones = reg.phones()
-    holder = np.where(local, phones.holder[person], ghost)
-    ghost_phone = reg.add_offnet_numbers(ghost, away_region(rng, n, 0.5))
-    phone = np.where(local, person, ghost_phone)
-    region = np.where(local & (rng.random(n) < 0.7), pop.region[person], away_region(rng, n, 0.5))
+    local, holder, phone, region = _sellers(cfg, plan, pop, reg, rng, n, spared)
 
     # some accounts of a ring are opened by the same holder (at different banks)
     shared = (pos > 0) & (rng.random(n) < cfg.mule_shared_holder_rate)
@@ -519,19 +575,67 @@ def _mule_accounts(
     handler = _handler_phones(cfg, reg, rng, first_use)
     use_handler = rng.random(n) < cfg.mule_shared_phone_rate
     phone = np.where(use_handler, handler[member_ring], phone)
+    accounts = _open_accounts(cfg, reg, rng, holder, phone, region, first_use[member_ring])
+    return MuleAccounts(accounts, holder_phone, ~local[root], handler)
 
+
+def _sellers(
+    cfg: SynthConfig, plan: FraudPlan, pop: Population, reg: Registry, rng: Rng, n: int, spared: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Who sells ``n`` accounts: ordinary people (never victims or the ``spared``) or identities bought
+    elsewhere; whether local, the holder, the phone and the region of each."""
+    local = rng.random(n) < cfg.mule_from_population_share
+    candidates = np.setdiff1d(np.arange(pop.n), np.concatenate([plan.v_person, spared]))
+    person = candidates[rng.integers(0, len(candidates), size=n)]
+    ghost = reg.new_holders(n)
+    phones = reg.phones()
+    holder = np.where(local, phones.holder[person], ghost)
+    ghost_phone = reg.add_offnet_numbers(ghost, away_region(rng, n, 0.5))
+    phone = np.where(local, person, ghost_phone)
+    region = np.where(local & (rng.random(n) < 0.7), pop.region[person], away_region(rng, n, 0.5))
+    return local, holder, phone, region
+
+
+def _open_accounts(
+    cfg: SynthConfig,
+    reg: Registry,
+    rng: Rng,
+    holder: np.ndarray,
+    phone: np.ndarray,
+    region: np.ndarray,
+    first_use: np.ndarray,
+) -> np.ndarray:
+    """Open mule accounts, most of them shortly before their ``first_use``, some aged."""
+    n = len(holder)
     aged = rng.random(n) < cfg.mule_aged_account_share
     age_days = np.where(aged, log_uniform(rng, (365.0, 5 * 365.0), n), uniform(rng, cfg.mule_account_age_days, n))
     business = rng.random(n) < 0.1
-    accounts = reg.add_accounts(
+    return reg.add_accounts(
         holder=holder,
         phone=phone,
         bank=categorical(rng, BANK_SHARES, n).astype(np.int8),
-        opened_s=first_use[member_ring] - (age_days * DAY).astype(np.int64) - 3_600,
+        opened_s=first_use - (age_days * DAY).astype(np.int64) - 3_600,
         kind=np.where(business, ACCOUNT_KIND["business"], ACCOUNT_KIND["personal"]).astype(np.int8),
         region=region.astype(np.int16),
     )
-    return MuleAccounts(accounts, holder_phone, ~local[root], handler)
+
+
+def _recruits(
+    cfg: SynthConfig,
+    plan: FraudPlan,
+    pop: Population,
+    reg: Registry,
+    rng: Rng,
+    ring: np.ndarray,
+    joined: np.ndarray,
+    handler: np.ndarray,
+    spared: np.ndarray,
+) -> np.ndarray:
+    """Accounts recruited into ``ring`` at ``joined`` in place of dropped ones: bought like the first
+    (a seller, the handler's phone on some), opened shortly before their first use."""
+    _, holder, phone, region = _sellers(cfg, plan, pop, reg, rng, len(ring), spared)
+    phone = np.where(rng.random(len(ring)) < cfg.mule_shared_phone_rate, handler[ring], phone)
+    return _open_accounts(cfg, reg, rng, holder, phone, region, joined)
 
 
 @dataclass

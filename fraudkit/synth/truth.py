@@ -19,7 +19,7 @@ from fraudkit.synth.population import Population
 from fraudkit.synth.regions import COUNTY_CODES
 from fraudkit.synth.registry import ACCOUNT_KIND, Registry
 from fraudkit.synth.reports import VictimLosses
-from fraudkit.synth.rings import ROLES, Rings
+from fraudkit.synth.rings import NEVER_AFTER, NEVER_BEFORE, ROLES, Rings
 
 LOOKALIKES = (
     "merchant",
@@ -82,7 +82,7 @@ def fraud_numbers_frame(cfg: SynthConfig, plan: FraudPlan, reg: Registry, ids: I
     ).sort("operation_id", "phone")
 
 
-def mules_frame(rings: Rings, reg: Registry, ids: Identifiers) -> pl.DataFrame:
+def mules_frame(cfg: SynthConfig, rings: Rings, reg: Registry, ids: Identifiers) -> pl.DataFrame:
     acc = reg.accounts()
     return pl.DataFrame(
         {
@@ -90,8 +90,15 @@ def mules_frame(rings: Rings, reg: Registry, ids: Identifiers) -> pl.DataFrame:
             "holder_id": gather(ids.holder, acc.holder[rings.member_acct]),
             "ring_id": ring_ids(rings.member_ring),
             "role": labels(ROLES, rings.member_role),
+            # null: a member from the ring's start, or kept to its end; otherwise a recruit or a dropped one
+            "joined_at": _member_time(cfg, rings.member_from, NEVER_BEFORE),
+            "left_at": _member_time(cfg, rings.member_to, NEVER_AFTER),
         }
     ).sort("ring_id", "account_id")
+
+
+def _member_time(cfg: SynthConfig, seconds: np.ndarray, never: int) -> pl.Series:
+    return timestamps(cfg, np.where(seconds == never, 0, seconds)).set(pl.Series(seconds == never), None)
 
 
 def rings_frame(rings: Rings) -> pl.DataFrame:

@@ -157,7 +157,7 @@ def generate_world(cfg: SynthConfig, progress: ProgressArg = None) -> World:
             truth = {
                 "victims": victims_frame(cfg, plan, losses, reported_at, ids, reg.phones().holder),
                 "fraud_numbers": fraud_numbers_frame(cfg, plan, reg, ids),
-                "mules": mules_frame(rings, reg, ids),
+                "mules": mules_frame(cfg, rings, reg, ids),
                 "rings": rings_frame(rings),
                 "fraud_transactions": fraud_transactions_frame(txns, transactions["txn_id"]),
                 "lookalikes": lookalikes_frame(pop, econ, looks, reg, ids),

@@ -1,0 +1,569 @@
+"""Take one scan into the known rings: match its flagged clusters, record what changed, in one transaction.
+
+The rings live in the operational store (:mod:`fraudkit.ops.schema`: ``rings`` and its snapshots,
+members, flows and events), which the work queue's web server reads while scans and the live loop
+hold the DuckDB store. Accounts are stored as the DuckDB store's keyed pseudonyms with their masked
+label: a ring is worked without a full number, and a case file reveals them from the store, audited.
+
+Scans are taken in as-of order, each once: a scan already taken in, or older than the newest one
+taken in, changes nothing (the same scan twice gives the same rings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from fraudkit.exposure import mask_id, pseudonym_series
+from fraudkit.features.params import FeatureParams
+from fraudkit.ops.queue import writing
+from fraudkit.ops.schema import ring_events, ring_flows, ring_members, ring_snapshots, ring_tracked, rings
+from fraudkit.rings.match import Matching, match_clusters, member_weights
+from fraudkit.rings.params import RingParams
+from fraudkit.scan.scan import ScanResult
+
+c = pl.col
+
+VICTIM_CLUSTERS = 2
+"""A sender ties clusters together only when it paid into at most this many: a victim told to pay
+several accounts pays one water house's, while a sender paying into three or more flagged clusters
+is a hub (a payment platform, a payroll) that ties unrelated rings."""
+
+RING_PREFIX = "R"
+RING_DIGITS = 6
+
+
+@dataclass(frozen=True)
+class TrackSummary:
+    """What taking one scan in did (``taken`` False: nothing, for ``reason``)."""
+
+    run_id: str
+    as_of: datetime
+    taken: bool
+    reason: str | None = None
+    continued: int = 0
+    new: int = 0
+    split: int = 0
+    merged: int = 0
+    dormant: int = 0
+    joined: int = 0
+    left: int = 0
+
+    def describe(self) -> str:
+        if not self.taken:
+            return f"rings: scan {self.run_id} not taken in: {self.reason}"
+        return (
+            f"rings: {self.continued} continued, {self.new} new ({self.split} split off), "
+            f"{self.merged} merged, {self.dormant} gone dormant; {self.joined} members joined, {self.left} left"
+        )
+
+
+def ring_id_of(number: int) -> str:
+    """The opaque id of the ``number``-th ring seen: R000001, R000002, ... (never an account's digits)."""
+    return f"{RING_PREFIX}{number:0{RING_DIGITS}d}"
+
+
+def track_scan(
+    engine: Engine, result: ScanResult, secret: bytes, params: RingParams, *, now: datetime | None = None
+) -> TrackSummary:
+    """Match the scan's flagged clusters to the known rings and record snapshots, members, flows and
+    events (joins, leaves, new cash-out points, splits, merges, dormancy) in one transaction."""
+    with writing(engine) as conn:
+        done = conn.execute(select(ring_tracked.c.run_id).where(ring_tracked.c.run_id == result.run_id)).first()
+        if done is not None:
+            return TrackSummary(result.run_id, result.as_of, False, "taken in already")
+        newest = conn.execute(select(func.max(ring_tracked.c.as_of))).scalar()
+        if newest is not None and newest > result.as_of:
+            reason = f"older than the newest scan taken in ({newest:%Y-%m-%d %H:%M}); scans are taken in order"
+            return TrackSummary(result.run_id, result.as_of, False, reason)
+        scan = _ScanRows.of(result, secret, params)
+        state = _Known.read(conn, params)
+        matching = match_clusters(state.weights(params), scan.weights, params)
+        summary = _record(conn, result, scan, state, matching, params)
+        conn.execute(
+            insert(ring_tracked).values(
+                run_id=result.run_id,
+                as_of=result.as_of,
+                window_hours=_hours(result),
+                clusters=len(scan.order),
+                tracked_at=now or datetime.now(),
+            )
+        )
+    return summary
+
+
+@dataclass(frozen=True)
+class _ScanRows:
+    """The flagged clusters of one scan as the ring tables keep them (accounts pseudonymised, labels masked)."""
+
+    order: list[str]  # flagged cluster ids, best first
+    clusters: pl.DataFrame
+    members: pl.DataFrame
+    flows: pl.DataFrame
+    transfers: pl.DataFrame
+    weights: pl.DataFrame
+    cash_channels: tuple[str, ...]
+
+    @classmethod
+    def of(cls, result: ScanResult, secret: bytes, params: RingParams) -> _ScanRows:
+        flagged = result.clusters.filter(c("flagged")).sort("rank")
+        members = result.members.filter(c("cluster_id").is_in(flagged["cluster_id"].to_list()))
+        links = _links(members, result.flow_edges, params.join_on)
+        group = _linked_groups(flagged, links)
+        flagged, members, flows, transfers = (
+            _regrouped(frame, group) for frame in (flagged, members, result.flow_edges, result.transfers)
+        )
+        flagged = _combined(flagged)
+        order = flagged["cluster_id"].to_list()
+        flows, transfers = (f.filter(c("cluster_id").is_in(order)) for f in (flows, transfers))
+        raw = pl.concat([members["account"], flows["src"], flows["dst"]]).drop_nulls().unique().sort()
+        alias = pl.DataFrame({"_raw": raw, "_pseudo": pseudonym_series(raw, secret)})
+
+        def pseudo(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+            named = alias.rename({"_raw": column, "_pseudo": f"_{column}_p"})
+            labels = frame[column].map_elements(mask_id, return_dtype=pl.String)
+            out = frame.with_columns(labels.alias(f"{column}_label")).join(named, on=column, how="left")
+            return out.drop(column).rename({f"_{column}_p": column})
+
+        members = pseudo(members, "account")
+        holder = members["holder_id"] if "holder_id" in members.columns else pl.Series([None] * members.height)
+        members = members.with_columns(pseudonym_series(holder.cast(pl.String), secret).alias("holder"))
+        flows = pseudo(pseudo(flows, "src"), "dst")
+        signals = result.params.signals if result.params is not None else FeatureParams()
+        return cls(
+            order=order,
+            clusters=flagged,
+            members=members,
+            flows=flows,
+            transfers=transfers,
+            weights=member_weights(members, "cluster_id", params),
+            cash_channels=tuple(signals.cash_out_channels),
+        )
+
+    def cluster(self, cluster_id: str) -> dict[str, Any]:
+        return self.clusters.filter(c("cluster_id") == cluster_id).row(0, named=True)
+
+    def members_of(self, cluster_id: str) -> pl.DataFrame:
+        return self.members.filter(c("cluster_id") == cluster_id)
+
+    def new_money(self, cluster_id: str, since: datetime | None) -> tuple[float, float]:
+        """Money in from outside and cashed out by the cluster's members, of the transfers after ``since``
+        (the ring's previous snapshot: earlier ones were counted then)."""
+        moves = self.transfers.filter((c("cluster_id") == cluster_id) & ~c("internal").fill_null(False))
+        if since is not None:
+            moves = moves.filter(c("ts") >= since)
+        money_in = moves.filter(c("direction") == "in")["amount"].sum()
+        cashed = moves.filter((c("direction") == "out") & c("channel").is_in(self.cash_channels))["amount"].sum()
+        return float(money_in or 0.0), float(cashed or 0.0)
+
+    def cash_points(self, cluster_id: str) -> pl.DataFrame:
+        """Where the cluster's money was cashed out: ``dst`` and ``dst_label`` of its exit flows over a
+        cash-out channel."""
+        exits = self.flows.filter(
+            (c("cluster_id") == cluster_id) & (c("flow") == "exit") & c("channel").is_in(self.cash_channels)
+        )
+        return exits.select("dst", "dst_label").unique("dst", maintain_order=True)
+
+
+def _links(members: pl.DataFrame, flows: pl.DataFrame, join_on: tuple[str, ...]) -> pl.DataFrame:
+    """``link``, ``cluster_id``: what ties clusters of one scan together (``RingParams.join_on``)."""
+    parts = [pl.DataFrame(schema={"link": pl.String, "cluster_id": pl.String})]
+    if "holder" in join_on and "holder_id" in members.columns:
+        parts.append(members.select((pl.lit("h:") + c("holder_id")).alias("link"), "cluster_id").drop_nulls())
+    if "victim" in join_on and not flows.is_empty():
+        entry = flows.filter((c("flow") == "entry") & c("cluster_id").is_in(members["cluster_id"].unique().to_list()))
+        paid = entry.select("src", "cluster_id").drop_nulls().unique()
+        victims = paid.filter(pl.len().over("src") <= VICTIM_CLUSTERS)  # more: a hub (a platform, a payroll)
+        parts.append(victims.select((pl.lit("v:") + c("src")).alias("link"), "cluster_id"))
+    return pl.concat(parts).unique()
+
+
+def _linked_groups(flagged: pl.DataFrame, links: pl.DataFrame) -> dict[str, str]:
+    """Flagged clusters tied by a link, joined: each cluster -> the best ranked cluster of its group."""
+    rank = dict(zip(flagged["cluster_id"].to_list(), flagged["rank"].to_list(), strict=True))
+    parent = {cluster: cluster for cluster in rank}
+
+    def root(cluster: str) -> str:
+        while parent[cluster] != cluster:
+            parent[cluster] = parent[parent[cluster]]
+            cluster = parent[cluster]
+        return cluster
+
+    tied = links.group_by("link").agg(c("cluster_id").unique().sort()).filter(c("cluster_id").list.len() > 1)
+    for clusters in tied["cluster_id"].to_list():
+        for other in clusters[1:]:
+            a, b = root(clusters[0]), root(other)
+            if a != b:
+                parent[max(a, b, key=lambda x: rank[x])] = min(a, b, key=lambda x: rank[x])
+    return {cluster: root(cluster) for cluster in rank if root(cluster) != cluster}
+
+
+def _regrouped(frame: pl.DataFrame, group: dict[str, str]) -> pl.DataFrame:
+    if not group or frame.is_empty():
+        return frame
+    return frame.with_columns(c("cluster_id").replace(group))
+
+
+def _combined(flagged: pl.DataFrame) -> pl.DataFrame:
+    """One row per (regrouped) cluster: sizes and money summed, the best ranked one's score and typology."""
+    if flagged["cluster_id"].is_unique().all():
+        return flagged
+    sums = ["size", "money_in", "cash_out", "victims"]
+    return (
+        flagged.sort("rank")
+        .group_by("cluster_id", maintain_order=True)
+        .agg(
+            *(c(name).sum() for name in sums if name in flagged.columns), pl.all().exclude("cluster_id", *sums).first()
+        )
+        .select(flagged.columns)
+    )
+
+
+@dataclass(frozen=True)
+class _Known:
+    """The rings a scan may continue (every ring not merged away) and their members now: each account
+    a scan of the ring has seen, unless it has left since, with the time it was last seen, what went
+    through it then, and the time of its last transfer the ring's scans saw (``last_move``)."""
+
+    rings: dict[str, dict[str, Any]]
+    latest: dict[str, datetime]  # ring -> as-of time of its latest snapshot
+    members: pl.DataFrame  # ring_id, account, label, money_in, money_out, last_seen, last_move
+    next_number: int
+
+    @classmethod
+    def read(cls, conn: Connection, params: RingParams) -> _Known:
+        live = {
+            row["ring_id"]: dict(row)
+            for row in conn.execute(select(rings).where(rings.c.status != "merged")).mappings()
+        }
+        latest: dict[str, datetime] = {}
+        for ring, as_of in conn.execute(
+            select(ring_snapshots.c.ring_id, func.max(ring_snapshots.c.as_of))
+            .where(ring_snapshots.c.ring_id.in_(list(live)))
+            .group_by(ring_snapshots.c.ring_id)
+        ).all():
+            latest[ring] = as_of
+        # a member last seen before its ring's latest snapshot less leave_after has left by then
+        oldest = min(latest.values(), default=datetime.max) - params.leave_after
+        seen = conn.execute(
+            select(
+                ring_members.c.ring_id,
+                ring_members.c.account,
+                ring_members.c.label,
+                ring_members.c.money_in,
+                ring_members.c.money_out,
+                ring_snapshots.c.as_of,
+            )
+            .join(
+                ring_snapshots,
+                (ring_snapshots.c.ring_id == ring_members.c.ring_id)
+                & (ring_snapshots.c.run_id == ring_members.c.run_id),
+            )
+            .where(ring_members.c.ring_id.in_(list(live)), ring_snapshots.c.as_of >= oldest)
+        ).all()
+        left = conn.execute(
+            select(ring_events.c.ring_id, ring_events.c.account, func.max(ring_events.c.as_of))
+            .where(ring_events.c.kind == "left", ring_events.c.ring_id.in_(list(live)), ring_events.c.as_of >= oldest)
+            .group_by(ring_events.c.ring_id, ring_events.c.account)
+        ).all()
+        schema = {
+            "ring_id": pl.String,
+            "account": pl.String,
+            "label": pl.String,
+            "money_in": pl.Float64,
+            "money_out": pl.Float64,
+            "last_seen": pl.Datetime("us"),
+        }
+        rows = pl.DataFrame(seen, schema=schema, orient="row")
+        latest_frame = pl.DataFrame(
+            list(latest.items()), schema={"ring_id": pl.String, "ring_latest": pl.Datetime("us")}, orient="row"
+        )
+        gone = pl.DataFrame(
+            left, schema={"ring_id": pl.String, "account": pl.String, "left_at": pl.Datetime("us")}, orient="row"
+        )
+        members = (
+            rows.sort("last_seen")
+            .group_by("ring_id", "account")
+            .agg(c("label", "money_in", "money_out", "last_seen").last())
+            .join(latest_frame, on="ring_id")
+            .filter(c("last_seen") > c("ring_latest") - params.leave_after)
+            .join(gone, on=["ring_id", "account"], how="left")
+            .filter(c("left_at").is_null() | (c("left_at") < c("last_seen")))
+            .select(*schema)
+            .sort("ring_id", "account")
+        )
+        moved = [
+            conn.execute(
+                select(ring_flows.c.ring_id, end, func.max(ring_flows.c.last_ts))
+                .where(ring_flows.c.ring_id.in_(list(live)))
+                .group_by(ring_flows.c.ring_id, end)
+            ).all()
+            for end in (ring_flows.c.src, ring_flows.c.dst)
+        ]
+        last_moves = (
+            pl.DataFrame(
+                moved[0] + moved[1],
+                schema={"ring_id": pl.String, "account": pl.String, "last_move": pl.Datetime("us")},
+                orient="row",
+            )
+            .group_by("ring_id", "account")
+            .agg(c("last_move").max())
+        )
+        members = members.join(last_moves, on=["ring_id", "account"], how="left")
+        ids = conn.execute(select(rings.c.ring_id)).scalars().all()
+        numbers = [int(i[len(RING_PREFIX) :]) for i in ids if i.startswith(RING_PREFIX) and i[1:].isdigit()]
+        return cls(live, latest, members, max(numbers, default=0) + 1)
+
+    def weights(self, params: RingParams) -> pl.DataFrame:
+        return member_weights(self.members, "ring_id", params)
+
+
+def _record(
+    conn: Connection,
+    result: ScanResult,
+    scan: _ScanRows,
+    state: _Known,
+    matching: Matching,
+    params: RingParams,
+) -> TrackSummary:
+    at, run = result.as_of, result.run_id
+    counts = {"joined": 0, "left": 0}
+    number = state.next_number
+    assigned: dict[str, str] = {}
+    for cluster in scan.order:  # new rings numbered in the scan's rank order
+        if cluster in matching.continued:
+            assigned[cluster] = matching.continued[cluster][0]
+        else:
+            assigned[cluster] = ring_id_of(number)
+            number += 1
+    events: list[dict[str, Any]] = []
+
+    def event(ring: str, kind: str, **more: Any) -> None:
+        events.append({"ring_id": ring, "run_id": run, "as_of": at, "kind": kind, **more})
+
+    seen_points = _earlier_cash_points(conn, [r for r, _ in matching.continued.values()], scan.cash_channels)
+    for cluster in scan.order:
+        ring = assigned[cluster]
+        row = scan.cluster(cluster)
+        members = scan.members_of(cluster)
+        previous = state.latest.get(ring)
+        new_in, new_out = scan.new_money(cluster, previous)
+        overlap = matching.continued[cluster][1] if cluster in matching.continued else None
+        ring_row = state.rings.get(ring)
+        if ring_row is None:  # the ring's row first: its snapshots refer to it
+            origin = matching.new.get(cluster)
+            conn.execute(insert(rings).values(**_new_ring(ring, at, row, origin, new_in, new_out)))
+            event(ring, "appeared", detail=f"{row['size']} members, typology {row.get('typology')}")
+            if origin is not None:
+                event(ring, "split_from", other_ring=origin)
+                event(origin, "split_into", other_ring=ring)
+        conn.execute(insert(ring_snapshots).values(**_snapshot(result, ring, row, new_in, new_out, overlap)))
+        conn.execute(insert(ring_members), _member_rows(ring, run, members))
+        flows = scan.flows.filter(c("cluster_id") == cluster)
+        if flows.height:
+            conn.execute(insert(ring_flows), _flow_rows(ring, run, flows))
+        before = state.members.filter(c("ring_id") == ring) if previous else state.members.clear()
+        now_in, was_in = set(members["account"].to_list()), set(before["account"].to_list())
+        for account, label in members.select("account", "account_label").iter_rows():
+            if previous and account not in was_in:
+                event(ring, "joined", account=account, label=label)
+                counts["joined"] += 1
+        staying = 0
+        window_start = at - result.window
+        for account, label, last_seen, last_move in before.select(
+            "account", "label", "last_seen", "last_move"
+        ).iter_rows():
+            if account in now_in:
+                continue
+            # its last transfer has slid out of the window: nothing left to see, it has left; missed
+            # while its transfers are still in the window: detection missed it, leave_after decides
+            if (last_move is not None and last_move < window_start) or at - last_seen >= params.leave_after:
+                event(ring, "left", account=account, label=label, detail=f"last seen {last_seen:%Y-%m-%d %H:%M}")
+                counts["left"] += 1
+            else:  # missed by this scan only so far: still a member
+                staying += 1
+        for point, label in scan.cash_points(cluster).iter_rows():
+            if point not in seen_points.get(ring, set()):
+                event(ring, "cash_out_point", account=point, label=label)
+        if ring_row is not None:
+            if ring_row["status"] == "dormant":
+                event(ring, "reactivated", detail=f"last seen {ring_row['last_seen']:%Y-%m-%d}")
+            conn.execute(
+                update(rings)
+                .where(rings.c.ring_id == ring)
+                .values(
+                    last_seen=at,
+                    status="active",
+                    typology=row.get("typology"),
+                    members_now=members.height + staying,
+                    money_in=rings.c.money_in + new_in,
+                    cash_out=rings.c.cash_out + new_out,
+                    score=row.get("score"),
+                    updated_at=at,
+                )
+            )
+    for ring, into in matching.merged.items():
+        event(ring, "merged_into", other_ring=into)
+        event(into, "merged_from", other_ring=ring)
+        conn.execute(
+            update(rings).where(rings.c.ring_id == ring).values(status="merged", merged_into=into, updated_at=at)
+        )
+    dormant = 0
+    touched = set(assigned.values()) | set(matching.merged)
+    for ring, ring_row in state.rings.items():
+        if (
+            ring not in touched
+            and ring_row["status"] == "active"
+            and at - ring_row["last_seen"] >= params.dormant_after
+        ):
+            event(ring, "dormant", detail=f"no scan has flagged it since {ring_row['last_seen']:%Y-%m-%d}")
+            conn.execute(update(rings).where(rings.c.ring_id == ring).values(status="dormant", updated_at=at))
+            dormant += 1
+    if events:
+        conn.execute(insert(ring_events), [_event_row(e) for e in events])
+    _refresh_totals(conn, sorted(set(assigned.values())))
+    return TrackSummary(
+        run,
+        at,
+        True,
+        continued=len(matching.continued),
+        new=len(scan.order) - len(matching.continued),
+        split=sum(1 for cluster in scan.order if matching.new.get(cluster) is not None),
+        merged=len(matching.merged),
+        dormant=dormant,
+        joined=counts["joined"],
+        left=counts["left"],
+    )
+
+
+def _earlier_cash_points(conn: Connection, ring_ids: list[str], channels: tuple[str, ...]) -> dict[str, set[str]]:
+    query = (
+        select(ring_flows.c.ring_id, ring_flows.c.dst)
+        .where(ring_flows.c.ring_id.in_(ring_ids), ring_flows.c.flow == "exit", ring_flows.c.channel.in_(channels))
+        .distinct()
+    )
+    seen: dict[str, set[str]] = {}
+    for ring, dst in conn.execute(query).all():
+        seen.setdefault(ring, set()).add(dst)
+    return seen
+
+
+def _refresh_totals(conn: Connection, ring_ids: list[str]) -> None:
+    """Members ever and victims to date (distinct senders of money in from outside) of the rings a scan touched."""
+    if not ring_ids:
+        return
+    ever = dict(
+        conn.execute(
+            select(ring_members.c.ring_id, func.count(func.distinct(ring_members.c.account)))
+            .where(ring_members.c.ring_id.in_(ring_ids))
+            .group_by(ring_members.c.ring_id)
+        ).all()
+    )
+    victims = dict(
+        conn.execute(
+            select(ring_flows.c.ring_id, func.count(func.distinct(ring_flows.c.src)))
+            .where(ring_flows.c.ring_id.in_(ring_ids), ring_flows.c.flow == "entry")
+            .group_by(ring_flows.c.ring_id)
+        ).all()
+    )
+    for ring in ring_ids:
+        conn.execute(
+            update(rings)
+            .where(rings.c.ring_id == ring)
+            .values(members_ever=int(ever.get(ring, 0)), victims=int(victims.get(ring, 0)))
+        )
+
+
+def _hours(result: ScanResult) -> int:
+    return round(result.window.total_seconds() / 3600)
+
+
+def _number(value: Any) -> float:
+    return float(value) if value is not None else 0.0
+
+
+def _snapshot(
+    result: ScanResult, ring: str, row: dict[str, Any], new_in: float, new_out: float, overlap: float | None
+) -> dict[str, Any]:
+    return {
+        "ring_id": ring,
+        "run_id": result.run_id,
+        "as_of": result.as_of,
+        "window_hours": _hours(result),
+        "cluster_label": mask_id(row["cluster_id"]),
+        "size": int(row["size"]),
+        "money_in": _number(row.get("money_in")),
+        "cash_out": _number(row.get("cash_out")),
+        "new_money_in": new_in,
+        "new_cash_out": new_out,
+        "victims": int(row.get("victims") or 0),
+        "score": row.get("score"),
+        "typology": row.get("typology"),
+        "overlap": overlap,
+    }
+
+
+def _new_ring(
+    ring: str, at: datetime, row: dict[str, Any], origin: str | None, new_in: float, new_out: float
+) -> dict[str, Any]:
+    return {
+        "ring_id": ring,
+        "first_seen": at,
+        "last_seen": at,
+        "status": "active",
+        "split_from": origin,
+        "typology": row.get("typology"),
+        "members_now": int(row["size"]),
+        "members_ever": int(row["size"]),
+        "money_in": new_in,
+        "cash_out": new_out,
+        "victims": int(row.get("victims") or 0),
+        "score": row.get("score"),
+        "updated_at": at,
+    }
+
+
+def _member_rows(ring: str, run: str, members: pl.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {
+            "ring_id": ring,
+            "run_id": run,
+            "account": m["account"],
+            "label": m["account_label"] or "",
+            "role": m.get("role"),
+            "money_in": _number(m.get("money_in")),
+            "money_out": _number(m.get("money_out")),
+            "holder": m.get("holder"),
+        }
+        for m in members.iter_rows(named=True)
+    ]
+
+
+def _flow_rows(ring: str, run: str, flows: pl.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {
+            "ring_id": ring,
+            "run_id": run,
+            "src": f["src"],
+            "dst": f["dst"],
+            "src_label": f["src_label"],
+            "dst_label": f["dst_label"],
+            "flow": f["flow"],
+            "channel": f.get("channel"),
+            "amount": _number(f.get("amount")),
+            "n_txns": int(f.get("n_txns") or 0),
+            "first_ts": f.get("first_ts"),
+            "last_ts": f.get("last_ts"),
+        }
+        for f in flows.iter_rows(named=True)
+    ]
+
+
+def _event_row(e: dict[str, Any]) -> dict[str, Any]:
+    keys = ("ring_id", "run_id", "as_of", "kind", "account", "label", "other_ring", "detail")
+    return {k: e.get(k) for k in keys}
