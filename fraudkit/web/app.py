@@ -1,9 +1,12 @@
-"""The FastAPI app of the work queue: login, the queue, claim next, one alert (reveal, outcome, release).
+"""The FastAPI app of the work queue: login, the queue, claim next, one alert (reveal, outcome, release),
+and for investigators the rings and their cases (:mod:`fraudkit.web.ring_pages`).
 
 Handlers are plain functions (FastAPI runs them in its thread pool) over :mod:`fraudkit.ops.queue`;
 each makes one short transaction, so one server process serves a team. Pages are never cached
 (``Cache-Control: no-store``): a revealed number must not stay in a browser's cache. Repeated
 failed logins for a name or from an address are refused (429) before the password is checked.
+An operator's role decides what they see: the alert queue (warning operators), the rings and cases
+(investigators), or both (supervisors); any other page is refused (403), and its link not shown.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import math
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import FastAPI, Form, Request
@@ -20,10 +23,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from fraudkit.cases import CaseError
+from fraudkit.errors import ConfigError
 from fraudkit.ops import operators, queue
 from fraudkit.ops.db import ops_engine
 from fraudkit.ops.schema import RESULTS
 from fraudkit.web.display import epoch_ms, from_utc, shown, utc
+from fraudkit.web.ring_pages import ring_router
 from fraudkit.web.sessions import session_key, sign, unsign
 from fraudkit.web.settings import WebSettings
 
@@ -38,8 +44,26 @@ RESULT_LABELS = {
 }
 
 
+Area = Literal["alerts", "rings"]
+AREAS: dict[str, tuple[Area, ...]] = {
+    "warning_operator": ("alerts",),
+    "investigator": ("rings",),
+    "supervisor": ("alerts", "rings"),
+}
+"""What each role (``fraudkit.ops.schema.OPERATOR_ROLES``) works: the alert queue, the rings, or both."""
+HOMES: dict[Area, str] = {"alerts": "/", "rings": "/rings"}
+
+
 class LoginRequired(Exception):
     """Raised by :func:`operator_of` on a request without a valid session: answered by a redirect."""
+
+
+class NotYourArea(Exception):
+    """Raised by :func:`operator_of` when the operator's role does not work the page's area: a 403."""
+
+    def __init__(self, name: str, role: str, area: Area) -> None:
+        super().__init__(f"{name} works {' and '.join(AREAS[role])}, not {area}")
+        self.name, self.role, self.area = name, role, area
 
 
 def create_app(settings: WebSettings) -> FastAPI:
@@ -55,16 +79,29 @@ def create_app(settings: WebSettings) -> FastAPI:
         settings.login_window, settings.login_failures_per_name, settings.login_failures_per_client
     )
 
-    def operator_of(request: Request) -> str:
-        """The logged-in, still active operator, else LoginRequired."""
+    def operator_of(request: Request, area: Area = "alerts") -> str:
+        """The logged-in, still active operator whose role works ``area``; else LoginRequired, or
+        NotYourArea. The role is read on every page, as the account's being active is."""
         name = unsign(key, request.cookies.get(COOKIE), time.time(), settings.session_hours * 3600)
-        if name is None or not operators.is_active(engine, name):
+        role = operators.active_role(engine, name) if name is not None else None
+        if name is None or role is None:
             raise LoginRequired
+        request.state.areas = AREAS.get(role, ())
+        if area not in request.state.areas:
+            raise NotYourArea(name, role, area)
         return name
 
     def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        """A template with the store's zone and the server's now (epoch ms, for the countdown script)."""
-        context = {"zone": settings.timezone, "now_ms": epoch_ms(settings.now(), settings.timezone), **context}
+        """A template with the store's zone, the server's now (epoch ms, for the countdown script) and
+        the areas the operator works (the header links only those)."""
+        areas = getattr(request.state, "areas", ())
+        context = {
+            "zone": settings.timezone,
+            "now_ms": epoch_ms(settings.now(), settings.timezone),
+            "areas": areas,
+            "home": HOMES[areas[0]] if areas else "/",
+            **context,
+        }
         response = templates.TemplateResponse(request, template, context, status_code=status_code)
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -90,9 +127,16 @@ def create_app(settings: WebSettings) -> FastAPI:
         target = "/login" if request.url.path == "/" else "/login?next=" + quote(request.url.path)
         return RedirectResponse(target, status_code=303)
 
+    @app.exception_handler(NotYourArea)
+    def _not_your_area(request: Request, exc: NotYourArea) -> Response:
+        """A page of the other team's: refused, with a link to the operator's own."""
+        return page(request, "message.html", 403, operator=exc.name, message=f"Not for your role: {exc}.")
+
     @app.exception_handler(queue.QueueError)
-    def _queue_error(request: Request, exc: queue.QueueError) -> Response:
-        """Someone else holds it, it is closed, or it does not exist: say so, link back."""
+    @app.exception_handler(CaseError)
+    @app.exception_handler(ConfigError)
+    def _refused(request: Request, exc: queue.QueueError | CaseError | ConfigError) -> Response:
+        """Someone else holds it, it is closed, it does not exist, a note is too long: say so, link back."""
         return page(request, "message.html", 409, operator=None, message=exc.one_line())
 
     @app.get("/login", response_class=HTMLResponse)
@@ -122,7 +166,11 @@ def create_app(settings: WebSettings) -> FastAPI:
             )
             return page(request, "login.html", 401, next=_safe_next(next), error="wrong name or password")
         operators.clear_login_failures(engine, operator)
-        response = RedirectResponse(_safe_next(next), status_code=303)
+        areas = AREAS.get(operators.active_role(engine, operator) or "", ())
+        target = _safe_next(next)
+        if target == "/" and areas and "alerts" not in areas:
+            target = HOMES[areas[0]]  # an investigator's start page is the ring list
+        response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             COOKIE,
             sign(key, operator, time.time()),
@@ -192,6 +240,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         queue.release(engine, alert_id, operator_of(request))
         return RedirectResponse("/", status_code=303)
 
+    app.include_router(ring_router(engine, page, operator_of, settings.now))
     return app
 
 
