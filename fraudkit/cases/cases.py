@@ -29,7 +29,9 @@ MAX_NOTE = 2000
 MAX_BY = 64
 VERDICTS = {"confirmed": 1, "false_positive": 0}
 """Case statuses that label a ring's members: 1 mule, 0 not a mule."""
-_ID_TRIES = 5
+_ID_TRIES = 50
+"""Tries at the next case id: each lost try means another opener took that id, so this bounds how
+many cases may be opened at the very same moment, not how long one waits."""
 
 
 class CaseError(FraudkitError):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
-from ring_rows import seed_rings
+from ring_rows import add_ring, fake_pseudonym, seed_rings
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
@@ -90,3 +91,14 @@ def test_case_labels_cover_every_member_ever_of_rings_with_a_verdict(
     assert sorted(labels.filter(labels["label"] == 0)["account"]) == sorted(members["R000002"])
     mark_case(engine, "R000002", "closed", "li.wei")
     assert set(case_labels(engine)["ring_id"]) == {"R000001"}
+
+
+def test_cases_opened_at_once_get_distinct_ids(engine: Engine) -> None:
+    """Operators opening cases together (the web server's threads, or two servers) never share an id."""
+    ring_ids = [f"R{i:06d}" for i in range(1, 9)]
+    for ring_id in ring_ids:
+        add_ring(engine, ring_id, [f"62220000000{i:05d}" for i in range(2)], fake_pseudonym)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        opened = list(pool.map(lambda ring_id: open_case(engine, ring_id, "li.wei"), ring_ids))
+    assert sorted(opened) == [f"C{i:06d}" for i in range(1, 9)]
+    assert {get_case(engine, case_id).ring_id for case_id in opened} == set(ring_ids)
