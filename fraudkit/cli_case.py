@@ -188,11 +188,84 @@ def _print_case(case: Case, *, history: bool) -> None:
         console.print(f"  {event.at:%Y-%m-%d %H:%M} {escape(event.by)} {what}{note}", highlight=False)
 
 
+# ---- the case file: `fraudkit case export` and `fraudkit case verify` (fraudkit.cases.export) ----
+
+
+@case_command("export")
+def case_export(
+    ring: Annotated[str, typer.Argument(metavar="RING", help="The tracked ring (R000001) whose case file to write.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the pack (made; a previous pack there is replaced whole).")
+    ],
+    reveal: RevealOption = False,
+    by: ByOption = None,
+    db: DbOption = None,
+    ops_db: OpsDbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write a ring's case file: case.xlsx (members, transfers, victims, reports, exits, timeline, case
+    history), ring.html (the ring's money drawn over time, offline) and manifest.json; masked unless --reveal.
+
+    Example: [bold]fraudkit case export R000012 --out case-R000012 --db demo/fraudkit.duckdb[/]
+    """
+    from fraudkit.cases.export import read_case, record_export, write_pack
+    from fraudkit.exposure import reveal_if
+    from fraudkit.store import open_store
+
+    engine = _cases_store(db, ops_db)
+    who, now = _by(by), _now(db)
+    with open_store(db, read_only=not reveal) as con:
+        case_file = read_case(engine, con, ring.strip().upper())
+        audit = {"rows": case_file.transfers.height, "details": {"ring": case_file.ring_id, "out": str(out)}}
+        what = "case file with accounts, phones and holders"
+        with reveal_if(con, reveal, command="case export", what=what, **audit) as grant:
+            pack = write_pack(case_file, out, store=db, by=who, reveal=grant, now=now)
+    record_export(engine, case_file, pack, by=who, now=now)
+    how = "unmasked; recorded in audit_log" if pack.revealed else "masked"
+    case = f", case {pack.case_id} (export recorded in its history)" if pack.case_id else ", no case open"
+    console.print(
+        f"ring {pack.ring_id}: {pack.members} members, {pack.transfers} transfers{case}; "
+        f"written to [bold]{escape(str(pack.folder))}[/] ({how}): " + ", ".join(pack.files),
+        highlight=False,
+    )
+
+
+@case_command("verify")
+def case_verify(
+    folder: Annotated[
+        Path, typer.Argument(metavar="DIR", help="The pack's folder, as `fraudkit case export` wrote it.")
+    ],
+    config: ConfigOption = None,
+) -> None:
+    """Check a case file against its manifest: one line per file, ok, changed, missing or extra; fails
+    unless every file is as exported.
+
+    Example: [bold]fraudkit case verify case-R000012[/]
+    """
+    from fraudkit.cases.export import PackError, read_manifest, verify_pack
+
+    checks = verify_pack(folder)
+    for check in checks:
+        console.print(f"{check.status:<8} {escape(check.name)}", highlight=False)
+    failed = [check for check in checks if check.status != "ok"]
+    if failed:
+        listed = ", ".join(f"{check.name} {check.status}" for check in failed)
+        raise PackError(f"case file {folder} does not verify: {listed}", hint="export it again from the store")
+    manifest = read_manifest(folder)
+    shown = "revealed" if manifest.get("revealed") else "masked"
+    console.print(
+        f"case file of ring {escape(str(manifest.get('ring_id')))} verifies: {len(checks)} files as exported "
+        f"at {escape(str(manifest.get('exported_at')))} ({shown})",
+        highlight=False,
+    )
+
+
 # At the bottom, not the top: fraudkit.cli imports this module at its end (see the docstring).
 from fraudkit.cli import (  # noqa: E402
     ConfigOption,
     DbOption,
     OpsDbOption,
+    RevealOption,
     _ops_store_url,
     console,
 )
