@@ -266,7 +266,7 @@ def verify_pack(folder: str | Path) -> list[FileCheck]:
     """Each file of the manifest ok, changed (size or SHA-256 differs) or missing, then every file
     the manifest does not name as extra; a folder without a readable manifest is refused."""
     where = Path(folder)
-    listed = {str(f["name"]): (str(f["sha256"]), int(f["bytes"])) for f in read_manifest(where)["files"]}
+    listed = {f["name"]: (f["sha256"], f["bytes"]) for f in read_manifest(where)["files"]}
     checks = []
     for name, (digest, size) in listed.items():
         path = where / name
@@ -287,14 +287,15 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     if not folder.is_dir():
         raise PackError(f"{folder} is not a folder", hint="give the folder `fraudkit case export --out` wrote")
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        for f in manifest["files"]:
-            str(f["name"]), str(f["sha256"]), int(f["bytes"])
+        manifest = dict(json.loads((folder / MANIFEST).read_text(encoding="utf-8")))
+        manifest["files"] = [
+            {"name": str(f["name"]), "sha256": str(f["sha256"]), "bytes": int(f["bytes"])} for f in manifest["files"]
+        ]
     except FileNotFoundError:
         raise PackError(f"no {MANIFEST} in {folder}: not a case pack") from None
     except (ValueError, KeyError, TypeError) as exc:
         raise PackError(f"{folder / MANIFEST} is not a case pack's manifest ({type(exc).__name__})") from None
-    return dict(manifest)
+    return manifest
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -660,14 +661,17 @@ def _page(
     parts = [
         f'<p class="note">Accounts, phones and holders are {"shown in full (revealed)" if show else "masked"}. '
         f"The transfers, victims, reports and exits are in {WORKBOOK}.</p>",
-        html_table(["", ""], [(k, _cell(v)) for k, v in facts]),
+        html_table(["the ring and its export", ""], [(k, _cell(v)) for k, v in facts]),
     ]
     if "case" in tables:
         parts.append("<h2>Case history</h2>")
         parts.append(_html_frame(tables["case"]))
     parts.append("<h2>The ring's money, scan by scan</h2>")
     for run_id, as_of, size, money_in in _drawn(case_file.snapshots):
-        parts.append(f"<h3>Scan as of {as_of:%Y-%m-%d %H:%M}: {size} members, {money_in:,.2f} in over its window</h3>")
+        parts.append(
+            f"<p><strong>Scan as of {as_of:%Y-%m-%d %H:%M}</strong>: {size} members, "
+            f"{money_in:,.2f} in over its window</p>"
+        )
         parts.append(_snapshot_svg(case_file, run_id, show))
     parts.append("<h2>Money in and out of each member over the span</h2>")
     parts.append(_timeline(case_file, show))

@@ -206,6 +206,10 @@ def test_the_manifest_verifies_and_a_changed_or_deleted_file_fails(tracked: Trac
 
     again = runner.invoke(app, ["case", "verify", str(tmp_path)])
     assert again.exit_code == 2 and "no manifest.json" in again.output
+    (out / "manifest.json").write_text("{not json")
+    spoilt = runner.invoke(app, ["case", "verify", str(out)])
+    assert spoilt.exit_code == 2 and "is not a case pack's manifest" in spoilt.output
+    assert len(spoilt.output.strip().splitlines()) == 1
 
 
 def test_a_new_export_replaces_a_pack_but_never_other_files(tracked: Tracked, tmp_path: Path) -> None:
