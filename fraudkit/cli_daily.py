@@ -107,7 +107,7 @@ def _daily(
     """Options checked in order, before the store is touched; then the batch, then its report."""
     import pipelines.daily as batch
     from fraudkit.cli import _tree
-    from fraudkit.config import ingest_settings, scan_params, settings, warn_tiers
+    from fraudkit.config import ingest_settings, ring_params, scan_params, settings, warn_tiers
     from fraudkit.timeutil import parse_duration, parse_time
 
     if fmt not in batch.LIST_FORMATS:
@@ -132,6 +132,7 @@ def _daily(
         warn_format=fmt,
         mappings=mappings,
         scan_params=scan_params(tree),
+        ring_params=ring_params(tree),
         warn_skip_called=tree.get("warn.skip_called"),
         warn_tiers=warn_tiers(tree),
         ingest_settings=ingest_settings(tree),

@@ -868,7 +868,7 @@ KEYS: tuple[Key, ...] = (
         "join_on",
         "texts",
         _rings("join_on"),
-        "Flagged clusters of one scan are one ring when a holder has accounts in both or a sender paid into both.",
+        "Flagged clusters of one scan are one ring when they share a holder, a registered phone or a sender.",
     ),
     _k(
         "rings",

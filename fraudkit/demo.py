@@ -219,6 +219,10 @@ def ingest_step(run: DemoRun) -> StepResult:
 
 def scan_step(run: DemoRun) -> StepResult:
     """Scan the last week for water houses, save it in the store, write the Parquet files and HTML report."""
+    from fraudkit.exposure import store_secret
+    from fraudkit.ops.db import ops_engine, ops_url
+    from fraudkit.rings.params import RingParams
+    from fraudkit.rings.track import track_scan
     from fraudkit.scan.outputs import publish_scan
     from fraudkit.scan.scan import run_scan
     from fraudkit.timeutil import default_as_of
@@ -230,6 +234,9 @@ def scan_step(run: DemoRun) -> StepResult:
             found.note = f"{result.flagged.height} of {result.clusters.height} flagged"
         with stage(run.progress, "report and Parquet files"):
             published = publish_scan(con, result, run.reports_dir, top=10)
+        with stage(run.progress, "rings kept across scans") as kept:
+            tracked = track_scan(ops_engine(ops_url(run.db_path)), result, store_secret(con), RingParams())
+            kept.note = tracked.describe().removeprefix("rings: ")
     run.scan = result
     files, report = published.parquet, published.report
     flagged = result.flagged

@@ -66,6 +66,8 @@ class DailyConfig:
     warn_tiers: Any = None  # fraudkit.warn.listing.Tiers; None: the model's own
     ingest_settings: Any = None  # fraudkit.ingest.IngestSettings; None: ingest's defaults
     lake: Any = None  # a fraudkit.engine.spark.SparkBackend on a lake: the tables live there; None: the store
+    ring_params: Any = None  # fraudkit.rings.params.RingParams; None: the defaults
+    ops_url: str | None = None  # where the rings are kept; None: $FRAUDKIT_OPS_DB, else beside the store
 
     def __post_init__(self) -> None:
         if not self.drop.is_dir():
@@ -178,12 +180,23 @@ def scan_day(
     """Scan the window before ``as_of`` for water houses; tables in the store, report and Parquet in the run folder."""
     import polars as pl
 
+    from fraudkit.exposure import store_secret
+    from fraudkit.ops.db import ops_engine, ops_url
+    from fraudkit.rings.params import RingParams
+    from fraudkit.rings.track import track_scan
     from fraudkit.scan.outputs import publish_scan
     from fraudkit.scan.scan import run_scan
 
     progress = progress or BatchProgress()
     result = run_scan(con, as_of=as_of, window=config.scan_window, params=config.scan_params, backend=config.lake)
     published = publish_scan(con, result, run_dir, top=10)
+    tracked = track_scan(
+        ops_engine(ops_url(config.settings.db_path, config.ops_url)),
+        result,
+        store_secret(con),
+        config.ring_params or RingParams(),
+    )
+    progress.kept.append(tracked.describe())
     flagged = result.flagged
     entries = result.flow_edges.filter(
         (pl.col("flow") == "entry") & pl.col("cluster_id").is_in(flagged["cluster_id"].implode())

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from fraudkit.cases.cases import case_labels
+from fraudkit.engine.sql.store import STORE_FILE
 from fraudkit.exposure import pseudonym_series, read_store_secret
 from fraudkit.text import plural
 
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
     import duckdb
 
 c = pl.col
-STORE_FILE = "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-"""The file of the store a DuckDB connection is open on (null for an in-memory store)."""
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ def _add_missing_columns(conn: Any) -> None:
         for column in table.columns:
             if column.name not in present.get(table.name, {column.name}):
                 spec = CreateColumn(column).compile(dialect=conn.dialect)
-                conn.execute(text(f"ALTER TABLE {quote(table.name)} ADD COLUMN {spec}"))
+                conn.execute(text(sql.add_column(quote(table.name), str(spec))))
 
 
 def _index_names(conn: Any) -> set[str]:

@@ -254,6 +254,7 @@ ring_members = Table(
     Column("money_in", Float, nullable=False),
     Column("money_out", Float, nullable=False),
     Column("holder", String(80)),  # pseudonym of the holder, when the store knows it
+    Column("phone", String(80)),  # pseudonym of the phone registered with the account, when known
     Index("ix_ring_members_account", "account"),
 )
 
@@ -280,7 +281,9 @@ ring_flows = Table(
 RING_EVENTS = (
     "appeared",
     "joined",
+    "found",
     "left",
+    "lost",
     "cash_out_point",
     "split_from",
     "split_into",
@@ -289,7 +292,10 @@ RING_EVENTS = (
     "dormant",
     "reactivated",
 )
-"""What a ring's timeline records: it appeared (new ring), a member joined or left, a new cash-out
+"""What a ring's timeline records: it appeared (new ring), a member joined (recruited: its first transfer
+came after the previous scan), was found (there already, missed before), left (its last transfer slid
+out of the window) or was lost (unseen by the ring's scans for ``leave_after`` while its last transfer
+is still in the window), a new cash-out
 point, lineage (ring B split from A: ``split_from`` on B, ``split_into`` on A; merges likewise), and
 status changes."""
 

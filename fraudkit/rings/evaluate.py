@@ -133,7 +133,11 @@ def _event_quality(
         reported.join(stamp, on="run_id")
         .sort("as_of")
         .join_asof(
-            snaps.select("ring_id", "as_of", "true_ring").sort("as_of"), on="as_of", by="ring_id", strategy="backward"
+            snaps.select("ring_id", "as_of", "true_ring").sort("as_of"),
+            on="as_of",
+            by="ring_id",
+            strategy="backward",
+            check_sortedness=False,  # both sorted by as_of above
         )
     )
     expected = expected.join(stamp, on="run_id")

@@ -10,7 +10,7 @@ from fraudkit.errors import ConfigError
 
 Weighting = Literal["money", "members"]
 WEIGHTINGS: tuple[str, ...] = ("money", "members")
-JOIN_ON: tuple[str, ...] = ("holder", "victim")
+JOIN_ON: tuple[str, ...] = ("holder", "phone", "victim")
 
 
 @dataclass(frozen=True)
@@ -20,9 +20,9 @@ class RingParams:
     ring when the weight they share is at least this share of the smaller of the two (the overlap
     coefficient: a ring that recruits many keeps its id, as does a part that split off).
     ``join_on``: what makes flagged clusters of one scan one ring — ``holder``, one person holding
-    accounts in both; ``victim``, one sender paying into both (a victim told to pay several accounts
-    of the same water house). A water house the scan saw as two parts (say two parallel chains) keeps
-    one id.
+    accounts in both; ``phone``, accounts in both registered to one phone (a handler's); ``victim``,
+    one sender paying into both (a victim told to pay several accounts of one water house). A water
+    house the scan saw as two parts (say two parallel chains) keeps one id.
     ``leave_after``: a member a scan of its ring misses has left at once when its last transfer has slid
     out of the scan's window, and otherwise once the ring's scans have not seen it for this long (a
     scan that misses an account once, and the next finds it again, is not a leave and a join).
@@ -31,7 +31,7 @@ class RingParams:
 
     match: Weighting = "money"
     match_threshold: float = 0.3
-    join_on: tuple[str, ...] = ("holder", "victim")
+    join_on: tuple[str, ...] = ("holder", "phone", "victim")
     leave_after: timedelta = timedelta(hours=36)
     dormant_after: timedelta = timedelta(days=14)
 

@@ -12,7 +12,7 @@ taken in, changes nothing (the same scan twice gives the same rings).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -34,6 +34,10 @@ VICTIM_CLUSTERS = 2
 several accounts pays one water house's, while a sender paying into three or more flagged clusters
 is a hub (a payment platform, a payroll) that ties unrelated rings."""
 
+FOUND_BEFORE = timedelta(days=1)
+"""A member new to a ring whose first transfer in the window came more than this before the ring's
+previous scan was there already (that scan missed it): it is ``found``, not ``joined``."""
+
 RING_PREFIX = "R"
 RING_DIGITS = 6
 
@@ -52,14 +56,17 @@ class TrackSummary:
     merged: int = 0
     dormant: int = 0
     joined: int = 0
+    found: int = 0
     left: int = 0
+    lost: int = 0
 
     def describe(self) -> str:
         if not self.taken:
             return f"rings: scan {self.run_id} not taken in: {self.reason}"
         return (
             f"rings: {self.continued} continued, {self.new} new ({self.split} split off), "
-            f"{self.merged} merged, {self.dormant} gone dormant; {self.joined} members joined, {self.left} left"
+            f"{self.merged} merged, {self.dormant} gone dormant; {self.joined} members joined, "
+            f"{self.found} found (there before), {self.left} left, {self.lost} lost (unseen, still moving money)"
         )
 
 
@@ -82,7 +89,7 @@ def track_scan(
             reason = f"older than the newest scan taken in ({newest:%Y-%m-%d %H:%M}); scans are taken in order"
             return TrackSummary(result.run_id, result.as_of, False, reason)
         scan = _ScanRows.of(result, secret, params)
-        state = _Known.read(conn, params)
+        state = _Known.read(conn, params, scan.cash_channels)
         matching = match_clusters(state.weights(params), scan.weights, params)
         summary = _record(conn, result, scan, state, matching, params)
         conn.execute(
@@ -130,9 +137,15 @@ class _ScanRows:
             out = frame.with_columns(labels.alias(f"{column}_label")).join(named, on=column, how="left")
             return out.drop(column).rename({f"_{column}_p": column})
 
-        members = pseudo(members, "account")
-        holder = members["holder_id"] if "holder_id" in members.columns else pl.Series([None] * members.height)
-        members = members.with_columns(pseudonym_series(holder.cast(pl.String), secret).alias("holder"))
+        def pseudonyms(name: str) -> pl.Series:
+            values = members[name] if name in members.columns else pl.Series([None] * members.height)
+            return pseudonym_series(values.cast(pl.String), secret)
+
+        # the first money it took in or passed within the cluster (its own spending says nothing)
+        laundering = transfers.filter(c("internal").fill_null(False) | (c("direction") == "in"))
+        first_moves = laundering.group_by("account").agg(c("ts").min().alias("first_move"))
+        members = members.join(first_moves, on="account", how="left")
+        members = pseudo(members, "account").with_columns(holder=pseudonyms("holder_id"), phone=pseudonyms("phone"))
         flows = pseudo(pseudo(flows, "src"), "dst")
         signals = result.params.signals if result.params is not None else FeatureParams()
         return cls(
@@ -175,6 +188,8 @@ def _links(members: pl.DataFrame, flows: pl.DataFrame, join_on: tuple[str, ...])
     parts = [pl.DataFrame(schema={"link": pl.String, "cluster_id": pl.String})]
     if "holder" in join_on and "holder_id" in members.columns:
         parts.append(members.select((pl.lit("h:") + c("holder_id")).alias("link"), "cluster_id").drop_nulls())
+    if "phone" in join_on and "phone" in members.columns:
+        parts.append(members.select((pl.lit("p:") + c("phone")).alias("link"), "cluster_id").drop_nulls())
     if "victim" in join_on and not flows.is_empty():
         entry = flows.filter((c("flow") == "entry") & c("cluster_id").is_in(members["cluster_id"].unique().to_list()))
         paid = entry.select("src", "cluster_id").drop_nulls().unique()
@@ -236,7 +251,9 @@ class _Known:
     next_number: int
 
     @classmethod
-    def read(cls, conn: Connection, params: RingParams) -> _Known:
+    def read(cls, conn: Connection, params: RingParams, cash_channels: tuple[str, ...]) -> _Known:
+        """``last_move``: of the money it took in, passed within the ring or cashed out (over
+        ``cash_channels``); its own spending says nothing of its part in the ring."""
         live = {
             row["ring_id"]: dict(row)
             for row in conn.execute(select(rings).where(rings.c.status != "merged")).mappings()
@@ -300,7 +317,10 @@ class _Known:
         moved = [
             conn.execute(
                 select(ring_flows.c.ring_id, end, func.max(ring_flows.c.last_ts))
-                .where(ring_flows.c.ring_id.in_(list(live)))
+                .where(
+                    ring_flows.c.ring_id.in_(list(live)),
+                    (ring_flows.c.flow != "exit") | ring_flows.c.channel.in_(cash_channels),
+                )
                 .group_by(ring_flows.c.ring_id, end)
             ).all()
             for end in (ring_flows.c.src, ring_flows.c.dst)
@@ -332,7 +352,7 @@ def _record(
     params: RingParams,
 ) -> TrackSummary:
     at, run = result.as_of, result.run_id
-    counts = {"joined": 0, "left": 0}
+    counts = {"joined": 0, "found": 0, "left": 0, "lost": 0}
     number = state.next_number
     assigned: dict[str, str] = {}
     for cluster in scan.order:  # new rings numbered in the scan's rank order
@@ -369,10 +389,12 @@ def _record(
             conn.execute(insert(ring_flows), _flow_rows(ring, run, flows))
         before = state.members.filter(c("ring_id") == ring) if previous else state.members.clear()
         now_in, was_in = set(members["account"].to_list()), set(before["account"].to_list())
-        for account, label in members.select("account", "account_label").iter_rows():
+        for account, label, first_move in members.select("account", "account_label", "first_move").iter_rows():
             if previous and account not in was_in:
-                event(ring, "joined", account=account, label=label)
-                counts["joined"] += 1
+                # active well before the previous scan, which missed it: uncovered, not recruited
+                found = first_move is not None and first_move < previous - FOUND_BEFORE
+                event(ring, "found" if found else "joined", account=account, label=label)
+                counts["found" if found else "joined"] += 1
         staying = 0
         window_start = at - result.window
         for account, label, last_seen, last_move in before.select(
@@ -381,10 +403,12 @@ def _record(
             if account in now_in:
                 continue
             # its last transfer has slid out of the window: nothing left to see, it has left; missed
-            # while its transfers are still in the window: detection missed it, leave_after decides
-            if (last_move is not None and last_move < window_start) or at - last_seen >= params.leave_after:
-                event(ring, "left", account=account, label=label, detail=f"last seen {last_seen:%Y-%m-%d %H:%M}")
-                counts["left"] += 1
+            # while its transfers are still in the window: the scans lost it once leave_after passed
+            gone = last_move is not None and last_move < window_start
+            if gone or at - last_seen >= params.leave_after:
+                kind = "left" if gone else "lost"
+                event(ring, kind, account=account, label=label, detail=f"last seen {last_seen:%Y-%m-%d %H:%M}")
+                counts[kind] += 1
             else:  # missed by this scan only so far: still a member
                 staying += 1
         for point, label in scan.cash_points(cluster).iter_rows():
@@ -437,7 +461,9 @@ def _record(
         merged=len(matching.merged),
         dormant=dormant,
         joined=counts["joined"],
+        found=counts["found"],
         left=counts["left"],
+        lost=counts["lost"],
     )
 
 
@@ -539,6 +565,7 @@ def _member_rows(ring: str, run: str, members: pl.DataFrame) -> list[dict[str, A
             "money_in": _number(m.get("money_in")),
             "money_out": _number(m.get("money_out")),
             "holder": m.get("holder"),
+            "phone": m.get("phone"),
         }
         for m in members.iter_rows(named=True)
     ]

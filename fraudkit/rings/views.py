@@ -20,7 +20,17 @@ from fraudkit.ops.schema import ring_events, ring_members, ring_snapshots, ring_
 
 c = pl.col
 
-CHANGE_KINDS = ("joined", "left", "cash_out_point", "split_from", "split_into", "merged_from", "merged_into")
+CHANGE_KINDS = (
+    "joined",
+    "found",
+    "left",
+    "lost",
+    "cash_out_point",
+    "split_from",
+    "split_into",
+    "merged_from",
+    "merged_into",
+)
 """The events that make a ring "changed"."""
 
 
@@ -119,7 +129,13 @@ def ring_detail(engine: Engine, ring_id: str) -> RingDetail:
     return RingDetail(dict(row), snaps, events, now.sort(["money_in", "label"], descending=[True, False]))
 
 
-_COUNTED = {"joined": "joined", "left": "left", "cash_out_point": "new_cash_out_points"}
+_COUNTED = {
+    "joined": "joined",
+    "found": "found",
+    "left": "left",
+    "lost": "lost",
+    "cash_out_point": "new_cash_out_points",
+}
 
 _RING_SCHEMA = {
     "ring_id": pl.String,

@@ -63,19 +63,19 @@ def scan_of(
                     "channel": "mobile",
                 }
             )
-        flows.append(
-            {
-                "cluster_id": cid,
-                "src": account("victim-" + name),
-                "dst": ids[0],
-                "flow": "entry",
-                "channel": "mobile",
-                "amount": 100.0,
-                "n_txns": 1,
-                "first_ts": as_of - timedelta(hours=5),
-                "last_ts": as_of - timedelta(hours=5),
-            }
-        )
+            flows.append(
+                {
+                    "cluster_id": cid,
+                    "src": account("victim-" + name),
+                    "dst": account(p),
+                    "flow": "entry",
+                    "channel": "mobile",
+                    "amount": money,
+                    "n_txns": 1,
+                    "first_ts": as_of - timedelta(hours=5),
+                    "last_ts": as_of - timedelta(hours=5),
+                }
+            )
         for point in (cash_points or {}).get(name, []):
             flows.append(
                 {

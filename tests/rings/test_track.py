@@ -3,8 +3,10 @@ points, dormancy, and the same scan twice changing nothing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+import polars as pl
 from scans import SECRET, account, scan_of
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -40,15 +42,15 @@ def test_a_ring_keeps_its_id_as_members_join_and_leave(engine: Engine) -> None:
     assert first.taken and first.new == 1
     later = scan_of(DAY1 + timedelta(days=1), {"w": {"a": 50, "b": 40, "d": 10}}, {"w": ["atm-1"]})
     second = track_scan(engine, later, SECRET, PARAMS)
-    assert (second.continued, second.new, second.joined, second.left) == (1, 0, 1, 0), "one missed scan is no leave"
-    assert ring_list(engine).row(0, named=True)["members_now"] == 4
+    assert (second.continued, second.new, second.joined, second.left, second.lost) == (1, 0, 1, 0, 0)
+    assert ring_list(engine).row(0, named=True)["members_now"] == 4, "one missed scan is no leave"
     third = track_scan(engine, scan_of(DAY1 + timedelta(days=2), {"w": {"a": 50, "b": 40, "d": 10}}), SECRET, PARAMS)
-    assert (third.continued, third.joined, third.left) == (1, 0, 1), "unseen for two days: c has left"
+    assert (third.continued, third.joined, third.left, third.lost) == (1, 0, 0, 1), "unseen two days, money in window"
     assert events(engine, "joined") == [("R000001", mask_id(account("d")), None)]
-    assert events(engine, "left") == [("R000001", mask_id(account("c")), None)]
+    assert events(engine, "lost") == [("R000001", mask_id(account("c")), None)]
     assert [r[1] for r in events(engine, "cash_out_point")] == [mask_id(account("atm-1"))]
     row = ring_list(engine).row(0, named=True)
-    assert (row["ring_id"], row["members_now"], row["members_ever"], row["joined"], row["left"]) == (
+    assert (row["ring_id"], row["members_now"], row["members_ever"], row["joined"], row["lost"]) == (
         "R000001",
         3,
         4,
@@ -61,6 +63,18 @@ def test_a_ring_keeps_its_id_as_members_join_and_leave(engine: Engine) -> None:
     with engine.connect() as conn:
         stored = set(conn.execute(select(ring_members.c.account)).scalars())
     assert stored == {pseudonym(account(p), SECRET) for p in "abcd"}, "accounts are kept as pseudonyms"
+
+
+def test_a_member_whose_money_left_the_window_has_left_and_a_late_find_is_no_recruit(engine: Engine) -> None:
+    track_scan(engine, scan_of(DAY1, {"w": {"a": 5, "b": 5, "e": 5}}), SECRET, PARAMS)
+    week = scan_of(DAY1 + timedelta(days=8), {"w": {"a": 5, "b": 5, "f": 5}})
+    early = week.transfers.with_columns(  # f's first money in came before the previous scan: it was there
+        ts=pl.when(pl.col("account") == account("f")).then(pl.lit(DAY1 - timedelta(days=2))).otherwise(pl.col("ts"))
+    )
+    summary = track_scan(engine, replace(week, transfers=early), SECRET, PARAMS)
+    assert (summary.left, summary.lost, summary.joined, summary.found) == (1, 0, 0, 1)
+    assert events(engine, "left") == [("R000001", mask_id(account("e")), None)]
+    assert events(engine, "found") == [("R000001", mask_id(account("f")), None)]
 
 
 def test_a_member_missed_once_and_found_again_neither_left_nor_joined(engine: Engine) -> None:

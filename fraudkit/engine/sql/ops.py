@@ -13,3 +13,9 @@ def sqlite_pragmas(busy_timeout_ms: int) -> tuple[str, ...]:
 SQLITE_INDEX_NAMES = "SELECT name FROM sqlite_master WHERE type = 'index'"
 """Names of every index of an SQLite database, expression indexes included: SQLAlchemy's inspector
 skips those (with a warning), so it is no drop-in here."""
+
+
+def add_column(quoted_table: str, column_spec: str) -> str:
+    """Add a column the schema gained to an existing table: ``quoted_table`` quoted by the dialect,
+    ``column_spec`` compiled by SQLAlchemy from the schema (never user text)."""
+    return f"ALTER TABLE {quoted_table} ADD COLUMN {column_spec}"

@@ -303,7 +303,7 @@ def member_evidence(transfers: str, clusters: str, flows: str) -> str:
                    CASE WHEN f.cash_out >= 0.5 * f.money_out AND f.money_out > 0 THEN 'cashout'
                         WHEN coalesce(e.external_in, 0) >= 0.5 * f.money_in THEN 'collector'
                         ELSE 'layer' END AS role,
-                   a.holder_id, a.opened_at, a.account_type
+                   a.holder_id, a.phone, a.opened_at, a.account_type
             FROM {clusters_view} m
             JOIN {flows_view} f ON f.account = m.account
             LEFT JOIN ext_in e ON e.account = m.account

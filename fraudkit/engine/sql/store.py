@@ -38,6 +38,9 @@ def set_memory_limit(size: str) -> str:
     return f"SET memory_limit = '{size}'"
 
 
+STORE_FILE = "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+"""The file of the store a DuckDB connection is open on (null for an in-memory store)."""
+
 TEMP_DIRECTORY = "SELECT current_setting('temp_directory')"
 """Where DuckDB spills: ``<db>.tmp`` beside a store file."""
 
