@@ -193,7 +193,9 @@ def _print_case(case: Case, *, history: bool) -> None:
 
 @case_command("export")
 def case_export(
-    ring: Annotated[str, typer.Argument(metavar="RING", help="The tracked ring (R000001) whose case file to write.")],
+    ring: Annotated[
+        str, typer.Argument(metavar="RING", help="The tracked ring (R000001) whose case file to write, or its case.")
+    ],
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder for the pack (made; a previous pack there is replaced whole).")
     ],
@@ -208,14 +210,20 @@ def case_export(
 
     Example: [bold]fraudkit case export R000012 --out case-R000012 --db demo/fraudkit.duckdb[/]
     """
-    from fraudkit.cases.export import read_case, record_export, write_pack
+    from fraudkit.cases.export import check_out, read_case, record_export, write_pack
     from fraudkit.exposure import reveal_if
     from fraudkit.store import open_store
 
+    check_out(out)
     engine = _cases_store(db, ops_db)
     who, now = _by(by), _now(db)
+    named = ring.strip().upper()
+    if named.startswith("C"):  # a case id names its ring
+        from fraudkit.cases import get_case
+
+        named = get_case(engine, named).ring_id
     with open_store(db, read_only=not reveal) as con:
-        case_file = read_case(engine, con, ring.strip().upper())
+        case_file = read_case(engine, con, named)
         audit = {"rows": case_file.transfers.height, "details": {"ring": case_file.ring_id, "out": str(out)}}
         what = "case file with accounts, phones and holders"
         with reveal_if(con, reveal, command="case export", what=what, **audit) as grant:

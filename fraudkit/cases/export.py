@@ -208,7 +208,7 @@ def write_pack(
     """Write the pack (workbook, page, manifest) to the folder ``out``, masked unless ``reveal`` is an
     open grant of :func:`fraudkit.exposure.reveal`; a previous pack there is replaced whole."""
     folder = Path(out)
-    _check_out(folder)
+    check_out(folder)
     _check_by(by)
     show = revealed(reveal)
     when = (now or datetime.now()).replace(microsecond=0)
@@ -530,7 +530,7 @@ def _facts(case_file: CaseFile, show: bool, when: datetime, by: str, store: str 
     return facts
 
 
-def _check_out(folder: Path) -> None:
+def check_out(folder: Path) -> None:
     """Refuse, before anything is written, an ``out`` that is a file, lies in a missing folder, or is a
     folder holding other things than a case pack (replacing it would delete them)."""
     if not folder.parent.is_dir():

@@ -170,7 +170,11 @@ def test_reveal_shows_the_full_numbers_and_is_audited(tracked: Tracked, tmp_path
 
 
 def test_the_export_is_in_the_case_history(tracked: Tracked, tmp_path: Path) -> None:
-    export(tracked, tmp_path / "for-history", "--by", "chen.jing")
+    result = runner.invoke(
+        app,
+        ["case", "export", tracked.case_id, "--out", str(tmp_path / "h"), "--db", str(tracked.db), "--by", "chen.jing"],
+    )
+    assert result.exit_code == 0 and f"ring {tracked.ring_id}" in result.output, "a case names its ring"
     engine = ops_engine(default_ops_url(tracked.db))
     with engine.connect() as conn:
         rows = conn.execute(
