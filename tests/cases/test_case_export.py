@@ -4,8 +4,10 @@ span, shows no full number unless revealed (and then audits it), and proves itse
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +19,7 @@ from leakscan import folder_leaks, known_identifiers, leaks_in_text
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+import fraudkit.cases.export as pack_module
 from fraudkit.cases import open_case
 from fraudkit.cli import app
 from fraudkit.exposure import pseudonym_series, store_secret
@@ -231,3 +234,23 @@ def test_a_new_export_replaces_a_pack_but_never_other_files(tracked: Tracked, tm
     missing = runner.invoke(app, ["case", "export", "R999999", "--out", str(tmp_path / "x"), "--db", str(tracked.db)])
     assert missing.exit_code == 2 and "no ring 'R999999'" in missing.output
     assert not (tmp_path / "x").exists()
+
+
+def test_a_failed_export_leaves_the_previous_pack_whole(
+    tracked: Tracked, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "kept"
+    export(tracked, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real = pack_module.write_file
+
+    def disk_full_at_the_page(final: Path, write: Callable[[Path], object]) -> Path:
+        if final.name == "ring.html":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(final, write)
+
+    monkeypatch.setattr(pack_module, "write_file", disk_full_at_the_page)
+    failed = runner.invoke(app, ["case", "export", tracked.ring_id, "--out", str(out), "--db", str(tracked.db)])
+    assert failed.exit_code == 2 and "No space left on device writing" in failed.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before, "the previous pack as it was"
+    assert [p.name for p in tmp_path.iterdir()] == ["kept"], "no half-written folder left beside it"
