@@ -63,6 +63,8 @@ MAX_SHEET_ROWS = 1_048_575
 """Rows an XLSX sheet holds under its header."""
 ROLES: dict[str, Role] = {"counterparty": "account", "by": "text", "note": "text"}
 """Roles of the pack's own column names that ``fraudkit.exposure.ROLES`` does not know."""
+RATIOS = frozenset({"score", "overlap"})
+"""Number columns that are not money (shown as they are, not with two decimals)."""
 Check = Literal["ok", "changed", "missing", "extra"]
 
 
@@ -621,6 +623,7 @@ def _formats(book: Workbook) -> dict[str, Any]:
 
 
 def _write_cell(sheet: Any, i: int, j: int, value: object, formats: dict[str, Any], column: str) -> None:
+    """One cell by its value's type: times as times, amounts with two decimals, a flag as yes/no."""
     if value is None:
         sheet.write_blank(i, j, None, formats["text"])
     elif isinstance(value, datetime):
@@ -630,9 +633,7 @@ def _write_cell(sheet: Any, i: int, j: int, value: object, formats: dict[str, An
     elif isinstance(value, int):
         sheet.write_number(i, j, value, formats["int"])
     elif isinstance(value, float):
-        sheet.write_number(
-            i, j, value, formats["money"] if column != "overlap" and column != "score" else formats["text"]
-        )
+        sheet.write_number(i, j, value, formats["text"] if column in RATIOS else formats["money"])
     else:
         sheet.write_string(i, j, str(value), formats["text"])
 
