@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from fraudkit.cases import Case
 
-CASE_HELP = "Investigators' cases over tracked rings: open, mark a verdict, add notes, list, show."
+CASE_HELP = "Investigators' cases over tracked rings: open, mark a verdict, note, list, show, export a case file."
 CASE_COMMANDS: dict[str, Callable[..., None]] = {}
 """The ``case`` group's commands by name, in the order they are defined."""
 

@@ -16,21 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from fraudkit.errors import ConfigError
-from fraudkit.ops.schema import ring_events, ring_members, ring_snapshots, ring_tracked, rings
+from fraudkit.ops.schema import RING_EVENTS, ring_events, ring_members, ring_snapshots, ring_tracked, rings
 
 c = pl.col
 
-CHANGE_KINDS = (
-    "joined",
-    "found",
-    "left",
-    "lost",
-    "cash_out_point",
-    "split_from",
-    "split_into",
-    "merged_from",
-    "merged_into",
-)
+CHANGE_KINDS = tuple(kind for kind in RING_EVENTS if kind not in ("appeared", "dormant", "reactivated"))
 """The events that make a ring "changed"."""
 
 

@@ -28,7 +28,9 @@ from fraudkit.text import plural
 EVENT_WORDS = {
     "appeared": "appeared",
     "joined": "joined",
+    "found": "found (there before)",
     "left": "left",
+    "lost": "lost (unseen, money still in the window)",
     "cash_out_point": "new cash-out point",
     "split_from": "split from",
     "split_into": "split into",
@@ -139,7 +141,13 @@ def _changed(ring: dict[str, Any]) -> str:
         return "new ring"
     parts = [
         f"{ring[key]} {word}"
-        for key, word in (("joined", "joined"), ("left", "left"), ("new_cash_out_points", "new cash-out points"))
+        for key, word in (
+            ("joined", "joined"),
+            ("found", "found"),
+            ("left", "left"),
+            ("lost", "lost"),
+            ("new_cash_out_points", "new cash-out points"),
+        )
         if ring.get(key)
     ]
     if ring.get("money_in_since"):
