@@ -1238,6 +1238,9 @@ app.add_typer(eval_app, name="eval")
 def eval_scan(
     truth: Annotated[Path | None, typer.Option("--truth", help="The truth/ folder `fraudkit synth` wrote.")] = None,
     labels: LabelsOption = None,
+    cases: Annotated[
+        bool, typer.Option("--cases", help="Hold the scan to the investigators' verdicts (confirmed, false positive).")
+    ] = False,
     as_of: AsOfOption = None,
     window: Annotated[str | None, typer.Option("--window", help="Window the scan looks at.")] = None,
     detector: DetectorOption = None,
@@ -1248,7 +1251,8 @@ def eval_scan(
     config: ConfigOption = None,
 ) -> None:
     """Scan and compare the clusters with ground truth (mule precision/recall, rings found, look-alikes
-    flagged), or with a labels file of known bad accounts (account-level precision, recall, F1).
+    flagged), with a labels file of known bad accounts (account-level precision, recall, F1), or with
+    the case verdicts (--cases: accounts of rings investigators confirmed or found false).
 
     Example: [bold]fraudkit eval scan --truth demo/world/truth --db demo/fraudkit.duckdb[/]
     """
@@ -1258,8 +1262,8 @@ def eval_scan(
     from fraudkit.timeutil import format_duration, parse_duration, store_as_of
     from fraudkit.views import scan_quality_table
 
-    if (truth is None) == (labels is None):
-        raise ConfigError("eval scan needs one of --truth DIR or --labels FILE", hint="pass exactly one")
+    if (truth is not None) + (labels is not None) + cases != 1:
+        raise ConfigError("eval scan needs one of --truth DIR, --labels FILE or --cases", hint="pass exactly one")
     span = parse_duration(window)
     params, asked, dense_span = _scan_choice(detector, span_option)
     known = _read_labels(labels)
@@ -1280,11 +1284,24 @@ def eval_scan(
             from fraudkit.scan.evaluate import evaluate_scan
 
             quality = evaluate_scan(con, result, truth_frames)
+        if cases:
+            from fraudkit.cases.labels import scan_verdict_quality, store_verdicts
+            from fraudkit.exposure import store_secret
+
+            verdicts = store_verdicts(con)
+            if verdicts is None or verdicts.is_empty():
+                raise NotReadyError(
+                    "no case verdicts beside the store", hint="mark rings with `fraudkit case mark CASE confirmed`"
+                )
+            judged = scan_verdict_quality(result, verdicts, store_secret(con))
     title = f"scan as of {when:%Y-%m-%d %H:%M}, window {format_duration(span)}"
     if result.span is not None:
         title += f", dense span {format_duration(result.span)}"
     if truth_frames is not None:
         console.print(scan_quality_table(quality, title=title))
+        return
+    if cases:
+        console.print(_quality_table(judged, f"{title}, against the case verdicts (judged accounts only)"))
         return
     from fraudkit.model.external import scan_quality
 

@@ -68,9 +68,10 @@ def rings(
         "money in",
         "cashed out",
         "victims",
-        "joined",
-        "left",
+        "joined/found",
+        "left/lost",
         "new cash-out",
+        "new fraud no.",
         "typology",
     ):
         table.add_column(name, justify="right" if name in ("money in", "cashed out", "victims") else "left")
@@ -84,9 +85,10 @@ def rings(
             f"{r['money_in']:,.2f}",
             f"{r['cash_out']:,.2f}",
             str(r["victims"]),
-            str(r["joined"]),
-            str(r["left"]),
+            f"{r['joined']}/{r['found']}",
+            f"{r['left']}/{r['lost']}",
             str(r["new_cash_out_points"]),
+            str(r["new_fraud_numbers"]),
             escape(r["typology"] or ""),
         )
     console.print(table)

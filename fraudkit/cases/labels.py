@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -21,6 +21,8 @@ from fraudkit.text import plural
 
 if TYPE_CHECKING:
     import duckdb
+
+    from fraudkit.model.external import Quality
 
 c = pl.col
 
@@ -78,3 +80,25 @@ def with_verdicts(
         f"{plural(negative['account_id'].n_unique(), 'member')} of false-positive rings kept negative"
     )
     return Verdicts(pl.concat([positives, reported.select(positives.columns)]), note)
+
+
+def scan_verdict_quality(result: Any, verdicts: pl.DataFrame, secret: bytes) -> Quality:
+    """A scan (``scan.scan.ScanResult``) held to the case verdicts: its flagged accounts that a verdict
+    judged (members of confirmed or false-positive rings) are the flagged ones, those of confirmed
+    rings the hits; the known bad are the confirmed rings' members among every account the scan
+    clustered. Only judged accounts count, so the figures say how the scan agrees with investigators,
+    not how much it misses outside the rings they opened."""
+    from fraudkit.model.external import Quality
+
+    members = result.members.select("cluster_id", pseudonym_series(result.members["account"], secret).alias("account"))
+    flagged = members.filter(c("cluster_id").is_in(result.flagged["cluster_id"].implode()))["account"].unique()
+    judged = verdicts.select("account", "label").unique("account", keep="last")
+    confirmed = judged.filter(c("label") == 1)["account"]
+    seen = members["account"].unique()
+    flagged_judged = flagged.filter(flagged.is_in(judged["account"].implode()))
+    return Quality(
+        accounts=seen.len(),
+        known_bad=int(seen.is_in(confirmed.implode()).sum()),
+        flagged=flagged_judged.len(),
+        hits=int(flagged_judged.is_in(confirmed.implode()).sum()),
+    )

@@ -285,6 +285,7 @@ RING_EVENTS = (
     "left",
     "lost",
     "cash_out_point",
+    "fraud_number",
     "split_from",
     "split_into",
     "merged_from",
@@ -295,8 +296,8 @@ RING_EVENTS = (
 """What a ring's timeline records: it appeared (new ring), a member joined (recruited: its first transfer
 came after the previous scan), was found (there already, missed before), left (its last transfer slid
 out of the window) or was lost (unseen by the ring's scans for ``leave_after`` while its last transfer
-is still in the window), a new cash-out
-point, lineage (ring B split from A: ``split_from`` on B, ``split_into`` on A; merges likewise), and
+is still in the window), a new cash-out point, a new fraud number feeding it (reported by its victims
+or naming its accounts), lineage (ring B split from A: ``split_from`` on B, ``split_into`` on A; merges likewise), and
 status changes."""
 
 ring_events = Table(

@@ -115,6 +115,7 @@ class _ScanRows:
     transfers: pl.DataFrame
     weights: pl.DataFrame
     cash_channels: tuple[str, ...]
+    numbers: pl.DataFrame  # cluster_id, number (pseudonym), label (masked): fraud numbers in its reports
 
     @classmethod
     def of(cls, result: ScanResult, secret: bytes, params: RingParams) -> _ScanRows:
@@ -148,6 +149,16 @@ class _ScanRows:
         members = pseudo(members, "account").with_columns(holder=pseudonyms("holder_id"), phone=pseudonyms("phone"))
         flows = pseudo(pseudo(flows, "src"), "dst")
         signals = result.params.signals if result.params is not None else FeatureParams()
+        listed = (
+            flagged.select("cluster_id", c("fraud_phones").str.split(",").alias("number"))
+            if ("fraud_phones" in flagged.columns)
+            else pl.DataFrame(schema={"cluster_id": pl.String, "number": pl.List(pl.String)})
+        )
+        numbers = listed.explode("number").filter(c("number").is_not_null() & (c("number") != "")).unique()
+        numbers = numbers.with_columns(
+            label=c("number").map_elements(mask_id, return_dtype=pl.String),
+            number=pseudonym_series(numbers["number"], secret),
+        ).sort("cluster_id", "number")
         return cls(
             order=order,
             clusters=flagged,
@@ -156,6 +167,7 @@ class _ScanRows:
             transfers=transfers,
             weights=member_weights(members, "cluster_id", params),
             cash_channels=tuple(signals.cash_out_channels),
+            numbers=numbers,
         )
 
     def cluster(self, cluster_id: str) -> dict[str, Any]:
@@ -173,6 +185,11 @@ class _ScanRows:
         money_in = moves.filter(c("direction") == "in")["amount"].sum()
         cashed = moves.filter((c("direction") == "out") & c("channel").is_in(self.cash_channels))["amount"].sum()
         return float(money_in or 0.0), float(cashed or 0.0)
+
+    def fraud_numbers(self, cluster_id: str) -> pl.DataFrame:
+        """The fraud numbers of the reports that name the cluster's accounts or victims: ``number``
+        (pseudonym) and ``label`` (masked)."""
+        return self.numbers.filter(c("cluster_id") == cluster_id).select("number", "label")
 
     def cash_points(self, cluster_id: str) -> pl.DataFrame:
         """Where the cluster's money was cashed out: ``dst`` and ``dst_label`` of its exit flows over a
@@ -229,14 +246,22 @@ def _combined(flagged: pl.DataFrame) -> pl.DataFrame:
     if flagged["cluster_id"].is_unique().all():
         return flagged
     sums = ["size", "money_in", "cash_out", "victims"]
+    joined = [name for name in ("fraud_phones",) if name in flagged.columns]  # comma-joined lists: their union
+    unions = (_union(c(name).str.split(",").explode()).alias(name) for name in joined)
     return (
         flagged.sort("rank")
         .group_by("cluster_id", maintain_order=True)
         .agg(
-            *(c(name).sum() for name in sums if name in flagged.columns), pl.all().exclude("cluster_id", *sums).first()
+            *(c(name).sum() for name in sums if name in flagged.columns),
+            *unions,
+            pl.all().exclude("cluster_id", *sums, *joined).first(),
         )
         .select(flagged.columns)
     )
+
+
+def _union(values: pl.Expr) -> pl.Expr:
+    return values.filter(values != "").unique().sort().str.join(",")
 
 
 @dataclass(frozen=True)
@@ -366,7 +391,9 @@ def _record(
     def event(ring: str, kind: str, **more: Any) -> None:
         events.append({"ring_id": ring, "run_id": run, "as_of": at, "kind": kind, **more})
 
-    seen_points = _earlier_cash_points(conn, [r for r, _ in matching.continued.values()], scan.cash_channels)
+    continued = [r for r, _ in matching.continued.values()]
+    seen_points = _earlier_cash_points(conn, continued, scan.cash_channels)
+    seen_numbers = _earlier_fraud_numbers(conn, continued)
     for cluster in scan.order:
         ring = assigned[cluster]
         row = scan.cluster(cluster)
@@ -411,6 +438,9 @@ def _record(
                 counts[kind] += 1
             else:  # missed by this scan only so far: still a member
                 staying += 1
+        for number, label in scan.fraud_numbers(cluster).iter_rows():
+            if number not in seen_numbers.get(ring, set()):
+                event(ring, "fraud_number", account=number, label=label)
         for point, label in scan.cash_points(cluster).iter_rows():
             if point not in seen_points.get(ring, set()):
                 event(ring, "cash_out_point", account=point, label=label)
@@ -476,6 +506,18 @@ def _earlier_cash_points(conn: Connection, ring_ids: list[str], channels: tuple[
     seen: dict[str, set[str]] = {}
     for ring, dst in conn.execute(query).all():
         seen.setdefault(ring, set()).add(dst)
+    return seen
+
+
+def _earlier_fraud_numbers(conn: Connection, ring_ids: list[str]) -> dict[str, set[str]]:
+    query = (
+        select(ring_events.c.ring_id, ring_events.c.account)
+        .where(ring_events.c.ring_id.in_(ring_ids), ring_events.c.kind == "fraud_number")
+        .distinct()
+    )
+    seen: dict[str, set[str]] = {}
+    for ring, number in conn.execute(query).all():
+        seen.setdefault(ring, set()).add(number)
     return seen
 
 

@@ -125,6 +125,7 @@ _COUNTED = {
     "left": "left",
     "lost": "lost",
     "cash_out_point": "new_cash_out_points",
+    "fraud_number": "new_fraud_numbers",
 }
 
 _RING_SCHEMA = {

@@ -32,6 +32,7 @@ EVENT_WORDS = {
     "left": "left",
     "lost": "lost (unseen, money still in the window)",
     "cash_out_point": "new cash-out point",
+    "fraud_number": "new fraud number",
     "split_from": "split from",
     "split_into": "split into",
     "merged_from": "took in",
@@ -147,6 +148,7 @@ def _changed(ring: dict[str, Any]) -> str:
             ("left", "left"),
             ("lost", "lost"),
             ("new_cash_out_points", "new cash-out points"),
+            ("new_fraud_numbers", "new fraud numbers"),
         )
         if ring.get(key)
     ]

@@ -19,10 +19,14 @@ def account(name: str) -> str:
 
 
 def scan_of(
-    as_of: datetime, clusters: dict[str, dict[str, float]], cash_points: dict[str, list[str]] | None = None
+    as_of: datetime,
+    clusters: dict[str, dict[str, float]],
+    cash_points: dict[str, list[str]] | None = None,
+    fraud_numbers: dict[str, list[str]] | None = None,
 ) -> ScanResult:
     """A flagged cluster per entry of ``clusters`` (name -> {member name: money through it}), each member
-    receiving its money from a victim in the window and passing it on, cashed out at ``cash_points``."""
+    receiving its money from a victim in the window and passing it on, cashed out at ``cash_points``,
+    its reports naming ``fraud_numbers``."""
     rows, members, flows, moves = [], [], [], []
     for rank, (name, people) in enumerate(clusters.items(), start=1):
         ids = sorted(account(p) for p in people)
@@ -38,6 +42,7 @@ def scan_of(
                 "victims": 1,
                 "score": 0.9,
                 "typology": "fan_in",
+                "fraud_phones": ",".join((fraud_numbers or {}).get(name, [])),
             }
         )
         for p, money in people.items():

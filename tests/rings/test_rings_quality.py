@@ -57,6 +57,7 @@ def tracked(tmp_path_factory: pytest.TempPathFactory) -> Tracked:
         quality = tracking_quality(engine, con, truth, secret)
     finally:
         con.close()
+        engine.dispose()  # the last connection closed: SQLite folds its write-ahead log into the file
     return Tracked(stored.db, ops, quality, truth)
 
 
@@ -104,3 +105,30 @@ def test_a_scan_from_the_command_line_is_taken_in_once(tracked: Tracked, tmp_pat
     assert (tmp_path / "store.ops.sqlite").exists(), "the rings are kept beside the store"
     again = runner.invoke(app, scan)
     assert again.exit_code == 0 and "not taken in: taken in already" in again.output
+
+
+def test_eval_scan_holds_the_scan_to_the_case_verdicts(tracked: Tracked, tmp_path: Path) -> None:
+    from fraudkit.cases.cases import mark_case, open_case
+    from fraudkit.rings.views import ring_list
+
+    db = tmp_path / "store.duckdb"
+    db.write_bytes(tracked.db.read_bytes())
+    ops = tmp_path / "store.ops.sqlite"
+    ops.write_bytes(Path(tracked.ops.removeprefix("sqlite:///")).read_bytes())
+    engine = ops_engine(f"sqlite:///{ops}")
+    seen_last = ring_list(engine).filter(pl.col("last_seen") == LAST_SCAN)["ring_id"].to_list()
+    assert len(seen_last) >= 2
+    for ring, verdict in zip(seen_last[:2], ("confirmed", "false_positive"), strict=True):
+        open_case(engine, ring, by="tester")
+        mark_case(engine, ring, verdict, by="tester")
+    engine.dispose()
+    judged = runner.invoke(app, ["eval", "scan", "--cases", "--as-of", "2026-10-31", "--db", str(db)])
+    assert judged.exit_code == 0, judged.output
+    assert "against the case verdicts" in " ".join(judged.output.split())
+    precision = float(judged.output.split("precision")[1].split()[1])
+    assert 0 < precision < 1, "judged flagged accounts: one confirmed ring, one false positive"
+    bare = tmp_path / "bare" / "store.duckdb"  # no operational store beside it: no verdicts
+    bare.parent.mkdir()
+    bare.write_bytes(tracked.db.read_bytes())
+    none = runner.invoke(app, ["eval", "scan", "--cases", "--db", str(bare)])
+    assert none.exit_code == 2 and "no case verdicts beside the store" in none.output, none.output

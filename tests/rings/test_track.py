@@ -122,3 +122,15 @@ def test_a_ring_no_scan_sees_goes_dormant_and_comes_back(engine: Engine) -> None
     assert back.continued == 1 and ring_detail(engine, "R000001").ring["status"] == "active"
     assert [e[0] for e in events(engine, "reactivated")] == ["R000001"]
     assert ring_list(engine, new=True).height == 0 and ring_list(engine, changed=True).height == 0
+
+
+def test_a_new_fraud_number_feeding_a_ring_is_recorded_once(engine: Engine) -> None:
+    first, second = "13800138001", "13900139002"
+    track_scan(engine, scan_of(DAY1, {"w": {"a": 5, "b": 5}}, fraud_numbers={"w": [first]}), SECRET, PARAMS)
+    later = scan_of(DAY1 + timedelta(days=1), {"w": {"a": 5, "b": 5}}, fraud_numbers={"w": [first, second]})
+    track_scan(engine, later, SECRET, PARAMS)
+    assert [r[1] for r in events(engine, "fraud_number")] == sorted([mask_id(first), mask_id(second)])
+    assert ring_list(engine).row(0, named=True)["new_fraud_numbers"] == 1, "the newest scan brought one"
+    with engine.connect() as conn:
+        kept = set(conn.execute(select(ring_events.c.account).where(ring_events.c.kind == "fraud_number")).scalars())
+    assert kept == {pseudonym(first, SECRET), pseudonym(second, SECRET)}, "numbers are kept as pseudonyms"
