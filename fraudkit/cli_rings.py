@@ -15,6 +15,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from fraudkit.errors import ConfigError
+from fraudkit.text import short_amount
+from fraudkit.views import compact_table
 
 RING_LIMIT = 50
 
@@ -58,41 +60,42 @@ def rings(
         if start
         else f"rings, changes in the scan as of {newest:%Y-%m-%d %H:%M}"
     )
-    table = Table(title=title)
-    for name in (
-        "ring",
-        "status",
-        "first seen",
-        "last seen",
-        "members now/ever",
-        "money in",
-        "cashed out",
-        "victims",
-        "joined/found",
-        "left/lost",
-        "new cash-out",
-        "new fraud no.",
-        "typology",
-    ):
-        table.add_column(name, justify="right" if name in ("money in", "cashed out", "victims") else "left")
+    table = compact_table(title)
+    headings = {
+        "ring": "left",
+        "status": "left",
+        "last\nseen": "left",
+        "members\nnow/ever": "right",
+        "money\nin": "right",
+        "cashed\nout": "right",
+        "victims": "right",
+        "joined\n/found": "right",
+        "left\n/lost": "right",
+        "new\ncash": "right",
+        "new\nnos.": "right",
+    }
+    for name, justify in headings.items():
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for r in listed.head(limit).iter_rows(named=True):
         table.add_row(
-            r["ring_id"] + (" (new)" if r["new"] else ""),
+            r["ring_id"] + ("*" if r["new"] else ""),
             r["status"] + (f" → {r['merged_into']}" if r["merged_into"] else ""),
-            f"{r['first_seen']:%Y-%m-%d}",
-            f"{r['last_seen']:%Y-%m-%d}",
+            f"{r['last_seen']:%m-%d}",
             f"{r['members_now']}/{r['members_ever']}",
-            f"{r['money_in']:,.2f}",
-            f"{r['cash_out']:,.2f}",
+            short_amount(r["money_in"]),
+            short_amount(r["cash_out"]),
             str(r["victims"]),
             f"{r['joined']}/{r['found']}",
             f"{r['left']}/{r['lost']}",
             str(r["new_cash_out_points"]),
             str(r["new_fraud_numbers"]),
-            escape(r["typology"] or ""),
         )
     console.print(table)
-    console.print(f"{listed.height} of the known rings shown{'' if listed.height <= limit else f' (first {limit})'}")
+    shown = "" if listed.height <= limit else f" (first {limit}: --limit)"
+    console.print(
+        f"{listed.height} of the known rings shown{shown}; * first seen by these scans; new cash: new cash-out "
+        "points; new nos.: new fraud numbers; `fraudkit rings RING` for one ring's timeline"
+    )
 
 
 def _show_ring(detail: object) -> None:
