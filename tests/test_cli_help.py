@@ -128,7 +128,7 @@ def _one_line(result: Result) -> str:
         (["rejects", "--kind", "trans"], "unknown --kind 'trans'; did you mean transactions?"),
         (["models", "list", "--target", "vic"], "unknown --target 'vic'; did you mean victim?"),
         (["synth", "--format", "xls"], "unknown --format 'xls' (hint: parquet or csv)"),
-        (["eval", "scan"], "eval scan needs one of --truth DIR or --labels FILE"),
+        (["eval", "scan"], "eval scan needs one of --truth DIR, --labels FILE or --cases"),
         (["ingest", "--kind", "calls"], "fraudkit ingest needs argument PATH"),
         (["scan", "one", "two"], "unexpected arguments for fraudkit scan: one two"),
         (["status", "one"], "unexpected argument for fraudkit status: one"),

@@ -202,7 +202,7 @@ def test_train_score_and_eval_from_the_command_line(transfer_store: TransferStor
     assert "known bad (labels)" in scan.output
 
     both = runner.invoke(app, ["eval", "scan", *labels, "--truth", str(transfer_store.truth), *store])
-    assert both.exit_code == 2 and "one of --truth DIR or --labels FILE" in both.output
+    assert both.exit_code == 2 and "one of --truth DIR, --labels FILE or --cases" in both.output
 
 
 def test_labels_only_label_the_mule_target(transfer_store: TransferStore, tmp_path: Path) -> None:
