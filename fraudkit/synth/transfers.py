@@ -28,7 +28,7 @@ from fraudkit.synth.ids import account_numbers
 from fraudkit.synth.money import TxnBatch, make_txns
 from fraudkit.synth.rand import Rng, categorical, int_range, lognormal, scaled, stream, uniform, yuan_to_cents
 from fraudkit.synth.registry import BANK_SHARES, CHANNEL
-from fraudkit.synth.rings import ROLES
+from fraudkit.synth.rings import NEVER_AFTER, NEVER_BEFORE, ROLES, Roster
 from fraudkit.synth.truth import REGION_TRUTH_SCHEMA
 from fraudkit.text import plural
 
@@ -83,6 +83,8 @@ class Ring:
     members: np.ndarray
     roles: np.ndarray  # index into ROLES, per member
     fee: float
+    joined: np.ndarray  # seconds: when each member took its place (NEVER_BEFORE: from the ring's start)
+    left: np.ndarray  # seconds: when a recruit took its place (NEVER_AFTER: kept to the end)
 
 
 @dataclass(frozen=True)
@@ -382,6 +384,10 @@ def build_laundering(cfg: SynthConfig, accts: Accounts, rng: Rng) -> Laundering:
     """Rings of 4-30 accounts, each active for weeks, moving money in hops days apart."""
     n_mule = round(cfg.laundering_account_share * cfg.subscribers)
     members = _pick_members(cfg, accts, rng, n_mule)
+    # turnover from its own stream: a world without it is the world it was before turnover existed
+    turnover = stream(cfg.seed, "laundering.turnover")
+    free = turnover.permutation(np.setdiff1d(accts.people, members))
+    used = 0
     sizes = _ring_sizes(rng, cfg.ring_size_range, len(members))
     typologies = _typologies(rng, np.asarray(cfg.transfer_typology_probabilities()), len(sizes))
     rings: list[Ring] = []
@@ -400,20 +406,36 @@ def build_laundering(cfg: SynthConfig, accts: Accounts, rng: Rng) -> Laundering:
         day = first + _fit_window(np.asarray(hops.day), window)
         dst_pos = np.asarray(hops.dst, dtype=np.int64)
         stage_of = np.where(roles[dst_pos] == CASHOUT_ROLE, CASHOUT, LAYERING)
+        slot, joined = _replacements(cfg, turnover, size, first * DAY, (first + window) * DAY)
+        recruits = free[used : used + len(slot)]
+        slot, joined, used = slot[: len(recruits)], joined[: len(recruits)], used + len(recruits)
+        roster = Roster.of(ring_members, slot, joined, recruits)
+        at = day * DAY
         batches.append(
             make_txns(
-                ring_members[np.asarray(hops.src, dtype=np.int64)],
-                ring_members[dst_pos],
-                day * DAY,
+                roster.at(np.asarray(hops.src, dtype=np.int64), at),
+                roster.at(dst_pos, at),
+                at,
                 np.asarray(hops.cents, dtype=np.int64),
                 PLAIN_TRANSFER,
                 ring=index,
                 stage=stage_of,
             )
         )
-        rings.append(Ring(int(typology), ring_members, roles, fee))
+        rings.append(Ring(int(typology), roster.acct, roles[roster.slot], fee, roster.start, roster.until()))
     txns = TxnBatch.concat(batches) if batches else make_txns([], [], [], [], PLAIN_TRANSFER)
     return Laundering(rings=rings, txns=txns, holder=_shared_holders(cfg, accts, rings, rng))
+
+
+def _replacements(cfg: SynthConfig, rng: Rng, size: int, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of a ring whose account is replaced while it is active, and when (seconds, at a
+    midnight, sorted by position and time): ``mule_turnover_per_week`` per position and week."""
+    span = max(end - start, 0.0)
+    k = rng.poisson(cfg.mule_turnover_per_week * span / (7 * DAY), size=size)
+    slot = np.repeat(np.arange(size), k)
+    day = np.floor((start + rng.random(len(slot)) * span) / DAY).astype(np.int64) + 1
+    order = np.lexsort((day, slot))
+    return slot[order], day[order] * DAY
 
 
 def _shared_holders(cfg: SynthConfig, accts: Accounts, rings: list[Ring], rng: Rng) -> np.ndarray:
@@ -753,19 +775,30 @@ def _truth(
     holder_of: pl.Series,
 ) -> dict[str, pl.DataFrame]:
     rings = laundering.rings
-    member = np.concatenate([r.members for r in rings]) if rings else np.zeros(0, dtype=np.int64)
+    none = np.zeros(0, dtype=np.int64)
+    member = np.concatenate([r.members for r in rings]) if rings else none
     ring_of = np.repeat(np.arange(len(rings)), [len(r.members) for r in rings])
-    role = np.concatenate([r.roles for r in rings]) if rings else np.zeros(0, dtype=np.int64)
+    role = np.concatenate([r.roles for r in rings]) if rings else none
+    joined = np.concatenate([r.joined for r in rings]) if rings else none
+    left = np.concatenate([r.left for r in rings]) if rings else none
     tagged = np.flatnonzero(txns.ring >= 0)
     active = np.isin(np.arange(len(rings)), txns.ring[tagged])
     in_ring = np.isin(member, np.concatenate([txns.src[tagged], txns.dst[tagged]]))
     member, ring_of, role = member[in_ring], ring_of[in_ring], role[in_ring]
+    joined, left = joined[in_ring], left[in_ring]
     mules = pl.DataFrame(
         {
             "account_id": gather(account, member),
             "holder_id": gather(holder_of, member),
             "ring_id": laundering.ring_ids(ring_of),
             "role": labels(ROLES, role),
+            # null: a member from the ring's start, or kept to its end; otherwise a recruit or a dropped one
+            "joined_at": _midnights(cfg, np.where(joined == NEVER_BEFORE, 0, joined)).set(
+                pl.Series(joined == NEVER_BEFORE), None
+            ),
+            "left_at": _midnights(cfg, np.where(left == NEVER_AFTER, 0, left)).set(
+                pl.Series(left == NEVER_AFTER), None
+            ),
         }
     ).sort("ring_id", "account_id")
     span = (

@@ -45,3 +45,12 @@ def test_no_turnover_keeps_every_account_for_the_rings_life(fraud_config: SynthC
     world = generate_world(replace(fraud_config, mule_turnover_per_week=0.0))
     mules = world.truth["mules"]
     assert mules["joined_at"].is_null().all() and mules["left_at"].is_null().all()
+
+
+def test_a_transfers_world_turns_its_rings_over_when_asked() -> None:
+    world = generate_world(SynthConfig.preset("transfers", seed=5, subscribers=8_000, mule_turnover_per_week=0.2))
+    mules = world.truth["mules"]
+    assert mules["joined_at"].is_not_null().sum() > 5 and mules["left_at"].is_not_null().sum() > 5
+    money = ring_money_in(world)
+    assert money.filter(c("joined_at").is_not_null() & (c("ts") < c("joined_at"))).is_empty()
+    assert money.filter(c("left_at").is_not_null() & (c("ts") >= c("left_at"))).is_empty(), "daily hops: none after"
