@@ -66,7 +66,7 @@ def links(known: pl.DataFrame, found: pl.DataFrame, params: RingParams) -> pl.Da
 
 def match_clusters(known: pl.DataFrame, found: pl.DataFrame, params: RingParams) -> Matching:
     """Match this scan's clusters (``found``: cluster_id, account, weight) to the known rings'
-    latest members (``known``: ring_id, account, weight)."""
+    members now (``known``: ring_id, account, weight)."""
     linked = links(known, found, params).rows()
     continued: dict[str, tuple[str, float]] = {}
     taken: dict[str, str] = {}  # ring -> cluster

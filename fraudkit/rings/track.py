@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.engine import Connection, Engine
 
 from fraudkit.exposure import mask_id, pseudonym_series
@@ -291,34 +291,43 @@ class _Known:
             row["ring_id"]: dict(row)
             for row in conn.execute(select(rings).where(rings.c.status != "merged")).mappings()
         }
-        latest: dict[str, datetime] = {}
-        for ring, as_of in conn.execute(
-            select(ring_snapshots.c.ring_id, func.max(ring_snapshots.c.as_of))
-            .where(ring_snapshots.c.ring_id.in_(list(live)))
-            .group_by(ring_snapshots.c.ring_id)
-        ).all():
-            latest[ring] = as_of
-        # a member last seen before its ring's latest snapshot less leave_after has left by then
-        oldest = min(latest.values(), default=datetime.max) - params.leave_after
-        seen = conn.execute(
-            select(
-                ring_members.c.ring_id,
-                ring_members.c.account,
-                ring_members.c.label,
-                ring_members.c.money_in,
-                ring_members.c.money_out,
-                ring_snapshots.c.as_of,
+        snapshots = conn.execute(
+            select(ring_snapshots.c.ring_id, ring_snapshots.c.run_id, ring_snapshots.c.as_of).where(
+                ring_snapshots.c.ring_id.in_(list(live))
             )
-            .join(
-                ring_snapshots,
-                (ring_snapshots.c.ring_id == ring_members.c.ring_id)
-                & (ring_snapshots.c.run_id == ring_members.c.run_id),
-            )
-            .where(ring_members.c.ring_id.in_(list(live)), ring_snapshots.c.as_of >= oldest)
         ).all()
+        latest: dict[str, datetime] = {}
+        for ring, _run, as_of in snapshots:
+            latest[ring] = max(as_of, latest.get(ring, as_of))
+        # a member last seen before its ring's latest snapshot less leave_after has left by then: only
+        # the snapshots since are read, ring by ring (a ring dormant for months costs nothing)
+        recent = [(ring, run) for ring, run, as_of in snapshots if as_of >= latest[ring] - params.leave_after]
+        when = {(ring, run): as_of for ring, run, as_of in snapshots}
+        seen = (
+            [
+                (*row[:-1], when[(row[0], row[-1])])
+                for row in conn.execute(
+                    select(
+                        ring_members.c.ring_id,
+                        ring_members.c.account,
+                        ring_members.c.label,
+                        ring_members.c.money_in,
+                        ring_members.c.money_out,
+                        ring_members.c.run_id,
+                    ).where(tuple_(ring_members.c.ring_id, ring_members.c.run_id).in_(recent))
+                ).all()
+            ]
+            if recent
+            else []
+        )
+        oldest = min(latest.values(), default=datetime.max) - params.leave_after
         left = conn.execute(
             select(ring_events.c.ring_id, ring_events.c.account, func.max(ring_events.c.as_of))
-            .where(ring_events.c.kind == "left", ring_events.c.ring_id.in_(list(live)), ring_events.c.as_of >= oldest)
+            .where(
+                ring_events.c.kind.in_(["left", "lost"]),
+                ring_events.c.ring_id.in_(list(live)),
+                ring_events.c.as_of >= oldest,
+            )
             .group_by(ring_events.c.ring_id, ring_events.c.account)
         ).all()
         schema = {
@@ -347,15 +356,17 @@ class _Known:
             .select(*schema)
             .sort("ring_id", "account")
         )
-        moved = [
+        moved = [  # a member now was last seen in one of the recent snapshots: its last transfer is there
             conn.execute(
                 select(ring_flows.c.ring_id, end, func.max(ring_flows.c.last_ts))
                 .where(
-                    ring_flows.c.ring_id.in_(list(live)),
+                    tuple_(ring_flows.c.ring_id, ring_flows.c.run_id).in_(recent),
                     (ring_flows.c.flow != "exit") | ring_flows.c.channel.in_(cash_channels),
                 )
                 .group_by(ring_flows.c.ring_id, end)
             ).all()
+            if recent
+            else []
             for end in (ring_flows.c.src, ring_flows.c.dst)
         ]
         last_moves = (
