@@ -356,28 +356,35 @@ class _Known:
             .select(*schema)
             .sort("ring_id", "account")
         )
-        moved = [  # a member now was last seen in one of the recent snapshots: its last transfer is there
+        # a member now was last seen in one of the recent snapshots: its last transfer is there
+        flows = pl.DataFrame(
             conn.execute(
-                select(ring_flows.c.ring_id, end, func.max(ring_flows.c.last_ts))
-                .where(
-                    tuple_(ring_flows.c.ring_id, ring_flows.c.run_id).in_(recent),
-                    (ring_flows.c.flow != "exit") | ring_flows.c.channel.in_(cash_channels),
-                )
-                .group_by(ring_flows.c.ring_id, end)
+                select(
+                    ring_flows.c.ring_id,
+                    ring_flows.c.run_id,
+                    ring_flows.c.src,
+                    ring_flows.c.dst,
+                    ring_flows.c.flow,
+                    ring_flows.c.channel,
+                    ring_flows.c.amount,
+                    ring_flows.c.last_ts,
+                ).where(tuple_(ring_flows.c.ring_id, ring_flows.c.run_id).in_(recent))
             ).all()
             if recent
-            else []
-            for end in (ring_flows.c.src, ring_flows.c.dst)
-        ]
-        last_moves = (
-            pl.DataFrame(
-                moved[0] + moved[1],
-                schema={"ring_id": pl.String, "account": pl.String, "last_move": pl.Datetime("us")},
-                orient="row",
-            )
-            .group_by("ring_id", "account")
-            .agg(c("last_move").max())
+            else [],
+            schema={
+                "ring_id": pl.String,
+                "run_id": pl.String,
+                "src": pl.String,
+                "dst": pl.String,
+                "flow": pl.String,
+                "channel": pl.String,
+                "amount": pl.Float64,
+                "last_ts": pl.Datetime("us"),
+            },
+            orient="row",
         )
+        last_moves = _last_laundering_moves(flows, cash_channels)
         members = members.join(last_moves, on=["ring_id", "account"], how="left")
         ids = conn.execute(select(rings.c.ring_id)).scalars().all()
         numbers = [int(i[len(RING_PREFIX) :]) for i in ids if i.startswith(RING_PREFIX) and i[1:].isdigit()]
@@ -526,6 +533,24 @@ def _earlier_cash_points(conn: Connection, ring_ids: list[str], channels: tuple[
     for ring, dst in conn.execute(query).all():
         seen.setdefault(ring, set()).add(dst)
     return seen
+
+
+def _last_laundering_moves(flows: pl.DataFrame, cash_channels: tuple[str, ...]) -> pl.DataFrame:
+    """Per ring and account: the last of its transfers that launder — money passed within the ring, a
+    victim's payment in, a cash-out — the last two only when at least ``VICTIM_SHARE`` of the snapshot's
+    money in or cashed out: a mule's own income and small spending over a cash-out channel (a
+    platform) say nothing of its part in the ring, and would keep a member that has left."""
+    kind = pl.when(c("flow") == "entry").then(pl.lit("in")).when(c("channel").is_in(cash_channels)).then(pl.lit("cash"))
+    sided = flows.with_columns(kind.otherwise(pl.lit(None)).alias("_side"))
+    share = c("amount") / c("amount").sum().over("ring_id", "run_id", "_side")
+    laundering = sided.filter((c("flow") == "internal") | (c("_side").is_not_null() & (share >= VICTIM_SHARE)))
+    ends = pl.concat(
+        [
+            laundering.filter(c("flow") != "entry").select("ring_id", c("src").alias("account"), "last_ts"),
+            laundering.filter(c("flow") != "exit").select("ring_id", c("dst").alias("account"), "last_ts"),
+        ]
+    )
+    return ends.group_by("ring_id", "account").agg(c("last_ts").max().alias("last_move"))
 
 
 def _earlier_fraud_numbers(conn: Connection, ring_ids: list[str]) -> dict[str, set[str]]:
